@@ -1,0 +1,3 @@
+from cipipe.cli import main
+
+raise SystemExit(main())

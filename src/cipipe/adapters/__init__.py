@@ -1,0 +1,1 @@
+"""Every outside system behind a small interface, with its implementations beside it."""

@@ -1,0 +1,1 @@
+"""Static analysers and formatters run on the repository's C/C++ sources."""

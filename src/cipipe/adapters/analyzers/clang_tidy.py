@@ -1,0 +1,92 @@
+"""clang-tidy, with the repository's compile_commands.json when there is one."""
+
+from __future__ import annotations
+
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+from cipipe.adapters.analyzers.interface import (
+    SOURCE_SUFFIXES,
+    AnalysisRequest,
+    AnalysisResult,
+    failure_reason,
+    repo_relative,
+    run_tool,
+    tool_version,
+)
+from cipipe.contracts.precheck import Finding, Severity
+from cipipe.readers.clang_diagnostics import ClangDiagnostic, parse_clang_diagnostics
+
+# Used only when the repository has no .clang-tidy of its own.
+DEFAULT_CHECKS = "-*,clang-analyzer-*,bugprone-*,performance-*,portability-*"
+SEVERITY: dict[str, Severity] = {"error": "error", "warning": "warning"}
+
+
+def split_evenly(items: list[str], parts: int) -> list[list[str]]:
+    parts = max(1, min(parts, len(items)))
+    return [items[i::parts] for i in range(parts)]
+
+
+class ClangTidy:
+    name = "clang-tidy"
+    default_executable = "clang-tidy"
+
+    def __init__(self, jobs: int | None = None) -> None:
+        # clang-tidy is single-threaded and by far the slowest check: one process per core.
+        self.jobs = jobs or os.cpu_count() or 1
+
+    def version(self, executable: str) -> str | None:
+        return tool_version(executable)
+
+    def _argv(self, request: AnalysisRequest, files: list[str]) -> list[str]:
+        header_filter = "^" + re.escape(str(request.repo.resolve())) + "/"
+        argv = [request.executable, "--quiet", f"--header-filter={header_filter}"]
+        if not (request.repo / ".clang-tidy").exists():
+            argv.append(f"--checks={DEFAULT_CHECKS}")
+        argv += request.args
+        if request.compile_db_dir is not None:
+            return [*argv, "-p", str(request.compile_db_dir), *files]
+        includes = [f"-I{d}" for d in request.include_dirs]
+        return [*argv, *files, "--", f"-std={request.std}", *includes]
+
+    def _run_chunk(
+        self, request: AnalysisRequest, files: list[str]
+    ) -> tuple[list[ClangDiagnostic], str | None]:
+        code, stdout, stderr = run_tool(self._argv(request, files), request.repo)
+        diagnostics = parse_clang_diagnostics(stdout)
+        if code != 0 and not diagnostics:
+            return [], failure_reason(self.name, code, stderr or stdout)
+        return diagnostics, None
+
+    def analyze(self, request: AnalysisRequest) -> AnalysisResult:
+        # Headers are analysed through the sources that include them.
+        sources = [f for f in request.files if f.lower().endswith(SOURCE_SUFFIXES)]
+        if not sources:
+            return AnalysisResult()
+        chunks = split_evenly(sources, self.jobs)
+        with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
+            outcomes = list(pool.map(lambda chunk: self._run_chunk(request, chunk), chunks))
+        result = AnalysisResult()
+        wanted = set(request.files)
+        seen: set[ClangDiagnostic] = set()
+        for diagnostics, error in outcomes:
+            if error:
+                return AnalysisResult(error=error)
+            for diag in diagnostics:
+                file = repo_relative(diag.file, request.repo)
+                if file not in wanted or diag in seen:
+                    continue
+                seen.add(diag)
+                result.findings.append(
+                    Finding(
+                        file=file,
+                        line=diag.line,
+                        column=diag.column,
+                        rule=diag.rule or "clang-diagnostic",
+                        message=diag.message,
+                        severity=SEVERITY.get(diag.level, "note"),
+                        tool_severity=diag.level,
+                    )
+                )
+        return result

@@ -1,0 +1,81 @@
+"""One interface for every source checker, so precheck runs them all the same way."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Protocol
+
+from cipipe.adapters.process import ProgramNotFound, ProgramTimedOut, run_program
+from cipipe.contracts.precheck import Finding
+
+ANALYZER_TIMEOUT_SECONDS = 1800.0
+# Keeps each command line far below the kernel's argument limit.
+FILES_PER_INVOCATION = 200
+SOURCE_SUFFIXES = (".c", ".cc", ".cpp", ".cxx", ".c++")
+_VERSION = re.compile(r"(\d+\.\d+(?:\.\d+)*)")
+
+
+@dataclass(frozen=True)
+class AnalysisRequest:
+    repo: Path
+    files: list[str]
+    executable: str
+    args: list[str] = field(default_factory=list)
+    std: str = "c++17"
+    include_dirs: list[str] = field(default_factory=list)
+    compile_db_dir: Path | None = None
+
+
+@dataclass
+class AnalysisResult:
+    findings: list[Finding] = field(default_factory=list)
+    error: str | None = None  # set when the tool itself failed: no result, not a pass
+
+
+class Analyzer(Protocol):
+    name: str
+    default_executable: str
+
+    def version(self, executable: str) -> str | None: ...
+
+    def analyze(self, request: AnalysisRequest) -> AnalysisResult: ...
+
+
+def tool_version(executable: str) -> str | None:
+    try:
+        result = run_program([executable, "--version"], timeout=30)
+    except (ProgramNotFound, ProgramTimedOut):
+        return None
+    match = _VERSION.search(result.stdout + result.stderr)
+    return match.group(1) if match else None
+
+
+def run_tool(argv: list[str], cwd: Path, stdin_text: str | None = None) -> tuple[int, str, str]:
+    result = run_program(argv, cwd=cwd, timeout=ANALYZER_TIMEOUT_SECONDS, stdin_text=stdin_text)
+    return result.returncode, result.stdout, result.stderr
+
+
+def batches(files: list[str]) -> list[list[str]]:
+    return [files[i : i + FILES_PER_INVOCATION] for i in range(0, len(files), FILES_PER_INVOCATION)]
+
+
+def repo_relative(path: str, repo: Path) -> str | None:
+    """A tool's path as '/'-separated and relative to the repo; None when outside it."""
+    candidate = Path(path)
+    if not candidate.is_absolute():
+        candidate = repo / candidate
+    try:
+        rel = Path(os.path.normpath(candidate)).relative_to(os.path.normpath(repo))
+    except ValueError:
+        return None
+    text = PurePosixPath(*rel.parts).as_posix()
+    return None if text.startswith("..") else text
+
+
+def failure_reason(tool: str, returncode: int, stderr: str) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    detail = lines[-1] if lines else "no output"
+    return f"{tool} exited {returncode} without a report: {detail[:300]}"

@@ -1,0 +1,1 @@
+"""Git: the one source of truth about the commit being built."""

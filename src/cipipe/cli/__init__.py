@@ -1,0 +1,23 @@
+"""The command line: ``main()`` for the console script, ``run(argv) -> int`` for tests."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+
+def run(argv: Sequence[str]) -> int:
+    """Run cipipe with ``argv`` (without the program name) and return its exit code."""
+    args = list(argv)
+    if args in (["--help"], ["-h"]):
+        from cipipe.cli.help import render_help
+
+        sys.stdout.write(render_help())
+        return 0
+    from cipipe.cli.app import invoke
+
+    return invoke(args)
+
+
+def main() -> int:
+    return run(sys.argv[1:])

@@ -1,0 +1,76 @@
+"""cipipe run: every step that exists, in order, into one work folder."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from cipipe.cli.app import CliState
+from cipipe.cli.options import repo_options
+from cipipe.cli.commands import build_matrix, precheck
+from cipipe.errors import CipipeError, ExitCode
+
+log = logging.getLogger("cipipe.run")
+
+
+@dataclass
+class StepOutcome:
+    step: str
+    exit_code: int
+    seconds: float
+    message: str = ""
+
+
+def pipeline(repo: Path, config: Path | None) -> list[tuple[str, Callable[[CliState], int]]]:
+    return [
+        ("precheck", lambda s: precheck.execute(s, precheck.PrecheckArgs(repo, config))),
+        (
+            "build-matrix",
+            lambda s: build_matrix.execute(s, build_matrix.BuildMatrixArgs(repo, config)),
+        ),
+    ]
+
+
+def summary(outcomes: list[StepOutcome]) -> str:
+    status = {0: "ok", 1: "failed"}
+    lines = [f"{'step':<14} {'status':<8} {'seconds':>8}  note"]
+    for o in outcomes:
+        label = status.get(o.exit_code, f"error {o.exit_code}")
+        lines.append(f"{o.step:<14} {label:<8} {o.seconds:>8.2f}  {o.message}")
+    return "\n".join(lines)
+
+
+@click.command("run")
+@repo_options
+@click.pass_obj
+def command(state: CliState, repo: Path, config_path: Path | None) -> int:
+    """Run the pipeline steps in order on REPO, stopping at the first failing step.
+
+    \b
+    Writes every step's files into the work folder and prints a summary table.
+    """
+    outcomes: list[StepOutcome] = []
+    final = int(ExitCode.OK)
+    error: CipipeError | None = None
+    for name, step in pipeline(repo, config_path):
+        log.info("== %s", name)
+        start = time.monotonic()
+        try:
+            code = step(state)
+        except CipipeError as exc:
+            code, error = int(exc.exit_code), exc
+        message = state.masker.mask(str(error)) if error else ""
+        outcomes.append(StepOutcome(name, code, time.monotonic() - start, message))
+        if code != 0:
+            final = code
+            break
+    click.echo(summary(outcomes))
+    click.echo(f"outputs: {state.workdir.path.resolve()}")
+    if error is not None:
+        raise error  # the CLI prints it as the one-line error and maps its exit code
+    return final

@@ -1,0 +1,82 @@
+"""The CLI's commands and global options as plain data.
+
+Kept free of click so that ``cipipe --help`` renders from here without importing click or
+any step (see cipipe.cli.help); the click group is built from the same data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PROG = "cipipe"
+DESCRIPTION = (
+    "Turn a pushed commit into reproducible, scanned, published candidate artifacts, and "
+    "decide how risky the change is and how to roll it out. Each step reads and writes JSON "
+    "files in one work folder, so any step can be rerun alone from what earlier steps left."
+)
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    module: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class GlobalOption:
+    flags: tuple[str, ...]
+    help: str
+    metavar: str | None = None
+    envvar: str | None = None
+    default: str | None = None
+    choices: tuple[str, ...] = ()
+    counting: bool = False
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec(
+        "precheck", "cipipe.cli.commands.precheck",
+        "Record the exact source; run clang-format, cppcheck, clang-tidy and the telemetry "
+        "contract check.",
+    ),
+    CommandSpec(
+        "build-matrix", "cipipe.cli.commands.build_matrix",
+        "Plan the per-platform builds: agent, locked toolchain, build and test commands.",
+    ),
+    CommandSpec(
+        "run", "cipipe.cli.commands.run",
+        "Run every pipeline step in order on a repository, with the embedded defaults.",
+    ),
+    CommandSpec(
+        "validate", "cipipe.cli.commands.validate",
+        "Check cipipe files (or a .cipipe.yaml) against the schema they name.",
+    ),
+    CommandSpec(
+        "schema", "cipipe.cli.commands.schema",
+        "Print the JSON Schema of a cipipe file, or write them all to a folder.",
+    ),
+)
+
+GLOBAL_OPTIONS: tuple[GlobalOption, ...] = (
+    GlobalOption(
+        ("--workdir",), "Work folder that steps read from and write to.", metavar="DIR",
+        envvar="CIPIPE_WORKDIR", default=".cipipe",
+    ),
+    GlobalOption(
+        ("--log-format",), "Plain/rich text lines, or one JSON object per line.",
+        envvar="CIPIPE_LOG_FORMAT", default="text", choices=("text", "json"),
+    ),
+    GlobalOption(("-v", "--verbose"), "More detail; repeat for debug logging.", counting=True),
+    GlobalOption(("--debug",), "Debug logging, and a traceback for internal errors."),
+    GlobalOption(("--version",), "Print the version and exit."),
+    GlobalOption(("-h", "--help"), "Show this message and exit."),
+)
+
+EXIT_CODES: tuple[tuple[int, str], ...] = (
+    (0, "the step did its work (gate: passed or needs-attention)"),
+    (1, "the step did its work and the answer is no (a gate rejected, a blocking finding)"),
+    (2, "bad usage or bad input: the message names the file, the field and what was expected"),
+    (3, "an outside system failed after retries (Artifactory, Slack, GitHub, database)"),
+    (4, "a bug in cipipe (rerun with --debug for a traceback)"),
+)

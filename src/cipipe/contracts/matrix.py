@@ -1,0 +1,50 @@
+"""matrix.json: the build matrix manifest for the commit (seed 3)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from cipipe.contracts.base import Contract, Strict
+
+TestRunner = Literal["native", "emulator", "none"]
+
+
+class ToolchainLock(Strict):
+    compiler: str = Field(description="C++ compiler executable")
+    version: str = Field(description="Exact version the compiler must report")
+    c_compiler: str | None = None
+    compile_flags: list[str] = Field(default_factory=list)
+    linker_flags: list[str] = Field(default_factory=list)
+    cmake_toolchain_file: str | None = None
+    package: str | None = Field(default=None, description="Debian package that provides it")
+    lock_id: str = Field(description="sha256 of the fields above; equal locks build alike")
+
+
+class TestPlan(Strict):
+    runner: TestRunner
+    emulator: list[str] = Field(default_factory=list, description="Prefix for test binaries")
+    commands: list[list[str]]
+    reason: str | None = Field(default=None, description="Why tests do not run, when they don't")
+
+
+class PlatformPlan(Strict):
+    platform: str
+    os: str
+    arch: str
+    agent: str = Field(description="Jenkins agent label")
+    toolchain: ToolchainLock
+    build_dir: str
+    build: list[list[str]] = Field(description="argv lists; {source_dir} {build_dir} expanded late")
+    tests: TestPlan
+    artifacts: list[str] = Field(description="Globs, relative to the repository")
+
+
+class Matrix(Contract):
+    SCHEMA_NAME = "matrix"
+    FILE_NAME = "matrix.json"
+
+    service: str
+    commit: str
+    platforms: list[PlatformPlan]

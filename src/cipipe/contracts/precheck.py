@@ -1,0 +1,61 @@
+"""precheck.json: the lightweight pre-checks of seed 2.2, one result per check."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from cipipe.contracts.base import Contract, Strict
+
+Severity = Literal["error", "warning", "note"]
+SEVERITY_ORDER: dict[str, int] = {"note": 0, "warning": 1, "error": 2}
+CheckStatus = Literal["ran", "not-installed", "failed-to-run", "skipped"]
+
+
+class Finding(Strict):
+    file: str | None = Field(description="Repository-relative path, '/' separated")
+    line: int | None = None
+    column: int | None = None
+    rule: str
+    message: str
+    severity: Severity
+    tool_severity: str = Field(description="The severity as the tool named it")
+
+
+class SeverityCounts(Strict):
+    error: int = 0
+    warning: int = 0
+    note: int = 0
+
+
+class ToolInfo(Strict):
+    executable: str
+    version: str | None
+
+
+class CheckResult(Strict):
+    name: str
+    status: CheckStatus
+    passed: bool = Field(description="False when the check failed its policy (or could not run)")
+    blocking: bool = Field(description="Whether a failure of this check fails the precheck")
+    required: bool
+    reason: str | None = Field(default=None, description="Why it failed, was skipped or did not run")
+    tool: ToolInfo | None = None
+    files_checked: int = 0
+    counts: SeverityCounts = Field(default_factory=SeverityCounts)
+    findings: list[Finding] = Field(default_factory=list)
+    duration_seconds: float = 0.0
+
+
+class Precheck(Contract):
+    SCHEMA_NAME = "precheck"
+    FILE_NAME = "precheck.json"
+
+    commit: str
+    scope: Literal["all", "changed"]
+    base: str | None = Field(description="Merge base the changed files were taken against")
+    outcome: Literal["passed", "failed"]
+    blocking_failures: list[str]
+    checks: list[CheckResult]
+    sarif: str = "precheck.sarif"

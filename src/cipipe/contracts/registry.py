@@ -1,0 +1,35 @@
+"""Every contract by schema name: the one list `cipipe schema` and `cipipe validate` use."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from cipipe.contracts.base import Contract
+from cipipe.contracts.matrix import Matrix
+from cipipe.contracts.precheck import Precheck
+from cipipe.contracts.repo_config import RepoConfig
+from cipipe.contracts.source import Source
+
+CONTRACTS: dict[str, type[Contract]] = {
+    model.SCHEMA_NAME: model for model in (Source, Precheck, Matrix)
+}
+# Files that are not cipipe outputs but still have a schema.
+INPUT_MODELS: dict[str, type[BaseModel]] = {"config": RepoConfig}
+
+
+def all_schema_names() -> list[str]:
+    return sorted({*CONTRACTS, *INPUT_MODELS})
+
+
+def model_for(name: str) -> type[BaseModel] | None:
+    return CONTRACTS.get(name) or INPUT_MODELS.get(name)
+
+
+def json_schema(name: str) -> dict[str, object]:
+    model = model_for(name)
+    if model is None:
+        raise KeyError(name)
+    schema = model.model_json_schema(by_alias=True, mode="validation")
+    schema.setdefault("$id", f"https://cipipe.dev/schemas/{name}.schema.json")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema

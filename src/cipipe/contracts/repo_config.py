@@ -1,0 +1,164 @@
+"""The repository's ``.cipipe.yaml``: what the repo is, what it supports, and its policies."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BeforeValidator, ConfigDict, Field, field_validator
+
+from cipipe.contracts.base import Strict
+from cipipe.contracts.precheck import Severity
+from cipipe.errors import InputError
+
+NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+PLACEHOLDERS = frozenset({"source_dir", "build_dir", "platform"})
+_PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
+
+
+def _split_command(value: Any) -> Any:
+    # YAML authors write commands as one string; we keep argv lists so nothing is re-parsed
+    # by a shell later.
+    if isinstance(value, str):
+        try:
+            return shlex.split(value)
+        except ValueError as exc:
+            raise ValueError(f"cannot split command {value!r}: {exc}") from None
+    return value
+
+
+def _check_placeholders(argv: list[str]) -> list[str]:
+    for arg in argv:
+        for name in _PLACEHOLDER_RE.findall(arg):
+            if name not in PLACEHOLDERS:
+                known = ", ".join("{" + p + "}" for p in sorted(PLACEHOLDERS))
+                raise ValueError(f"unknown placeholder {{{name}}} in {arg!r} (known: {known})")
+    return argv
+
+
+Command = Annotated[list[str], BeforeValidator(_split_command)]
+
+
+class CheckPolicy(Strict):
+    """One pre-check: whether it runs, whether its tool must exist, and when it fails."""
+
+    enabled: bool = True
+    required: bool = Field(default=True, description="A missing tool fails the check")
+    blocking: bool = Field(default=False, description="A failure fails the precheck (exit 1)")
+    fail_on: Severity = Field(default="error", description="Lowest severity that fails it")
+    executable: str | None = None
+    args: list[str] = Field(default_factory=list, description="Extra arguments for the tool")
+
+
+def _formatting_policy() -> CheckPolicy:
+    # Seed 2.2: fail the PR on formatting issues, so any violation blocks by default.
+    return CheckPolicy(blocking=True, fail_on="note")
+
+
+class ContractFile(Strict):
+    path: str
+    keys: list[str] = Field(
+        default_factory=list, description="Dotted key paths that must exist (JSON/YAML files)"
+    )
+
+
+class TelemetryConfig(Strict):
+    blocking: bool = True
+    required: list[ContractFile] = Field(default_factory=list)
+
+
+class PrecheckConfig(Strict):
+    scope: Literal["all", "changed"] = "all"
+    include: list[str] = Field(
+        default_factory=lambda: [
+            "**/*.c", "**/*.cc", "**/*.cpp", "**/*.cxx", "**/*.h", "**/*.hh", "**/*.hpp",
+            "**/*.hxx",
+        ]
+    )
+    exclude: list[str] = Field(default_factory=list)
+    include_dirs: list[str] = Field(
+        default_factory=list, description="-I folders when no compile_commands.json exists"
+    )
+    std: str = "c++17"
+    compile_commands: str | None = Field(
+        default=None, description="Folder holding compile_commands.json (default: found)"
+    )
+    clang_format: CheckPolicy = Field(default_factory=_formatting_policy, alias="clang-format")
+    cppcheck: CheckPolicy = Field(default_factory=CheckPolicy)
+    clang_tidy: CheckPolicy = Field(default_factory=CheckPolicy, alias="clang-tidy")
+    telemetry: TelemetryConfig = Field(default_factory=TelemetryConfig)
+
+
+class ToolchainConfig(Strict):
+    compiler: str | None = Field(default=None, description="Default depends on the platform")
+    version: str = Field(description="Exact version string the compiler reports")
+    c_compiler: str | None = None
+    compile_flags: list[str] = Field(default_factory=list)
+    linker_flags: list[str] = Field(default_factory=list)
+    cmake_toolchain_file: str | None = None
+    package: str | None = None
+
+
+class TestConfig(Strict):
+    runner: Literal["native", "emulator", "none"] | None = None
+    emulator: Command | None = None
+    commands: list[Command] | None = None
+
+    @field_validator("commands")
+    @classmethod
+    def _placeholders(cls, value: list[list[str]] | None) -> list[list[str]] | None:
+        return [_check_placeholders(c) for c in value] if value else value
+
+
+class PlatformConfig(Strict):
+    os: str | None = None
+    arch: str | None = None
+    agent: str | None = None
+    toolchain: ToolchainConfig | None = None
+    build_dir: str | None = None
+    build: list[Command] | None = None
+    tests: TestConfig = Field(default_factory=TestConfig)
+    artifacts: list[str] | None = None
+
+    @field_validator("build")
+    @classmethod
+    def _placeholders(cls, value: list[list[str]] | None) -> list[list[str]] | None:
+        return [_check_placeholders(c) for c in value] if value else value
+
+
+class RepoConfig(Strict):
+    """``.cipipe.yaml``. Unknown keys are errors: a misspelt policy must not be ignored."""
+
+    SCHEMA_NAME: ClassVar[str] = "config"
+    FILE_NAME: ClassVar[str] = ".cipipe.yaml"
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    version: Literal[1] = 1
+    service: Annotated[str, Field(pattern=NAME_PATTERN, max_length=100)]
+    kind: Literal["service", "user-space", "firmware", "driver"] = "service"
+    criticality: Literal["low", "normal", "high", "critical"] = "normal"
+    default_branch: str = "main"
+    supports: list[Annotated[str, Field(pattern=NAME_PATTERN, max_length=40)]] = Field(
+        min_length=1
+    )
+    agents: dict[str, str] = Field(default_factory=dict, description="platform -> agent label")
+    platforms: dict[str, PlatformConfig] = Field(default_factory=dict)
+    precheck: PrecheckConfig = Field(default_factory=PrecheckConfig)
+
+
+def load_repo_config(path: Path) -> RepoConfig:
+    from cipipe.contracts.loading import load_yaml, validate_data
+
+    if not path.is_file():
+        raise InputError(
+            "file not found", file=str(path),
+            expected="a .cipipe.yaml naming the service and the platforms it supports",
+        )
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise InputError(
+            f"top level is {type(data).__name__}", file=str(path), expected="a mapping of settings"
+        )
+    return validate_data(RepoConfig, data, str(path))

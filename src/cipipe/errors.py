@@ -1,0 +1,59 @@
+"""The error types every layer raises, each tied to one documented exit code.
+
+The CLI maps these to exit codes; nothing below the CLI calls ``sys.exit``.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    REJECTED = 1
+    BAD_INPUT = 2
+    OUTSIDE_FAILURE = 3
+    BUG = 4
+
+
+class CipipeError(Exception):
+    """Base class: an expected failure with a one-line message for the user."""
+
+    exit_code: ExitCode = ExitCode.BUG
+
+
+class InputError(CipipeError):
+    """Bad usage or bad input. The message names the file, the field and what was expected."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        field: str | None = None,
+        expected: str | None = None,
+    ) -> None:
+        self.file = file
+        self.field = field
+        self.expected = expected
+        self.detail = message
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        parts = [p for p in (self.file, self.field) if p]
+        text = ": ".join([*parts, self.detail])
+        if self.expected:
+            text += f" (expected {self.expected})"
+        return text
+
+
+class OutsideSystemError(CipipeError):
+    """An outside system (store, chat, code host, database) failed after retries."""
+
+    exit_code = ExitCode.OUTSIDE_FAILURE
+
+
+class WorkdirBusyError(InputError):
+    """Another cipipe process holds the work folder's lock for longer than we wait."""

@@ -1,0 +1,85 @@
+"""SARIF 2.1.0 from precheck results: one run per tool, repository-relative URIs.
+
+cppcheck 2.10 and clang-tidy 14 cannot write SARIF themselves, so cipipe converts their
+findings; the result loads in GitHub code scanning and the Jenkins warnings-ng plugin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from cipipe.contracts.precheck import CheckResult, Finding, Precheck
+from cipipe.contracts.source import Source
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SRCROOT = "SRCROOT"
+INFORMATION_URI = {
+    "clang-format": "https://clang.llvm.org/docs/ClangFormat.html",
+    "clang-tidy": "https://clang.llvm.org/extra/clang-tidy/",
+    "cppcheck": "https://cppcheck.sourceforge.io/",
+}
+_URI_SCHEMES = ("http://", "https://", "ssh://", "git://", "file://")
+
+
+def _location(finding: Finding) -> dict[str, Any]:
+    physical: dict[str, Any] = {
+        "artifactLocation": {"uri": quote(finding.file or "", safe="/"), "uriBaseId": SRCROOT}
+    }
+    region: dict[str, int] = {}
+    if finding.line and finding.line >= 1:
+        region["startLine"] = finding.line
+        if finding.column and finding.column >= 1:
+            region["startColumn"] = finding.column
+    if region:
+        physical["region"] = region
+    return {"physicalLocation": physical}
+
+
+def _run(check: CheckResult, source: Source) -> dict[str, Any]:
+    rule_ids = sorted({f.rule for f in check.findings})
+    driver: dict[str, Any] = {"name": check.tool.executable if check.tool else check.name}
+    if check.tool and check.tool.version:
+        driver["version"] = check.tool.version
+    if check.name in INFORMATION_URI:
+        driver["informationUri"] = INFORMATION_URI[check.name]
+    driver["rules"] = [{"id": rule} for rule in rule_ids]
+    results = []
+    for finding in check.findings:
+        result: dict[str, Any] = {
+            "ruleId": finding.rule,
+            "ruleIndex": rule_ids.index(finding.rule),
+            "level": finding.severity,
+            "message": {"text": finding.message or finding.rule},
+            "properties": {"toolSeverity": finding.tool_severity},
+        }
+        if finding.file:
+            result["locations"] = [_location(finding)]
+        results.append(result)
+    invocation: dict[str, Any] = {"executionSuccessful": check.status in {"ran", "skipped"}}
+    if check.status in {"not-installed", "failed-to-run"} and check.reason:
+        invocation["toolExecutionNotifications"] = [
+            {"level": "error", "message": {"text": check.reason}}
+        ]
+    run: dict[str, Any] = {
+        "tool": {"driver": driver},
+        "automationDetails": {"id": f"cipipe/precheck/{check.name}/"},
+        "originalUriBaseIds": {SRCROOT: {"description": {"text": "The repository root"}}},
+        "invocations": [invocation],
+        "results": results,
+        "columnKind": "unicodeCodePoints",
+    }
+    if source.repo_url and source.repo_url.startswith(_URI_SCHEMES):
+        provenance: dict[str, Any] = {"repositoryUri": source.repo_url, "revisionId": source.commit}
+        if source.branch:
+            provenance["branch"] = source.branch
+        run["versionControlProvenance"] = [provenance]
+    return run
+
+
+def precheck_sarif(precheck: Precheck, source: Source) -> dict[str, Any]:
+    runs = [
+        _run(check, source) for check in precheck.checks
+        if not (check.status == "skipped" and check.tool is None and check.name != "telemetry-contract")
+    ]
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": runs}

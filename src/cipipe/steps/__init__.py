@@ -1,0 +1,1 @@
+"""One module per pipeline step: plain functions from inputs to a contract object."""

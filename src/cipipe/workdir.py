@@ -1,0 +1,107 @@
+"""The work folder: where every step reads the files of earlier steps and writes its own."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TypeVar
+
+from cipipe.contracts.base import Contract
+from cipipe.contracts.loading import read_contract
+from cipipe.errors import InputError, WorkdirBusyError
+from cipipe.fileio import atomic_write_text
+
+C = TypeVar("C", bound=Contract)
+
+DEFAULT_WORKDIR = ".cipipe"
+LOCK_NAME = ".lock"
+DEFAULT_LOCK_TIMEOUT_SECONDS = 60.0
+
+
+class WorkDir:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def file(self, name: str) -> Path:
+        # Names come from contracts and config; refuse anything that could leave the folder.
+        if not name or "/" in name or "\\" in name or name in {".", ".."}:
+            raise InputError(f"not a plain file name: {name!r}", file=str(self.path))
+        return self.path / name
+
+    def exists(self, model: type[Contract]) -> bool:
+        return self.file(model.FILE_NAME).is_file()
+
+    def read(self, model: type[C], *, produced_by: str | None = None) -> C:
+        path = self.file(model.FILE_NAME)
+        if not path.exists() and produced_by:
+            raise InputError(
+                f"missing; run `cipipe {produced_by}` first (or point --workdir at its folder)",
+                file=str(path),
+            )
+        return read_contract(model, path)
+
+    def write(self, contract: Contract) -> Path:
+        return self.write_text(contract.FILE_NAME, contract.to_json())
+
+    def write_text(self, name: str, text: str) -> Path:
+        path = self.file(name)
+        atomic_write_text(path, text)
+        return path
+
+    @contextlib.contextmanager
+    def locked(self, timeout: float | None = None) -> Iterator[None]:
+        """Hold the folder's lock; a second cipipe waits up to ``timeout`` seconds, then fails."""
+        import fcntl
+
+        if timeout is None:
+            timeout = _lock_timeout_from_env()
+        self.path.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path / LOCK_NAME
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        holder = _read_holder(lock_path)
+                        raise WorkdirBusyError(
+                            f"locked by another cipipe process{holder} for more than "
+                            f"{timeout:g}s",
+                            file=str(self.path),
+                            expected="one cipipe at a time per work folder (CIPIPE_LOCK_TIMEOUT)",
+                        ) from None
+                    time.sleep(0.05)
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the flock
+
+
+def _lock_timeout_from_env() -> float:
+    raw = os.environ.get("CIPIPE_LOCK_TIMEOUT")
+    if raw is None:
+        return DEFAULT_LOCK_TIMEOUT_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        raise InputError(
+            f"got {raw!r}", field="CIPIPE_LOCK_TIMEOUT", expected="a number of seconds >= 0"
+        )
+    return value
+
+
+def _read_holder(lock_path: Path) -> str:
+    try:
+        pid = lock_path.read_text().strip()
+    except OSError:
+        return ""
+    return f" (pid {pid})" if pid.isdigit() else ""
