@@ -16,9 +16,22 @@ SAMPLE_SERVICE = REPO_ROOT / "examples" / "sample-service"
 DATA = Path(__file__).resolve().parent / "data"
 
 JENKINS_VARS = (
-    "GIT_COMMIT", "GIT_BRANCH", "GIT_LOCAL_BRANCH", "BRANCH_NAME", "CHANGE_ID", "CHANGE_TARGET",
-    "CHANGE_BRANCH", "CHANGE_AUTHOR", "CHANGE_AUTHOR_EMAIL", "CHANGE_AUTHOR_DISPLAY_NAME",
-    "GIT_URL", "GIT_URL_1", "BUILD_NUMBER", "JENKINS_URL", "CIPIPE_WORKDIR", "CIPIPE_REPO",
+    "GIT_COMMIT",
+    "GIT_BRANCH",
+    "GIT_LOCAL_BRANCH",
+    "BRANCH_NAME",
+    "CHANGE_ID",
+    "CHANGE_TARGET",
+    "CHANGE_BRANCH",
+    "CHANGE_AUTHOR",
+    "CHANGE_AUTHOR_EMAIL",
+    "CHANGE_AUTHOR_DISPLAY_NAME",
+    "GIT_URL",
+    "GIT_URL_1",
+    "BUILD_NUMBER",
+    "JENKINS_URL",
+    "CIPIPE_WORKDIR",
+    "CIPIPE_REPO",
     "CIPIPE_LOG_FORMAT",
 )
 
@@ -72,7 +85,9 @@ needs_tools = pytest.mark.skipif(
 def sample_repo(tmp_path: Path) -> Iterator[GitRepoBuilder]:
     """The sample service in a tmp git repository with two commits."""
     repo = GitRepoBuilder(tmp_path / "sample")
-    shutil.copytree(SAMPLE_SERVICE, repo.root, dirs_exist_ok=True, ignore=shutil.ignore_patterns("build"))
+    shutil.copytree(
+        SAMPLE_SERVICE, repo.root, dirs_exist_ok=True, ignore=shutil.ignore_patterns("build")
+    )
     repo.commit("Add sample service")
     readme = repo.root / "README.md"
     repo.commit("Document the service", {"README.md": readme.read_text() + "\nMore docs.\n"})

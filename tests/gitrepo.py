@@ -31,7 +31,11 @@ class GitRepoBuilder:
         }
         result = subprocess.run(
             ["git", "-c", "protocol.file.allow=always", *args],
-            cwd=self.root, env=full_env, capture_output=True, text=True, check=False,
+            cwd=self.root,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode != 0:
             raise AssertionError(f"git {' '.join(args)} failed: {result.stderr}")
@@ -47,7 +51,10 @@ class GitRepoBuilder:
         return target
 
     def commit(
-        self, message: str, files: dict[str, str | bytes] | None = None, *,
+        self,
+        message: str,
+        files: dict[str, str | bytes] | None = None,
+        *,
         author: tuple[str, str] | None = None,
     ) -> str:
         for path, content in (files or {}).items():

@@ -27,7 +27,8 @@ class SecretMasker:
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         env = os.environ if environ is None else environ
         values = {
-            value for name, value in env.items()
+            value
+            for name, value in env.items()
             if SECRET_NAME.search(name) and len(value) >= MIN_SECRET_LENGTH
         }
         # Longest first, so a secret that contains another is masked whole.
@@ -78,7 +79,13 @@ def setup_logging(
     *, verbose: int = 0, debug: bool = False, fmt: LogFormat = "text", stream: IO[str] | None = None
 ) -> SecretMasker:
     stream = stream or sys.stderr
-    level = logging.DEBUG if debug or verbose >= 2 else logging.INFO if verbose >= 0 else logging.WARNING
+    level = (
+        logging.DEBUG
+        if debug or verbose >= 2
+        else logging.INFO
+        if verbose >= 0
+        else logging.WARNING
+    )
     handler: logging.Handler
     if fmt == "json":
         handler = logging.StreamHandler(stream)

@@ -71,8 +71,7 @@ class WorkDir:
                     if time.monotonic() >= deadline:
                         holder = _read_holder(lock_path)
                         raise WorkdirBusyError(
-                            f"locked by another cipipe process{holder} for more than "
-                            f"{timeout:g}s",
+                            f"locked by another cipipe process{holder} for more than {timeout:g}s",
                             file=str(self.path),
                             expected="one cipipe at a time per work folder (CIPIPE_LOCK_TIMEOUT)",
                         ) from None

@@ -7,7 +7,13 @@ from tests.conftest import DATA
 def test_clang_tidy_14_output() -> None:
     found = parse_clang_diagnostics((DATA / "clang-tidy-14-output.txt").read_text())
     assert [(d.file, d.line, d.column, d.level, d.rule) for d in found] == [
-        ("/work/repo/src/bounds.cpp", 3, 3, "warning", "clang-analyzer-core.uninitialized.UndefReturn"),
+        (
+            "/work/repo/src/bounds.cpp",
+            3,
+            3,
+            "warning",
+            "clang-analyzer-core.uninitialized.UndefReturn",
+        ),
         ("/work/repo/src/tidy.cpp", 3, 33, "warning", "bugprone-integer-division"),
         ("/work/repo/src/tidy.cpp", 7, 12, "warning", "clang-analyzer-core.DivideZero"),
     ]

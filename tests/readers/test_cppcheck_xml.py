@@ -13,7 +13,10 @@ def test_cppcheck_2_10_report() -> None:
     assert set(by_id) == {"arrayIndexOutOfBounds", "constVariable", "zerodiv"}
     bounds = by_id["arrayIndexOutOfBounds"]
     assert (bounds.severity, bounds.file, bounds.line, bounds.cwe) == (
-        "error", "src/bounds.cpp", 3, "788",
+        "error",
+        "src/bounds.cpp",
+        3,
+        "788",
     )
     assert "out of bounds" in bounds.message
     assert by_id["constVariable"].severity == "style"

@@ -13,9 +13,18 @@ from cipipe.errors import InputError
 from cipipe.steps.build_matrix import jenkins_lines, plan_matrix
 
 SOURCE = Source(
-    repo_url=None, commit="a" * 40, branch="main", author=None, pr_id=None, target_branch=None,
-    message="m", commit_time=datetime(2026, 1, 2, tzinfo=UTC), detached_head=False, dirty=False,
-    submodules=[], provenance={},
+    repo_url=None,
+    commit="a" * 40,
+    branch="main",
+    author=None,
+    pr_id=None,
+    target_branch=None,
+    message="m",
+    commit_time=datetime(2026, 1, 2, tzinfo=UTC),
+    detached_head=False,
+    dirty=False,
+    submodules=[],
+    provenance={},
 )
 
 
@@ -41,7 +50,11 @@ def test_defaults_for_the_three_builtin_platforms() -> None:
     matrix = plan(THREE)
     assert [p.platform for p in matrix.platforms] == ["linux", "arm", "windows"]
     linux, arm, windows = matrix.platforms
-    assert (linux.toolchain.compiler, linux.tests.runner, linux.tests.emulator) == ("g++", "native", [])
+    assert (linux.toolchain.compiler, linux.tests.runner, linux.tests.emulator) == (
+        "g++",
+        "native",
+        [],
+    )
     assert arm.toolchain.compiler == "aarch64-linux-gnu-g++"
     assert arm.toolchain.package == "g++-aarch64-linux-gnu"
     assert arm.tests.runner == "emulator"
@@ -56,8 +69,11 @@ def test_defaults_for_the_three_builtin_platforms() -> None:
 def test_lock_id_changes_with_the_toolchain_only() -> None:
     first = plan(THREE).platforms[0].toolchain.lock_id
     again = plan(THREE).platforms[0].toolchain.lock_id
-    bumped = plan(THREE.replace('linux: {toolchain: {version: "12.2.0"}}',
-                                'linux: {toolchain: {version: "12.3.0"}}')).platforms[0]
+    bumped = plan(
+        THREE.replace(
+            'linux: {toolchain: {version: "12.2.0"}}', 'linux: {toolchain: {version: "12.3.0"}}'
+        )
+    ).platforms[0]
     assert first == again != bumped.toolchain.lock_id
     assert first.startswith("sha256:")
 
@@ -110,18 +126,38 @@ platforms:
 @pytest.mark.parametrize(
     ("text", "field", "words"),
     [
-        ("service: s\nsupports: [linux, sparc]\nplatforms: {linux: {toolchain: {version: '1'}}}",
-         "supports[1]", "unknown platform 'sparc'"),
-        ("service: s\nsupports: [linux, linux]\nplatforms: {linux: {toolchain: {version: '1'}}}",
-         "supports[1]", "listed twice"),
-        ("service: s\nsupports: [linux, arm]\nplatforms: {linux: {toolchain: {version: '1'}}}",
-         "platforms.arm.toolchain", "no toolchain"),
-        ("service: s\nsupports: [linux]\nplatforms: {linux: {toolchain: {version: '1'}}, "
-         "arm: {toolchain: {version: '1'}}}", "platforms.arm", "not in supports"),
-        ("service: s\nsupports: [x]\nplatforms: {x: {toolchain: {version: '1'}}}",
-         "platforms.x.os", "does not know"),
-        ("service: s\nsupports: [x]\nplatforms: {x: {os: linux, arch: a, toolchain: {version: '1', "
-         "compiler: cc}, tests: {runner: emulator}}}", "platforms.x.tests.emulator", "emulator"),
+        (
+            "service: s\nsupports: [linux, sparc]\nplatforms: {linux: {toolchain: {version: '1'}}}",
+            "supports[1]",
+            "unknown platform 'sparc'",
+        ),
+        (
+            "service: s\nsupports: [linux, linux]\nplatforms: {linux: {toolchain: {version: '1'}}}",
+            "supports[1]",
+            "listed twice",
+        ),
+        (
+            "service: s\nsupports: [linux, arm]\nplatforms: {linux: {toolchain: {version: '1'}}}",
+            "platforms.arm.toolchain",
+            "no toolchain",
+        ),
+        (
+            "service: s\nsupports: [linux]\nplatforms: {linux: {toolchain: {version: '1'}}, "
+            "arm: {toolchain: {version: '1'}}}",
+            "platforms.arm",
+            "not in supports",
+        ),
+        (
+            "service: s\nsupports: [x]\nplatforms: {x: {toolchain: {version: '1'}}}",
+            "platforms.x.os",
+            "does not know",
+        ),
+        (
+            "service: s\nsupports: [x]\nplatforms: {x: {os: linux, arch: a, "
+            "toolchain: {version: '1', compiler: cc}, tests: {runner: emulator}}}",
+            "platforms.x.tests.emulator",
+            "emulator",
+        ),
     ],
 )
 def test_bad_matrix_names_the_key(text: str, field: str, words: str) -> None:

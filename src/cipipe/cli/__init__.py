@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+
+# Not typing.TYPE_CHECKING: importing typing would double the start-up of `cipipe --help`.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 def run(argv: Sequence[str]) -> int:

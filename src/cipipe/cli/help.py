@@ -6,12 +6,25 @@ starting Python, because nothing here imports click or a step.
 
 from __future__ import annotations
 
-import textwrap
-
 from cipipe.cli.spec import COMMANDS, DESCRIPTION, EXIT_CODES, GLOBAL_OPTIONS, PROG, GlobalOption
 
 WIDTH = 88
 MAX_LEFT = 28
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Greedy word wrap; textwrap would import re, which costs more than rendering the help."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    if current:
+        lines.append(current)
+    return lines
 
 
 def _option_label(option: GlobalOption) -> str:
@@ -37,7 +50,7 @@ def _rows(rows: list[tuple[str, str]]) -> list[str]:
     left_width = min(MAX_LEFT, max(len(label) for label, _ in rows) + 4)
     lines = []
     for left, right in rows:
-        wrapped = textwrap.wrap(right, WIDTH - left_width) or [""]
+        wrapped = wrap(right, WIDTH - left_width) or [""]
         if len(left) + 2 > left_width - 2:
             lines.append(f"  {left}")
             lines += [" " * left_width + part for part in wrapped]
@@ -49,7 +62,7 @@ def _rows(rows: list[tuple[str, str]]) -> list[str]:
 
 def render_help() -> str:
     out = [f"Usage: {PROG} [OPTIONS] COMMAND [ARGS]...", ""]
-    out += ["  " + line for line in textwrap.wrap(DESCRIPTION, WIDTH - 2)]
+    out += ["  " + line for line in wrap(DESCRIPTION, WIDTH - 2)]
     out += ["", "Options:"]
     out += _rows([(_option_label(o), _option_help(o)) for o in GLOBAL_OPTIONS])
     out += ["", "Commands:"]

@@ -13,12 +13,19 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def repo_options(func: F) -> F:
     func = click.option(
-        "--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
-        default=None, help="Repository config  [default: REPO/.cipipe.yaml]",
+        "--config",
+        "config_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="Repository config  [default: REPO/.cipipe.yaml]",
     )(func)
     func = click.option(
-        "--repo", type=click.Path(path_type=Path, file_okay=False), default=Path("."),
-        envvar="CIPIPE_REPO", show_default=True, show_envvar=True,
+        "--repo",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=Path(),
+        envvar="CIPIPE_REPO",
+        show_default=True,
+        show_envvar=True,
         help="The repository to work on.",
     )(func)
     return func

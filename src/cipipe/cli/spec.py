@@ -6,8 +6,6 @@ any step (see cipipe.cli.help); the click group is built from the same data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 PROG = "cipipe"
 DESCRIPTION = (
     "Turn a pushed commit into reproducible, scanned, published candidate artifacts, and "
@@ -16,56 +14,83 @@ DESCRIPTION = (
 )
 
 
-@dataclass(frozen=True)
+# Plain classes rather than dataclasses: importing dataclasses alone costs more than the
+# whole help text takes to render.
 class CommandSpec:
-    name: str
-    module: str
-    summary: str
+    __slots__ = ("module", "name", "summary")
+
+    def __init__(self, name: str, module: str, summary: str) -> None:
+        self.name = name
+        self.module = module
+        self.summary = summary
 
 
-@dataclass(frozen=True)
 class GlobalOption:
-    flags: tuple[str, ...]
-    help: str
-    metavar: str | None = None
-    envvar: str | None = None
-    default: str | None = None
-    choices: tuple[str, ...] = ()
-    counting: bool = False
+    __slots__ = ("choices", "counting", "default", "envvar", "flags", "help", "metavar")
+
+    def __init__(
+        self,
+        flags: tuple[str, ...],
+        help: str,
+        *,
+        metavar: str | None = None,
+        envvar: str | None = None,
+        default: str | None = None,
+        choices: tuple[str, ...] = (),
+        counting: bool = False,
+    ) -> None:
+        self.flags = flags
+        self.help = help
+        self.metavar = metavar
+        self.envvar = envvar
+        self.default = default
+        self.choices = choices
+        self.counting = counting
 
 
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
-        "precheck", "cipipe.cli.commands.precheck",
+        "precheck",
+        "cipipe.cli.commands.precheck",
         "Record the exact source; run clang-format, cppcheck, clang-tidy and the telemetry "
         "contract check.",
     ),
     CommandSpec(
-        "build-matrix", "cipipe.cli.commands.build_matrix",
+        "build-matrix",
+        "cipipe.cli.commands.build_matrix",
         "Plan the per-platform builds: agent, locked toolchain, build and test commands.",
     ),
     CommandSpec(
-        "run", "cipipe.cli.commands.run",
+        "run",
+        "cipipe.cli.commands.run",
         "Run every pipeline step in order on a repository, with the embedded defaults.",
     ),
     CommandSpec(
-        "validate", "cipipe.cli.commands.validate",
+        "validate",
+        "cipipe.cli.commands.validate",
         "Check cipipe files (or a .cipipe.yaml) against the schema they name.",
     ),
     CommandSpec(
-        "schema", "cipipe.cli.commands.schema",
+        "schema",
+        "cipipe.cli.commands.schema",
         "Print the JSON Schema of a cipipe file, or write them all to a folder.",
     ),
 )
 
 GLOBAL_OPTIONS: tuple[GlobalOption, ...] = (
     GlobalOption(
-        ("--workdir",), "Work folder that steps read from and write to.", metavar="DIR",
-        envvar="CIPIPE_WORKDIR", default=".cipipe",
+        ("--workdir",),
+        "Work folder that steps read from and write to.",
+        metavar="DIR",
+        envvar="CIPIPE_WORKDIR",
+        default=".cipipe",
     ),
     GlobalOption(
-        ("--log-format",), "Plain/rich text lines, or one JSON object per line.",
-        envvar="CIPIPE_LOG_FORMAT", default="text", choices=("text", "json"),
+        ("--log-format",),
+        "Plain/rich text lines, or one JSON object per line.",
+        envvar="CIPIPE_LOG_FORMAT",
+        default="text",
+        choices=("text", "json"),
     ),
     GlobalOption(("-v", "--verbose"), "More detail; repeat for debug logging.", counting=True),
     GlobalOption(("--debug",), "Debug logging, and a traceback for internal errors."),

@@ -50,6 +50,11 @@ def describe_validation_error(exc: ValidationError) -> tuple[str, str, str | Non
         expected = msg[len("Input should be ") :]
     elif msg.startswith("Value error, "):
         problem = msg[len("Value error, ") :]
+    elif " should " in msg:
+        # "String should match pattern '...'" -> expected "a string that matches pattern '...'"
+        subject, _, rest = msg.partition(" should ")
+        problem = f"got {_short_repr(first.get('input'))}"
+        expected = f"a {subject.lower()} that should {rest}"
     else:
         problem = msg
     more = len(errors) - 1
@@ -59,9 +64,17 @@ def describe_validation_error(exc: ValidationError) -> tuple[str, str, str | Non
 
 
 def _is_union_branch_tag(part: int | str) -> bool:
-    return isinstance(part, str) and (part.startswith(("function-", "list[", "dict[")) or part in {
-        "str", "int", "float", "bool", "none",
-    })
+    return isinstance(part, str) and (
+        part.startswith(("function-", "list[", "dict["))
+        or part
+        in {
+            "str",
+            "int",
+            "float",
+            "bool",
+            "none",
+        }
+    )
 
 
 def _short_repr(value: Any) -> str:
@@ -103,9 +116,23 @@ def load_json(path: Path) -> Any:
 def load_yaml(path: Path) -> Any:
     import yaml
 
+    class UniqueKeyLoader(yaml.SafeLoader):
+        """A key given twice is an error: YAML would silently keep the last one."""
+
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if isinstance(key, str) and key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key!r}", key_node.start_mark
+                    )
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
     text = read_text(path)
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=UniqueKeyLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
@@ -117,19 +144,21 @@ def load_yaml(path: Path) -> Any:
 def schema_id_of(data: Any, file: str) -> tuple[str, int]:
     """The (name, major) a cipipe JSON file declares in its ``schema`` field."""
     if not isinstance(data, dict):
-        raise InputError(
-            f"top level is {type(data).__name__}", file=file, expected="a JSON object"
-        )
+        raise InputError(f"top level is {type(data).__name__}", file=file, expected="a JSON object")
     raw = data.get("schema")
     if raw is None:
         raise InputError(
-            "required field is missing", file=file, field="schema",
+            "required field is missing",
+            file=file,
+            field="schema",
             expected='"cipipe.<name>/<major>"',
         )
     match = SCHEMA_ID_PATTERN.match(raw) if isinstance(raw, str) else None
     if match is None:
         raise InputError(
-            f"got {_short_repr(raw)}", file=file, field="schema",
+            f"got {_short_repr(raw)}",
+            file=file,
+            field="schema",
             expected='"cipipe.<name>/<major>"',
         )
     return match["name"], int(match["major"])
@@ -139,13 +168,17 @@ def check_schema_id(model: type[Contract], data: Any, file: str) -> None:
     name, major = schema_id_of(data, file)
     if name != model.SCHEMA_NAME:
         raise InputError(
-            f"is a cipipe.{name} file", file=file, field="schema",
+            f"is a cipipe.{name} file",
+            file=file,
+            field="schema",
             expected=f'"{model.schema_id_value()}"',
         )
     if major != model.SCHEMA_MAJOR:
         raise InputError(
             f"major version {major} is not supported by this cipipe",
-            file=file, field="schema", expected=f'"{model.schema_id_value()}"',
+            file=file,
+            field="schema",
+            expected=f'"{model.schema_id_value()}"',
         )
 
 

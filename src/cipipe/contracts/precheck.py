@@ -40,7 +40,9 @@ class CheckResult(Strict):
     passed: bool = Field(description="False when the check failed its policy (or could not run)")
     blocking: bool = Field(description="Whether a failure of this check fails the precheck")
     required: bool
-    reason: str | None = Field(default=None, description="Why it failed, was skipped or did not run")
+    reason: str | None = Field(
+        default=None, description="Why it failed, was skipped or did not run"
+    )
     tool: ToolInfo | None = None
     files_checked: int = 0
     counts: SeverityCounts = Field(default_factory=SeverityCounts)

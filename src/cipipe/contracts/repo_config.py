@@ -73,7 +73,13 @@ class PrecheckConfig(Strict):
     scope: Literal["all", "changed"] = "all"
     include: list[str] = Field(
         default_factory=lambda: [
-            "**/*.c", "**/*.cc", "**/*.cpp", "**/*.cxx", "**/*.h", "**/*.hh", "**/*.hpp",
+            "**/*.c",
+            "**/*.cc",
+            "**/*.cpp",
+            "**/*.cxx",
+            "**/*.h",
+            "**/*.hh",
+            "**/*.hpp",
             "**/*.hxx",
         ]
     )
@@ -140,9 +146,7 @@ class RepoConfig(Strict):
     kind: Literal["service", "user-space", "firmware", "driver"] = "service"
     criticality: Literal["low", "normal", "high", "critical"] = "normal"
     default_branch: str = "main"
-    supports: list[Annotated[str, Field(pattern=NAME_PATTERN, max_length=40)]] = Field(
-        min_length=1
-    )
+    supports: list[Annotated[str, Field(pattern=NAME_PATTERN, max_length=40)]] = Field(min_length=1)
     agents: dict[str, str] = Field(default_factory=dict, description="platform -> agent label")
     platforms: dict[str, PlatformConfig] = Field(default_factory=dict)
     precheck: PrecheckConfig = Field(default_factory=PrecheckConfig)
@@ -153,7 +157,8 @@ def load_repo_config(path: Path) -> RepoConfig:
 
     if not path.is_file():
         raise InputError(
-            "file not found", file=str(path),
+            "file not found",
+            file=str(path),
             expected="a .cipipe.yaml naming the service and the platforms it supports",
         )
     data = load_yaml(path)

@@ -1,10 +1,10 @@
 """cppcheck's ``--xml --xml-version=2`` report (cppcheck writes it to stderr).
 
-    <results version="2"><cppcheck version="2.10"/><errors>
-      <error id="nullPointer" severity="error" msg="..." verbose="..." cwe="476">
-        <location file="src/a.cpp" line="7" column="3"/>
-      </error>
-    </errors></results>
+<results version="2"><cppcheck version="2.10"/><errors>
+  <error id="nullPointer" severity="error" msg="..." verbose="..." cwe="476">
+    <location file="src/a.cpp" line="7" column="3"/>
+  </error>
+</errors></results>
 """
 
 from __future__ import annotations

@@ -32,25 +32,45 @@ class PlatformDefaults:
 
 BUILTIN_PLATFORMS: dict[str, PlatformDefaults] = {
     "linux": PlatformDefaults(
-        os="linux", arch="x86_64", agent="linux", compiler="g++", c_compiler="gcc",
-        package="g++", test_runner="native",
+        os="linux",
+        arch="x86_64",
+        agent="linux",
+        compiler="g++",
+        c_compiler="gcc",
+        package="g++",
+        test_runner="native",
     ),
     "arm": PlatformDefaults(
-        os="linux", arch="aarch64", agent="linux", compiler="aarch64-linux-gnu-g++",
-        c_compiler="aarch64-linux-gnu-gcc", package="g++-aarch64-linux-gnu",
-        test_runner="emulator", emulator=["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"],
+        os="linux",
+        arch="aarch64",
+        agent="linux",
+        compiler="aarch64-linux-gnu-g++",
+        c_compiler="aarch64-linux-gnu-gcc",
+        package="g++-aarch64-linux-gnu",
+        test_runner="emulator",
+        emulator=["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"],
     ),
     "windows": PlatformDefaults(
-        os="windows", arch="x86_64", agent="linux", compiler="x86_64-w64-mingw32-g++",
-        c_compiler="x86_64-w64-mingw32-gcc", package="g++-mingw-w64-x86-64",
-        test_runner="emulator", emulator=["wine"],
+        os="windows",
+        arch="x86_64",
+        agent="linux",
+        compiler="x86_64-w64-mingw32-g++",
+        c_compiler="x86_64-w64-mingw32-gcc",
+        package="g++-mingw-w64-x86-64",
+        test_runner="emulator",
+        emulator=["wine"],
     ),
 }
 
 
 def default_build(toolchain_file: str | None) -> list[list[str]]:
     configure = [
-        "cmake", "-S", "{source_dir}", "-B", "{build_dir}", "-DCMAKE_BUILD_TYPE=Release",
+        "cmake",
+        "-S",
+        "{source_dir}",
+        "-B",
+        "{build_dir}",
+        "-DCMAKE_BUILD_TYPE=Release",
         "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON",
     ]
     if toolchain_file:
@@ -74,12 +94,16 @@ def _plan(
     if defaults is None and name not in config.platforms:
         known = ", ".join(sorted(BUILTIN_PLATFORMS))
         raise InputError(
-            f"unknown platform {name!r}", file=config_file, field=f"supports[{index}]",
+            f"unknown platform {name!r}",
+            file=config_file,
+            field=f"supports[{index}]",
             expected=f"one of {known}, or a platform declared under platforms:",
         )
     if settings.toolchain is None:
         raise InputError(
-            "platform has no toolchain", file=config_file, field=f"{where}.toolchain",
+            "platform has no toolchain",
+            file=config_file,
+            field=f"{where}.toolchain",
             expected="a toolchain with at least an exact compiler version",
         )
     os_name = settings.os or (defaults.os if defaults else None)
@@ -88,7 +112,8 @@ def _plan(
     for value, key in ((os_name, "os"), (arch, "arch"), (compiler, "toolchain.compiler")):
         if not value:
             raise InputError(
-                "required for a platform cipipe does not know", file=config_file,
+                "required for a platform cipipe does not know",
+                file=config_file,
                 field=f"{where}.{key}",
             )
     assert os_name and arch and compiler  # narrowed by the loop above
@@ -110,11 +135,13 @@ def _plan(
         emulator = defaults.emulator if defaults else []
     if runner == "emulator" and not emulator:
         raise InputError(
-            "tests run under an emulator, but none is named", file=config_file,
-            field=f"{where}.tests.emulator", expected="an emulator command, e.g. qemu-aarch64",
+            "tests run under an emulator, but none is named",
+            file=config_file,
+            field=f"{where}.tests.emulator",
+            expected="an emulator command, e.g. qemu-aarch64",
         )
     tests = TestPlan(
-        runner=runner,  # type: ignore[arg-type]  # validated Literal by the config model
+        runner=runner,
         emulator=emulator if runner == "emulator" else [],
         commands=[] if runner == "none" else (settings.tests.commands or DEFAULT_TESTS),
         reason="tests disabled for this platform in .cipipe.yaml" if runner == "none" else None,
@@ -138,14 +165,18 @@ def plan_matrix(config: RepoConfig, source: Source, *, config_file: str) -> Matr
         if name in seen:
             raise InputError(
                 f"platform {name!r} is listed twice (first at supports[{seen[name]}])",
-                file=config_file, field=f"supports[{index}]", expected="each platform once",
+                file=config_file,
+                field=f"supports[{index}]",
+                expected="each platform once",
             )
         seen[name] = index
     for name in config.platforms:
         if name not in seen:
             raise InputError(
-                "settings for a platform that is not in supports", file=config_file,
-                field=f"platforms.{name}", expected=f"{name!r} listed under supports",
+                "settings for a platform that is not in supports",
+                file=config_file,
+                field=f"platforms.{name}",
+                expected=f"{name!r} listed under supports",
             )
     plans = [
         _plan(name, index, config.platforms.get(name, PlatformConfig()), config, config_file)

@@ -121,9 +121,7 @@ def test_sarif_is_valid_and_maps_severities(
     assert_valid_sarif(log)
     runs = {run["tool"]["driver"]["name"]: run for run in log["runs"]}
     assert set(runs) == {"clang-format", "cppcheck", "clang-tidy", "telemetry-contract"}
-    levels = {
-        r["ruleId"]: r["level"] for r in runs["cppcheck"]["results"]
-    }
+    levels = {r["ruleId"]: r["level"] for r in runs["cppcheck"]["results"]}
     assert levels["arrayIndexOutOfBounds"] == "error"
     assert levels["constVariable"] == "note"  # style -> note
     for run in log["runs"]:
@@ -168,7 +166,9 @@ def test_changed_scope_with_unknown_target_branch_is_exit_2(
     assert not (tmp_path / "w" / "precheck.json").exists()
 
 
-def _clean_repo(make_repo: Callable[[str], GitRepoBuilder], extra_config: str = "") -> GitRepoBuilder:
+def _clean_repo(
+    make_repo: Callable[[str], GitRepoBuilder], extra_config: str = ""
+) -> GitRepoBuilder:
     repo = make_repo("clean")
     repo.commit(
         "clean",
@@ -266,17 +266,19 @@ def test_clang_tidy_uses_compile_commands(
     )
     work = tmp_path / "w"
     precheck(cli, repo.root, work)
-    rules = lambda: {  # noqa: E731
-        f["rule"]
-        for c in load(work, "precheck.json")["checks"] if c["name"] == "clang-tidy"
-        for f in c["findings"]
-    }
+
+    def rules() -> set[str]:
+        checks = load(work, "precheck.json")["checks"]
+        return {f["rule"] for c in checks if c["name"] == "clang-tidy" for f in c["findings"]}
+
     assert "bugprone-integer-division" not in rules()
-    db = [{
-        "directory": str(repo.root),
-        "file": "src/ratio.cpp",
-        "arguments": ["c++", "-std=c++17", "-DWITH_RATIO", "-c", "src/ratio.cpp"],
-    }]
+    db = [
+        {
+            "directory": str(repo.root),
+            "file": "src/ratio.cpp",
+            "arguments": ["c++", "-std=c++17", "-DWITH_RATIO", "-c", "src/ratio.cpp"],
+        }
+    ]
     repo.write("build/compile_commands.json", json.dumps(db))
     precheck(cli, repo.root, work)
     assert "bugprone-integer-division" in rules()

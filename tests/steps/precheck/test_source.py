@@ -98,6 +98,9 @@ def test_uninitialised_submodule_is_recorded_and_flagged(make_repo: Factory) -> 
     source = resolve_source(GitCli(top.root), {}, SourceFlags())
     [sub] = source.submodules
     assert (sub.path, sub.commit, sub.state, sub.checked_out) == (
-        "ext/dep", dep_sha, "uninitialized", None,
+        "ext/dep",
+        dep_sha,
+        "uninitialized",
+        None,
     )
     assert any("ext/dep is not initialised" in w for w in source.warnings)

@@ -39,8 +39,14 @@ class Cppcheck:
         sources = [f for f in request.files if f.lower().endswith(SOURCE_SUFFIXES)]
         targets = sources or request.files
         argv = [
-            request.executable, "--xml", "--xml-version=2", "--quiet", f"--enable={ENABLED}",
-            "--inline-suppr", "--suppress=missingIncludeSystem", f"--std={request.std}",
+            request.executable,
+            "--xml",
+            "--xml-version=2",
+            "--quiet",
+            f"--enable={ENABLED}",
+            "--inline-suppr",
+            "--suppress=missingIncludeSystem",
+            f"--std={request.std}",
         ]
         stdin_text = None
         if request.compile_db_dir is not None:

@@ -11,9 +11,14 @@ from cipipe.adapters.git.interface import CommitInfo, GitError, SubmoduleStatus
 from cipipe.adapters.process import ProgramNotFound, run_program
 from cipipe.urls import strip_credentials
 
-_SUBMODULE_LINE = re.compile(r"^(?P<flag>[ +\-U])(?P<sha>[0-9a-f]{40,64}) (?P<path>.+?)(?: \(.*\))?$")
+_SUBMODULE_LINE = re.compile(
+    r"^(?P<flag>[ +\-U])(?P<sha>[0-9a-f]{40,64}) (?P<path>.+?)(?: \(.*\))?$"
+)
 _STATE: dict[str, Literal["in-sync", "uninitialized", "modified", "conflict"]] = {
-    " ": "in-sync", "-": "uninitialized", "+": "modified", "U": "conflict",
+    " ": "in-sync",
+    "-": "uninitialized",
+    "+": "modified",
+    "U": "conflict",
 }
 
 
@@ -36,7 +41,9 @@ class GitCli:
             return self._run("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").strip()
         except GitError:
             raise GitError(
-                f"unknown revision {rev!r}", file=str(self.root), expected="a commit in this repository"
+                f"unknown revision {rev!r}",
+                file=str(self.root),
+                expected="a commit in this repository",
             ) from None
 
     def commit_info(self, sha: str) -> CommitInfo:
@@ -101,18 +108,23 @@ class GitCli:
             if not gitmodules.is_file():
                 continue
             out = self._run(
-                "config", "-f", str(gitmodules), "-z", "--get-regexp", r"^submodule\..*\.(path|url)$",
+                "config",
+                "-f",
+                str(gitmodules),
+                "-z",
+                "--get-regexp",
+                r"^submodule\..*\.(path|url)$",
                 check=False,
             )
             by_name: dict[str, dict[str, str]] = {}
-            for entry in filter(None, out.split("\x00")):
-                key, _, value = entry.partition("\n")
-                name, _, attr = key[len("submodule."):].rpartition(".")
+            for line in filter(None, out.split("\x00")):
+                key, _, value = line.partition("\n")
+                name, _, attr = key[len("submodule.") :].rpartition(".")
                 by_name.setdefault(name, {})[attr] = value
-            for entry in by_name.values():
-                if "path" in entry and "url" in entry:
-                    full = f"{sup}/{entry['path']}" if sup else entry["path"]
-                    urls[full] = strip_credentials(entry["url"])
+            for fields in by_name.values():
+                if "path" in fields and "url" in fields:
+                    full = f"{sup}/{fields['path']}" if sup else fields["path"]
+                    urls[full] = strip_credentials(fields["url"])
         return urls
 
 

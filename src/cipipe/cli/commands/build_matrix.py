@@ -47,16 +47,19 @@ def execute(state: CliState, args: BuildMatrixArgs) -> int:
 @click.command("build-matrix")
 @repo_options
 @click.option(
-    "--format", "output_format", type=click.Choice(["none", "json", "jenkins"]), default="none",
+    "--format",
+    "output_format",
+    type=click.Choice(["none", "json", "jenkins"]),
+    default="none",
     show_default=True,
     help="Also print the matrix: as JSON, or as 'platform<TAB>agent' lines for a parallel block",
 )
 @click.pass_obj
-def command(state: CliState, **kwargs: object) -> int:
+def command(state: CliState, repo: Path, config_path: Path | None, output_format: str) -> int:
     """Plan one build per supported platform (seed 3).
 
     \b
     Reads:  .cipipe.yaml, source.json
     Writes: matrix.json
     """
-    return execute(state, BuildMatrixArgs(**kwargs))  # type: ignore[arg-type]
+    return execute(state, BuildMatrixArgs(repo, config_path, output_format))

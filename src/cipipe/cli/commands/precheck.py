@@ -67,12 +67,23 @@ def execute(state: CliState, args: PrecheckArgs) -> int:
 @click.option("--pr", "pr_id", help="Pull request id  [Jenkins: CHANGE_ID]")
 @click.option("--target-branch", help="PR target branch  [Jenkins: CHANGE_TARGET]")
 @click.option(
-    "--scope", type=click.Choice(["all", "changed"]), default=None,
+    "--scope",
+    type=click.Choice(["all", "changed"]),
+    default=None,
     help="Check all tracked C/C++ files, or only those changed against the target branch  "
     "[default: precheck.scope in .cipipe.yaml, else all]",
 )
 @click.pass_obj
-def command(state: CliState, **kwargs: object) -> int:
+def command(
+    state: CliState,
+    repo: Path,
+    config_path: Path | None,
+    commit: str | None,
+    branch: str | None,
+    pr_id: str | None,
+    target_branch: str | None,
+    scope: str | None,
+) -> int:
     """Record the exact source and run the lightweight pre-checks (seed 2.1, 2.2).
 
     \b
@@ -80,4 +91,5 @@ def command(state: CliState, **kwargs: object) -> int:
     Writes: source.json, precheck.json, precheck.sarif
     Exit 1 when a blocking check fails or a required tool is missing.
     """
-    return execute(state, PrecheckArgs(**kwargs))  # type: ignore[arg-type]
+    args = PrecheckArgs(repo, config_path, commit, branch, pr_id, target_branch, scope)
+    return execute(state, args)

@@ -11,8 +11,8 @@ from pathlib import Path
 import click
 
 from cipipe.cli.app import CliState
-from cipipe.cli.options import repo_options
 from cipipe.cli.commands import build_matrix, precheck
+from cipipe.cli.options import repo_options
 from cipipe.errors import CipipeError, ExitCode
 
 log = logging.getLogger("cipipe.run")

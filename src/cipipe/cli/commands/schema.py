@@ -28,7 +28,10 @@ def write_all(folder: Path) -> list[Path]:
 @click.command("schema")
 @click.argument("name", required=False, type=click.Choice(all_schema_names()))
 @click.option(
-    "--write", "folder", type=click.Path(path_type=Path, file_okay=False), default=None,
+    "--write",
+    "folder",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
     help="Write every schema to FOLDER/<name>.schema.json instead of printing one.",
 )
 def command(name: str | None, folder: Path | None) -> int:

@@ -31,7 +31,10 @@ def validate_file(path: Path) -> str:
     if model is None:
         known = ", ".join(f"cipipe.{n}" for n in sorted(CONTRACTS))
         raise InputError(
-            f"unknown schema cipipe.{name}", file=str(path), field="schema", expected=f"one of {known}"
+            f"unknown schema cipipe.{name}",
+            file=str(path),
+            field="schema",
+            expected=f"one of {known}",
         )
     check_schema_id(model, data, str(path))
     validate_data(model, data, str(path))

@@ -79,7 +79,9 @@ def run_precheck(
     checks.append(run_telemetry_check(git.root, config.precheck))
     for check in checks:
         log.info(
-            "%s: %s%s", check.name, check.status if check.passed else f"{check.status}, FAILED",
+            "%s: %s%s",
+            check.name,
+            check.status if check.passed else f"{check.status}, FAILED",
             f" ({check.reason})" if check.reason else "",
         )
     failures = blocking_failures(checks)

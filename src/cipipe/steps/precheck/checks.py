@@ -52,7 +52,9 @@ def run_analyzer(
     def attempt() -> CheckResult:
         base = {"name": analyzer.name, "blocking": policy.blocking, "required": policy.required}
         if not policy.enabled:
-            return CheckResult(status="skipped", passed=True, reason="disabled in .cipipe.yaml", **base)
+            return CheckResult(
+                status="skipped", passed=True, reason="disabled in .cipipe.yaml", **base
+            )
         executable = policy.executable or analyzer.default_executable
         path = find_program(executable)
         if path is None:
@@ -65,12 +67,16 @@ def run_analyzer(
         tool = ToolInfo(executable=executable, version=analyzer.version(path))
         if analyzer.name == "clang-format" and not (repo / ".clang-format").is_file():
             return CheckResult(
-                status="skipped", passed=True, tool=tool,
+                status="skipped",
+                passed=True,
+                tool=tool,
                 reason="no .clang-format in the repository: there is no agreed style to check",
                 **base,
             )
         if not files:
-            return CheckResult(status="skipped", passed=True, tool=tool, reason="no files to check", **base)
+            return CheckResult(
+                status="skipped", passed=True, tool=tool, reason="no files to check", **base
+            )
         request = AnalysisRequest(
             repo=repo,
             files=files,
@@ -90,8 +96,12 @@ def run_analyzer(
             outcome_error, findings = outcome.error, outcome.findings
         if outcome_error:
             return CheckResult(
-                status="failed-to-run", passed=not policy.required, reason=outcome_error,
-                tool=tool, files_checked=len(files), **base,
+                status="failed-to-run",
+                passed=not policy.required,
+                reason=outcome_error,
+                tool=tool,
+                files_checked=len(files),
+                **base,
             )
         bad = failing(findings, policy.fail_on)
         return CheckResult(

@@ -38,14 +38,16 @@ def select_files(
         base = git.merge_base(ref, commit)
         if base is None:
             raise InputError(
-                f"{ref} and {commit[:12]} have no common ancestor", field="--scope changed",
+                f"{ref} and {commit[:12]} have no common ancestor",
+                field="--scope changed",
                 expected="a target branch that shares history with the commit",
             )
         candidates = git.changed_files(base, commit)
     else:
         candidates = git.tracked_files()
     files = sorted(
-        path for path in candidates
+        path
+        for path in candidates
         if any(glob_match(path, p) for p in config.include)
         and not any(glob_match(path, p) for p in config.exclude)
     )

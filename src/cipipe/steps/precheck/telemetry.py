@@ -45,20 +45,26 @@ def check_contract_files(repo: Path, required: list[ContractFile]) -> list[Findi
         rel = PurePosixPath(entry.path)
         if rel.is_absolute() or ".." in rel.parts:
             findings.append(
-                _finding(entry.path, RULE_UNREADABLE, "contract path must stay inside the repository")
+                _finding(
+                    entry.path, RULE_UNREADABLE, "contract path must stay inside the repository"
+                )
             )
             continue
         file = repo / rel
         if not file.is_file():
             findings.append(
-                _finding(entry.path, RULE_MISSING_FILE, "required telemetry contract file is missing")
+                _finding(
+                    entry.path, RULE_MISSING_FILE, "required telemetry contract file is missing"
+                )
             )
             continue
         if not entry.keys:
             continue
         if file.suffix.lower() not in {".json", ".yaml", ".yml"}:
             findings.append(
-                _finding(entry.path, RULE_UNREADABLE, "keys can be checked only in JSON or YAML files")
+                _finding(
+                    entry.path, RULE_UNREADABLE, "keys can be checked only in JSON or YAML files"
+                )
             )
             continue
         try:
@@ -67,7 +73,9 @@ def check_contract_files(repo: Path, required: list[ContractFile]) -> list[Findi
             findings.append(_finding(entry.path, RULE_UNREADABLE, f"cannot parse: {exc}"))
             continue
         except Exception as exc:  # yaml.YAMLError, imported lazily
-            findings.append(_finding(entry.path, RULE_UNREADABLE, f"cannot parse: {exc}".splitlines()[0]))
+            findings.append(
+                _finding(entry.path, RULE_UNREADABLE, f"cannot parse: {exc}".splitlines()[0])
+            )
             continue
         for key in entry.keys:
             if not _has_key(document, key):

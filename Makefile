@@ -1,0 +1,46 @@
+# The two commands of the quickstart are `make demo` and `make test`; both set everything up.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck pytest bench tools schemas snapshots clean
+
+# A virtualenv with cipipe (editable) and its test tools. A recent pip matters: since 26.3 its
+# console-script wrapper no longer imports `re`, which halves `cipipe --help` start-up.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=26.3"
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+# Debian tools the pipeline runs for real (installed when we are root; otherwise listed).
+tools:
+	@bash .ci/install-debian-tools
+
+demo: $(STAMP) tools
+	@bash examples/demo.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+test: $(STAMP) tools lint typecheck pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+# Regenerate the JSON Schemas and golden files from the code; review the diff before committing.
+schemas: $(STAMP)
+	$(BIN)/cipipe schema --write schemas
+
+snapshots: $(STAMP)
+	CIPIPE_UPDATE_SNAPSHOTS=1 $(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis demo

@@ -1,0 +1,28 @@
+"""`make bench`: run every benchmark and exit 1 when one misses its target."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_cli
+
+BENCHMARKS = {"cli": bench_cli.run}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("names", nargs="*", choices=[*BENCHMARKS, []], default=[])
+    args = parser.parse_args()
+    ok = True
+    for name in args.names or list(BENCHMARKS):
+        ok &= BENCHMARKS[name](args.rounds)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

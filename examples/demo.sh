@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# `make demo`: copy the sample service into a fresh git repository with two commits (so there
+# is a real diff and history), run the whole pipeline there on the embedded defaults, and say
+# where the outputs are.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cipipe=${CIPIPE:-$root/.venv/bin/cipipe}
+demo=${CIPIPE_DEMO_DIR:-$root/demo}
+repo=$demo/sample-service
+out=$demo/out
+
+rm -rf "$demo"
+mkdir -p "$repo"
+(cd "$root/examples/sample-service" && tar --exclude=./build -cf - .) | tar -xf - -C "$repo"
+
+git_in_repo() {
+  git -C "$repo" -c user.name="Demo Developer" -c user.email="demo@example.com" \
+    -c commit.gpgsign=false "$@"
+}
+git_in_repo init -q -b main
+# First commit: the service without its telemetry contract; the second adds it, so the demo
+# has a change to look at.
+git_in_repo add -A -- . ':!telemetry'
+git_in_repo commit -q -m "Add sample service"
+git_in_repo add -A
+git_in_repo commit -q -m "Add the telemetry contract"
+
+echo "demo repository: $repo (2 commits)"
+status=0
+"$cipipe" --workdir "$out" run --repo "$repo" || status=$?
+
+echo
+echo "outputs in $out:"
+ls -1 "$out" | grep -v '^\.' | sed 's/^/  /'
+exit $status

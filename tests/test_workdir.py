@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from cipipe.contracts.source import Source
+from cipipe.errors import InputError, WorkdirBusyError
+from cipipe.fileio import atomic_write_text
+from cipipe.workdir import WorkDir
+from tests.contracts.samples import sample_source
+
+
+def test_write_then_read_round_trips(tmp_path: Path) -> None:
+    work = WorkDir(tmp_path / "w")
+    path = work.write(sample_source())
+    assert path == tmp_path / "w" / "source.json"
+    assert work.read(Source) == sample_source()
+    assert path.read_text().startswith('{\n  "schema": "cipipe.source/1",')
+
+
+def test_failed_write_keeps_the_previous_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "f.json"
+    atomic_write_text(target, "old\n")
+
+    def broken_fsync(fd: int) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", broken_fsync)
+    with pytest.raises(OSError, match="disk full"):
+        atomic_write_text(target, "new\n")
+    assert target.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["f.json"]  # no temp file left behind
+
+
+def test_names_cannot_leave_the_folder(tmp_path: Path) -> None:
+    work = WorkDir(tmp_path)
+    for name in ("../x.json", "a/b.json", "..", ""):
+        with pytest.raises(InputError):
+            work.file(name)
+
+
+def test_missing_input_says_which_step_makes_it(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"source.json: missing; run `cipipe precheck` first"):
+        WorkDir(tmp_path).read(Source, produced_by="precheck")
+
+
+HOLD_LOCK = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from cipipe.workdir import WorkDir
+    with WorkDir(Path(sys.argv[1])).locked(timeout=5):
+        print("locked", flush=True)
+        time.sleep(float(sys.argv[2]))
+    """
+)
+
+
+def test_second_process_waits_then_gives_up(tmp_path: Path) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(tmp_path), "3"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        start = time.monotonic()
+        with pytest.raises(WorkdirBusyError) as info, WorkDir(tmp_path).locked(timeout=0.3):
+            pass
+        assert 0.3 <= time.monotonic() - start < 2.5
+        assert f"pid {holder.pid}" in str(info.value)
+        assert info.value.exit_code == 2
+    finally:
+        holder.wait(timeout=10)
+
+
+def test_lock_is_free_after_the_holder_ends(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-c", HOLD_LOCK, str(tmp_path), "0"], check=True, capture_output=True
+    )
+    with WorkDir(tmp_path).locked(timeout=0):
+        pass
+
+
+def test_cli_reports_busy_workdir_as_exit_2(tmp_path: Path) -> None:
+    from tests.contracts.samples import sample_source as make
+
+    work = tmp_path / "w"
+    WorkDir(work).write(make())
+    repo = tmp_path / "r"
+    repo.mkdir()
+    (repo / ".cipipe.yaml").write_text(
+        "service: s\nsupports: [linux]\nplatforms: {linux: {toolchain: {version: '1'}}}\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(work), "3"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        env = {**os.environ, "CIPIPE_LOCK_TIMEOUT": "0.2"}
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "cipipe",
+                "--workdir",
+                str(work),
+                "build-matrix",
+                "--repo",
+                str(repo),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+    finally:
+        holder.wait(timeout=10)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()[-1:]
+    assert "locked by another cipipe process" in line and "CIPIPE_LOCK_TIMEOUT" in line
+    assert not (work / "matrix.json").exists()
