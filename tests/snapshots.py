@@ -15,7 +15,14 @@ UPDATE_FLAG = "CIPIPE_UPDATE_SNAPSHOTS"
 
 
 def assert_snapshot(name: str, data: Any) -> None:
-    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """Compare a JSON value (after the test normalised what a clock or machine decides)."""
+    assert_snapshot_text(
+        name, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    )
+
+
+def assert_snapshot_text(name: str, text: str) -> None:
+    """Compare the exact bytes cipipe wrote."""
     path = SNAPSHOTS / name
     if os.environ.get(UPDATE_FLAG) == "1":
         path.parent.mkdir(parents=True, exist_ok=True)

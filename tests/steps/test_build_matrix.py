@@ -170,3 +170,13 @@ def test_bad_matrix_names_the_key(text: str, field: str, words: str) -> None:
 
 def test_jenkins_lines() -> None:
     assert jenkins_lines(plan(THREE)) == "linux\tlinux\narm\tlinux\nwindows\tlinux\n"
+
+
+def test_sample_service_matrix_matches_its_golden_file() -> None:
+    from cipipe.contracts.repo_config import load_repo_config
+    from tests.conftest import SAMPLE_SERVICE
+    from tests.snapshots import assert_snapshot_text
+
+    path = SAMPLE_SERVICE / ".cipipe.yaml"
+    matrix = plan_matrix(load_repo_config(path), SOURCE, config_file=str(path))
+    assert_snapshot_text("sample-service.matrix.json", matrix.to_json())

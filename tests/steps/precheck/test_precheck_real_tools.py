@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import DATA, CliResult, needs_tools
 from tests.gitrepo import GitRepoBuilder
-from tests.snapshots import assert_snapshot
+from tests.snapshots import assert_snapshot, assert_snapshot_text
 
 pytestmark = needs_tools
 
@@ -282,3 +282,17 @@ def test_clang_tidy_uses_compile_commands(
     repo.write("build/compile_commands.json", json.dumps(db))
     precheck(cli, repo.root, work)
     assert "bugprone-integer-division" in rules()
+
+
+def test_outputs_match_their_golden_files(
+    cli: Callable[..., CliResult], violations: GitRepoBuilder, tmp_path: Path
+) -> None:
+    work = tmp_path / "work"
+    precheck(cli, violations.root, work)
+    assert_snapshot_text("precheck-violations.source.json", (work / "source.json").read_text())
+    report = load(work, "precheck.json")
+    for check in report["checks"]:
+        check["duration_seconds"] = 0.0  # the one value a clock decides
+        if check["tool"]:
+            check["tool"]["version"] = "<installed version>"
+    assert_snapshot("precheck-violations.precheck.json", report)
