@@ -180,3 +180,27 @@ def test_sample_service_matrix_matches_its_golden_file() -> None:
     path = SAMPLE_SERVICE / ".cipipe.yaml"
     matrix = plan_matrix(load_repo_config(path), SOURCE, config_file=str(path))
     assert_snapshot_text("sample-service.matrix.json", matrix.to_json())
+
+
+@pytest.mark.parametrize(
+    ("platform_settings", "field", "words"),
+    [
+        ("build_dir: ../outside", "platforms.linux.build_dir", "leaves the repository"),
+        ("build_dir: /tmp/abs", "platforms.linux.build_dir", "leaves the repository"),
+        ("artifacts: ['{build_dir}/../../etc/*']", "platforms.linux.artifacts[0]", "leaves"),
+        ("build: ['make {out_dir}']", "platforms.linux.build[0]", "unknown placeholder {out_dir}"),
+        ("tests: {commands: ['t {nope}']}", "platforms.linux.tests.commands[0]", "{nope}"),
+        ("build: ['make \"unterminated']", "platforms.linux.build[0]", "cannot split command"),
+    ],
+)
+def test_config_paths_and_commands_are_checked(
+    platform_settings: str, field: str, words: str
+) -> None:
+    text = (
+        "service: s\nsupports: [linux]\nplatforms:\n  linux:\n"
+        f"    toolchain: {{version: '1'}}\n    {platform_settings}\n"
+    )
+    with pytest.raises(InputError) as info:
+        plan(text)
+    assert info.value.field == field
+    assert words in str(info.value)

@@ -10,7 +10,8 @@ from cipipe.contracts.base import Contract, Strict
 
 Severity = Literal["error", "warning", "note"]
 SEVERITY_ORDER: dict[str, int] = {"note": 0, "warning": 1, "error": 2}
-CheckStatus = Literal["ran", "not-installed", "failed-to-run", "skipped"]
+# skipped: nothing to check (no files, no style file); disabled: turned off in .cipipe.yaml
+CheckStatus = Literal["ran", "not-installed", "failed-to-run", "skipped", "disabled"]
 
 
 class Finding(Strict):

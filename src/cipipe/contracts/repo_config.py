@@ -7,7 +7,7 @@ import shlex
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
 
 from cipipe.contracts.base import Strict
 from cipipe.contracts.precheck import Severity
@@ -29,16 +29,32 @@ def _split_command(value: Any) -> Any:
     return value
 
 
-def _check_placeholders(argv: list[str]) -> list[str]:
+def _check_placeholders(text: str) -> str:
+    for name in _PLACEHOLDER_RE.findall(text):
+        if name not in PLACEHOLDERS:
+            known = ", ".join("{" + p + "}" for p in sorted(PLACEHOLDERS))
+            raise ValueError(f"unknown placeholder {{{name}}} in {text!r} (known: {known})")
+    return text
+
+
+def _check_argv(argv: list[str]) -> list[str]:
     for arg in argv:
-        for name in _PLACEHOLDER_RE.findall(arg):
-            if name not in PLACEHOLDERS:
-                known = ", ".join("{" + p + "}" for p in sorted(PLACEHOLDERS))
-                raise ValueError(f"unknown placeholder {{{name}}} in {arg!r} (known: {known})")
+        _check_placeholders(arg)
     return argv
 
 
-Command = Annotated[list[str], BeforeValidator(_split_command)]
+def _stay_inside(path: str) -> str:
+    # Build folders and artifact globs are joined to the repository: none may leave it.
+    parts = path.replace("\\", "/").split("/")
+    if path.startswith(("/", "\\")) or (len(path) > 1 and path[1] == ":") or ".." in parts:
+        raise ValueError(f"{path!r} leaves the repository")
+    return _check_placeholders(path)
+
+
+# A command as argv; a YAML string is split like a shell would, once, here.
+Command = Annotated[list[str], BeforeValidator(_split_command), AfterValidator(_check_argv)]
+Emulator = Annotated[list[str], BeforeValidator(_split_command)]
+RepoPath = Annotated[str, AfterValidator(_stay_inside)]
 
 
 class CheckPolicy(Strict):
@@ -109,13 +125,8 @@ class ToolchainConfig(Strict):
 
 class TestConfig(Strict):
     runner: Literal["native", "emulator", "none"] | None = None
-    emulator: Command | None = None
+    emulator: Emulator | None = None
     commands: list[Command] | None = None
-
-    @field_validator("commands")
-    @classmethod
-    def _placeholders(cls, value: list[list[str]] | None) -> list[list[str]] | None:
-        return [_check_placeholders(c) for c in value] if value else value
 
 
 class PlatformConfig(Strict):
@@ -123,15 +134,10 @@ class PlatformConfig(Strict):
     arch: str | None = None
     agent: str | None = None
     toolchain: ToolchainConfig | None = None
-    build_dir: str | None = None
+    build_dir: RepoPath | None = None
     build: list[Command] | None = None
     tests: TestConfig = Field(default_factory=TestConfig)
-    artifacts: list[str] | None = None
-
-    @field_validator("build")
-    @classmethod
-    def _placeholders(cls, value: list[list[str]] | None) -> list[list[str]] | None:
-        return [_check_placeholders(c) for c in value] if value else value
+    artifacts: list[RepoPath] | None = None
 
 
 class RepoConfig(Strict):

@@ -78,11 +78,5 @@ def _run(check: CheckResult, source: Source) -> dict[str, Any]:
 
 
 def precheck_sarif(precheck: Precheck, source: Source) -> dict[str, Any]:
-    runs = [
-        _run(check, source)
-        for check in precheck.checks
-        if not (
-            check.status == "skipped" and check.tool is None and check.name != "telemetry-contract"
-        )
-    ]
+    runs = [_run(check, source) for check in precheck.checks if check.status != "disabled"]
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": runs}

@@ -296,3 +296,15 @@ def test_outputs_match_their_golden_files(
         if check["tool"]:
             check["tool"]["version"] = "<installed version>"
     assert_snapshot("precheck-violations.precheck.json", report)
+
+
+def test_disabled_check_is_recorded_but_has_no_sarif_run(
+    cli: Callable[..., CliResult], make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path
+) -> None:
+    repo = _clean_repo(make_repo, "precheck:\n  clang-tidy: {enabled: false}\n")
+    work = tmp_path / "w"
+    assert precheck(cli, repo.root, work).exit_code == 0
+    tidy = next(c for c in load(work, "precheck.json")["checks"] if c["name"] == "clang-tidy")
+    assert (tidy["status"], tidy["passed"]) == ("disabled", True)
+    names = [r["tool"]["driver"]["name"] for r in load(work, "precheck.sarif")["runs"]]
+    assert names == ["clang-format", "cppcheck", "telemetry-contract"]

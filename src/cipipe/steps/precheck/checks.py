@@ -53,7 +53,7 @@ def run_analyzer(
         base = {"name": analyzer.name, "blocking": policy.blocking, "required": policy.required}
         if not policy.enabled:
             return CheckResult(
-                status="skipped", passed=True, reason="disabled in .cipipe.yaml", **base
+                status="disabled", passed=True, reason="disabled in .cipipe.yaml", **base
             )
         executable = policy.executable or analyzer.default_executable
         path = find_program(executable)
