@@ -126,3 +126,11 @@ def test_cli_reports_busy_workdir_as_exit_2(tmp_path: Path) -> None:
     [line] = result.stderr.strip().splitlines()[-1:]
     assert "locked by another cipipe process" in line and "CIPIPE_LOCK_TIMEOUT" in line
     assert not (work / "matrix.json").exists()
+
+
+def test_lock_is_reentrant_within_one_process(tmp_path: Path) -> None:
+    work = WorkDir(tmp_path)
+    with work.locked(timeout=0), work.locked(timeout=0):
+        pass
+    with work.locked(timeout=0):  # released after the outer block
+        pass

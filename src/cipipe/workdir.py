@@ -24,6 +24,7 @@ DEFAULT_LOCK_TIMEOUT_SECONDS = 60.0
 class WorkDir:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._lock_depth = 0  # re-entrant: `cipipe run` holds the lock across its steps
 
     def file(self, name: str) -> Path:
         # Names come from contracts and config; refuse anything that could leave the folder.
@@ -56,6 +57,13 @@ class WorkDir:
         """Hold the folder's lock; a second cipipe waits up to ``timeout`` seconds, then fails."""
         import fcntl
 
+        if self._lock_depth:
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+            return
         if timeout is None:
             timeout = _lock_timeout_from_env()
         self.path.mkdir(parents=True, exist_ok=True)
@@ -78,7 +86,11 @@ class WorkDir:
                     time.sleep(0.05)
             os.ftruncate(fd, 0)
             os.write(fd, f"{os.getpid()}\n".encode())
-            yield
+            self._lock_depth = 1
+            try:
+                yield
+            finally:
+                self._lock_depth = 0
         finally:
             os.close(fd)  # closing the descriptor releases the flock
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from cipipe.adapters.analyzers.interface import (
     AnalysisRequest,
     AnalysisResult,
@@ -24,6 +26,11 @@ class ClangFormat:
 
     def version(self, executable: str) -> str | None:
         return tool_version(executable)
+
+    def skip_reason(self, repo: Path) -> str | None:
+        if (repo / ".clang-format").is_file() or (repo / "_clang-format").is_file():
+            return None
+        return "no .clang-format in the repository: there is no agreed style to check"
 
     def analyze(self, request: AnalysisRequest) -> AnalysisResult:
         result = AnalysisResult()

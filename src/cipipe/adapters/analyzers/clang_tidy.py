@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from cipipe.adapters.analyzers.interface import (
     SOURCE_SUFFIXES,
@@ -38,6 +39,9 @@ class ClangTidy:
 
     def version(self, executable: str) -> str | None:
         return tool_version(executable)
+
+    def skip_reason(self, repo: Path) -> str | None:
+        return None
 
     def _argv(self, request: AnalysisRequest, files: list[str]) -> list[str]:
         header_filter = "^" + re.escape(str(request.repo.resolve())) + "/"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from cipipe.adapters.analyzers.interface import (
     SOURCE_SUFFIXES,
     AnalysisRequest,
@@ -32,6 +34,9 @@ class Cppcheck:
 
     def version(self, executable: str) -> str | None:
         return tool_version(executable)
+
+    def skip_reason(self, repo: Path) -> str | None:
+        return None
 
     def analyze(self, request: AnalysisRequest) -> AnalysisResult:
         # Headers are checked through the sources that include them: alone, cppcheck sees

@@ -41,6 +41,9 @@ class Analyzer(Protocol):
 
     def version(self, executable: str) -> str | None: ...
 
+    def skip_reason(self, repo: Path) -> str | None:
+        """Why this repository cannot be checked at all (None: it can)."""
+
     def analyze(self, request: AnalysisRequest) -> AnalysisResult: ...
 
 

@@ -57,18 +57,20 @@ def command(state: CliState, repo: Path, config_path: Path | None) -> int:
     outcomes: list[StepOutcome] = []
     final = int(ExitCode.OK)
     error: CipipeError | None = None
-    for name, step in pipeline(repo, config_path):
-        log.info("== %s", name)
-        start = time.monotonic()
-        try:
-            code = step(state)
-        except CipipeError as exc:
-            code, error = int(exc.exit_code), exc
-        message = state.masker.mask(str(error)) if error else ""
-        outcomes.append(StepOutcome(name, code, time.monotonic() - start, message))
-        if code != 0:
-            final = code
-            break
+    # One lock for the whole run: another cipipe cannot slip a step in between ours.
+    with state.workdir.locked():
+        for name, step in pipeline(repo, config_path):
+            log.info("== %s", name)
+            start = time.monotonic()
+            try:
+                code = step(state)
+            except CipipeError as exc:
+                code, error = int(exc.exit_code), exc
+            message = state.masker.mask(str(error)) if error else ""
+            outcomes.append(StepOutcome(name, code, time.monotonic() - start, message))
+            if code != 0:
+                final = code
+                break
     click.echo(summary(outcomes))
     click.echo(f"outputs: {state.workdir.path.resolve()}")
     if error is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from cipipe.adapters.analyzers.interface import AnalysisRequest, Analyzer
@@ -49,34 +50,25 @@ def _timed(fn: Callable[[], CheckResult]) -> CheckResult:
 def run_analyzer(
     analyzer: Analyzer, policy: CheckPolicy, repo: Path, files: list[str], config: PrecheckConfig
 ) -> CheckResult:
+    result = partial(
+        CheckResult, name=analyzer.name, blocking=policy.blocking, required=policy.required
+    )
+
     def attempt() -> CheckResult:
-        base = {"name": analyzer.name, "blocking": policy.blocking, "required": policy.required}
         if not policy.enabled:
-            return CheckResult(
-                status="disabled", passed=True, reason="disabled in .cipipe.yaml", **base
-            )
+            return result(status="disabled", passed=True, reason="disabled in .cipipe.yaml")
         executable = policy.executable or analyzer.default_executable
         path = find_program(executable)
         if path is None:
-            return CheckResult(
+            return result(
                 status="not-installed",
                 passed=not policy.required,
                 reason=f"{executable} is not installed (not on PATH)",
-                **base,
             )
         tool = ToolInfo(executable=executable, version=analyzer.version(path))
-        if analyzer.name == "clang-format" and not (repo / ".clang-format").is_file():
-            return CheckResult(
-                status="skipped",
-                passed=True,
-                tool=tool,
-                reason="no .clang-format in the repository: there is no agreed style to check",
-                **base,
-            )
-        if not files:
-            return CheckResult(
-                status="skipped", passed=True, tool=tool, reason="no files to check", **base
-            )
+        skip_reason = analyzer.skip_reason(repo) or (None if files else "no files to check")
+        if skip_reason:
+            return result(status="skipped", passed=True, tool=tool, reason=skip_reason)
         request = AnalysisRequest(
             repo=repo,
             files=files,
@@ -95,16 +87,15 @@ def run_analyzer(
         else:
             outcome_error, findings = outcome.error, outcome.findings
         if outcome_error:
-            return CheckResult(
+            return result(
                 status="failed-to-run",
                 passed=not policy.required,
                 reason=outcome_error,
                 tool=tool,
                 files_checked=len(files),
-                **base,
             )
         bad = failing(findings, policy.fail_on)
-        return CheckResult(
+        return result(
             status="ran",
             passed=not bad,
             reason=f"{len(bad)} finding(s) at or above {policy.fail_on}" if bad else None,
@@ -112,29 +103,26 @@ def run_analyzer(
             files_checked=len(files),
             counts=count(findings),
             findings=findings,
-            **base,
         )
 
     return _timed(attempt)
 
 
 def run_telemetry_check(repo: Path, config: PrecheckConfig) -> CheckResult:
+    telemetry = config.telemetry
+    result = partial(CheckResult, name=TELEMETRY_CHECK, blocking=telemetry.blocking, required=True)
+
     def attempt() -> CheckResult:
-        telemetry = config.telemetry
-        base = {"name": TELEMETRY_CHECK, "blocking": telemetry.blocking, "required": True}
         if not telemetry.required:
-            return CheckResult(
-                status="skipped", passed=True, reason="no telemetry contract declared", **base
-            )
+            return result(status="skipped", passed=True, reason="no telemetry contract declared")
         findings = check_contract_files(repo, telemetry.required)
-        return CheckResult(
+        return result(
             status="ran",
             passed=not findings,
             reason=f"{len(findings)} telemetry contract problem(s)" if findings else None,
             files_checked=len(telemetry.required),
             counts=count(findings),
             findings=findings,
-            **base,
         )
 
     return _timed(attempt)

@@ -6,6 +6,8 @@ import json
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import yaml
+
 from cipipe.contracts.precheck import Finding
 from cipipe.contracts.repo_config import ContractFile
 
@@ -34,8 +36,6 @@ def _load(file: Path) -> Any:
     text = file.read_text(encoding="utf-8")
     if file.suffix.lower() == ".json":
         return json.loads(text)
-    import yaml
-
     return yaml.safe_load(text)
 
 
@@ -69,13 +69,9 @@ def check_contract_files(repo: Path, required: list[ContractFile]) -> list[Findi
             continue
         try:
             document = _load(file)
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            findings.append(_finding(entry.path, RULE_UNREADABLE, f"cannot parse: {exc}"))
-            continue
-        except Exception as exc:  # yaml.YAMLError, imported lazily
-            findings.append(
-                _finding(entry.path, RULE_UNREADABLE, f"cannot parse: {exc}".splitlines()[0])
-            )
+        except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            findings.append(_finding(entry.path, RULE_UNREADABLE, f"cannot parse: {reason}"))
             continue
         for key in entry.keys:
             if not _has_key(document, key):
