@@ -184,14 +184,35 @@ def test_precheck_outside_a_repository(cli: Cli, tmp_path: Path) -> None:
     assert_one_line_error(result, str(tmp_path), "not a git repository")
 
 
+@pytest.mark.parametrize(
+    ("config", "needles"),
+    [
+        (None, [".cipipe.yaml: file not found"]),
+        ("precheck: [", [".cipipe.yaml: invalid YAML"]),
+        (
+            CONFIG + "precheck: {scope: some}\n",
+            ["precheck.scope: got 'some'", "'all' or 'changed'"],
+        ),
+        (CONFIG + "precheck: {cpplint: {}}\n", ["precheck.cpplint: unknown field"]),
+        (CONFIG + "precheck: {include: src}\n", ["precheck.include: got 'src'", "valid list"]),
+        (
+            CONFIG + "precheck: {telemetry: {required: [{keys: [a]}]}}\n",
+            ["precheck.telemetry.required[0].path: required field is missing"],
+        ),
+    ],
+)
 def test_precheck_bad_config_writes_nothing(
-    cli: Cli, make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path
+    cli: Cli,
+    make_repo: Callable[[str], GitRepoBuilder],
+    tmp_path: Path,
+    config: str | None,
+    needles: list[str],
 ) -> None:
     repo = make_repo("svc")
-    repo.commit("init", {".cipipe.yaml": CONFIG + "precheck: {scope: some}\n"})
+    repo.commit("init", {".cipipe.yaml": config} if config is not None else {"x": "y"})
     work = tmp_path / "w"
     result = cli("--workdir", work, "precheck", "--repo", repo.root)
-    assert_one_line_error(result, "precheck.scope: got 'some'", "'all' or 'changed'")
+    assert_one_line_error(result, str(repo.root / ".cipipe.yaml"), *needles)
     assert not work.exists() or not any(work.iterdir())
 
 
