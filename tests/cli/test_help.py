@@ -64,3 +64,9 @@ def test_schema_command_imports_no_step_or_adapter() -> None:
 def test_version(cli: Callable[..., CliResult]) -> None:
     result = cli("--version")
     assert result.exit_code == 0 and result.stdout.startswith("cipipe, version ")
+
+
+def test_no_command_shows_help_and_exits_2(cli: Callable[..., CliResult]) -> None:
+    result = cli()
+    assert result.exit_code == 2
+    assert result.stdout == "" and result.stderr.startswith("Usage: cipipe")

@@ -13,11 +13,12 @@ if TYPE_CHECKING:
 def run(argv: Sequence[str]) -> int:
     """Run cipipe with ``argv`` (without the program name) and return its exit code."""
     args = list(argv)
-    if args in (["--help"], ["-h"]):
+    if args in ([], ["--help"], ["-h"]):
         from cipipe.cli.help import render_help
 
-        sys.stdout.write(render_help())
-        return 0
+        # No command at all is bad usage (exit 2), but the help is still what a person wants.
+        (sys.stdout if args else sys.stderr).write(render_help())
+        return 0 if args else 2
     from cipipe.cli.app import invoke
 
     return invoke(args)

@@ -19,11 +19,6 @@ def _pin_schema_id(schema: dict[str, Any], model: type[BaseModel]) -> None:
         if isinstance(prop, dict):
             prop["const"] = schema_id()
             prop["default"] = schema_id()
-    schema["$id"] = f"https://cipipe.dev/schemas/{schema_name_of(model)}.schema.json"
-
-
-def schema_name_of(model: type[BaseModel]) -> str:
-    return str(getattr(model, "SCHEMA_NAME", model.__name__.lower()))
 
 
 class Strict(BaseModel):

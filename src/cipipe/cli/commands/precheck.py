@@ -39,7 +39,7 @@ def execute(state: CliState, args: PrecheckArgs) -> int:
     from cipipe.steps.precheck import SourceFlags, run_precheck
 
     git = GitCli(args.repo)
-    config = load_repo_config(config_path(git.root, args.config_path))
+    config = load_repo_config(config_path(args.repo, args.config_path))
     outputs = run_precheck(
         git,
         config,
