@@ -41,3 +41,23 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def atomic_copy(source: Path, target: Path) -> None:
+    """Copy a file (with its mode bits) so that ``target`` is never seen half-written."""
+    import shutil
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        shutil.copyfile(source, tmp_name)
+        shutil.copymode(source, tmp_name)
+        with Path(tmp_name).open("rb") as handle:
+            os.fsync(handle.fileno())
+        Path(tmp_name).replace(target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            Path(tmp_name).unlink()
+        raise
+    _fsync_dir(target.parent)

@@ -18,6 +18,7 @@ C = TypeVar("C", bound=Contract)
 
 DEFAULT_WORKDIR = ".cipipe"
 LOCK_NAME = ".lock"
+COUNTER_NAME = ".build-counter"
 DEFAULT_LOCK_TIMEOUT_SECONDS = 60.0
 
 
@@ -51,6 +52,18 @@ class WorkDir:
         path = self.file(name)
         atomic_write_text(path, text)
         return path
+
+    def next_build_number(self) -> int:
+        """A local build counter, for laptops where neither --build-id nor Jenkins gives one.
+
+        Call it while holding the lock, so two builds never get the same number."""
+        counter = self.file(COUNTER_NAME)
+        try:
+            current = int(counter.read_text().strip() or 0)
+        except (FileNotFoundError, ValueError):
+            current = 0
+        atomic_write_text(counter, f"{current + 1}\n")
+        return current + 1
 
     @contextlib.contextmanager
     def locked(self, timeout: float | None = None) -> Iterator[None]:

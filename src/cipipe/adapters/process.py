@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,16 @@ class ProgramResult:
 
 
 def find_program(name: str) -> str | None:
-    return shutil.which(name)
+    """PATH first, then the folder of the running Python: tools cipipe depends on (gcovr)
+    are installed there by pip even when that virtualenv is not on PATH."""
+    return shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
+
+
+def _resolved(argv: Sequence[str]) -> list[str]:
+    program = argv[0]
+    if os.sep not in program and (found := find_program(program)):
+        program = found
+    return [program, *argv[1:]]
 
 
 def run_program(
@@ -51,7 +61,7 @@ def run_program(
     full_env.pop("LANGUAGE", None)
     try:
         completed = subprocess.run(
-            list(argv),
+            _resolved(argv),
             cwd=cwd,
             env=full_env,
             input=stdin_text,
@@ -71,3 +81,40 @@ def run_program(
 def last_line(text: str) -> str:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     return lines[-1] if lines else ""
+
+
+def run_logged(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    log_path: Path,
+    timeout: float,
+    umask: int = 0o022,
+) -> int:
+    """Run ``argv`` with its output appended to ``log_path``; return the exit code.
+
+    Build and test output can be large, so it goes to a file, never into memory. The umask is
+    fixed because file modes end up inside archives and images.
+    """
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        log.write(("$ " + " ".join(argv) + "\n").encode())
+        log.flush()
+        try:
+            completed = subprocess.run(
+                _resolved(argv),
+                cwd=cwd,
+                env=dict(env),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                timeout=timeout,
+                umask=umask,
+                check=False,
+            )
+        except FileNotFoundError:
+            raise ProgramNotFound(argv[0]) from None
+        except subprocess.TimeoutExpired:
+            raise ProgramTimedOut(argv, timeout) from None
+    return completed.returncode

@@ -61,6 +61,16 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Plan the per-platform builds: agent, locked toolchain, build and test commands.",
     ),
     CommandSpec(
+        "build",
+        "cipipe.cli.commands.build",
+        "Build each platform in a clean folder; name, checksum and collect the artifacts.",
+    ),
+    CommandSpec(
+        "test",
+        "cipipe.cli.commands.test",
+        "Run unit tests (natively, under qemu or wine), smoke tests and coverage per platform.",
+    ),
+    CommandSpec(
         "run",
         "cipipe.cli.commands.run",
         "Run every pipeline step in order on a repository, with the embedded defaults.",

@@ -22,11 +22,29 @@ class ToolchainLock(Strict):
     lock_id: str = Field(description="sha256 of the fields above; equal locks build alike")
 
 
+class SmokePlan(Strict):
+    command: list[str]
+    expect_exit: int = 0
+    expect_output: str | None = None
+    timeout_seconds: float = 60
+
+
+class CoveragePlan(Strict):
+    build_dir: str
+    compile_flags: list[str]
+    linker_flags: list[str]
+    command: list[str]
+
+
 class TestPlan(Strict):
+    __test__ = False  # not a pytest test class
+
     runner: TestRunner
     emulator: list[str] = Field(default_factory=list, description="Prefix for test binaries")
     commands: list[list[str]]
     reason: str | None = Field(default=None, description="Why tests do not run, when they don't")
+    smoke: SmokePlan | None = None
+    coverage: CoveragePlan | None = None
 
 
 class PlatformPlan(Strict):

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from cipipe.contracts.artifacts import Artifacts
 from cipipe.contracts.base import Contract
 from cipipe.contracts.matrix import Matrix
 from cipipe.contracts.precheck import Precheck
 from cipipe.contracts.repo_config import RepoConfig
 from cipipe.contracts.source import Source
+from cipipe.contracts.testing import TestsReport
 
 CONTRACTS: dict[str, type[Contract]] = {
-    model.SCHEMA_NAME: model for model in (Source, Precheck, Matrix)
+    model.SCHEMA_NAME: model for model in (Source, Precheck, Matrix, Artifacts, TestsReport)
 }
 # Files that are not cipipe outputs but still have a schema.
 INPUT_MODELS: dict[str, type[BaseModel]] = {"config": RepoConfig}

@@ -14,7 +14,8 @@ from cipipe.contracts.precheck import Severity
 from cipipe.errors import InputError
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
-PLACEHOLDERS = frozenset({"source_dir", "build_dir", "platform"})
+# {report} is where a coverage command writes its report; the others name folders and the platform.
+PLACEHOLDERS = frozenset({"source_dir", "build_dir", "platform", "report"})
 _PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
 
 
@@ -123,10 +124,64 @@ class ToolchainConfig(Strict):
     package: str | None = None
 
 
+class SmokeConfig(Strict):
+    """An integration smoke test (seed 5.2): start the built program, ask it one thing."""
+
+    command: Command
+    expect_exit: int = 0
+    expect_output: str | None = Field(default=None, description="Text stdout must contain")
+    timeout_seconds: float = Field(default=60, gt=0)
+
+
+class CoverageConfig(Strict):
+    """An instrumented build of the same sources whose test run yields the coverage report."""
+
+    build_dir: RepoPath = "build/coverage"
+    compile_flags: list[str] = Field(default_factory=lambda: ["--coverage", "-O0"])
+    linker_flags: list[str] = Field(default_factory=lambda: ["--coverage"])
+    command: Command = Field(
+        default_factory=lambda: [
+            "gcovr",
+            "--xml",
+            "{report}",
+            "--root",
+            "{source_dir}",
+            "{build_dir}",
+        ],
+        description="Writes a Cobertura XML or lcov report to {report}",
+    )
+
+
 class TestConfig(Strict):
+    __test__ = False  # not a pytest test class
+
     runner: Literal["native", "emulator", "none"] | None = None
     emulator: Emulator | None = None
     commands: list[Command] | None = None
+    smoke: SmokeConfig | None = None
+    coverage: CoverageConfig | None = None
+
+
+class BuildPolicy(Strict):
+    commit: Literal["short", "full"] = Field(
+        default="short", description="Commit form in artifact names"
+    )
+    short_length: int = Field(default=12, ge=7, le=40)
+    require_reproducible: bool = Field(
+        default=False, description="--check-reproducible exits 1 when an artifact differs"
+    )
+    timeout_minutes: float = Field(default=60, gt=0, description="Per build command")
+
+
+class TestPolicy(Strict):
+    __test__ = False
+
+    flaky_reruns: int = Field(default=2, ge=0, le=10, description="Reruns of failed tests")
+    critical: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description="Globs over Suite.name; a failing test that matches fails the step",
+    )
+    timeout_minutes: float = Field(default=30, gt=0, description="Per test command")
 
 
 class PlatformConfig(Strict):
@@ -156,6 +211,8 @@ class RepoConfig(Strict):
     agents: dict[str, str] = Field(default_factory=dict, description="platform -> agent label")
     platforms: dict[str, PlatformConfig] = Field(default_factory=dict)
     precheck: PrecheckConfig = Field(default_factory=PrecheckConfig)
+    build: BuildPolicy = Field(default_factory=BuildPolicy)
+    test: TestPolicy = Field(default_factory=TestPolicy)
 
 
 def load_repo_config(path: Path) -> RepoConfig:

@@ -12,7 +12,14 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from cipipe.contracts.matrix import Matrix, PlatformPlan, TestPlan, ToolchainLock
+from cipipe.contracts.matrix import (
+    CoveragePlan,
+    Matrix,
+    PlatformPlan,
+    SmokePlan,
+    TestPlan,
+    ToolchainLock,
+)
 from cipipe.contracts.repo_config import PlatformConfig, RepoConfig
 from cipipe.contracts.source import Source
 from cipipe.errors import InputError
@@ -140,11 +147,14 @@ def _plan(
             field=f"{where}.tests.emulator",
             expected="an emulator command, e.g. qemu-aarch64",
         )
+    smoke, coverage = settings.tests.smoke, settings.tests.coverage
     tests = TestPlan(
         runner=runner,
         emulator=emulator if runner == "emulator" else [],
         commands=[] if runner == "none" else (settings.tests.commands or DEFAULT_TESTS),
         reason="tests disabled for this platform in .cipipe.yaml" if runner == "none" else None,
+        smoke=SmokePlan.model_validate(smoke.model_dump()) if smoke else None,
+        coverage=CoveragePlan.model_validate(coverage.model_dump()) if coverage else None,
     )
     return PlatformPlan(
         platform=name,

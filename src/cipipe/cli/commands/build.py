@@ -1,0 +1,121 @@
+"""cipipe build: writes the named artifacts, artifacts.json and SHA256SUMS."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from cipipe.cli.app import CliState
+from cipipe.cli.options import config_path, repo_options
+from cipipe.errors import ExitCode
+
+log = logging.getLogger("cipipe.build")
+
+
+@dataclass(frozen=True)
+class BuildArgs:
+    repo: Path
+    config_path: Path | None = None
+    platforms: tuple[str, ...] = ()
+    jobs: int | None = None
+    build_id: str | None = None
+    check_reproducible: bool = False
+    skip_missing_toolchains: bool = False
+
+
+def execute(state: CliState, args: BuildArgs) -> int:
+    from cipipe.contracts.matrix import Matrix
+    from cipipe.contracts.repo_config import load_repo_config
+    from cipipe.contracts.source import Source
+    from cipipe.steps.build import BuildRequest, run_build
+    from cipipe.steps.build.naming import resolve_build_id
+
+    config = load_repo_config(config_path(args.repo, args.config_path))
+    source = state.workdir.read(Source, produced_by="precheck")
+    matrix = state.workdir.read(Matrix, produced_by="build-matrix")
+    with state.workdir.locked():
+        build_id = resolve_build_id(
+            args.build_id,
+            os.environ,
+            # Taken only when needed: a counter that skips numbers would confuse people.
+            next_counter=0
+            if args.build_id or os.environ.get("BUILD_NUMBER")
+            else state.workdir.next_build_number(),
+        )
+        outputs = run_build(
+            BuildRequest(
+                repo=args.repo.resolve(),
+                workdir=state.workdir.path.resolve(),
+                matrix=matrix,
+                source=source,
+                policy=config.build,
+                build_id=build_id,
+                env=os.environ,
+                platforms=args.platforms,
+                jobs=args.jobs or os.cpu_count() or 1,
+                check_reproducible=args.check_reproducible,
+                skip_missing_toolchains=args.skip_missing_toolchains,
+            )
+        )
+        state.workdir.write_text(outputs.artifacts.checksums_file, outputs.checksums)
+        state.workdir.write(outputs.artifacts)
+    built = [a.name for a in outputs.artifacts.artifacts]
+    log.info("build %s: %d artifact(s) in %s", build_id.value, len(built), state.workdir.path)
+    return int(ExitCode.REJECTED if outputs.failed else ExitCode.OK)
+
+
+@click.command("build")
+@repo_options
+@click.option(
+    "--platform", "platforms", multiple=True, help="Build only this platform (repeatable)"
+)
+@click.option("--jobs", type=click.IntRange(min=1), help="Platforms built at once  [default: CPUs]")
+@click.option(
+    "--build-id", help="Build id in artifact names  [default: BUILD_NUMBER, else a counter]"
+)
+@click.option(
+    "--check-reproducible",
+    is_flag=True,
+    help="Build each platform again in another folder and compare the artifacts",
+)
+@click.option(
+    "--skip-missing-toolchains",
+    is_flag=True,
+    help="Report platforms whose compiler is not installed as skipped instead of failing",
+)
+@click.pass_obj
+def command(
+    state: CliState,
+    repo: Path,
+    config_path: Path | None,
+    platforms: tuple[str, ...],
+    jobs: int | None,
+    build_id: str | None,
+    check_reproducible: bool,
+    skip_missing_toolchains: bool,
+) -> int:
+    """Build every platform of the matrix in a clean folder (seed 4).
+
+    \b
+    Reads:  matrix.json, source.json, .cipipe.yaml (build policy)
+    Writes: artifacts/<platform>/<service>-<platform>-<commit>-<buildId>[.ext],
+            artifacts.json, SHA256SUMS, logs/build-<platform>.log
+    Exit 1 when a build fails, or when artifacts differ between two builds and the policy
+    requires reproducible builds.
+    """
+    return execute(
+        state,
+        BuildArgs(
+            repo,
+            config_path,
+            platforms,
+            jobs,
+            build_id,
+            check_reproducible,
+            skip_missing_toolchains,
+        ),
+    )

@@ -1,0 +1,98 @@
+"""cipipe test: writes tests.json, merged JUnit XML and coverage reports."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from cipipe.cli.app import CliState
+from cipipe.cli.options import config_path, repo_options
+from cipipe.errors import ExitCode
+
+log = logging.getLogger("cipipe.test")
+
+
+@dataclass(frozen=True)
+class TestArgs:
+    __test__ = False
+
+    repo: Path
+    config_path: Path | None = None
+    platforms: tuple[str, ...] = ()
+    baseline: Path | None = None
+
+
+def execute(state: CliState, args: TestArgs) -> int:
+    from cipipe.contracts.matrix import Matrix
+    from cipipe.contracts.repo_config import load_repo_config
+    from cipipe.contracts.source import Source
+    from cipipe.steps.testing.coverage import load_baseline
+    from cipipe.steps.testing.execute import TestRequest, run_tests
+
+    config = load_repo_config(config_path(args.repo, args.config_path))
+    source = state.workdir.read(Source, produced_by="precheck")
+    matrix = state.workdir.read(Matrix, produced_by="build-matrix")
+    baseline = load_baseline(args.baseline) if args.baseline else None
+    with state.workdir.locked():
+        report = run_tests(
+            TestRequest(
+                repo=args.repo.resolve(),
+                workdir=state.workdir.path.resolve(),
+                matrix=matrix,
+                source=source,
+                policy=config.test,
+                env=os.environ,
+                platforms=args.platforms,
+                baseline=baseline,
+                baseline_name=str(args.baseline) if args.baseline else None,
+            )
+        )
+        state.workdir.write(report)
+    for platform in report.platforms:
+        c = platform.counts
+        log.info(
+            "%s (%s): %s; %d passed, %d failed, %d skipped, %d disabled, %d flaky, %d errors",
+            platform.platform,
+            platform.runner,
+            platform.status if platform.status == "ran" else f"not run ({platform.reason})",
+            c.passed,
+            c.failed,
+            c.skipped,
+            c.disabled,
+            c.flaky,
+            c.errors,
+        )
+    if report.outcome == "failed":
+        log.error("critical failures: %s", "; ".join(report.critical_failures))
+        return int(ExitCode.REJECTED)
+    return int(ExitCode.OK)
+
+
+@click.command("test")
+@repo_options
+@click.option("--platform", "platforms", multiple=True, help="Test only this platform (repeatable)")
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A previous tests.json or coverage report (Cobertura XML, lcov) for the coverage delta",
+)
+@click.pass_obj
+def command(
+    state: CliState,
+    repo: Path,
+    config_path: Path | None,
+    platforms: tuple[str, ...],
+    baseline: Path | None,
+) -> int:
+    """Run each platform's unit tests, smoke test and coverage (seed 5.1-5.3).
+
+    \b
+    Reads:  matrix.json, source.json, the build folders, .cipipe.yaml (test policy)
+    Writes: tests.json, reports/junit-<platform>.xml, reports/coverage-<platform>.xml
+    Exit 1 when a critical test fails, a test program crashes or a smoke test fails.
+    """
+    return execute(state, TestArgs(repo, config_path, platforms, baseline))

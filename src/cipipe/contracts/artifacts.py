@@ -1,0 +1,71 @@
+"""artifacts.json: what each platform build produced, its checksums and environment (seed 4)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from cipipe.contracts.base import Contract, Strict
+
+
+class CompilerFound(Strict):
+    executable: str
+    path: str
+    version: str
+
+
+class BuildEnvironment(Strict):
+    """Enough to rebuild the artifact, and nothing secret (environment from an allow-list)."""
+
+    os: str
+    machine: str
+    cipipe_version: str
+    compiler: CompilerFound
+    compile_flags: list[str]
+    linker_flags: list[str]
+    source_date_epoch: int
+    env: dict[str, str] = Field(description="Allow-listed environment variables only")
+
+
+class PlatformBuild(Strict):
+    platform: str
+    status: Literal["built", "failed", "skipped"]
+    reason: str | None = None
+    duration_seconds: float = 0.0
+    build_dir: str | None = None
+    log: str | None = Field(default=None, description="Build log, relative to the work folder")
+    environment: BuildEnvironment | None = None
+
+
+class Artifact(Strict):
+    name: str = Field(description="<service>-<platform>-<commit>-<buildId>[.ext]")
+    platform: str
+    path: str = Field(description="Relative to the work folder")
+    built_as: str = Field(description="The file the build produced, relative to the repository")
+    size: int
+    sha256: str
+    sha1: str
+    md5: str
+
+
+class Reproducibility(Strict):
+    checked: bool
+    required: bool
+    differing: list[str] = Field(
+        default_factory=list, description="Artifacts whose second build gave other bytes"
+    )
+
+
+class Artifacts(Contract):
+    SCHEMA_NAME = "artifacts"
+    FILE_NAME = "artifacts.json"
+
+    service: str
+    commit: str
+    build_id: str
+    build_id_source: Literal["flag", "jenkins", "counter"]
+    platforms: list[PlatformBuild]
+    artifacts: list[Artifact]
+    reproducibility: Reproducibility
+    checksums_file: str = "SHA256SUMS"

@@ -1,0 +1,75 @@
+"""tests.json: unit, smoke and coverage results per platform (seed 5.1-5.3)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from cipipe.contracts.base import Contract, Strict
+
+
+class TestCounts(Strict):
+    __test__ = False
+
+    total: int = 0
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    disabled: int = 0
+    flaky: int = Field(default=0, description="Failed first, passed on a rerun (in passed too)")
+    errors: int = Field(default=0, description="Test programs that crashed or left no report")
+
+
+class FailedTest(Strict):
+    name: str = Field(description="Suite.name, or the command for an error")
+    message: str | None = None
+    critical: bool
+
+
+class SmokeResult(Strict):
+    command: list[str]
+    passed: bool
+    exit_code: int | None
+    reason: str | None = None
+    output: str = Field(description="The end of stdout, for the reader")
+
+
+class CoverageResult(Strict):
+    format: Literal["cobertura", "lcov"]
+    line_percent: float | None
+    branch_percent: float | None
+    lines_covered: int
+    lines_valid: int
+    branches_covered: int
+    branches_valid: int
+    report: str = Field(description="Report file, relative to the work folder")
+    baseline: str | None = Field(description="What the delta compares with; null: no baseline")
+    line_delta: float | None = Field(description="Percentage points; null when unknown")
+    branch_delta: float | None
+
+
+class PlatformTests(Strict):
+    platform: str
+    runner: Literal["native", "qemu", "wine", "emulator", "none"]
+    status: Literal["ran", "not-run"]
+    reason: str | None = None
+    counts: TestCounts = Field(default_factory=TestCounts)
+    failures: list[FailedTest] = Field(default_factory=list)
+    flaky: list[str] = Field(default_factory=list)
+    junit: str | None = Field(default=None, description="Merged JUnit XML, relative to workdir")
+    smoke: SmokeResult | None = None
+    coverage: CoverageResult | None = None
+    duration_seconds: float = 0.0
+
+
+class TestsReport(Contract):
+    __test__ = False
+
+    SCHEMA_NAME = "tests"
+    FILE_NAME = "tests.json"
+
+    commit: str
+    platforms: list[PlatformTests]
+    critical_failures: list[str] = Field(description="platform: test, for the tests that block")
+    outcome: Literal["passed", "failed"]

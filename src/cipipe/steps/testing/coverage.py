@@ -1,0 +1,79 @@
+"""Coverage (seed 5.3): an instrumented build's report, and its delta against a baseline.
+
+A missing baseline gives an unknown delta, never zero: "no change" and "not measured" must not
+look alike on a dashboard.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cipipe.contracts.testing import CoverageResult
+from cipipe.errors import InputError
+from cipipe.readers.coverage import (
+    CoverageReportError,
+    CoverageSummary,
+    coverage_delta,
+    detect_and_parse,
+)
+
+
+def read_report(path: Path) -> CoverageSummary:
+    try:
+        return detect_and_parse(path.read_text(encoding="utf-8", errors="replace"))
+    except FileNotFoundError:
+        raise InputError("coverage report not found", file=str(path)) from None
+    except CoverageReportError as exc:
+        raise InputError(f"unreadable coverage report: {exc}", file=str(path)) from None
+
+
+def load_baseline(path: Path) -> dict[str, CoverageSummary | CoverageResult]:
+    """Baseline per platform: a previous tests.json, or one coverage report ("*": any)."""
+    text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
+    if text is None:
+        raise InputError("file not found", file=str(path), field="--baseline")
+    if text.lstrip().startswith("{"):
+        from cipipe.contracts.loading import read_contract
+        from cipipe.contracts.testing import TestsReport
+
+        report = read_contract(TestsReport, path)
+        return {p.platform: p.coverage for p in report.platforms if p.coverage}
+    return {"*": read_report(path)}
+
+
+def _as_summary(value: CoverageSummary | CoverageResult) -> CoverageSummary:
+    if isinstance(value, CoverageSummary):
+        return value
+    return CoverageSummary(
+        format=value.format,
+        lines_valid=value.lines_valid,
+        lines_covered=value.lines_covered,
+        branches_valid=value.branches_valid,
+        branches_covered=value.branches_covered,
+    )
+
+
+def coverage_result(
+    summary: CoverageSummary,
+    report: str,
+    baseline: CoverageSummary | CoverageResult | None,
+    baseline_name: str | None,
+) -> CoverageResult:
+    delta = coverage_delta(summary, _as_summary(baseline) if baseline is not None else None)
+    return CoverageResult(
+        format=summary.format,
+        line_percent=_round(summary.line_percent),
+        branch_percent=_round(summary.branch_percent),
+        lines_covered=summary.lines_covered,
+        lines_valid=summary.lines_valid,
+        branches_covered=summary.branches_covered,
+        branches_valid=summary.branches_valid,
+        report=report,
+        baseline=baseline_name if baseline is not None else None,
+        line_delta=_round(delta.line) if delta else None,
+        branch_delta=_round(delta.branch) if delta else None,
+    )
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)

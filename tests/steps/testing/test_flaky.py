@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cipipe.formats.junit import junit_xml
+from cipipe.readers.gtest_xml import GtestCase, GtestReport, GtestStatus, parse_gtest_xml
+from cipipe.steps.testing.flaky import MergedRun, merge_attempts, rerun_filter
+from tests.conftest import DATA
+
+GTEST = DATA / "gtest"
+STATUSES: tuple[GtestStatus, ...] = ("passed", "failed", "skipped", "disabled")
+
+
+def parse(name: str) -> GtestReport:
+    return parse_gtest_xml((GTEST / name).read_text(encoding="utf-8"))
+
+
+def case(full_name: str, status: GtestStatus, message: str | None = None) -> GtestCase:
+    suite, name = full_name.split(".", 1)
+    if message is None and status == "failed":
+        message = f"{full_name} failed"
+    return GtestCase(suite=suite, name=name, status=status, time=0.5, message=message)
+
+
+def report(*cases: GtestCase) -> GtestReport:
+    return GtestReport(cases=cases, time=sum(c.time for c in cases))
+
+
+def statuses(merged: MergedRun) -> dict[str, str]:
+    return {c.full_name: c.status for c in merged.cases}
+
+
+def test_real_flaky_run() -> None:
+    first, rerun = parse("flaky-first.xml"), parse("flaky-rerun.xml")
+    # The fixture's rerun used exactly this filter.
+    assert rerun_filter(first.failed_names) == "Queue.Races:Queue.Broken"
+    merged = merge_attempts(first, [rerun])
+    assert merged.flaky == ("Queue.Races",)
+    assert merged.failed == ("Queue.Broken",)
+    assert statuses(merged) == {
+        "Queue.Pushes": "passed",
+        "Queue.Races": "passed",
+        "Queue.Broken": "failed",
+        "Timer.Fires": "passed",
+    }
+    final = GtestReport(cases=merged.cases, time=0)
+    assert (final.passed, final.failed, final.skipped, final.disabled) == (3, 1, 0, 0)
+
+    root = ET.fromstring(junit_xml(merged.junit))
+    assert (root.get("tests"), root.get("failures")) == ("4", "1")
+    cases = {c.get("name"): c for c in root.iter("testcase")}
+    assert [el.tag for el in cases["Races"]] == ["flakyFailure"]
+    assert "lost the race" in (cases["Races"][0].get("message") or "")
+    assert [el.tag for el in cases["Broken"]] == ["failure", "rerunFailure"]
+    assert "always broken" in (cases["Broken"][1].findtext("stackTrace") or "")
+    assert [el.tag for el in cases["Pushes"]] == []
+
+
+def test_no_reruns_keeps_every_failure() -> None:
+    first = parse("failures.xml")
+    merged = merge_attempts(first, [])
+    assert merged.failed == tuple(first.failed_names)
+    assert merged.flaky == ()
+    assert merged.cases == first.cases
+    failed = merged.junit["Parser"][1]
+    assert (failed.outcome, failed.message, failed.rerun_failures) == (
+        "failed",
+        first.cases[1].message,
+        (),
+    )
+
+
+def test_absent_or_skipped_in_rerun_keeps_the_failure() -> None:
+    initial = report(case("A.gone", "failed"), case("A.skips", "failed"), case("A.ok", "passed"))
+    rerun = report(case("A.skips", "skipped", "skipped.cpp:1\nno GPU"))
+    merged = merge_attempts(initial, [rerun])
+    assert merged.failed == ("A.gone", "A.skips")
+    assert merged.flaky == ()
+    assert [c.rerun_failures for c in merged.junit["A"]] == [(), (), ()]
+
+
+def test_several_reruns() -> None:
+    initial = report(case("A.late", "failed", "try 1"), case("A.never", "failed", "n1"))
+    reruns = [
+        report(case("A.late", "failed", "try 2"), case("A.never", "failed", "n2")),
+        report(case("A.late", "passed"), case("A.never", "failed", "n3")),
+        # A test settled as flaky is not looked at again.
+        report(case("A.late", "failed", "try 4"), case("A.never", "failed", "n4")),
+    ]
+    merged = merge_attempts(initial, reruns)
+    assert merged.flaky == ("A.late",)
+    assert merged.failed == ("A.never",)
+    late, never = merged.junit["A"]
+    assert (late.outcome, late.message, late.flaky_failures) == ("passed", None, ("try 1", "try 2"))
+    assert (never.outcome, never.message, never.rerun_failures) == (
+        "failed",
+        "n1",
+        ("n2", "n3", "n4"),
+    )
+    assert merged.cases[0].status == "passed" and merged.cases[0].message is None
+
+
+def test_rerun_results_of_tests_that_did_not_fail_are_ignored() -> None:
+    initial = report(case("A.ok", "passed"), case("A.off", "disabled"), case("A.bad", "failed"))
+    rerun = report(case("A.ok", "failed"), case("A.off", "passed"), case("B.new", "failed"))
+    merged = merge_attempts(initial, [rerun])
+    assert statuses(merged) == {"A.ok": "passed", "A.off": "disabled", "A.bad": "failed"}
+    assert merged.failed == ("A.bad",)
+
+
+def test_junit_for_disabled_skipped_and_outside_any_test() -> None:
+    merged = merge_attempts(parse("disabled.xml"), [])
+    outcomes = [(c.name, c.outcome) for cases in merged.junit.values() for c in cases]
+    assert outcomes == [
+        ("Stores", "passed"),
+        ("DISABLED_Evicts", "skipped"),
+        ("Expires", "passed"),
+        ("Connects", "skipped"),
+        ("Reconnects", "skipped"),
+    ]
+    skipped = merge_attempts(parse("skipped.xml"), []).junit["Gpu"][0]
+    assert (skipped.outcome, skipped.message) == (
+        "skipped",
+        "skipped.cpp:4\nno GPU on this machine",
+    )
+    outside = merge_attempts(parse("environment_failure.xml"), [])
+    assert outside.failed == ("NonTestSuiteFailure.",)
+    junit_case = outside.junit["NonTestSuiteFailure"][0]
+    assert (junit_case.name, junit_case.outcome) == ("(outside any test)", "failed")
+
+
+def test_parameterised_suites_keep_their_order() -> None:
+    merged = merge_attempts(parse("parameterised.xml"), [])
+    assert list(merged.junit) == ["Codec/0", "Codec/1", "Crc/CrcTest"]
+    assert [c.name for c in merged.junit["Crc/CrcTest"]][:2] == ["Matches/0", "Matches/1"]
+
+
+def test_rerun_filter() -> None:
+    assert rerun_filter(["A.b", "C/P.d/0", "A.b", "T*.?"]) == "A.b:C/P.d/0:T*.?"
+    with pytest.raises(ValueError, match="every test"):
+        rerun_filter([])
+    for bad in ("A.b-c", "A:b", ""):
+        with pytest.raises(ValueError):
+            rerun_filter(["X.y", bad])
+
+
+NAMES = st.lists(
+    st.tuples(st.sampled_from(["A", "B", "C/P"]), st.sampled_from(["x", "y", "z", "w/0", "w/1"])),
+    unique=True,
+    max_size=15,
+).map(lambda pairs: [f"{suite}.{name}" for suite, name in pairs])
+
+
+@given(data=st.data(), names=NAMES)
+def test_merge_keeps_every_case_and_never_flaky_and_failed(
+    data: st.DataObject, names: list[str]
+) -> None:
+    initial = report(*(case(n, data.draw(st.sampled_from(STATUSES))) for n in names))
+    candidates = [*names, "Extra.t"]
+    reruns = [
+        report(*(case(n, data.draw(st.sampled_from(STATUSES))) for n in subset))
+        for subset in data.draw(
+            st.lists(st.lists(st.sampled_from(candidates), unique=True), max_size=3)
+        )
+    ]
+    merged = merge_attempts(initial, reruns)
+
+    assert [c.full_name for c in merged.cases] == names
+    assert not set(merged.flaky) & set(merged.failed)
+    assert set(merged.flaky) | set(merged.failed) == set(initial.failed_names)
+    final = GtestReport(cases=merged.cases, time=0)
+    assert final.passed + final.failed + final.skipped + final.disabled == final.total == len(names)
+    assert final.failed_names == list(merged.failed)
+    assert final.passed == initial.passed + len(merged.flaky)
+    for before, after in zip(initial.cases, merged.cases, strict=True):
+        if before.status != "failed":
+            assert after == before
+
+    root = ET.fromstring(junit_xml(merged.junit))
+    assert root.get("tests") == str(len(names))
+    assert root.get("failures") == str(len(merged.failed))
+    assert root.get("skipped") == str(final.skipped + final.disabled)
+    assert len(root.findall(".//flakyFailure")) >= len(merged.flaky)
