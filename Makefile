@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench tools schemas snapshots clean
+.PHONY: demo test lint typecheck pytest bench tools cross-tools schemas snapshots clean
 
 # A virtualenv with cipipe (editable) and its test tools. A recent pip matters: since 26.3 its
 # console-script wrapper no longer imports `re`, which halves `cipipe --help` start-up.
@@ -18,6 +18,10 @@ $(STAMP): pyproject.toml
 tools:
 	@bash .ci/install-debian-tools
 
+# The ARM and Windows cross toolchains and qemu-user, so the tests build and run all three.
+cross-tools:
+	@bash .ci/install-debian-tools --cross
+
 demo: $(STAMP) tools
 	@bash examples/demo.sh
 
@@ -30,7 +34,7 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
-test: $(STAMP) tools lint typecheck pytest
+test: $(STAMP) cross-tools lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

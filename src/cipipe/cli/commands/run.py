@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from cipipe.cli.app import CliState
-from cipipe.cli.commands import build_matrix, precheck
+from cipipe.cli.commands import build, build_matrix, precheck, test
 from cipipe.cli.options import repo_options
 from cipipe.errors import CipipeError, ExitCode
 
@@ -33,6 +33,13 @@ def pipeline(repo: Path, config: Path | None) -> list[tuple[str, Callable[[CliSt
             "build-matrix",
             lambda s: build_matrix.execute(s, build_matrix.BuildMatrixArgs(repo, config)),
         ),
+        # On a laptop some cross toolchains are usually missing: those platforms are
+        # reported as skipped (with the package to install) rather than failing the run.
+        (
+            "build",
+            lambda s: build.execute(s, build.BuildArgs(repo, config, skip_missing_toolchains=True)),
+        ),
+        ("test", lambda s: test.execute(s, test.TestArgs(repo, config))),
     ]
 
 
