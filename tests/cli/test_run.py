@@ -17,7 +17,9 @@ def test_run_on_the_sample_service(
     work = tmp_path / "out"
     result = cli("--workdir", work, "run", "--repo", sample_repo.root)
     assert result.exit_code == 0, result.stderr
-    for name in ("source.json", "precheck.json", "precheck.sarif", "matrix.json"):
+    outputs = ("source.json", "precheck.json", "precheck.sarif", "matrix.json", "artifacts.json",
+               "tests.json", "SHA256SUMS")
+    for name in outputs:
         assert (work / name).is_file(), name
         if name.endswith(".json"):
             assert cli("validate", work / name).exit_code == 0
@@ -34,7 +36,13 @@ def test_run_on_the_sample_service(
     }
     matrix = json.loads((work / "matrix.json").read_text())
     assert [p["platform"] for p in matrix["platforms"]] == ["linux", "arm", "windows"]
-    assert "precheck" in result.stdout and "build-matrix" in result.stdout
+    tests = json.loads((work / "tests.json").read_text())
+    linux = next(p for p in tests["platforms"] if p["platform"] == "linux")
+    assert linux["counts"]["passed"] == 17 and linux["coverage"]["line_percent"] > 50
+    artifacts = json.loads((work / "artifacts.json").read_text())
+    assert any(a["platform"] == "linux" for a in artifacts["artifacts"])
+    for step in ("precheck", "build-matrix", "build", "test"):
+        assert f"\n{step} " in result.stdout
     assert f"outputs: {work.resolve()}" in result.stdout
 
 

@@ -54,11 +54,13 @@ def execute(state: CliState, args: TestArgs) -> int:
         state.workdir.write(report)
     for platform in report.platforms:
         c = platform.counts
+        if platform.status != "ran":
+            log.info("%s: not run: %s", platform.platform, platform.reason)
+            continue
         log.info(
-            "%s (%s): %s; %d passed, %d failed, %d skipped, %d disabled, %d flaky, %d errors",
+            "%s (%s): %d passed, %d failed, %d skipped, %d disabled, %d flaky, %d errors",
             platform.platform,
             platform.runner,
-            platform.status if platform.status == "ran" else f"not run ({platform.reason})",
             c.passed,
             c.failed,
             c.skipped,
