@@ -9,8 +9,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_cli
+import bench_digests
 
-BENCHMARKS = {"cli": bench_cli.run}
+BENCHMARKS = {"cli": bench_cli.run, "digests": bench_digests.run}
 
 
 def main() -> int:

@@ -4,29 +4,49 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temp file in the same folder, fsync, then rename."""
+def _atomically(path: Path, fill: Callable[[Path], None]) -> None:
+    """Have ``fill`` write a temp file in the same folder, fsync it, then rename it to ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
+        fill(tmp)
+        with tmp.open("rb") as handle:
             os.fsync(handle.fileno())
-        Path(tmp_name).replace(path)
+        tmp.replace(path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
-            Path(tmp_name).unlink()
+            tmp.unlink()
         raise
     _fsync_dir(path.parent)
 
 
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    def fill(tmp: Path) -> None:
+        tmp.write_bytes(data)
+
+    _atomically(path, fill)
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_copy(source: Path, target: Path) -> None:
+    """Copy a file with its mode bits, so ``target`` is never seen half-written."""
+
+    def fill(tmp: Path) -> None:
+        shutil.copyfile(source, tmp)
+        shutil.copymode(source, tmp)
+
+    _atomically(target, fill)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -41,23 +61,3 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
-
-
-def atomic_copy(source: Path, target: Path) -> None:
-    """Copy a file (with its mode bits) so that ``target`` is never seen half-written."""
-    import shutil
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        shutil.copyfile(source, tmp_name)
-        shutil.copymode(source, tmp_name)
-        with Path(tmp_name).open("rb") as handle:
-            os.fsync(handle.fileno())
-        Path(tmp_name).replace(target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            Path(tmp_name).unlink()
-        raise
-    _fsync_dir(target.parent)
