@@ -115,9 +115,7 @@ def _hash_sequential(handle: _Reader, hashes: Sequence[_Hash], chunk_size: int) 
     return size
 
 
-def _hash_threaded(
-    handle: _Reader, hashes: Sequence[_Hash], chunk_size: int, threads: int
-) -> int:
+def _hash_threaded(handle: _Reader, hashes: Sequence[_Hash], chunk_size: int, threads: int) -> int:
     views = [memoryview(bytearray(chunk_size)) for _ in range(RING_SIZE)]
     size = 0
     best = [float("inf")] * len(hashes)

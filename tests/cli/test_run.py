@@ -17,8 +17,15 @@ def test_run_on_the_sample_service(
     work = tmp_path / "out"
     result = cli("--workdir", work, "run", "--repo", sample_repo.root)
     assert result.exit_code == 0, result.stderr
-    outputs = ("source.json", "precheck.json", "precheck.sarif", "matrix.json", "artifacts.json",
-               "tests.json", "SHA256SUMS")
+    outputs = (
+        "source.json",
+        "precheck.json",
+        "precheck.sarif",
+        "matrix.json",
+        "artifacts.json",
+        "tests.json",
+        "SHA256SUMS",
+    )
     for name in outputs:
         assert (work / name).is_file(), name
         if name.endswith(".json"):
