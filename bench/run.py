@@ -10,8 +10,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_cli
 import bench_digests
+import bench_scan
 
-BENCHMARKS = {"cli": bench_cli.run, "digests": bench_digests.run}
+BENCHMARKS = {"cli": bench_cli.run, "digests": bench_digests.run, "scan": bench_scan.run}
 
 
 def main() -> int:

@@ -71,6 +71,17 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Run unit tests (natively, under qemu or wine), smoke tests and coverage per platform.",
     ),
     CommandSpec(
+        "sbom",
+        "cipipe.cli.commands.sbom",
+        "Write the CycloneDX SBOM (manifests, lock files, submodules, vendored code) and "
+        "the dependency changes.",
+    ),
+    CommandSpec(
+        "scan",
+        "cipipe.cli.commands.scan",
+        "Match the SBOM against an offline OSV folder and grype/trivy reports.",
+    ),
+    CommandSpec(
         "run",
         "cipipe.cli.commands.run",
         "Run every pipeline step in order on a repository, with the embedded defaults.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -195,6 +196,36 @@ class PlatformConfig(Strict):
     artifacts: list[RepoPath] | None = None
 
 
+class SbomPolicy(Strict):
+    vendored: RepoPath = Field(
+        default="third_party/components.yaml",
+        description="Declared vendored components (name, version, path, licence, purl, hash)",
+    )
+    fail_on_drift: bool = Field(
+        default=False, description="Exit 1 when a vendored folder no longer matches its hash"
+    )
+    exclude: list[str] = Field(
+        default_factory=list, description="Globs of manifests not to read (e.g. test fixtures)"
+    )
+
+
+class IgnoredVulnerability(Strict):
+    """An accepted risk: explicit, explained and time-limited."""
+
+    id: str
+    reason: str = Field(min_length=1)
+    expires: date
+    package: str | None = Field(default=None, description="Only for this package")
+
+
+class ScanPolicy(Strict):
+    block_on: list[Literal["critical", "high", "medium", "low", "unknown"]] = Field(
+        default_factory=lambda: ["critical"], description="Severities that fail the scan"
+    )
+    ignore: list[IgnoredVulnerability] = Field(default_factory=list)
+    osv_db: str | None = Field(default=None, description="Offline OSV folder (or --osv-db)")
+
+
 class RepoConfig(Strict):
     """``.cipipe.yaml``. Unknown keys are errors: a misspelt policy must not be ignored."""
 
@@ -213,6 +244,8 @@ class RepoConfig(Strict):
     precheck: PrecheckConfig = Field(default_factory=PrecheckConfig)
     build: BuildPolicy = Field(default_factory=BuildPolicy)
     test: TestPolicy = Field(default_factory=TestPolicy)
+    sbom: SbomPolicy = Field(default_factory=SbomPolicy)
+    scan: ScanPolicy = Field(default_factory=ScanPolicy)
 
 
 def load_repo_config(path: Path) -> RepoConfig:

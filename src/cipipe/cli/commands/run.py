@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from cipipe.cli.app import CliState
-from cipipe.cli.commands import build, build_matrix, precheck, test
+from cipipe.cli.commands import build, build_matrix, precheck, sbom, scan, test
 from cipipe.cli.options import repo_options
 from cipipe.errors import CipipeError, ExitCode
 
@@ -40,6 +40,8 @@ def pipeline(repo: Path, config: Path | None) -> list[tuple[str, Callable[[CliSt
             lambda s: build.execute(s, build.BuildArgs(repo, config, skip_missing_toolchains=True)),
         ),
         ("test", lambda s: test.execute(s, test.TestArgs(repo, config))),
+        ("sbom", lambda s: sbom.execute(s, repo, config)),
+        ("scan", lambda s: scan.execute(s, repo, config)),
     ]
 
 

@@ -26,6 +26,8 @@ def validate_file(path: Path) -> str:
         load_repo_config(path)
         return f"cipipe.{RepoConfig.SCHEMA_NAME}/1"
     data = load_json(path)
+    if isinstance(data, dict) and data.get("bomFormat") == "CycloneDX":
+        return validate_cyclonedx(path, data)
     name, _ = schema_id_of(data, str(path))
     model = CONTRACTS.get(name)
     if model is None:
@@ -39,6 +41,28 @@ def validate_file(path: Path) -> str:
     check_schema_id(model, data, str(path))
     validate_data(model, data, str(path))
     return model.schema_id_value()
+
+
+def validate_cyclonedx(path: Path, data: dict[str, object]) -> str:
+    """sbom.json follows CycloneDX's own schema, not a cipipe one."""
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    from cipipe.errors import InputError
+
+    spec = str(data.get("specVersion", ""))
+    try:
+        version = SchemaVersion.from_version(spec)
+    except ValueError:
+        raise InputError(
+            f"unsupported CycloneDX specVersion {spec!r}", file=str(path), field="specVersion",
+            expected="1.2 to 1.6",
+        ) from None
+    error = JsonStrictValidator(version).validate_str(path.read_text(encoding="utf-8"))
+    if error is not None:
+        detail = str(error).splitlines()[0]
+        raise InputError(f"not valid CycloneDX {spec}: {detail}", file=str(path))
+    return f"CycloneDX {spec}"
 
 
 @click.command("validate")

@@ -1,0 +1,87 @@
+"""cipipe sbom: writes sbom.json (CycloneDX 1.6) and deps_changed.json."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import click
+
+from cipipe.cli.app import CliState
+from cipipe.cli.options import config_path, repo_options
+from cipipe.errors import ExitCode
+
+log = logging.getLogger("cipipe.sbom")
+SBOM_FILE = "sbom.json"
+
+
+def execute(
+    state: CliState,
+    repo: Path,
+    config_file: Path | None,
+    merge: tuple[Path, ...] = (),
+    baseline: Path | None = None,
+    build_id: str | None = None,
+) -> int:
+    from cipipe.adapters.git.cli import GitCli
+    from cipipe.contracts.artifacts import Artifacts
+    from cipipe.contracts.repo_config import load_repo_config
+    from cipipe.contracts.source import Source
+    from cipipe.steps.sbom import run_sbom
+
+    config = load_repo_config(config_path(repo, config_file))
+    source = state.workdir.read(Source, produced_by="precheck")
+    artifacts = state.workdir.read(Artifacts) if state.workdir.exists(Artifacts) else None
+    # The serial number follows the build: the same build id gives the same SBOM.
+    build = build_id or (artifacts.build_id if artifacts else None) or os.environ.get(
+        "BUILD_NUMBER"
+    ) or source.commit
+    outputs = run_sbom(
+        GitCli(repo), config, source, build_id=build, artifacts=artifacts, merge=merge,
+        baseline=baseline,
+    )
+    with state.workdir.locked():
+        state.workdir.write_text(SBOM_FILE, outputs.sbom)
+        state.workdir.write(outputs.deps_changed)
+    changed = outputs.deps_changed
+    log.info(
+        "sbom: %d component(s); changes: %s", changed.components,
+        "no baseline" if changed.status == "no-baseline"
+        else f"{len(changed.added)} added, {len(changed.removed)} removed, "
+        f"{len(changed.updated)} updated",
+    )
+    if changed.vendored_drift and config.sbom.fail_on_drift:
+        return int(ExitCode.REJECTED)
+    return int(ExitCode.OK)
+
+
+@click.command("sbom")
+@repo_options
+@click.option(
+    "--merge", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+    help="Merge an SBOM made elsewhere (syft CycloneDX 1.4-1.7 or SPDX 2.3 JSON); repeatable",
+)
+@click.option(
+    "--baseline", type=click.Path(path_type=Path, dir_okay=False),
+    help="Baseline SBOM (e.g. the last main build's) for deps_changed.json",
+)
+@click.option("--build-id", help="Build id for the serial number  [default: artifacts.json]")
+@click.pass_obj
+def command(
+    state: CliState,
+    repo: Path,
+    config_path: Path | None,
+    merge: tuple[Path, ...],
+    baseline: Path | None,
+    build_id: str | None,
+) -> int:
+    """Write the build's SBOM and its dependency changes (seed 6).
+
+    \b
+    Reads:  dependency manifests and lock files, third_party/components.yaml, submodules
+            (source.json), artifacts.json when present, --merge and --baseline SBOMs
+    Writes: sbom.json (CycloneDX 1.6), deps_changed.json
+    Exit 1 when a vendored folder drifted and sbom.fail_on_drift is set.
+    """
+    return execute(state, repo, config_path, merge, baseline, build_id)

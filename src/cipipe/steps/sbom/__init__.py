@@ -1,0 +1,104 @@
+"""cipipe sbom (seed 6): every component of the build, and what changed against a baseline."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cipipe.adapters.git.interface import GitRepo
+from cipipe.contracts.artifacts import Artifacts
+from cipipe.contracts.deps_changed import DepsChanged
+from cipipe.contracts.repo_config import RepoConfig
+from cipipe.contracts.source import Source
+from cipipe.errors import InputError
+from cipipe.readers.deps import Dependency, DependencyFileError
+from cipipe.steps.sbom.bom import build_bom, unique
+from cipipe.steps.sbom.diff import compare
+from cipipe.steps.sbom.manifests import find_manifests, read_manifests
+from cipipe.steps.sbom.submodules import submodule_dependency
+from cipipe.steps.sbom.vendored import read_vendored
+
+log = logging.getLogger("cipipe.sbom")
+
+
+@dataclass(frozen=True)
+class SbomOutputs:
+    sbom: str
+    deps_changed: DepsChanged
+
+
+def read_sbom_file(path: Path) -> list[Dependency]:
+    """Components of a CycloneDX (1.4-1.7) or SPDX 2.3 JSON document."""
+    from cipipe.readers.deps import cyclonedx_json, spdx_json
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found", file=str(path)) from None
+    try:
+        head = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON at line {exc.lineno}: {exc.msg}", file=str(path)) from None
+    source = f"merged:{path.name}"
+    try:
+        if isinstance(head, dict) and head.get("bomFormat") == "CycloneDX":
+            return cyclonedx_json.parse(text, source=source)
+        if isinstance(head, dict) and "spdxVersion" in head:
+            return spdx_json.parse(text, source=source)
+    except DependencyFileError as exc:
+        raise InputError(str(exc), file=str(path)) from None
+    raise InputError(
+        "neither CycloneDX nor SPDX", file=str(path), expected="a CycloneDX or SPDX 2.3 JSON SBOM"
+    )
+
+
+def run_sbom(
+    git: GitRepo,
+    config: RepoConfig,
+    source: Source,
+    *,
+    build_id: str,
+    artifacts: Artifacts | None,
+    merge: Sequence[Path] = (),
+    baseline: Path | None = None,
+) -> SbomOutputs:
+    repo = git.root
+    manifests = find_manifests(repo, git.tracked_files(), config.sbom.exclude)
+    log.info("sbom: %d dependency file(s): %s", len(manifests), ", ".join(manifests) or "none")
+    vendored = read_vendored(repo, repo / config.sbom.vendored)
+    for drift in vendored.drift:
+        log.warning(
+            "vendored %s (%s) drifted: recorded %s, now %s",
+            drift.name, drift.path, drift.recorded, drift.actual or "missing",
+        )
+    found = [
+        *read_manifests(repo, manifests),
+        *vendored.dependencies,
+        *(submodule_dependency(s) for s in source.submodules),
+        *(dep for path in merge for dep in read_sbom_file(path)),
+    ]
+    dependencies = unique(found)
+    sbom = build_bom(
+        service=config.service,
+        kind=config.kind,
+        commit=source.commit,
+        build_id=build_id,
+        timestamp=source.commit_time,
+        dependencies=dependencies,
+        artifacts=artifacts.artifacts if artifacts else [],
+    )
+    if baseline is None:
+        changed = DepsChanged(
+            baseline=None, status="no-baseline", components=len(dependencies),
+            vendored_drift=vendored.drift,
+        )
+    else:
+        added, removed, updated = compare(dependencies, unique(read_sbom_file(baseline)))
+        changed = DepsChanged(
+            baseline=str(baseline), status="compared", added=added, removed=removed,
+            updated=updated, components=len(dependencies), vendored_drift=vendored.drift,
+        )
+    return SbomOutputs(sbom, changed)

@@ -1,0 +1,118 @@
+"""Vendored components: source copied into the repository, which no package manager knows.
+
+Syft sees nothing of a vendored lwIP; cipipe reads the components file the team keeps
+(``third_party/components.yaml``) and checks that each folder still holds what was declared:
+the recorded hash must equal the folder's hash now, else the copy drifted (a local patch, an
+update without a declaration) and the finding says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from cipipe.contracts.base import Strict
+from cipipe.contracts.deps_changed import VendoredDrift
+from cipipe.contracts.loading import load_yaml, validate_data
+from cipipe.errors import InputError
+from cipipe.readers.deps import Dependency
+
+HASH_PREFIX = "sha256:"
+
+
+class VendoredEntry(Strict):
+    name: str
+    version: str
+    path: str
+    license: str | None = None
+    purl: str | None = None
+    cpe: str | None = None
+    hash: str | None = Field(default=None, description="sha256:<hex> of the folder (tree hash)")
+    supplier: str | None = None
+
+
+class ComponentsFile(Strict):
+    components: list[VendoredEntry]
+
+
+@dataclass(frozen=True)
+class VendoredResult:
+    dependencies: list[Dependency]
+    drift: list[VendoredDrift]
+
+
+def tree_hash(folder: Path) -> str:
+    """sha256 over every file's relative path and content digest, in sorted order.
+
+    Independent of timestamps, permissions and where the folder lives, so two checkouts of the
+    same commit agree; symlinks count by their target text, never followed.
+    """
+    outer = hashlib.sha256()
+    entries: list[tuple[str, str]] = []
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in files:
+            path = Path(root) / name
+            rel = path.relative_to(folder).as_posix()
+            if path.is_symlink():
+                digest = hashlib.sha256(os.readlink(path).encode()).hexdigest()
+            else:
+                with path.open("rb") as handle:
+                    digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            entries.append((rel, digest))
+    for rel, digest in sorted(entries):
+        outer.update(f"{rel}\0{digest}\n".encode())
+    return HASH_PREFIX + outer.hexdigest()
+
+
+def _safe_folder(repo: Path, entry: VendoredEntry, file: str, index: int) -> Path:
+    folder = (repo / entry.path).resolve()
+    if not folder.is_relative_to(repo.resolve()):
+        raise InputError(
+            f"{entry.path!r} leaves the repository", file=file,
+            field=f"components[{index}].path", expected="a folder inside the repository",
+        )
+    return folder
+
+
+def read_vendored(repo: Path, components_file: Path) -> VendoredResult:
+    if not components_file.is_file():
+        return VendoredResult([], [])
+    data: Any = load_yaml(components_file)
+    declared = validate_data(ComponentsFile, data, str(components_file))
+    dependencies, drift = [], []
+    for index, entry in enumerate(declared.components):
+        folder = _safe_folder(repo, entry, str(components_file), index)
+        actual = tree_hash(folder) if folder.is_dir() else None
+        if entry.hash is not None and actual != entry.hash:
+            drift.append(
+                VendoredDrift(name=entry.name, path=entry.path, recorded=entry.hash, actual=actual)
+            )
+        hashes = (("SHA-256", actual.removeprefix(HASH_PREFIX)),) if actual else ()
+        dependencies.append(
+            Dependency(
+                name=entry.name,
+                version=entry.version,
+                purl=entry.purl or _generic_purl(entry),
+                source=f"vendored:{entry.path}",
+                licenses=(entry.license,) if entry.license else (),
+                hashes=hashes,
+                cpe=entry.cpe,
+                properties=(
+                    ("cipipe:vendored-path", entry.path),
+                    *((("cipipe:supplier", entry.supplier),) if entry.supplier else ()),
+                ),
+            )
+        )
+    return VendoredResult(dependencies, drift)
+
+
+def _generic_purl(entry: VendoredEntry) -> str:
+    from packageurl import PackageURL
+
+    return str(PackageURL(type="generic", name=entry.name, version=entry.version).to_string())

@@ -1,0 +1,1 @@
+"""`cipipe scan`: components matched offline against OSV advisories and other scanners' reports."""

@@ -1,0 +1,172 @@
+"""cipipe sbom on real repositories: the sample, submodules, vendored drift, merging, diffs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+
+from tests.conftest import DATA, SAMPLE_SERVICE, CliResult
+from tests.gitrepo import GitRepoBuilder
+from tests.snapshots import assert_snapshot_text
+
+Cli = Callable[..., CliResult]
+DEPS = DATA / "deps"
+CONFIG = "service: fw\nkind: firmware\nsupports: [linux]\n"
+
+
+def valid_cyclonedx(text: str) -> None:
+    error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text)
+    assert error is None, str(error)[:500]
+
+
+def write_source(repo: Path, work: Path) -> None:
+    """source.json as precheck writes it, without running the (slow) source checks."""
+    from cipipe.adapters.git.cli import GitCli
+    from cipipe.steps.precheck.source import SourceFlags, resolve_source
+    from cipipe.workdir import WorkDir
+
+    WorkDir(work).write(resolve_source(GitCli(repo), {}, SourceFlags()))
+
+
+def sbom(cli: Cli, repo: Path, work: Path, *extra: str | Path) -> tuple[CliResult, dict[str, Any]]:
+    write_source(repo, work)
+    result = cli("--workdir", work, "sbom", "--repo", repo, *extra)
+    data: dict[str, Any] = (
+        json.loads((work / "sbom.json").read_text()) if (work / "sbom.json").exists() else {}
+    )
+    return result, data
+
+
+def purls(bom: dict[str, Any]) -> set[str]:
+    return {c["purl"] for c in bom.get("components", []) if "purl" in c}
+
+
+def test_sample_sbom_is_valid_and_byte_identical(
+    make_repo: Callable[[str], GitRepoBuilder], cli: Cli, tmp_path: Path
+) -> None:
+    repo = make_repo("sample")
+    shutil.copytree(SAMPLE_SERVICE, repo.root, dirs_exist_ok=True)
+    repo.commit("sample")
+    first, bom = sbom(cli, repo.root, tmp_path / "a", "--build-id", "7")
+    assert first.exit_code == 0, first.stderr
+    text = (tmp_path / "a" / "sbom.json").read_text()
+    valid_cyclonedx(text)
+    again, _ = sbom(cli, repo.root, tmp_path / "b", "--build-id", "7")
+    assert again.exit_code == 0
+    assert (tmp_path / "b" / "sbom.json").read_text() == text
+    assert purls(bom) == {"pkg:conan/fmt@10.2.1", "pkg:conan/zlib@1.3.1", "pkg:generic/lwip@2.1.2"}
+    assert bom["metadata"]["timestamp"].startswith("2026-01-02T11:00:00")
+    assert bom["serialNumber"].startswith("urn:uuid:")
+    assert cli("validate", tmp_path / "a" / "sbom.json").stdout.endswith("valid CycloneDX 1.6\n")
+    assert_snapshot_text("sample-service.sbom.json", text)
+
+
+def test_another_build_id_gives_another_serial(
+    make_repo: Callable[[str], GitRepoBuilder], cli: Cli, tmp_path: Path
+) -> None:
+    repo = make_repo("r")
+    repo.commit("r", {".cipipe.yaml": CONFIG})
+    _, one = sbom(cli, repo.root, tmp_path / "a", "--build-id", "1")
+    _, two = sbom(cli, repo.root, tmp_path / "b", "--build-id", "2")
+    assert one["serialNumber"] != two["serialNumber"]
+
+
+def test_submodules_become_components_with_their_commits(
+    make_repo: Callable[[str], GitRepoBuilder], cli: Cli, tmp_path: Path
+) -> None:
+    one = make_repo("mbedtls")
+    one_sha = one.commit("tls", {"tls.c": "int tls;\n"})
+    two = make_repo("lib-two")
+    two_sha = two.commit("two", {"two.c": "int two;\n"})
+    top = make_repo("fw")
+    top.commit("fw", {".cipipe.yaml": CONFIG})
+    top.git("submodule", "add", "-q", str(one.root), "ext/mbedtls")
+    top.git("submodule", "add", "-q", str(two.root), "ext/two")
+    # A GitHub URL in .gitmodules gives a pkg:github purl; the checkout stays local.
+    top.git("config", "-f", ".gitmodules", "submodule.ext/mbedtls.url",
+            "https://github.com/Mbed-TLS/mbedtls.git")
+    top.commit("add submodules")
+    result, bom = sbom(cli, top.root, tmp_path / "w")
+    assert result.exit_code == 0, result.stderr
+    assert f"pkg:github/mbed-tls/mbedtls@{one_sha}" in purls(bom)  # the purl spec lowercases
+    generic = next(p for p in purls(bom) if p.startswith("pkg:generic/lib-two@"))
+    assert generic.startswith(f"pkg:generic/lib-two@{two_sha}?vcs_url=")
+    valid_cyclonedx((tmp_path / "w" / "sbom.json").read_text())
+
+
+def test_vendored_drift_is_a_finding(
+    make_repo: Callable[[str], GitRepoBuilder], cli: Cli, tmp_path: Path
+) -> None:
+    from cipipe.steps.sbom.vendored import tree_hash
+
+    repo = make_repo("fw")
+    repo.write("third_party/lwip/core.c", "int lwip;\n")
+    recorded = tree_hash(repo.root / "third_party/lwip")
+    components = (
+        "components:\n  - name: lwip\n    version: 2.1.2\n    path: third_party/lwip\n"
+        f"    license: BSD-3-Clause\n    hash: {recorded}\n"
+    )
+    repo.commit("vendor lwip", {".cipipe.yaml": CONFIG, "third_party/components.yaml": components})
+    result, _ = sbom(cli, repo.root, tmp_path / "w")
+    assert result.exit_code == 0
+    assert json.loads((tmp_path / "w" / "deps_changed.json").read_text())["vendored_drift"] == []
+
+    repo.commit("patch lwip locally", {"third_party/lwip/core.c": "int lwip_patched;\n"})
+    result, bom = sbom(cli, repo.root, tmp_path / "w")
+    [drift] = json.loads((tmp_path / "w" / "deps_changed.json").read_text())["vendored_drift"]
+    assert drift["name"] == "lwip" and drift["recorded"] == recorded
+    assert drift["actual"] == tree_hash(repo.root / "third_party/lwip") != recorded
+    assert "vendored lwip (third_party/lwip) drifted" in result.stderr
+    assert result.exit_code == 0  # a finding; blocking only when the policy says so
+    repo.commit("strict", {".cipipe.yaml": CONFIG + "sbom: {fail_on_drift: true}\n"})
+    assert sbom(cli, repo.root, tmp_path / "w")[0].exit_code == 1
+
+
+def test_tree_hash_ignores_timestamps_and_location(tmp_path: Path) -> None:
+    from cipipe.steps.sbom.vendored import tree_hash
+
+    for name in ("a", "b"):
+        (tmp_path / name / "sub").mkdir(parents=True)
+        (tmp_path / name / "sub" / "x.c").write_text("x")
+        (tmp_path / name / "y.h").write_text("y")
+    assert tree_hash(tmp_path / "a") == tree_hash(tmp_path / "b")
+    (tmp_path / "b" / "y.h").write_text("changed")
+    assert tree_hash(tmp_path / "a") != tree_hash(tmp_path / "b")
+
+
+def test_no_baseline_is_not_nothing_changed(
+    make_repo: Callable[[str], GitRepoBuilder], cli: Cli, tmp_path: Path
+) -> None:
+    repo = make_repo("r")
+    repo.commit("r", {".cipipe.yaml": CONFIG, "conanfile.txt": "[requires]\nzlib/1.3.1\n"})
+    sbom(cli, repo.root, tmp_path / "w")
+    changed = json.loads((tmp_path / "w" / "deps_changed.json").read_text())
+    assert changed["status"] == "no-baseline" and changed["baseline"] is None
+
+
+def test_changes_against_a_baseline_sbom(
+    make_repo: Callable[[str], GitRepoBuilder], cli: Cli, tmp_path: Path
+) -> None:
+    repo = make_repo("r")
+    repo.commit("v1", {".cipipe.yaml": CONFIG,
+                       "conanfile.txt": "[requires]\nzlib/1.2.13\nfmt/9.1.0\n"})
+    sbom(cli, repo.root, tmp_path / "base")
+    baseline = tmp_path / "baseline.cdx.json"
+    shutil.copy(tmp_path / "base" / "sbom.json", baseline)
+    repo.commit("v2", {"conanfile.txt": "[requires]\nzlib/1.3.1\nspdlog/1.12.0\n"})
+    result, _ = sbom(cli, repo.root, tmp_path / "new", "--baseline", baseline)
+    assert result.exit_code == 0, result.stderr
+    changed = json.loads((tmp_path / "new" / "deps_changed.json").read_text())
+    assert changed["status"] == "compared"
+    assert [d["key"] for d in changed["added"]] == ["pkg:conan/spdlog"]
+    assert [d["key"] for d in changed["removed"]] == ["pkg:conan/fmt"]
+    assert [(d["key"], d["previous_version"], d["version"]) for d in changed["updated"]] == [
+        ("pkg:conan/zlib", "1.2.13", "1.3.1")
+    ]
