@@ -85,7 +85,11 @@ def test_newest_cvss_version_gives_the_score() -> None:
         "fix": {"versions": ["1.2", "2.0.1"], "state": "fixed"}},
         "artifact": {"name": "a", "version": "1.0"}}]}"""
     [finding] = parse_grype_json(text)
-    assert (finding.severity, finding.score, finding.fixed_version) == ("critical", 9.1, "1.2, 2.0.1")
+    assert (finding.severity, finding.score, finding.fixed_version) == (
+        "critical",
+        9.1,
+        "1.2, 2.0.1",
+    )
     assert finding.purl is None and finding.aliases == ()
 
 

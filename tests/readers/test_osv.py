@@ -108,7 +108,10 @@ def test_unknown_range_type_is_kept_for_the_matcher_to_refuse() -> None:
     [
         ("missing-id.json", r"no 'id'"),
         ("missing-affected.json", r"GHSA-aaaa-bbbb-cccc: no 'affected' list"),
-        ("bad-event.json", r"events\[0\]: an event takes exactly one of .* \(introduced and fixed\)"),
+        (
+            "bad-event.json",
+            r"events\[0\]: an event takes exactly one of .* \(introduced and fixed\)",
+        ),
         ("truncated.json", r"malformed OSV JSON .* truncated"),
     ],
 )
@@ -118,7 +121,10 @@ def test_malformed_fixtures(fixture: str, reason: str) -> None:
 
 
 def _with_range(rng: object) -> dict[str, object]:
-    return {"id": "X-9", "affected": [{"package": {"ecosystem": "npm", "name": "a"}, "ranges": [rng]}]}
+    return {
+        "id": "X-9",
+        "affected": [{"package": {"ecosystem": "npm", "name": "a"}, "ranges": [rng]}],
+    }
 
 
 @pytest.mark.parametrize(

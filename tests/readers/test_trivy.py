@@ -65,8 +65,14 @@ def test_score_source_preference() -> None:
         ('{"SchemaVersion": 2, "Results": {}}', r"'Results' is not a list"),
         ('{"SchemaVersion": 2, "Results": [3]}', r"Results\[0\] is not an object"),
         ('{"SchemaVersion": 2, "Results": [{"Vulnerabilities": {}}]}', r"is not a list"),
-        ('{"SchemaVersion": 2, "Results": [{"Vulnerabilities": [{"PkgName": "a"}]}]}', r"no 'VulnerabilityID'"),
-        ('{"SchemaVersion": 2, "Results": [{"Vulnerabilities": [{"VulnerabilityID": "C"}]}]}', r"no 'PkgName'"),
+        (
+            '{"SchemaVersion": 2, "Results": [{"Vulnerabilities": [{"PkgName": "a"}]}]}',
+            r"no 'VulnerabilityID'",
+        ),
+        (
+            '{"SchemaVersion": 2, "Results": [{"Vulnerabilities": [{"VulnerabilityID": "C"}]}]}',
+            r"no 'PkgName'",
+        ),
     ],
 )
 def test_not_a_trivy_report(text: str, reason: str) -> None:

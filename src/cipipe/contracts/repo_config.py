@@ -218,9 +218,16 @@ class IgnoredVulnerability(Strict):
     package: str | None = Field(default=None, description="Only for this package")
 
 
+SeverityName = Literal["critical", "high", "medium", "low", "unknown"]
+
+
+def _critical_only() -> list[SeverityName]:
+    return ["critical"]
+
+
 class ScanPolicy(Strict):
-    block_on: list[Literal["critical", "high", "medium", "low", "unknown"]] = Field(
-        default_factory=lambda: ["critical"], description="Severities that fail the scan"
+    block_on: list[SeverityName] = Field(
+        default_factory=_critical_only, description="Severities that fail the scan"
     )
     ignore: list[IgnoredVulnerability] = Field(default_factory=list)
     osv_db: str | None = Field(default=None, description="Offline OSV folder (or --osv-db)")

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
@@ -90,8 +89,13 @@ def test_submodules_become_components_with_their_commits(
     top.git("submodule", "add", "-q", str(one.root), "ext/mbedtls")
     top.git("submodule", "add", "-q", str(two.root), "ext/two")
     # A GitHub URL in .gitmodules gives a pkg:github purl; the checkout stays local.
-    top.git("config", "-f", ".gitmodules", "submodule.ext/mbedtls.url",
-            "https://github.com/Mbed-TLS/mbedtls.git")
+    top.git(
+        "config",
+        "-f",
+        ".gitmodules",
+        "submodule.ext/mbedtls.url",
+        "https://github.com/Mbed-TLS/mbedtls.git",
+    )
     top.commit("add submodules")
     result, bom = sbom(cli, top.root, tmp_path / "w")
     assert result.exit_code == 0, result.stderr
@@ -119,7 +123,7 @@ def test_vendored_drift_is_a_finding(
     assert json.loads((tmp_path / "w" / "deps_changed.json").read_text())["vendored_drift"] == []
 
     repo.commit("patch lwip locally", {"third_party/lwip/core.c": "int lwip_patched;\n"})
-    result, bom = sbom(cli, repo.root, tmp_path / "w")
+    result, _ = sbom(cli, repo.root, tmp_path / "w")
     [drift] = json.loads((tmp_path / "w" / "deps_changed.json").read_text())["vendored_drift"]
     assert drift["name"] == "lwip" and drift["recorded"] == recorded
     assert drift["actual"] == tree_hash(repo.root / "third_party/lwip") != recorded
@@ -155,8 +159,9 @@ def test_changes_against_a_baseline_sbom(
     make_repo: Callable[[str], GitRepoBuilder], cli: Cli, tmp_path: Path
 ) -> None:
     repo = make_repo("r")
-    repo.commit("v1", {".cipipe.yaml": CONFIG,
-                       "conanfile.txt": "[requires]\nzlib/1.2.13\nfmt/9.1.0\n"})
+    repo.commit(
+        "v1", {".cipipe.yaml": CONFIG, "conanfile.txt": "[requires]\nzlib/1.2.13\nfmt/9.1.0\n"}
+    )
     sbom(cli, repo.root, tmp_path / "base")
     baseline = tmp_path / "baseline.cdx.json"
     shutil.copy(tmp_path / "base" / "sbom.json", baseline)
@@ -170,3 +175,64 @@ def test_changes_against_a_baseline_sbom(
     assert [(d["key"], d["previous_version"], d["version"]) for d in changed["updated"]] == [
         ("pkg:conan/zlib", "1.2.13", "1.3.1")
     ]
+
+
+def test_lock_files_installed_state_and_merged_sboms(
+    make_repo: Callable[[str], GitRepoBuilder], cli: Cli, tmp_path: Path
+) -> None:
+    repo = make_repo("r")
+    repo.commit(
+        "deps",
+        {
+            ".cipipe.yaml": CONFIG,
+            "conanfile.txt": (DEPS / "conanfile.txt").read_text(),
+            "conan.lock": (DEPS / "conan-v2.lock").read_text(),
+            "vcpkg.json": (DEPS / "vcpkg.json").read_text(),
+        },
+    )
+    # vcpkg's installed state is not tracked: it appears after `vcpkg install`.
+    installed = repo.root / "vcpkg_installed/x64-linux/share/zlib"
+    installed.mkdir(parents=True)
+    shutil.copy(DEPS / "vcpkg_installed/x64-linux/share/zlib/vcpkg.spdx.json", installed)
+    result, bom = sbom(
+        cli,
+        repo.root,
+        tmp_path / "w",
+        "--merge",
+        DEPS / "syft-cyclonedx-1.7.json",
+        "--merge",
+        DEPS / "syft-spdx-2.3.json",
+    )
+    assert result.exit_code == 0, result.stderr
+    valid_cyclonedx((tmp_path / "w" / "sbom.json").read_text())
+    found = purls(bom)
+    # The lock file pins openssl, which the conanfile only gave as a range.
+    openssl = [p for p in found if p.startswith("pkg:conan/openssl")]
+    assert openssl and all("@3.3.2" in p for p in openssl)
+    assert any(p.startswith("pkg:vcpkg/zlib@") for p in found)
+    sources = {
+        prop["value"]
+        for c in bom["components"]
+        for prop in c.get("properties", [])
+        if prop["name"] == "cipipe:source"
+    }
+    assert {"conan.lock", "merged:syft-cyclonedx-1.7.json"} <= sources
+    # Every package of the SPDX document is already in the CycloneDX one: merged once.
+    assert "merged:syft-spdx-2.3.json" not in sources
+    assert len([p for p in found if p.startswith("pkg:npm/ms@")]) == 1
+    assert "conanfile.txt" not in sources  # every conanfile entry is pinned by the lock
+
+
+def test_unreadable_merge_or_manifest_is_exit_2(
+    make_repo: Callable[[str], GitRepoBuilder], cli: Cli, tmp_path: Path
+) -> None:
+    repo = make_repo("r")
+    repo.commit("bad", {".cipipe.yaml": CONFIG, "conan.lock": '{"version": "0.5", "requires": 3}'})
+    result, _ = sbom(cli, repo.root, tmp_path / "w")
+    assert result.exit_code == 2 and "conan.lock" in result.stderr
+    assert len(result.stderr.strip().splitlines()[-1:]) == 1
+    not_sbom = tmp_path / "x.json"
+    not_sbom.write_text('{"hello": 1}')
+    repo.commit("ok", {"conan.lock": (DEPS / "conan-v2.lock").read_text()})
+    result, _ = sbom(cli, repo.root, tmp_path / "w2", "--merge", not_sbom)
+    assert result.exit_code == 2 and "neither CycloneDX nor SPDX" in result.stderr

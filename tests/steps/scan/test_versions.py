@@ -20,7 +20,7 @@ from cipipe.steps.scan.versions import (
         ("PyPI", "1.9", "1.10"),
         ("PyPI", "2.0rc1", "2.0"),
         ("PyPI", "2.0", "2.0.post1"),
-        ("PyPI", "1!0.1", "2.0"),
+        ("PyPI", "2.0", "1!0.1"),  # the epoch wins
         ("npm", "1.0.0-beta.2", "1.0.0-beta.11"),
         ("npm", "1.0.0-rc.1", "1.0.0"),
         ("crates.io", "0.1.9", "0.1.20"),
@@ -103,8 +103,25 @@ def test_unparseable_versions_are_none(ecosystem: str, version: str) -> None:
     assert order.compare(version, "1.0") is None
 
 
-@given(text=st.text(max_size=30), ecosystem=st.sampled_from(["PyPI", "npm", "Go", "Debian",
-       "Maven", "NuGet", "RubyGems", "Packagist", "Alpine", "Red Hat", "ConanCenter", "vcpkg"]))
+@given(
+    text=st.text(max_size=30),
+    ecosystem=st.sampled_from(
+        [
+            "PyPI",
+            "npm",
+            "Go",
+            "Debian",
+            "Maven",
+            "NuGet",
+            "RubyGems",
+            "Packagist",
+            "Alpine",
+            "Red Hat",
+            "ConanCenter",
+            "vcpkg",
+        ]
+    ),
+)
 def test_no_input_raises(text: str, ecosystem: str) -> None:
     order = order_for(ecosystem)
     order.key(text)

@@ -34,11 +34,19 @@ def execute(
     source = state.workdir.read(Source, produced_by="precheck")
     artifacts = state.workdir.read(Artifacts) if state.workdir.exists(Artifacts) else None
     # The serial number follows the build: the same build id gives the same SBOM.
-    build = build_id or (artifacts.build_id if artifacts else None) or os.environ.get(
-        "BUILD_NUMBER"
-    ) or source.commit
+    build = (
+        build_id
+        or (artifacts.build_id if artifacts else None)
+        or os.environ.get("BUILD_NUMBER")
+        or source.commit
+    )
     outputs = run_sbom(
-        GitCli(repo), config, source, build_id=build, artifacts=artifacts, merge=merge,
+        GitCli(repo),
+        config,
+        source,
+        build_id=build,
+        artifacts=artifacts,
+        merge=merge,
         baseline=baseline,
     )
     with state.workdir.locked():
@@ -46,8 +54,10 @@ def execute(
         state.workdir.write(outputs.deps_changed)
     changed = outputs.deps_changed
     log.info(
-        "sbom: %d component(s); changes: %s", changed.components,
-        "no baseline" if changed.status == "no-baseline"
+        "sbom: %d component(s); changes: %s",
+        changed.components,
+        "no baseline"
+        if changed.status == "no-baseline"
         else f"{len(changed.added)} added, {len(changed.removed)} removed, "
         f"{len(changed.updated)} updated",
     )
@@ -59,11 +69,14 @@ def execute(
 @click.command("sbom")
 @repo_options
 @click.option(
-    "--merge", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+    "--merge",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
     help="Merge an SBOM made elsewhere (syft CycloneDX 1.4-1.7 or SPDX 2.3 JSON); repeatable",
 )
 @click.option(
-    "--baseline", type=click.Path(path_type=Path, dir_okay=False),
+    "--baseline",
+    type=click.Path(path_type=Path, dir_okay=False),
     help="Baseline SBOM (e.g. the last main build's) for deps_changed.json",
 )
 @click.option("--build-id", help="Build id for the serial number  [default: artifacts.json]")

@@ -55,7 +55,9 @@ def validate_cyclonedx(path: Path, data: dict[str, object]) -> str:
         version = SchemaVersion.from_version(spec)
     except ValueError:
         raise InputError(
-            f"unsupported CycloneDX specVersion {spec!r}", file=str(path), field="specVersion",
+            f"unsupported CycloneDX specVersion {spec!r}",
+            file=str(path),
+            field="specVersion",
             expected="1.2 to 1.6",
         ) from None
     error = JsonStrictValidator(version).validate_str(path.read_text(encoding="utf-8"))

@@ -15,7 +15,7 @@ from cipipe.contracts.repo_config import RepoConfig
 from cipipe.contracts.source import Source
 from cipipe.errors import InputError
 from cipipe.readers.deps import Dependency, DependencyFileError
-from cipipe.steps.sbom.bom import build_bom, unique
+from cipipe.steps.sbom.bom import build_bom, combine
 from cipipe.steps.sbom.diff import compare
 from cipipe.steps.sbom.manifests import find_manifests, read_manifests
 from cipipe.steps.sbom.submodules import submodule_dependency
@@ -72,15 +72,21 @@ def run_sbom(
     for drift in vendored.drift:
         log.warning(
             "vendored %s (%s) drifted: recorded %s, now %s",
-            drift.name, drift.path, drift.recorded, drift.actual or "missing",
+            drift.name,
+            drift.path,
+            drift.recorded,
+            drift.actual or "missing",
         )
-    found = [
-        *read_manifests(repo, manifests),
-        *vendored.dependencies,
-        *(submodule_dependency(s) for s in source.submodules),
-        *(dep for path in merge for dep in read_sbom_file(path)),
-    ]
-    dependencies = unique(found)
+    exact, loose = read_manifests(repo, manifests)
+    dependencies = combine(
+        [
+            *exact,
+            *vendored.dependencies,
+            *(submodule_dependency(s) for s in source.submodules),
+            *(dep for path in merge for dep in read_sbom_file(path)),
+        ],
+        loose,
+    )
     sbom = build_bom(
         service=config.service,
         kind=config.kind,
@@ -92,13 +98,20 @@ def run_sbom(
     )
     if baseline is None:
         changed = DepsChanged(
-            baseline=None, status="no-baseline", components=len(dependencies),
+            baseline=None,
+            status="no-baseline",
+            components=len(dependencies),
             vendored_drift=vendored.drift,
         )
     else:
-        added, removed, updated = compare(dependencies, unique(read_sbom_file(baseline)))
+        added, removed, updated = compare(dependencies, combine(read_sbom_file(baseline)))
         changed = DepsChanged(
-            baseline=str(baseline), status="compared", added=added, removed=removed,
-            updated=updated, components=len(dependencies), vendored_drift=vendored.drift,
+            baseline=str(baseline),
+            status="compared",
+            added=added,
+            removed=removed,
+            updated=updated,
+            components=len(dependencies),
+            vendored_drift=vendored.drift,
         )
     return SbomOutputs(sbom, changed)

@@ -44,12 +44,19 @@ class InvalidBom(Exception):
     """cipipe produced a BOM the CycloneDX schema rejects: a bug, never the user's input."""
 
 
-def unique(dependencies: Iterable[Dependency]) -> list[Dependency]:
-    """The first dependency of each identity (callers put exact sources first)."""
-    seen: dict[str, Dependency] = {}
-    for dep in dependencies:
-        seen.setdefault(identity(dep), dep)
-    return list(seen.values())
+def combine(exact: Iterable[Dependency], loose: Iterable[Dependency] = ()) -> list[Dependency]:
+    """Exact components (lock files, installed state, submodules, vendored code), each
+    version once: two versions of one package are two components. A manifest entry (loose)
+    counts only for a package no exact source names."""
+    kept: dict[tuple[str, str | None], Dependency] = {}
+    for dep in exact:
+        kept.setdefault((identity(dep), dep.version), dep)
+    named = {key for key, _ in kept}
+    for dep in loose:
+        if identity(dep) not in named:
+            kept.setdefault((identity(dep), None), dep)
+            named.add(identity(dep))
+    return list(kept.values())
 
 
 def _purl(text: str | None) -> PackageURL | None:
@@ -121,8 +128,9 @@ def build_bom(
         type=KIND_TO_TYPE.get(kind, ComponentType.APPLICATION),
         bom_ref=f"{service}@{commit}",
     )
-    tool = Component(name="cipipe", version=__version__, type=ComponentType.APPLICATION,
-                     bom_ref="tool:cipipe")
+    tool = Component(
+        name="cipipe", version=__version__, type=ComponentType.APPLICATION, bom_ref="tool:cipipe"
+    )
     metadata = BomMetaData(timestamp=timestamp, component=root)
     metadata.tools.components.add(tool)
     bom = Bom(

@@ -58,8 +58,8 @@ def find_manifests(repo: Path, tracked: Sequence[str], exclude: Sequence[str]) -
     return sorted(p for p in found if not any(glob_match(p, g) for g in exclude))
 
 
-def read_manifests(repo: Path, paths: Sequence[str]) -> list[Dependency]:
-    """Every dependency of every file; exact sources first so de-duplication keeps them."""
+def read_manifests(repo: Path, paths: Sequence[str]) -> tuple[list[Dependency], list[Dependency]]:
+    """Every dependency of every file, as (from exact sources, from manifests)."""
     exact: list[Dependency] = []
     loose: list[Dependency] = []
     for path in paths:
@@ -72,4 +72,4 @@ def read_manifests(repo: Path, paths: Sequence[str]) -> list[Dependency]:
         except DependencyFileError as exc:
             raise InputError(str(exc), file=path, expected=f"a valid {kind.pattern}") from None
         (exact if kind.exact else loose).extend(found)
-    return exact + loose
+    return exact, loose

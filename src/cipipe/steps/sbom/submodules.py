@@ -30,10 +30,12 @@ def submodule_dependency(submodule: Submodule) -> Dependency:
         name = repo
         purl = PackageURL(type="github", namespace=owner, name=repo, version=submodule.commit)
     else:
-        name = (url.rstrip("/").rsplit("/", 1)[-1] if url else submodule.path.rsplit("/", 1)[-1])
+        name = url.rstrip("/").rsplit("/", 1)[-1] if url else submodule.path.rsplit("/", 1)[-1]
         name = name.removesuffix(".git") or submodule.path
         qualifiers = {"vcs_url": f"git+{url}"} if url else None
-        purl = PackageURL(type="generic", name=name, version=submodule.commit, qualifiers=qualifiers)
+        purl = PackageURL(
+            type="generic", name=name, version=submodule.commit, qualifiers=qualifiers
+        )
     return Dependency(
         name=name,
         version=submodule.commit,

@@ -60,7 +60,7 @@ def tree_hash(folder: Path) -> str:
             path = Path(root) / name
             rel = path.relative_to(folder).as_posix()
             if path.is_symlink():
-                digest = hashlib.sha256(os.readlink(path).encode()).hexdigest()
+                digest = hashlib.sha256(str(path.readlink()).encode()).hexdigest()
             else:
                 with path.open("rb") as handle:
                     digest = hashlib.file_digest(handle, "sha256").hexdigest()
@@ -74,8 +74,10 @@ def _safe_folder(repo: Path, entry: VendoredEntry, file: str, index: int) -> Pat
     folder = (repo / entry.path).resolve()
     if not folder.is_relative_to(repo.resolve()):
         raise InputError(
-            f"{entry.path!r} leaves the repository", file=file,
-            field=f"components[{index}].path", expected="a folder inside the repository",
+            f"{entry.path!r} leaves the repository",
+            file=file,
+            field=f"components[{index}].path",
+            expected="a folder inside the repository",
         )
     return folder
 

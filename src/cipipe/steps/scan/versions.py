@@ -84,21 +84,11 @@ def _golang(version: str) -> SortKey:
 _TAG_PREFIX = re.compile(r"^[^0-9]*")
 _RELEASE = re.compile(r"\d+(?:[._-]\d+)*")
 _TOKENS = re.compile(r"\d+|[a-z]+")
-_PRE_RELEASE = {
-    "dev": 0,
-    "snapshot": 0,
-    "a": 1,
-    "alpha": 1,
-    "b": 2,
-    "beta": 2,
-    "m": 2,
-    "milestone": 2,
-    "pre": 3,
-    "preview": 3,
-    "c": 3,
-    "cr": 3,
-    "rc": 3,
-}
+_PRE_RELEASE = {"dev": 0, "snapshot": 0, "alpha": 1, "beta": 2, "milestone": 2, "pre": 3}
+_PRE_RELEASE |= {"preview": 3, "rc": 3}
+_PRE_RELEASE_LETTERS = {"a": 1, "b": 2, "m": 2, "c": 3}
+"""Pre-release only when a number follows ("1.0a1", PEP 440's "1.0b2"): a lone letter is a
+later release in OpenSSL's style ("1.1.1a" after "1.1.1")."""
 _SAME_AS_RELEASE = frozenset({"final", "ga", "release", "stable"})
 
 
@@ -110,9 +100,10 @@ def generic_key(version: str) -> tuple[object, ...] | None:
       compares with the version a build recorded.
     - The release is the run of numbers separated by ".", "_" or "-"; trailing zeros do not
       count, so "1.2" equals "1.2.0".
-    - What follows is the suffix. One starting with a pre-release word (dev < alpha/a <
-      beta/b/milestone < rc/pre/preview) sorts before the bare release; "final", "ga" and the
-      like equal it; any other suffix ("1.1.1q", "2.0-p1", "1.2.3+build") sorts after it.
+    - What follows is the suffix. One starting with a pre-release word (dev < alpha < beta,
+      milestone < rc, pre, preview; "a", "b", "m", "c" when a number follows, as in "1.0a1")
+      sorts before the bare release; "final", "ga" and the like equal it; any other suffix
+      ("1.1.1q", "2.0-p1", "1.2.3+build") sorts after it.
       Suffixes of one kind compare token by token, numbers as numbers and words as text.
     - A version without any digit ("latest", "main") is unparseable: None.
     """
@@ -126,8 +117,12 @@ def generic_key(version: str) -> tuple[object, ...] | None:
     tokens = _TOKENS.findall(text[release_match.end() :])
     rank = 1 if tokens else 0
     if tokens and not tokens[0].isdigit():
-        if tokens[0] in _PRE_RELEASE:
-            rank, tokens[0] = -1, str(_PRE_RELEASE[tokens[0]])
+        numbered = len(tokens) > 1 and tokens[1].isdigit()
+        pre = _PRE_RELEASE.get(tokens[0])
+        if pre is None and numbered:
+            pre = _PRE_RELEASE_LETTERS.get(tokens[0])
+        if pre is not None:
+            rank, tokens[0] = -1, str(pre)
         elif tokens[0] in _SAME_AS_RELEASE and len(tokens) == 1:
             rank, tokens = 0, []
     return (
