@@ -28,7 +28,7 @@ git_in_repo commit -q -m "Add the telemetry contract"
 
 echo "demo repository: $repo (2 commits)"
 status=0
-"$cipipe" --workdir "$out" run --repo "$repo" || status=$?
+CIPIPE_OSV_DB="$root/examples/osv-db" "$cipipe" --workdir "$out" run --repo "$repo" || status=$?
 
 echo
 echo "outputs in $out:"

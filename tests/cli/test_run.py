@@ -6,14 +6,20 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import CliResult, needs_tools
+import pytest
+
+from tests.conftest import REPO_ROOT, CliResult, needs_tools
 from tests.gitrepo import GitRepoBuilder
 
 
 @needs_tools
 def test_run_on_the_sample_service(
-    cli: Callable[..., CliResult], sample_repo: GitRepoBuilder, tmp_path: Path
+    cli: Callable[..., CliResult],
+    sample_repo: GitRepoBuilder,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("CIPIPE_OSV_DB", str(REPO_ROOT / "examples" / "osv-db"))
     work = tmp_path / "out"
     result = cli("--workdir", work, "run", "--repo", sample_repo.root)
     assert result.exit_code == 0, result.stderr
@@ -25,6 +31,9 @@ def test_run_on_the_sample_service(
         "artifacts.json",
         "tests.json",
         "SHA256SUMS",
+        "sbom.json",
+        "deps_changed.json",
+        "scan.json",
     )
     for name in outputs:
         assert (work / name).is_file(), name
@@ -48,7 +57,11 @@ def test_run_on_the_sample_service(
     assert linux["counts"]["passed"] == 17 and linux["coverage"]["line_percent"] > 50
     artifacts = json.loads((work / "artifacts.json").read_text())
     assert any(a["platform"] == "linux" for a in artifacts["artifacts"])
-    for step in ("precheck", "build-matrix", "build", "test"):
+    scan = json.loads((work / "scan.json").read_text())
+    assert {f["id"] for f in scan["findings"]} == {"CVE-2020-22283", "CVE-2020-22284"}
+    sbom = json.loads((work / "sbom.json").read_text())
+    assert any(c["name"].startswith("sample-service-linux-") for c in sbom["components"])
+    for step in ("precheck", "build-matrix", "build", "test", "sbom", "scan"):
         assert f"\n{step} " in result.stdout
     assert f"outputs: {work.resolve()}" in result.stdout
 

@@ -81,7 +81,13 @@ def test_bad_vectors_fall_back_to_text_with_warnings() -> None:
 
 @pytest.mark.parametrize(
     "entry",
-    [("CVSS_V3", "CVSS:3.1/AV:N"), ("CVSS_V3", "garbage"), ("CVSS_V4", ""), ("CVSS_V2", "AV:Z"), ("CVSS_V3", "12.5")],
+    [
+        ("CVSS_V3", "CVSS:3.1/AV:N"),
+        ("CVSS_V3", "garbage"),
+        ("CVSS_V4", ""),
+        ("CVSS_V2", "AV:Z"),
+        ("CVSS_V3", "12.5"),
+    ],
 )
 def test_bad_vector_alone_is_unknown_with_a_warning(entry: tuple[str, str]) -> None:
     severity = advisory_severity(advisory(entry))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -81,8 +83,8 @@ def test_equal_versions(ecosystem: str, a: str, b: str) -> None:
 def test_generic_fallback(ordered: list[str]) -> None:
     keys = [generic_key(v) for v in ordered]
     assert None not in keys
-    assert sorted(ordered, key=generic_key) == ordered  # type: ignore[arg-type]
-    assert all(GENERIC.compare(a, b) == -1 for a, b in zip(ordered, ordered[1:], strict=False))
+    assert sorted(ordered, key=lambda v: generic_key(v) or ()) == ordered
+    assert all(GENERIC.compare(a, b) == -1 for a, b in itertools.pairwise(ordered))
 
 
 @pytest.mark.parametrize(

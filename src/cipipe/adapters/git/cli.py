@@ -69,6 +69,15 @@ class GitCli:
         out = self._run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
         return bool(out.strip())
 
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """``ancestor`` is ``descendant`` or one of its ancestors (git merge-base --is-ancestor)."""
+        result = run_program(
+            ["git", "merge-base", "--is-ancestor", ancestor, descendant], cwd=self.root, timeout=60
+        )
+        if result.returncode not in (0, 1):
+            raise GitError(f"cannot compare {ancestor} and {descendant}", file=str(self.root))
+        return result.returncode == 0
+
     def merge_base(self, a: str, b: str) -> str | None:
         return self._run("merge-base", a, b, check=False).strip() or None
 

@@ -53,5 +53,7 @@ class GitRepo(Protocol):
 
     def merge_base(self, a: str, b: str) -> str | None: ...
 
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool: ...
+
     def changed_files(self, base: str, commit: str) -> list[str]:
         """Paths added, copied, modified or renamed between base and commit (not deleted)."""

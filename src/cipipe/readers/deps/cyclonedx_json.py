@@ -72,6 +72,14 @@ def _dependency(component: dict[str, Any], where: str, source: str) -> Dependenc
     if version_range:
         properties.append((VERSION_RANGE_PROPERTY, version_range))
     scope = get_str(component, "scope", f"{where}.scope")
+    # The document's own properties travel along (a submodule's path, syft's findings), but
+    # not a previous cipipe:source: the source is now this merge.
+    for index, prop in enumerate(get_list(component, "properties", where)):
+        entry = as_object(prop, f"{where}.properties[{index}]")
+        key = get_str(entry, "name", f"{where}.properties[{index}].name")
+        value = get_str(entry, "value", f"{where}.properties[{index}].value")
+        if key and value is not None and key != "cipipe:source":
+            properties.append((key, value))
     return Dependency(
         name=name,
         version=get_str(component, "version", f"{where}.version") or None,

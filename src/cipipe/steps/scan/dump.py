@@ -55,13 +55,14 @@ def load_osv_directory(root: Path) -> AdvisoryIndex:
 
 
 def json_files(root: Path) -> list[str]:
-    """Every ``*.json`` file under ``root``, sorted (so warnings come in a stable order)."""
+    """Every ``*.json`` file under ``root``, sorted (so warnings come in a stable order).
+    Symbolic links to folders inside the tree are not followed, so a link cycle cannot hang."""
     files: list[str] = []
     pending = [str(root)]
     while pending:
         with os.scandir(pending.pop()) as entries:
             for entry in entries:
-                if entry.is_dir():
+                if entry.is_dir(follow_symlinks=False):
                     pending.append(entry.path)
                 elif entry.name.endswith(".json"):
                     files.append(entry.path)
@@ -81,10 +82,12 @@ def scan_keys(data: bytes) -> ScannedKeys | None:
         b"purl": [],
         b"repo": [],
     }
+    ids = 0  # "id" keys, whatever their value: a nested one makes the top-level one unsure
     for key in _KEY.finditer(data):
         name = key.group(1)
         if name == b"withdrawn":
             return None
+        ids += name == b"id"
         value = _STRING.match(data, key.end())
         if value is None:
             continue  # not a string (null, a number): not a key the index uses
@@ -93,10 +96,16 @@ def scan_keys(data: bytes) -> ScannedKeys | None:
             found[name].append(json.loads(b'"' + raw + b'"') if b"\\" in raw else raw.decode())
         except ValueError:  # UnicodeDecodeError and JSONDecodeError alike
             return None
-    ids, modified = found[b"id"], found[b"modified"]
-    if len(ids) != 1 or len(modified) > 1:
+    modified = found[b"modified"]
+    if ids != 1 or len(found[b"id"]) != 1 or len(modified) > 1:
         return None
-    return ids[0], modified[0] if modified else None, found[b"name"], found[b"purl"], found[b"repo"]
+    return (
+        found[b"id"][0],
+        modified[0] if modified else None,
+        found[b"name"],
+        found[b"purl"],
+        found[b"repo"],
+    )
 
 
 def _read(path: str) -> bytes:

@@ -27,34 +27,19 @@ from typing import Literal
 
 from cipipe.readers.osv import Advisory, Affected, OsvError, advisory_from_json
 from cipipe.steps.scan.packages import (
-    GENERIC_ECOSYSTEMS,
-    PackageKey,
+    Component,
     PurlKey,
-    ecosystem_suffix,
     loose_name,
+    names_package,
     normalize_repo_url,
-    package_key,
-    parse_purl,
     purl_key,
-    purl_package,
-    purl_repository,
+    query_for,
     repo_name,
+    same_release,
 )
 from cipipe.steps.scan.ranges import GitIsAncestor, evaluate
-from cipipe.steps.scan.versions import ecosystem_base
 
-
-@dataclass(frozen=True)
-class Component:
-    """What the scan knows of one dependency. A purl, when given, decides the package; the
-    ecosystem and name are for components without one. ``git_commit`` is the checked-out
-    commit of a vendored repository or submodule, for GIT ranges."""
-
-    purl: str | None
-    ecosystem: str | None
-    name: str
-    version: str
-    git_commit: str | None = None
+__all__ = ["AdvisoryIndex", "Component", "Match"]
 
 
 @dataclass(frozen=True)
@@ -67,22 +52,6 @@ class Match:
     source: str | None  # the file the advisory came from
 
 
-@dataclass(frozen=True)
-class _Query:
-    version: str
-    commit: str | None
-    package: PackageKey | None
-    suffix: str | None
-    purl: PurlKey | None
-    repo: str | None
-    generic: str | None  # loose name of a pkg:generic or ecosystem-less component
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        found = (loose_name(self.package[1]) if self.package else None, self.generic)
-        return tuple(name for name in found if name)
-
-
 class AdvisoryIndex:
     """OSV advisories by package: `add` decoded documents or `add_keys` of files, then
     `match` components."""
@@ -93,16 +62,22 @@ class AdvisoryIndex:
         self._modified: list[str | None] = []
         self._parsed: dict[int, Advisory | None] = {}
         self._superseded: set[int] = set()
+        self._withdrawn: set[int] = set()
         self._latest: dict[str, int] = {}
         self._by_name: dict[str, list[int]] = {}
         self._by_purl: dict[PurlKey, list[int]] = {}
         self._by_repo: dict[str, list[int]] = {}
-        self.withdrawn = 0
+        self.withdrawn = 0  # withdrawn documents seen
         self.warnings: list[str] = []
 
     def __len__(self) -> int:
         """The advisories that take part in matching (withdrawn and superseded ones do not)."""
-        return len(self._latest)
+        return len(self._latest) - len(self._withdrawn.intersection(self._latest.values()))
+
+    @property
+    def decoded(self) -> int:
+        """How many advisories matching has decoded so far: the candidates, not the database."""
+        return len(self._parsed)
 
     def add(self, document: object, source: str | None = None) -> None:
         """Index one decoded OSV document; ``source`` names it in warnings and matches."""
@@ -110,8 +85,12 @@ class AdvisoryIndex:
         if not isinstance(document, dict) or not isinstance(advisory_id, str) or not advisory_id:
             self.warnings.append(f"{source or 'an advisory'}: not an OSV advisory: no 'id'")
             return
+        modified = document.get("modified")
+        modified = modified if isinstance(modified, str) else None
         if document.get("withdrawn"):
+            # Indexed without keys, so that it still supersedes older copies of its id.
             self.withdrawn += 1
+            self._insert(advisory_id, modified, (), (), (), None, source, withdrawn=True)
             return
         names: list[str] = []
         purls: list[str] = []
@@ -126,8 +105,6 @@ class AdvisoryIndex:
             for rng in ranges if isinstance(ranges, list) else ():
                 repo = rng.get("repo") if isinstance(rng, dict) else None
                 repos.extend((repo,) if isinstance(repo, str) else ())
-        modified = document.get("modified")
-        modified = modified if isinstance(modified, str) else None
         self._insert(advisory_id, modified, names, purls, repos, document, source)
 
     def add_keys(
@@ -154,6 +131,8 @@ class AdvisoryIndex:
         repos: Iterable[str],
         document: dict[str, object] | None,
         source: str | None,
+        *,
+        withdrawn: bool = False,
     ) -> None:
         number = len(self._documents)
         previous = self._latest.get(advisory_id)
@@ -162,6 +141,8 @@ class AdvisoryIndex:
                 return
             self._superseded.add(previous)
         self._latest[advisory_id] = number
+        if withdrawn:
+            self._withdrawn.add(number)
         self._documents.append(document)
         self._sources.append(source)
         self._modified.append(modified)
@@ -181,7 +162,7 @@ class AdvisoryIndex:
         """The advisories that affect ``component`` or cannot be decided for it, one `Match`
         per advisory (an affected entry wins over an undecided one), ordered by id.
         ``git_is_ancestor`` answers ancestry in the component's own checkout."""
-        query = _query(component)
+        query = query_for(component)
         numbers: dict[int, None] = {}
         for name in query.names:
             numbers.update(dict.fromkeys(self._by_name.get(name, ())))
@@ -196,8 +177,8 @@ class AdvisoryIndex:
                 continue
             found: Match | None = None
             for entry in advisory.affected:
-                by_package, by_repo = _names_package(entry, query)
-                if not (by_package or by_repo) or not _same_release(entry, query.suffix):
+                by_package, by_repo = names_package(entry, query)
+                if not (by_package or by_repo) or not same_release(entry, query.suffix):
                     continue
                 verdict = evaluate(
                     query.version,
@@ -235,67 +216,6 @@ class AdvisoryIndex:
             self.warnings.append(f"{source}: cannot read the advisory: {exc}")
         self._parsed[number] = advisory
         return advisory
-
-
-def _query(component: Component) -> _Query:
-    ecosystem, name = component.ecosystem, component.name
-    version, commit = component.version, component.git_commit
-    purl = parse_purl(component.purl) if component.purl else None
-    pkey = repo = generic = None
-    if purl is not None:
-        pkey = purl.key
-        version = version or purl.version or ""
-        repo, purl_commit = purl_repository(purl)
-        commit = commit or purl_commit
-        mapped = purl_package(purl)
-        if mapped is not None:
-            ecosystem, name = mapped
-        elif purl.type == "generic":
-            ecosystem, generic = None, loose_name(purl.name)
-    elif not ecosystem and name:
-        generic = loose_name(name)
-    return _Query(
-        version=version,
-        commit=commit.lower() if commit else None,
-        package=package_key(ecosystem, name) if ecosystem and name else None,
-        suffix=ecosystem_suffix(ecosystem) if ecosystem else None,
-        purl=pkey,
-        repo=repo,
-        generic=generic,
-    )
-
-
-def _names_package(entry: Affected, query: _Query) -> tuple[bool, bool]:
-    """(whether ``entry`` is the component's package, whether it has a GIT range on the
-    component's repository)."""
-    package = entry.package
-    by_package = False
-    if package is not None:
-        by_package = package_key(package.ecosystem, package.name) == query.package or (
-            query.purl is not None
-            and package.purl is not None
-            and purl_key(package.purl) == query.purl
-        )
-    generic = package is None or ecosystem_base(package.ecosystem).lower() in GENERIC_ECOSYSTEMS
-    if not by_package and query.generic is not None and generic:
-        names = {loose_name(repo_name(r.repo)) for r in entry.ranges if r.repo}
-        if package is not None:
-            names.add(loose_name(package.name))
-        by_package = query.generic in names
-    by_repo = query.repo is not None and any(
-        r.type == "GIT" and r.repo and normalize_repo_url(r.repo) == query.repo
-        for r in entry.ranges
-    )
-    return by_package, by_repo
-
-
-def _same_release(entry: Affected, suffix: str | None) -> bool:
-    """A component of "Debian:12" is not affected by a "Debian:11" entry; one without a release
-    is checked against every release's entry."""
-    theirs = ecosystem_suffix(entry.package.ecosystem) if entry.package else None
-    if suffix is None or theirs is None:
-        return True
-    return theirs == suffix or theirs.startswith(f"{suffix}:")
 
 
 def _view(entry: Affected, repo: str | None, by_package: bool) -> Affected:

@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+from cipipe.readers.osv import Affected
 from cipipe.steps.scan.versions import ecosystem_base
 
 PackageKey = tuple[str, str]  # (ecosystem base, lower case; normalised name)
@@ -207,3 +208,96 @@ def normalize_repo_url(url: str) -> str:
 def repo_name(url: str) -> str:
     """The last path part of a repository URL, lower case: what a generic purl would call it."""
     return normalize_repo_url(url).rpartition("/")[2]
+
+
+@dataclass(frozen=True)
+class Component:
+    """What the scan knows of one dependency. A purl, when given, decides the package; the
+    ecosystem and name are for components without one. ``git_commit`` is the checked-out
+    commit of a vendored repository or submodule, for GIT ranges."""
+
+    purl: str | None
+    ecosystem: str | None
+    name: str
+    version: str
+    git_commit: str | None = None
+
+
+@dataclass(frozen=True)
+class PackageQuery:
+    """What a component is known by, resolved once per match (see `query_for`)."""
+
+    version: str
+    commit: str | None
+    package: PackageKey | None
+    suffix: str | None
+    purl: PurlKey | None
+    repo: str | None
+    generic: str | None  # loose name of a pkg:generic or ecosystem-less component
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        found = (loose_name(self.package[1]) if self.package else None, self.generic)
+        return tuple(name for name in found if name)
+
+
+def query_for(component: Component) -> PackageQuery:
+    """The package, purl, repository and version a component is known by."""
+    ecosystem, name = component.ecosystem, component.name
+    version, commit = component.version, component.git_commit
+    purl = parse_purl(component.purl) if component.purl else None
+    pkey = repo = generic = None
+    if purl is not None:
+        pkey = purl.key
+        version = version or purl.version or ""
+        repo, purl_commit = purl_repository(purl)
+        commit = commit or purl_commit
+        mapped = purl_package(purl)
+        if mapped is not None:
+            ecosystem, name = mapped
+        elif purl.type == "generic":
+            ecosystem, generic = None, loose_name(purl.name)
+    elif not ecosystem and name:
+        generic = loose_name(name)
+    return PackageQuery(
+        version=version,
+        commit=commit.lower() if commit else None,
+        package=package_key(ecosystem, name) if ecosystem and name else None,
+        suffix=ecosystem_suffix(ecosystem) if ecosystem else None,
+        purl=pkey,
+        repo=repo,
+        generic=generic,
+    )
+
+
+def names_package(entry: Affected, query: PackageQuery) -> tuple[bool, bool]:
+    """(whether ``entry`` is the component's package, whether it has a GIT range on the
+    component's repository)."""
+    package = entry.package
+    by_package = False
+    if package is not None:
+        by_package = package_key(package.ecosystem, package.name) == query.package or (
+            query.purl is not None
+            and package.purl is not None
+            and purl_key(package.purl) == query.purl
+        )
+    generic = package is None or ecosystem_base(package.ecosystem).lower() in GENERIC_ECOSYSTEMS
+    if not by_package and query.generic is not None and generic:
+        names = {loose_name(repo_name(r.repo)) for r in entry.ranges if r.repo}
+        if package is not None:
+            names.add(loose_name(package.name))
+        by_package = query.generic in names
+    by_repo = query.repo is not None and any(
+        r.type == "GIT" and r.repo and normalize_repo_url(r.repo) == query.repo
+        for r in entry.ranges
+    )
+    return by_package, by_repo
+
+
+def same_release(entry: Affected, suffix: str | None) -> bool:
+    """A component of "Debian:12" is not affected by a "Debian:11" entry; one without a release
+    is checked against every release's entry."""
+    theirs = ecosystem_suffix(entry.package.ecosystem) if entry.package else None
+    if suffix is None or theirs is None:
+        return True
+    return theirs == suffix or theirs.startswith(f"{suffix}:")

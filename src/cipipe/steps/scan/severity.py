@@ -37,10 +37,9 @@ _CVSS_TYPES = {"CVSS_V4": (4, CVSS4), "CVSS_V3": (3, CVSS3), "CVSS_V2": (2, CVSS
 class Severity:
     rating: Rating
     score: float | None  # CVSS base score, None when the rating comes from text or nowhere
-    source: str  # "CVSS_V4", "CVSS_V3", "CVSS_V2", "database_specific", "ecosystem_specific",
-    # "Ubuntu" or "none"
-    vector: str | None = None
-    warnings: tuple[str, ...] = ()
+    source: str  # CVSS_V4/V3/V2, database_specific, ecosystem_specific, Ubuntu, or "none"
+    vector: str | None = None  # the CVSS vector the score comes from
+    warnings: tuple[str, ...] = ()  # severity entries that could not be read
 
 
 def rating_for_score(score: float, *, cvss_version: int = 3) -> Rating:
