@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from cipipe.cli.app import CliState
-from cipipe.cli.options import config_path, repo_options
+from cipipe.cli.options import repo_options
 from cipipe.errors import ExitCode
 
 log = logging.getLogger("cipipe.build")
@@ -28,15 +28,11 @@ class BuildArgs:
 
 
 def execute(state: CliState, args: BuildArgs) -> int:
-    from cipipe.contracts.matrix import Matrix
-    from cipipe.contracts.repo_config import load_repo_config
-    from cipipe.contracts.source import Source
+    from cipipe.cli.inputs import plan_inputs
     from cipipe.steps.build import BuildRequest, run_build
     from cipipe.steps.build.naming import resolve_build_id
 
-    config = load_repo_config(config_path(args.repo, args.config_path))
-    source = state.workdir.read(Source, produced_by="precheck")
-    matrix = state.workdir.read(Matrix, produced_by="build-matrix")
+    config, source, matrix = plan_inputs(state, args.repo, args.config_path)
     with state.workdir.locked():
         build_id = resolve_build_id(
             args.build_id,

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from cipipe.cli.app import CliState
-from cipipe.cli.options import config_path, repo_options
+from cipipe.cli.options import repo_options
 from cipipe.errors import ExitCode
 
 log = logging.getLogger("cipipe.test")
@@ -27,15 +27,11 @@ class TestArgs:
 
 
 def execute(state: CliState, args: TestArgs) -> int:
-    from cipipe.contracts.matrix import Matrix
-    from cipipe.contracts.repo_config import load_repo_config
-    from cipipe.contracts.source import Source
+    from cipipe.cli.inputs import plan_inputs
     from cipipe.steps.testing.coverage import load_baseline
     from cipipe.steps.testing.execute import TestRequest, run_tests
 
-    config = load_repo_config(config_path(args.repo, args.config_path))
-    source = state.workdir.read(Source, produced_by="precheck")
-    matrix = state.workdir.read(Matrix, produced_by="build-matrix")
+    config, source, matrix = plan_inputs(state, args.repo, args.config_path)
     baseline = load_baseline(args.baseline) if args.baseline else None
     with state.workdir.locked():
         report = run_tests(
