@@ -8,11 +8,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_change_metrics
 import bench_cli
 import bench_digests
 import bench_scan
 
-BENCHMARKS = {"cli": bench_cli.run, "digests": bench_digests.run, "scan": bench_scan.run}
+BENCHMARKS = {
+    "cli": bench_cli.run,
+    "digests": bench_digests.run,
+    "scan": bench_scan.run,
+    "change-metrics": bench_change_metrics.run,
+}
 
 
 def main() -> int:

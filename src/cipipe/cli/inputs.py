@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from cipipe.cli.app import CliState
 from cipipe.cli.options import config_path
 from cipipe.contracts.matrix import Matrix
 from cipipe.contracts.repo_config import RepoConfig, load_repo_config
 from cipipe.contracts.source import Source
+
+if TYPE_CHECKING:
+    from cipipe.adapters.history.interface import HistoryStore
+    from cipipe.steps.build_info.assemble import StepReports
 
 
 def plan_inputs(
@@ -19,3 +24,50 @@ def plan_inputs(
     source = state.workdir.read(Source, produced_by="precheck")
     matrix = state.workdir.read(Matrix, produced_by="build-matrix")
     return config, source, matrix
+
+
+def build_label(state: CliState, flag: str | None, source: Source) -> str:
+    """The build id later steps use: --build-id, else the one `cipipe build` used, else
+    Jenkins' BUILD_NUMBER, else the short commit (a laptop run that built nothing)."""
+    import os
+
+    from cipipe.contracts.artifacts import Artifacts
+
+    if flag:
+        return flag
+    if state.workdir.exists(Artifacts):
+        return state.workdir.read(Artifacts).build_id
+    return os.environ.get("BUILD_NUMBER") or source.commit[:12]
+
+
+def history_store(state: CliState, db: str | None) -> HistoryStore:
+    """--db, else CIPIPE_DB, else an SQLite file beside the work folder."""
+    import os
+
+    from cipipe.adapters.history.sqlalchemy_store import open_store
+
+    default = state.workdir.path.resolve().parent / "cipipe-history.sqlite3"
+    return open_store(db or os.environ.get("CIPIPE_DB"), default_path=default)
+
+
+def reports_in(state: CliState) -> StepReports:
+    from cipipe.contracts.artifacts import Artifacts
+    from cipipe.contracts.deps_changed import DepsChanged
+    from cipipe.contracts.scan import ScanReport
+    from cipipe.contracts.testing import TestsReport
+    from cipipe.steps.build_info.assemble import StepReports
+
+    work = state.workdir
+
+    def optional(model: Any) -> Any:
+        return work.read(model) if work.exists(model) else None
+
+    return StepReports(
+        source=work.read(Source, produced_by="precheck"),
+        matrix=optional(Matrix),
+        artifacts=optional(Artifacts),
+        tests=optional(TestsReport),
+        deps=optional(DepsChanged),
+        scan=optional(ScanReport),
+        sbom="sbom.json" if work.file("sbom.json").is_file() else None,
+    )

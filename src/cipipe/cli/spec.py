@@ -82,6 +82,22 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Match the SBOM against an offline OSV folder and grype/trivy reports.",
     ),
     CommandSpec(
+        "build-info",
+        "cipipe.cli.commands.build_info",
+        "Write build-info.json (also in JFrog's format) and risk-inputs.json, with change "
+        "metrics from git and failure rates from the history store.",
+    ),
+    CommandSpec(
+        "history",
+        "cipipe.cli.commands.history",
+        "Record builds in the history store, or backfill it from Jenkins.",
+    ),
+    CommandSpec(
+        "outcome",
+        "cipipe.cli.commands.outcome",
+        "Label a released build: ok, rollback, slo-breach or hotfix.",
+    ),
+    CommandSpec(
         "run",
         "cipipe.cli.commands.run",
         "Run every pipeline step in order on a repository, with the embedded defaults.",

@@ -6,17 +6,29 @@ from pydantic import BaseModel
 
 from cipipe.contracts.artifacts import Artifacts
 from cipipe.contracts.base import Contract
+from cipipe.contracts.build_info import BuildInfo
 from cipipe.contracts.deps_changed import DepsChanged
 from cipipe.contracts.matrix import Matrix
 from cipipe.contracts.precheck import Precheck
 from cipipe.contracts.repo_config import RepoConfig
+from cipipe.contracts.risk_inputs import RiskInputs
 from cipipe.contracts.scan import ScanReport
 from cipipe.contracts.source import Source
 from cipipe.contracts.testing import TestsReport
 
 CONTRACTS: dict[str, type[Contract]] = {
     model.SCHEMA_NAME: model
-    for model in (Source, Precheck, Matrix, Artifacts, TestsReport, DepsChanged, ScanReport)
+    for model in (
+        Source,
+        Precheck,
+        Matrix,
+        Artifacts,
+        TestsReport,
+        DepsChanged,
+        ScanReport,
+        BuildInfo,
+        RiskInputs,
+    )
 }
 # Files that are not cipipe outputs but still have a schema.
 INPUT_MODELS: dict[str, type[BaseModel]] = {"config": RepoConfig}

@@ -233,6 +233,21 @@ class ScanPolicy(Strict):
     osv_db: str | None = Field(default=None, description="Offline OSV folder (or --osv-db)")
 
 
+class ModuleRule(Strict):
+    glob: str = Field(description="Path glob, e.g. 'src/net/**'")
+    module: str
+
+
+class HistoryPolicy(Strict):
+    modules: list[ModuleRule] = Field(
+        default_factory=list,
+        description="First matching glob names a file's module; default: its top-level folder",
+    )
+    failure_window_days: int | None = Field(
+        default=180, ge=1, description="Past builds counted for the failure rate; null: all"
+    )
+
+
 class RepoConfig(Strict):
     """``.cipipe.yaml``. Unknown keys are errors: a misspelt policy must not be ignored."""
 
@@ -253,6 +268,7 @@ class RepoConfig(Strict):
     test: TestPolicy = Field(default_factory=TestPolicy)
     sbom: SbomPolicy = Field(default_factory=SbomPolicy)
     scan: ScanPolicy = Field(default_factory=ScanPolicy)
+    history: HistoryPolicy = Field(default_factory=HistoryPolicy)
 
 
 def load_repo_config(path: Path) -> RepoConfig:

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from cipipe.cli.app import CliState
-from cipipe.cli.commands import build, build_matrix, precheck, sbom, scan, test
+from cipipe.cli.commands import build, build_info, build_matrix, precheck, sbom, scan, test
 from cipipe.cli.options import repo_options
 from cipipe.errors import CipipeError, ExitCode
 
@@ -42,6 +42,7 @@ def pipeline(repo: Path, config: Path | None) -> list[tuple[str, Callable[[CliSt
         ("test", lambda s: test.execute(s, test.TestArgs(repo, config))),
         ("sbom", lambda s: sbom.execute(s, repo, config)),
         ("scan", lambda s: scan.execute(s, repo, config)),
+        ("build-info", lambda s: build_info.execute(s, repo, config)),
     ]
 
 

@@ -1,0 +1,104 @@
+"""What build-info needs from the history store, as an interface, so a step can use a fake.
+
+The store answers one question that a single build cannot: how often did builds touching a
+module go wrong? "Wrong" covers both the build's own verdict and what happened after it
+shipped (a rollback or an SLO breach recorded later as an outcome).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, Protocol, get_args
+
+from cipipe.errors import InputError
+
+BuildResult = Literal["success", "failure", "unstable", "aborted", "unknown"]
+BuildSource = Literal["cipipe", "jenkins"]
+OutcomeResult = Literal["ok", "rollback", "slo-breach", "hotfix"]
+
+BUILD_RESULTS: tuple[str, ...] = get_args(BuildResult)
+BUILD_SOURCES: tuple[str, ...] = get_args(BuildSource)
+OUTCOME_RESULTS: tuple[str, ...] = get_args(OutcomeResult)
+# Outcomes that count as a failure of the build that shipped, next to a failed build itself.
+BAD_OUTCOMES: tuple[OutcomeResult, ...] = ("rollback", "slo-breach")
+
+
+class HistoryError(InputError):
+    """The history store cannot do what was asked: unknown build, too new a schema, bad value."""
+
+
+@dataclass(frozen=True)
+class BuildRecord:
+    """One build of one service. ``started_at`` is timezone-aware (naive values are read as UTC).
+
+    ``None`` and an empty ``modules`` never erase what the store already knows about the build,
+    so a Jenkins backfill does not wipe the richer record cipipe wrote while building.
+    """
+
+    service: str
+    build_id: str
+    started_at: datetime
+    result: BuildResult
+    source: BuildSource
+    commit: str | None = None
+    branch: str | None = None
+    author: str | None = None
+    modules: tuple[str, ...] = ()
+    risk_inputs: Mapping[str, object] | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened after a build shipped, recorded by a person or a later pipeline."""
+
+    service: str
+    build_id: str
+    result: OutcomeResult
+    at: datetime
+    note: str | None = None
+    recorded_by: str | None = None
+
+
+@dataclass(frozen=True)
+class FailureRate:
+    """``failed`` of ``total`` builds went wrong; ``rate`` is None when there is none to judge."""
+
+    failed: int
+    total: int
+    rate: float | None
+
+
+class HistoryStore(Protocol):
+    url: str
+    """Where the store lives, with any password masked: safe for messages and logs."""
+
+    def record_build(self, build: BuildRecord) -> None:
+        """Insert the build, or update the one with the same service and build_id."""
+
+    def record_outcome(
+        self,
+        service: str,
+        build_id: str,
+        result: OutcomeResult,
+        at: datetime,
+        note: str | None = None,
+        *,
+        recorded_by: str | None = None,
+    ) -> None:
+        """Add an outcome to a known build; an unknown build is a HistoryError naming it."""
+
+    def failure_rate(
+        self, service: str, module: str, *, window_days: int | None, now: datetime
+    ) -> FailureRate:
+        """Builds touching ``module`` that failed or were rolled back / breached an SLO, over
+        all builds touching it, started in the ``window_days`` before ``now`` (None: ever)."""
+
+    def builds(self, service: str, limit: int = 50) -> list[BuildRecord]:
+        """The service's builds, newest first."""
+
+    def outcomes(self, service: str, build_id: str) -> list[Outcome]:
+        """The outcomes recorded for one build, oldest first."""
+
+    def close(self) -> None: ...

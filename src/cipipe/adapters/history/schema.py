@@ -1,0 +1,194 @@
+"""The history tables and the hand-written migrations that bring any older database up to them.
+
+Migrations are numbered steps applied in order inside the caller's transaction, so a database
+is either fully at a version or untouched. Each step also checks before it creates or adds,
+so running it over a half-migrated database (a SQLite file from a crash, an admin's manual fix)
+is harmless. A step's DDL is frozen in the step: later edits to the current tables below do not
+change what an old step creates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    delete,
+    insert,
+    inspect,
+    select,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+from cipipe.adapters.history.interface import HistoryError
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every database.
+
+    SQLite has no time zones (it stores text), so the value is stored as naive UTC there;
+    PostgreSQL gets ``timestamptz``. Naive values from callers are taken as UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# The newest schema: what the store's queries use.
+metadata = MetaData()
+
+schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
+
+builds = Table(
+    "builds",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service", String(200), nullable=False),
+    Column("build_id", String(200), nullable=False),
+    Column("commit", String(64)),
+    Column("branch", String(255)),
+    Column("author", String(255)),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("result", String(16), nullable=False),
+    Column("source", String(16), nullable=False, server_default="cipipe"),
+    Column("risk_inputs", Text),
+    UniqueConstraint("service", "build_id", name="uq_builds_service_build_id"),
+)
+
+build_modules = Table(
+    "build_modules",
+    metadata,
+    Column("build_pk", Integer, ForeignKey("builds.id", ondelete="CASCADE"), primary_key=True),
+    Column("module", String(500), primary_key=True),
+)
+
+outcomes = Table(
+    "outcomes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("build_pk", Integer, ForeignKey("builds.id", ondelete="CASCADE"), nullable=False),
+    Column("result", String(16), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("note", Text),
+    Column("recorded_by", String(255)),
+)
+
+
+def _v1_builds_and_modules(conn: Connection) -> None:
+    """Version 1: the builds cipipe records and the modules each touched."""
+    v1 = MetaData()
+    Table("schema_version", v1, Column("version", Integer, nullable=False))
+    Table(
+        "builds",
+        v1,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("service", String(200), nullable=False),
+        Column("build_id", String(200), nullable=False),
+        Column("commit", String(64)),
+        Column("branch", String(255)),
+        Column("author", String(255)),
+        Column("started_at", UtcDateTime, nullable=False),
+        Column("result", String(16), nullable=False),
+        UniqueConstraint("service", "build_id", name="uq_builds_service_build_id"),
+    )
+    Table(
+        "build_modules",
+        v1,
+        Column("build_pk", Integer, ForeignKey("builds.id", ondelete="CASCADE"), primary_key=True),
+        Column("module", String(500), primary_key=True),
+    )
+    v1.create_all(conn, checkfirst=True)
+
+
+def _v2_outcomes_and_provenance(conn: Connection) -> None:
+    """Version 2: outcomes after shipping, where a build came from (Jenkins backfill), the risk
+    inputs build-info saw, and the indexes the failure-rate query walks."""
+    columns = {c["name"] for c in inspect(conn).get_columns("builds")}
+    if "source" not in columns:
+        conn.execute(
+            text("ALTER TABLE builds ADD COLUMN source VARCHAR(16) DEFAULT 'cipipe' NOT NULL")
+        )
+    if "risk_inputs" not in columns:
+        conn.execute(text("ALTER TABLE builds ADD COLUMN risk_inputs TEXT"))
+    v2 = MetaData()
+    Table("builds", v2, Column("id", Integer, primary_key=True))
+    Table(
+        "outcomes",
+        v2,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("build_pk", Integer, ForeignKey("builds.id", ondelete="CASCADE"), nullable=False),
+        Column("result", String(16), nullable=False),
+        Column("at", UtcDateTime, nullable=False),
+        Column("note", Text),
+        Column("recorded_by", String(255)),
+    ).create(conn, checkfirst=True)
+    for ddl in (
+        "CREATE INDEX IF NOT EXISTS ix_builds_service_started ON builds (service, started_at)",
+        "CREATE INDEX IF NOT EXISTS ix_build_modules_module ON build_modules (module)",
+        "CREATE INDEX IF NOT EXISTS ix_outcomes_build ON outcomes (build_pk)",
+    ):
+        conn.execute(text(ddl))
+
+
+Migration = Callable[[Connection], None]
+MIGRATIONS: tuple[tuple[int, Migration], ...] = (
+    (1, _v1_builds_and_modules),
+    (2, _v2_outcomes_and_provenance),
+)
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+# Any fixed number: two cipipe processes opening one PostgreSQL database migrate one at a time.
+_PG_MIGRATION_LOCK = 0x63697069
+
+
+def current_version(conn: Connection) -> int:
+    """The database's schema version; 0 for an empty database."""
+    if not inspect(conn).has_table("schema_version"):
+        return 0
+    found = conn.execute(select(schema_version.c.version)).scalars().all()
+    return max(found, default=0)
+
+
+def migrate(conn: Connection, *, where: str) -> int:
+    """Bring the schema to SCHEMA_VERSION in the caller's transaction; return the version found.
+
+    A database newer than this cipipe is refused rather than written to: its meaning of the
+    tables may have changed in ways this code would corrupt.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+    found = current_version(conn)
+    if found > SCHEMA_VERSION:
+        raise HistoryError(
+            f"database schema version {found} is newer than this cipipe ({SCHEMA_VERSION}); "
+            "upgrade cipipe",
+            file=where,
+        )
+    for version, step in MIGRATIONS:
+        if version > found:
+            step(conn)
+            conn.execute(delete(schema_version))
+            conn.execute(insert(schema_version).values(version=version))
+    return found

@@ -1,0 +1,268 @@
+"""HistoryStore over SQLAlchemy Core 2: a SQLite file by default, PostgreSQL by URL.
+
+Core rather than the ORM: the store is four tables and a handful of statements, and the
+upsert and the failure-rate query are clearer written as SQL than mapped through objects.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Connection, Engine, case, delete, exists, func, insert, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL
+
+from cipipe.adapters.history.connection import (
+    DatabaseUnreachable,
+    create_history_engine,
+    database_errors,
+    database_url,
+    masked,
+)
+from cipipe.adapters.history.interface import (
+    BAD_OUTCOMES,
+    BUILD_RESULTS,
+    BUILD_SOURCES,
+    OUTCOME_RESULTS,
+    BuildRecord,
+    FailureRate,
+    HistoryError,
+    Outcome,
+    OutcomeResult,
+)
+from cipipe.adapters.history.schema import (
+    SCHEMA_VERSION,
+    build_modules,
+    builds,
+    migrate,
+    outcomes,
+)
+
+log = logging.getLogger("cipipe.history")
+
+# Fields that a later record leaves alone when it does not know them (a Jenkins backfill of a
+# build that cipipe recorded while building knows no risk inputs).
+_KEEP_WHEN_NULL = ("commit", "branch", "author", "risk_inputs")
+
+
+def open_store(
+    url: str | None,
+    *,
+    default_path: Path,
+    attempts: int = 3,
+    backoff_seconds: float = 1.0,
+) -> SqlAlchemyHistoryStore:
+    """Open (creating or migrating) the history store at ``url`` (from ``--db`` or
+    ``CIPIPE_DB``): a plain path is SQLite at that path, None is SQLite at ``default_path``.
+
+    A database server that is still starting is retried ``attempts`` times with doubling
+    waits; a wrong password or an unusable file is not, since waiting does not fix it.
+    """
+    target = database_url(url, default_path=default_path)
+    engine = create_history_engine(target)
+    tries = max(1, attempts) if target.get_backend_name() == "postgresql" else 1
+    try:
+        for attempt in range(1, tries + 1):
+            try:
+                with database_errors(target, "open"), engine.begin() as conn:
+                    found = migrate(conn, where=masked(target))
+                break
+            except DatabaseUnreachable as exc:
+                if not exc.retryable:
+                    raise
+                if attempt == tries:
+                    if tries == 1:
+                        raise
+                    raise DatabaseUnreachable(
+                        f"{exc} (after {tries} attempts)", retryable=False
+                    ) from None
+                delay = backoff_seconds * 2 ** (attempt - 1)
+                log.warning("%s; retrying in %.1fs (%d of %d)", exc, delay, attempt, tries)
+                time.sleep(delay)
+    except BaseException:
+        engine.dispose()
+        raise
+    if found < SCHEMA_VERSION:
+        log.info("history database %s: schema %d -> %d", masked(target), found, SCHEMA_VERSION)
+    return SqlAlchemyHistoryStore(engine, target)
+
+
+class SqlAlchemyHistoryStore:
+    def __init__(self, engine: Engine, url: URL) -> None:
+        self._engine = engine
+        self._url = url
+        self.url = masked(url)
+
+    def __enter__(self) -> SqlAlchemyHistoryStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def record_build(self, build: BuildRecord) -> None:
+        _check(build.result, BUILD_RESULTS, "result")
+        _check(build.source, BUILD_SOURCES, "source")
+        values: dict[str, Any] = {
+            "service": build.service,
+            "build_id": build.build_id,
+            "commit": build.commit,
+            "branch": build.branch,
+            "author": build.author,
+            "started_at": build.started_at,
+            "result": build.result,
+            "source": build.source,
+            "risk_inputs": None
+            if build.risk_inputs is None
+            else json.dumps(dict(build.risk_inputs), sort_keys=True, default=str),
+        }
+        with database_errors(self._url, "record a build"), self._engine.begin() as conn:
+            pk = _upsert_build(conn, values)
+            if build.modules:
+                conn.execute(delete(build_modules).where(build_modules.c.build_pk == pk))
+                conn.execute(
+                    insert(build_modules),
+                    [{"build_pk": pk, "module": m} for m in sorted(set(build.modules))],
+                )
+
+    def record_outcome(
+        self,
+        service: str,
+        build_id: str,
+        result: OutcomeResult,
+        at: datetime,
+        note: str | None = None,
+        *,
+        recorded_by: str | None = None,
+    ) -> None:
+        _check(result, OUTCOME_RESULTS, "result")
+        with database_errors(self._url, "record an outcome"), self._engine.begin() as conn:
+            pk = conn.execute(
+                select(builds.c.id).where(
+                    builds.c.service == service, builds.c.build_id == build_id
+                )
+            ).scalar_one_or_none()
+            if pk is None:
+                raise HistoryError(
+                    f"unknown build {build_id!r} of service {service!r}",
+                    file=self.url,
+                    expected="a build recorded by cipipe or imported from Jenkins",
+                )
+            conn.execute(
+                insert(outcomes).values(
+                    build_pk=pk, result=result, at=at, note=note, recorded_by=recorded_by
+                )
+            )
+
+    def failure_rate(
+        self, service: str, module: str, *, window_days: int | None, now: datetime
+    ) -> FailureRate:
+        if window_days is not None and window_days < 0:
+            raise HistoryError(
+                f"window of {window_days} days", field="window_days", expected="0 or more"
+            )
+        went_bad = exists().where(
+            outcomes.c.build_pk == builds.c.id, outcomes.c.result.in_(BAD_OUTCOMES)
+        )
+        failed = case((or_(builds.c.result == "failure", went_bad), 1), else_=0)
+        query = (
+            select(func.count(builds.c.id), func.coalesce(func.sum(failed), 0))
+            .select_from(builds.join(build_modules, build_modules.c.build_pk == builds.c.id))
+            .where(
+                builds.c.service == service,
+                build_modules.c.module == module,
+                builds.c.started_at <= now,
+            )
+        )
+        if window_days is not None:
+            query = query.where(builds.c.started_at >= now - timedelta(days=window_days))
+        with database_errors(self._url, "read failure rates"), self._engine.begin() as conn:
+            total, bad = conn.execute(query).one()
+        total, bad = int(total), int(bad)
+        return FailureRate(failed=bad, total=total, rate=bad / total if total else None)
+
+    def builds(self, service: str, limit: int = 50) -> list[BuildRecord]:
+        if limit < 1:
+            raise HistoryError(f"limit {limit}", field="limit", expected="1 or more")
+        query = (
+            select(builds)
+            .where(builds.c.service == service)
+            .order_by(builds.c.started_at.desc(), builds.c.id.desc())
+            .limit(limit)
+        )
+        with database_errors(self._url, "list builds"), self._engine.begin() as conn:
+            rows = conn.execute(query).all()
+            modules: dict[int, list[str]] = {row.id: [] for row in rows}
+            if rows:
+                for pk, module in conn.execute(
+                    select(build_modules.c.build_pk, build_modules.c.module)
+                    .where(build_modules.c.build_pk.in_(list(modules)))
+                    .order_by(build_modules.c.module)
+                ):
+                    modules[pk].append(module)
+        return [
+            BuildRecord(
+                service=row.service,
+                build_id=row.build_id,
+                started_at=row.started_at,
+                result=row.result,
+                source=row.source,
+                commit=row.commit,
+                branch=row.branch,
+                author=row.author,
+                modules=tuple(modules[row.id]),
+                risk_inputs=None if row.risk_inputs is None else json.loads(row.risk_inputs),
+            )
+            for row in rows
+        ]
+
+    def outcomes(self, service: str, build_id: str) -> list[Outcome]:
+        query = (
+            select(outcomes)
+            .join(builds, outcomes.c.build_pk == builds.c.id)
+            .where(builds.c.service == service, builds.c.build_id == build_id)
+            .order_by(outcomes.c.at, outcomes.c.id)
+        )
+        with database_errors(self._url, "list outcomes"), self._engine.begin() as conn:
+            rows = conn.execute(query).all()
+        return [
+            Outcome(service, build_id, row.result, row.at, row.note, row.recorded_by)
+            for row in rows
+        ]
+
+
+def _upsert_build(conn: Connection, values: dict[str, Any]) -> int:
+    """Insert or update by (service, build_id) in one statement, so concurrent writers of the
+    same build cannot both insert. Unknown fields and an "unknown" result keep what is known."""
+    if conn.dialect.name == "postgresql":
+        stmt: postgresql.Insert | sqlite.Insert = postgresql.insert(builds).values(values)
+    else:
+        stmt = sqlite.insert(builds).values(values)
+    new = stmt.excluded
+    updates: dict[str, Any] = {
+        "started_at": new.started_at,
+        "result": case((new.result == "unknown", builds.c.result), else_=new.result),
+    }
+    updates.update({name: func.coalesce(new[name], builds.c[name]) for name in _KEEP_WHEN_NULL})
+    upsert = stmt.on_conflict_do_update(
+        index_elements=[builds.c.service, builds.c.build_id], set_=updates
+    ).returning(builds.c.id)
+    return int(conn.execute(upsert).scalar_one())
+
+
+def _check(value: str, allowed: tuple[str, ...], field: str) -> None:
+    if value not in allowed:
+        raise HistoryError(f"{value!r}", field=field, expected=" | ".join(allowed))
