@@ -34,6 +34,8 @@ def test_run_on_the_sample_service(
         "sbom.json",
         "deps_changed.json",
         "scan.json",
+        "build-info.json",
+        "risk-inputs.json",
     )
     for name in outputs:
         assert (work / name).is_file(), name
@@ -61,7 +63,10 @@ def test_run_on_the_sample_service(
     assert {f["id"] for f in scan["findings"]} == {"CVE-2020-22283", "CVE-2020-22284"}
     sbom = json.loads((work / "sbom.json").read_text())
     assert any(c["name"].startswith("sample-service-linux-") for c in sbom["components"])
-    for step in ("precheck", "build-matrix", "build", "test", "sbom", "scan"):
+    risk = json.loads((work / "risk-inputs.json").read_text())
+    assert risk["unit_tests_failed"] == {"value": 0.0, "status": "measured", "source": "tests.json"}
+    assert risk["vulnerabilities_high"]["value"] == 2.0
+    for step in ("precheck", "build-matrix", "build", "test", "sbom", "scan", "build-info"):
         assert f"\n{step} " in result.stdout
     assert f"outputs: {work.resolve()}" in result.stdout
 

@@ -99,3 +99,40 @@ def test_top_level_module() -> None:
     assert top_level_module("libs/net/socket.c") == "libs"
     assert top_level_module("/libs/x.c") == "libs"
     assert top_level_module("CMakeLists.txt") is None
+
+
+def test_cli_import_with_credentials_from_the_environment(
+    jenkins: FakeJenkins,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from cipipe.cli import run
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / ".cipipe.yaml").write_text("service: gateway\nsupports: [linux]\n")
+    db = tmp_path / "history.db"
+    argv = [
+        "--workdir",
+        str(tmp_path / "w"),
+        "history",
+        "import-jenkins",
+        "--repo",
+        str(repo),
+        "--url",
+        jenkins.url,
+        "--job",
+        JOB,
+        "--db",
+        str(db),
+    ]
+    monkeypatch.setenv("JENKINS_USER", "ci-bot")
+    monkeypatch.setenv("JENKINS_API_TOKEN", "wrong-token-123")
+    assert run(argv) == 3
+    err = capsys.readouterr().err
+    assert "authentication failed" in err and "wrong-token-123" not in err
+    monkeypatch.setenv("JENKINS_API_TOKEN", TOKEN)
+    assert run(argv) == 0
+    with open_store(str(db), default_path=tmp_path / "unused.db") as opened:
+        assert len(opened.builds("gateway")) == 6

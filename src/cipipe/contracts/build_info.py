@@ -35,7 +35,10 @@ class ChangeMetrics(Strict):
     ns: int = Field(description="Subsystems touched")
     nd: int = Field(description="Directories touched")
     nf: int = Field(description="Files touched")
-    entropy: float = Field(description="Spread of the change across files")
+    entropy: float = Field(
+        description="Spread of the changed lines across files (bits, not normalised, as in the "
+        "just-in-time defect data)"
+    )
     la: int = Field(description="Lines added")
     ld: int = Field(description="Lines deleted")
     lt: int = Field(description="Lines in the touched files before the change")

@@ -127,3 +127,14 @@ def test_unfinished_log_stops_git(history: History) -> None:
     logs = iter_log(history.repo, [history.c[9]])
     assert next(logs).sha == history.c[9]
     logs.close()  # the generator's finally kills the process; no error, no zombie
+
+
+def test_odd_file_names_round_trip(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "r")
+    name = "dir with space/ä [x] *.c"
+    repo.commit("one", {name: "1\n", "dir with space/plain.c": "p\n"})
+    repo.commit("two", {name: "1\n2\n"})
+    changes = diff_files(repo.root, "HEAD~", "HEAD")
+    assert changes == [FileChange(name, name, "M", 1, 0, False)]
+    logged = list(iter_log(repo.root, ["HEAD"], paths=[name]))
+    assert [c.paths for c in logged] == [(name,), (name,)]

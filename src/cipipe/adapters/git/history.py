@@ -163,14 +163,15 @@ def iter_log(
     author_email: str | None = None,
 ) -> Generator[LoggedCommit, None, None]:
     """Commits reachable from ``revs`` (``^rev`` excludes), newest first, with the files each
-    changed; only those touching ``paths`` (literally, no globbing) or by ``author_email``."""
+    changed; only those touching ``paths`` (literally, no globbing; a path with a newline
+    cannot be passed to git and is left out) or by ``author_email``."""
     args = ["log", "--stdin", "--no-renames", "--name-only", "-z", _LOG_FORMAT, "--no-use-mailmap"]
     if author_email is not None:
         # The ident line is "Name <email> time zone": a fixed "<email>" matches the email only.
         args += ["--fixed-strings", "--regexp-ignore-case", f"--author=<{author_email}>"]
     stdin = "".join(f"{_rev(r.removeprefix('^'), r)}\n" for r in revs)
     if paths is not None:
-        stdin += "--\n" + "".join(f"{p}\n" for p in paths)
+        stdin += "--\n" + "".join(f"{p}\n" for p in paths if "\n" not in p)
     with stream(repo, args, stdin=stdin, literal=True) as out:
         header: tuple[str, tuple[str, ...], str, int] | None = None
         files: list[str] = []

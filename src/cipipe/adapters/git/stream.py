@@ -68,7 +68,11 @@ def stream(
             raise GitError("git is not installed", expected="git on PATH") from None
         feeder = None
         if stdin is not None:
-            feeder = threading.Thread(target=_feed, args=(proc.stdin, stdin.encode()), daemon=True)
+            feeder = threading.Thread(
+                target=_feed,
+                args=(proc.stdin, stdin.encode("utf-8", "surrogateescape")),
+                daemon=True,
+            )
             feeder.start()
         assert proc.stdout is not None
         finished = False

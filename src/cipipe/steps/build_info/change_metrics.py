@@ -124,7 +124,8 @@ def compute_change_metrics(
     fix_pattern: re.Pattern[str] = FIX_PATTERN,
 ) -> tuple[ChangeMetrics, list[FileChange]]:
     """The metrics of ``base..commit`` as one change (base = the parent for one commit, or
-    EMPTY_TREE for a root commit), from five git processes whatever the history's size."""
+    EMPTY_TREE for a root commit), from five git processes whatever the history's size, the
+    two history logs running side by side."""
     changes = diff_files(repo, base, commit)
     rooted = base == EMPTY_TREE
     in_range = read_commits(repo, [commit] if rooted else [commit, f"^{base}"])

@@ -119,7 +119,7 @@ def run_build_info(
             ns=metrics.ns,
             nd=metrics.nd,
             nf=metrics.nf,
-            entropy=round(metrics.normalised_entropy, 6),
+            entropy=round(metrics.entropy, 6),
             la=metrics.la,
             ld=metrics.ld,
             lt=metrics.lt,
