@@ -212,3 +212,28 @@ def test_history_record_outcome_and_failure_rate(
         "yesterday",
     )
     assert bad_time.exit_code == 2 and "--at" in bad_time.stderr
+
+
+def test_jfrog_time_format() -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from cipipe.steps.build_info.jfrog import jfrog_time
+
+    assert jfrog_time(datetime(2026, 1, 2, 10, 0, 0, 123456, tzinfo=UTC)) == (
+        "2026-01-02T10:00:00.123+0000"
+    )
+    plus_two = timezone(timedelta(hours=2))
+    assert (
+        jfrog_time(datetime(2026, 1, 2, 12, 0, tzinfo=plus_two)) == "2026-01-02T10:00:00.000+0000"
+    )
+
+
+def test_build_info_without_author(cli: Cli, repo: GitRepoBuilder, tmp_path: Path) -> None:
+    from cipipe.contracts.source import Source
+
+    work = tmp_path / "w"
+    prepare(repo, work)
+    source = WorkDir(work).read(Source)
+    WorkDir(work).write(source.model_copy(update={"author": None}))
+    assert build_info(cli, repo, work)["author"] is None
+    assert json.loads((work / "risk-inputs.json").read_text())["author"] is None

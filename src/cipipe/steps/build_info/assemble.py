@@ -194,7 +194,7 @@ def risk_inputs(info: BuildInfo, reports: StepReports, config: RepoConfig) -> Ri
         build_id=info.build_id,
         repo=info.repo_url,
         branch=info.branch,
-        author=info.author.email or info.author.name if info.author else None,
+        author=(info.author.email or info.author.name) if info.author else None,
         service=info.service,
         kind=Text(
             value=info.kind,

@@ -4,7 +4,7 @@ shows it next to the candidates (version 1.0.1 of the format)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cipipe import __version__
@@ -38,11 +38,9 @@ URL_VARIABLES = {"BUILD_URL", "JOB_URL", "JENKINS_URL", "GIT_URL"}
 
 
 def jfrog_time(moment: datetime) -> str:
-    """``2026-01-02T10:00:00.000+0000``: Java's yyyy-MM-dd'T'HH:mm:ss.SSSZ."""
-    utc = moment.astimezone(tz=None) if moment.tzinfo is None else moment
-    millis = utc.microsecond // 1000
-    offset = utc.strftime("%z") or "+0000"
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis:03d}{offset}"
+    """``2026-01-02T10:00:00.000+0000``: Java's yyyy-MM-dd'T'HH:mm:ss.SSSZ, in UTC."""
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}+0000"
 
 
 def allowed_env(env: Mapping[str, str], masker: SecretMasker) -> dict[str, str]:
