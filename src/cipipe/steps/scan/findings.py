@@ -35,6 +35,12 @@ class Draft:
 
     def __post_init__(self) -> None:
         self.ids = {self.id, *self.aliases}
+        self._headline()
+
+    def _headline(self) -> None:
+        # A CVE id reads best to most people; keep it as the headline when one is known.
+        self.id = min(self.ids, key=lambda i: (not i.startswith("CVE-"), i))
+        self.aliases = self.ids - {self.id}
 
     def absorb(self, other: Draft) -> None:
         self.ids |= other.ids
@@ -46,9 +52,7 @@ class Draft:
             self.severity = other.severity
         if other.score is not None and (self.score is None or other.score > self.score):
             self.score = other.score
-        # A CVE id reads best to most people; keep it as the headline when one is known.
-        self.id = min(self.ids, key=lambda i: (not i.startswith("CVE-"), i))
-        self.aliases = self.ids - {self.id}
+        self._headline()
 
 
 def merge(drafts: Sequence[Draft]) -> list[Draft]:
