@@ -88,6 +88,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "metrics from git and failure rates from the history store.",
     ),
     CommandSpec(
+        "publish",
+        "cipipe.cli.commands.publish",
+        "Publish the artifacts and reports as candidates (Artifactory REST, jf CLI or a local "
+        "folder), verified, all or nothing.",
+    ),
+    CommandSpec(
         "history",
         "cipipe.cli.commands.history",
         "Record builds in the history store, or backfill it from Jenkins.",

@@ -10,6 +10,7 @@ from cipipe.contracts.build_info import BuildInfo
 from cipipe.contracts.deps_changed import DepsChanged
 from cipipe.contracts.matrix import Matrix
 from cipipe.contracts.precheck import Precheck
+from cipipe.contracts.publish import PublishReport
 from cipipe.contracts.repo_config import RepoConfig
 from cipipe.contracts.risk_inputs import RiskInputs
 from cipipe.contracts.scan import ScanReport
@@ -28,6 +29,7 @@ CONTRACTS: dict[str, type[Contract]] = {
         ScanReport,
         BuildInfo,
         RiskInputs,
+        PublishReport,
     )
 }
 # Files that are not cipipe outputs but still have a schema.

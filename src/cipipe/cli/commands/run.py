@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,7 +12,16 @@ from pathlib import Path
 import click
 
 from cipipe.cli.app import CliState
-from cipipe.cli.commands import build, build_info, build_matrix, precheck, sbom, scan, test
+from cipipe.cli.commands import (
+    build,
+    build_info,
+    build_matrix,
+    precheck,
+    publish,
+    sbom,
+    scan,
+    test,
+)
 from cipipe.cli.options import repo_options
 from cipipe.errors import CipipeError, ExitCode
 
@@ -43,6 +53,8 @@ def pipeline(repo: Path, config: Path | None) -> list[tuple[str, Callable[[CliSt
         ("sbom", lambda s: sbom.execute(s, repo, config)),
         ("scan", lambda s: scan.execute(s, repo, config)),
         ("build-info", lambda s: build_info.execute(s, repo, config)),
+        # The embedded default: a local folder laid out like the Artifactory repository.
+        ("publish", lambda s: publish.execute(s, os.environ.get("CIPIPE_ARTIFACTORY_URL"))),
     ]
 
 

@@ -1,0 +1,93 @@
+"""cipipe publish: candidates in the artifact store; writes publish.json."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+
+import click
+
+from cipipe.cli.app import CliState
+from cipipe.errors import ExitCode
+
+log = logging.getLogger("cipipe.publish")
+
+
+def execute(
+    state: CliState,
+    target: str | None = None,
+    via: str = "rest",
+    repository: str = "candidates",
+    threads: int = 4,
+    dry_run: bool = False,
+) -> int:
+    from cipipe.adapters.artifact_store.factory import open_artifact_store
+    from cipipe.contracts.artifacts import Artifacts
+    from cipipe.contracts.build_info import BuildInfo
+    from cipipe.steps.publish import plan, publish
+
+    work = state.workdir
+    info = work.read(BuildInfo, produced_by="build-info")
+    artifacts = work.read(Artifacts) if work.exists(Artifacts) else None
+    items = plan(work.path, info, artifacts)
+    target = target or os.environ.get("CIPIPE_ARTIFACTORY_URL")
+    if dry_run:
+        for item in items:
+            click.echo(f"{item.file.path} -> {repository}/{item.path} ({item.file.size} bytes)")
+        return int(ExitCode.OK)
+    store = open_artifact_store(
+        target,
+        via=via,
+        repository=repository,
+        default_folder=work.path.resolve().parent / "cipipe-store",
+        env=os.environ,
+        build_name=info.service,
+        build_number=info.build_id,
+    )
+    jfrog_file = work.file("build-info.jfrog.json")
+    jfrog = json.loads(jfrog_file.read_text()) if jfrog_file.is_file() else None
+    report = publish(store, items, info, threads=threads, jfrog_build_info=jfrog)
+    with work.locked():
+        work.write(report)
+    log.info(
+        "published %d file(s) to %s as candidates: %d bytes sent, %d already stored",
+        len(report.files),
+        report.store,
+        report.bytes_sent,
+        report.files_skipped,
+    )
+    return int(ExitCode.OK)
+
+
+@click.command("publish")
+@click.option(
+    "--target",
+    help="https://HOST/artifactory or file:///PATH  [env: "
+    "CIPIPE_ARTIFACTORY_URL; default: the local folder beside the work folder]",
+)
+@click.option(
+    "--via",
+    type=click.Choice(["rest", "jf"]),
+    default="rest",
+    show_default=True,
+    help="Talk to Artifactory over REST, or through the jf CLI",
+)
+@click.option("--repository", default="candidates", show_default=True)
+@click.option("--threads", type=click.IntRange(1, 32), default=4, show_default=True)
+@click.option("--dry-run", is_flag=True, help="Print the plan; contact no store")
+@click.pass_obj
+def command(
+    state: CliState, target: str | None, via: str, repository: str, threads: int, dry_run: bool
+) -> int:
+    """Publish the build's artifacts and reports as candidates (seed 8).
+
+    \b
+    Reads:  build-info.json, artifacts.json and the artifacts, the reports to attach
+    Writes: <repository>/<service>/<buildId>/<platform>/<name> with build.name, build.number,
+            build.timestamp, vcs.revision, service, platform and state=candidate; publish.json
+    Credentials only from the environment: CIPIPE_ARTIFACTORY_TOKEN (Bearer),
+    CIPIPE_ARTIFACTORY_API_KEY, or CIPIPE_ARTIFACTORY_USER + CIPIPE_ARTIFACTORY_PASSWORD.
+    Exit 3 when the store fails after retries; no file is then left a candidate.
+    """
+    return execute(state, target, via, repository, threads, dry_run)

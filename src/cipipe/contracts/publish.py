@@ -1,0 +1,35 @@
+"""publish.json: what went to the artifact store, and in which state it ended (seed 8)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from cipipe.contracts.base import Contract, Strict
+
+
+class PublishedFile(Strict):
+    path: str = Field(description="Path in the repository")
+    url: str
+    platform: str | None = Field(description="null for the build's attachments")
+    sha256: str
+    size: int
+    bytes_sent: int
+    skipped_by_checksum: bool = Field(description="The store had the content: no byte sent")
+    attempts: int
+
+
+class PublishReport(Contract):
+    SCHEMA_NAME = "publish"
+    FILE_NAME = "publish.json"
+
+    store: str = Field(description="Where the store is (no credentials)")
+    service: str
+    build_id: str
+    state: Literal["candidate"] = Field(
+        description="Set on every file only after all were uploaded and verified"
+    )
+    files: list[PublishedFile]
+    bytes_sent: int
+    files_skipped: int

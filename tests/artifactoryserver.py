@@ -1,0 +1,323 @@
+"""A fake Artifactory on 127.0.0.1: the REST subset ``ArtifactoryRestStore`` uses, as documented.
+
+Deploy (``PUT /{repo}/{path};k=v``) checks the X-Checksum-* headers against the body (409 with
+Artifactory's ``errors`` document on a mismatch); checksum deploy (``X-Checksum-Deploy: true``)
+answers 201 when some stored file has that sha256 and 404 otherwise. Content is kept by sha256
+and ``bytes_received`` counts every deploy body byte read, so a test sees what was really sent.
+Faults are injected per request kind, from a queue (``fail``) or at a seeded random rate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import socket
+import struct
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+CONTEXT = "/artifactory"
+KINDS = ("deploy", "checksum_deploy", "storage", "set_properties", "build", "aql", "download")
+RETRYABLE_FAULTS = ("500", "502", "503", "429", "reset")
+Handler = BaseHTTPRequestHandler
+Props = dict[str, list[str]]
+_AQL = re.compile(r"^\s*items\.find\((?P<criteria>.*)\)\.include\((?P<include>.*)\)\s*$", re.S)
+
+
+def parse_properties(text: str) -> dict[str, list[str]]:
+    """Artifactory's ``k=v1,v2;k2=v3`` (``|`` also separates), ``\\`` escaping a special char."""
+    props: dict[str, list[str]] = {}
+    key: str | None = None
+    values: list[str] = []
+    current: list[str] = []
+    chars = iter(text)
+    for char in chars:
+        if char == "\\":
+            current.append(next(chars, ""))
+        elif char == "=" and key is None:
+            key, current = "".join(current), []
+        elif char == "," and key is not None:
+            values.append("".join(current))
+            current = []
+        elif char in ";|":
+            if key is not None:
+                props[key] = [*values, "".join(current)]
+            key, values, current = None, [], []
+        else:
+            current.append(char)
+    if key is not None:
+        props[key] = [*values, "".join(current)]
+    return props
+
+
+@dataclass
+class Item:
+    sha256: str
+    properties: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class Seen:
+    kind: str
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+
+
+@dataclass
+class FakeArtifactory:
+    authorization: dict[str, str] | None = None
+    """Headers (name -> exact value) every request must carry; None: anonymous access."""
+    stall_seconds: float = 2.0
+    conflict_message: str = "injected conflict"
+    items: dict[tuple[str, str], Item] = field(default_factory=dict)
+    blobs: dict[str, bytes] = field(default_factory=dict)
+    builds: list[Any] = field(default_factory=list)
+    seen: list[Seen] = field(default_factory=list)
+    bytes_received: int = 0
+    faults: dict[str, list[str]] = field(default_factory=dict)
+    url: str = ""
+    _rng: random.Random | None = None
+    _rate: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def fail(self, kind: str, *faults: str) -> None:
+        """Answer the next requests of ``kind`` with ``faults``: "500", "502", "503", "429[:S]"
+        (Retry-After S), "reset" (RST mid-body), "stall", "301", "409", "401"."""
+        assert kind in KINDS, kind
+        self.faults.setdefault(kind, []).extend(faults)
+
+    def random_faults(self, seed: int, rate: float) -> None:
+        """Fail about ``rate`` of all requests with a retryable fault, reproducibly."""
+        self._rng, self._rate = random.Random(seed), rate
+
+    def kinds(self) -> list[str]:
+        return [s.kind for s in self.seen]
+
+    def put_file(self, repo: str, path: str, data: bytes, **props: str) -> str:
+        sha = hashlib.sha256(data).hexdigest()
+        self.blobs[sha] = data
+        self.items[(repo, path)] = Item(sha, {k: [v] for k, v in props.items()})
+        return sha
+
+    def answer(self, h: Handler) -> None:
+        parts = urlsplit(h.path)
+        raw_path, _, matrix = parts.path.partition(";")
+        path = unquote(raw_path).removeprefix(CONTEXT).lstrip("/")
+        kind = self._kind(h.command, path, h.headers.get("X-Checksum-Deploy"))
+        with self._lock:
+            self.seen.append(Seen(kind, h.command, path, parts.query, dict(h.headers.items())))
+            fault = self._next_fault(kind)
+        if fault is not None:
+            return self._fault(h, kind, fault)
+        body = self._read_body(h, kind)
+        if self.authorization and any(h.headers.get(k) != v for k, v in self.authorization.items()):
+            return _errors(h, 401, "Bad credentials")
+        if kind in ("deploy", "checksum_deploy"):
+            return self._deploy(h, kind, path, body, parse_properties(unquote(matrix)))
+        if kind == "build":
+            self.builds.append(json.loads(body))
+            return _send(h, 204, None)
+        if kind == "aql":
+            return self._aql(h, body.decode())
+        repo, _, name = path.removeprefix("api/storage/").partition("/")
+        item = self.items.get((repo, name))
+        if item is None:
+            return _errors(h, 404, f"Unable to find item {repo}/{name}")
+        if kind == "set_properties":
+            for part in parts.query.split("&"):
+                if part.startswith("properties="):
+                    item.properties.update(parse_properties(unquote(part[len("properties=") :])))
+            return _send(h, 204, None)
+        if kind == "storage" and parts.query.startswith("properties"):
+            if not item.properties:
+                return _errors(h, 404, "No properties could be found.")
+            return _send(h, 200, {"properties": item.properties})
+        if kind == "storage":
+            return _send(h, 200, self._info(repo, name, item))
+        data = self.blobs[item.sha256]
+        return _send(h, 200, data, {f"X-Checksum-{k.title()}": v for k, v in _sums(data).items()})
+
+    def _kind(self, method: str, path: str, checksum_deploy: str | None) -> str:
+        if method == "POST":
+            return "aql"
+        if path == "api/build":
+            return "build"
+        if path.startswith("api/storage/"):
+            return "set_properties" if method == "PUT" else "storage"
+        if method == "PUT":
+            return "checksum_deploy" if checksum_deploy == "true" else "deploy"
+        return "download"
+
+    def _next_fault(self, kind: str) -> str | None:
+        if self.faults.get(kind):
+            return self.faults[kind].pop(0)
+        if self._rng is not None and self._rng.random() < self._rate:
+            return self._rng.choice(RETRYABLE_FAULTS)
+        return None
+
+    def _read_body(self, h: Handler, kind: str, part: float = 1.0) -> bytes:
+        length = int(h.headers.get("Content-Length") or 0)
+        body = h.rfile.read(max(1, int(length * part))) if length else b""
+        if kind in ("deploy", "checksum_deploy"):
+            with self._lock:
+                self.bytes_received += len(body)
+        return body
+
+    def _fault(self, h: Handler, kind: str, fault: str) -> None:
+        if fault == "reset":
+            if not self._read_body(h, kind, part=0.5) and kind == "download":
+                h.send_response(200)
+                h.send_header("Content-Length", "1000")
+                h.end_headers()
+                h.wfile.write(b"x" * 10)
+                h.wfile.flush()
+            return _reset(h)
+        if fault == "stall":
+            self._stop.wait(self.stall_seconds)
+            return _reset(h)
+        self._read_body(h, kind)
+        status, _, retry_after = fault.partition(":")
+        if status == "301":
+            return _send(h, 301, None, {"Location": f"https://elsewhere.invalid{h.path}"})
+        if status == "409":
+            return _errors(h, 409, self.conflict_message)
+        headers = {"Retry-After": retry_after or "1"} if status == "429" else {}
+        _errors(h, int(status), f"injected {status}", headers)
+
+    def _deploy(self, h: Handler, kind: str, path: str, body: bytes, props: Props) -> None:
+        repo, _, name = path.partition("/")
+        if kind == "checksum_deploy":
+            sha = (h.headers.get("X-Checksum-Sha256") or "").lower()
+            if sha not in self.blobs:
+                return _errors(h, 404, "Checksum deploy failed: no artifact with this checksum")
+        else:
+            actual = _sums(body)
+            for algorithm, value in actual.items():
+                sent = h.headers.get(header := f"X-Checksum-{algorithm.title()}")
+                if sent is not None and sent.lower() != value:
+                    message = f"Checksum error for '{header}': received '{sent}' but actual {value}"
+                    return _errors(h, 409, message)
+            sha = actual["sha256"]
+            self.blobs[sha] = body
+        self.items[(repo, name)] = Item(sha, props)
+        _send(h, 201, self._info(repo, name, self.items[(repo, name)]))
+
+    def _info(self, repo: str, name: str, item: Item) -> dict[str, Any]:
+        data = self.blobs[item.sha256]
+        sums = _sums(data)
+        return {
+            "repo": repo,
+            "path": f"/{name}",
+            "downloadUri": f"{self.url}/{repo}/{name}",
+            "mimeType": "application/octet-stream",
+            "size": str(len(data)),
+            "checksums": sums,
+            "originalChecksums": sums,
+            "uri": f"{self.url}/api/storage/{repo}/{name}",
+        }
+
+    def _aql(self, h: Handler, query: str) -> None:
+        match = _AQL.match(query)
+        if match is None:
+            return _errors(h, 400, f"unsupported AQL {query!r}")
+        criteria = json.loads(match["criteria"])
+        rows = []
+        for (repo, name), item in sorted(self.items.items()):
+            folder, _, base = name.rpartition("/")
+            folder = folder or "."
+            try:
+                if not all(_aql_match(k, v, repo, folder, item) for k, v in criteria.items()):
+                    continue
+            except ValueError as error:
+                return _errors(h, 400, str(error))
+            row: dict[str, Any] = {"repo": repo, "path": folder, "name": base}
+            row.update(size=len(self.blobs[item.sha256]), sha256=item.sha256)
+            if '"property"' in match["include"]:
+                row["properties"] = [
+                    {"key": k, "value": v} for k, vs in item.properties.items() for v in vs
+                ]
+            rows.append(row)
+        total = len(rows)
+        _send(
+            h, 200, {"results": rows, "range": {"start_pos": 0, "end_pos": total, "total": total}}
+        )
+
+
+def _aql_match(key: str, want: Any, repo: str, folder: str, item: Item) -> bool:
+    if key == "repo":
+        return bool(repo == want)
+    if key == "path" and isinstance(want, dict) and set(want) == {"$match"}:
+        return fnmatchcase(folder, want["$match"])
+    if key.startswith("@") and isinstance(want, str):
+        return want in item.properties.get(key[1:], [])
+    raise ValueError(f"AQL criterion {key!r} is outside the fake's subset")
+
+
+def _sums(data: bytes) -> dict[str, str]:
+    return {name: hashlib.new(name, data).hexdigest() for name in ("sha1", "sha256", "md5")}
+
+
+def _reset(h: Handler) -> None:
+    """Close with RST, not FIN: what a proxy dropping the connection looks like."""
+    with suppress(OSError):
+        h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        h.connection.close()
+    h.close_connection = True
+
+
+def _errors(h: Handler, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+    _send(h, status, {"errors": [{"status": status, "message": message}]}, headers)
+
+
+def _send(h: Handler, status: int, body: object, headers: dict[str, str] | None = None) -> None:
+    data = body if isinstance(body, bytes) else b"" if body is None else json.dumps(body).encode()
+    with suppress(OSError):
+        h.send_response(status)
+        if not isinstance(body, bytes):
+            h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            h.send_header(name, value)
+        h.end_headers()
+        h.wfile.write(data)
+
+
+@contextmanager
+def serve(fake: FakeArtifactory) -> Iterator[FakeArtifactory]:
+    """Serve ``fake`` on a free loopback port; ``fake.url`` ends in ``/artifactory``."""
+
+    class _Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            fake.answer(self)
+
+        do_PUT = do_POST = do_GET
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.daemon = True
+    thread.start()
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}{CONTEXT}"
+    try:
+        yield fake
+    finally:
+        fake._stop.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

@@ -1,0 +1,123 @@
+"""cipipe publish to the local folder store: layout, properties, all or nothing, idempotence."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+
+from cipipe.adapters.artifact_store.interface import LocalFile, StoreError, UploadResult
+from cipipe.adapters.artifact_store.local import LocalFolderStore
+from cipipe.contracts.artifacts import Artifacts
+from cipipe.contracts.build_info import BuildInfo
+from cipipe.steps.publish import plan, publish
+from cipipe.workdir import WorkDir
+from tests.conftest import CliResult
+
+Cli = Callable[..., CliResult]
+
+
+def states(store: LocalFolderStore, paths: list[str]) -> set[str]:
+    found = set()
+    for path in paths:
+        stored = store.stat(path)
+        found.add(stored.properties.get("state", ("absent",))[0] if stored else "absent")
+    return found
+
+
+def test_publish_then_republish_sends_no_bytes(cli: Cli, workdir: WorkDir, tmp_path: Path) -> None:
+    target = f"file://{tmp_path / 'store'}"
+    result = cli("--workdir", workdir.path, "publish", "--target", target)
+    assert result.exit_code == 0, result.stderr
+    report = json.loads((workdir.path / "publish.json").read_text())
+    assert report["state"] == "candidate" and report["bytes_sent"] > 60_000
+    paths = [f["path"] for f in report["files"]]
+    assert "svc/7/linux/svc-linux-abc-7" in paths and "svc/7/SHA256SUMS" in paths
+    store = LocalFolderStore(tmp_path / "store")
+    assert states(store, paths) == {"candidate"}
+    linux = store.stat("svc/7/linux/svc-linux-abc-7")
+    assert linux is not None and dict(linux.properties) == {
+        "build.name": ("svc",),
+        "build.number": ("7",),
+        "build.timestamp": ("1767348000000",),
+        "vcs.revision": ("c" * 40,),
+        "service": ("svc",),
+        "state": ("candidate",),
+        "platform": ("linux",),
+    }
+    again = cli("--workdir", workdir.path, "publish", "--target", target)
+    assert again.exit_code == 0
+    report = json.loads((workdir.path / "publish.json").read_text())
+    assert report["bytes_sent"] == 0 and report["files_skipped"] == len(paths)
+
+
+class FailingStore(LocalFolderStore):
+    """The real local store, with one operation failing once, as a flaky network would."""
+
+    def __init__(self, root: Path, fail_on: str, after: int) -> None:
+        super().__init__(root)
+        self.fail_on, self.after, self.calls = fail_on, after, 0
+
+    def _maybe_fail(self, operation: str) -> None:
+        if operation == self.fail_on:
+            self.calls += 1
+            if self.calls == self.after:
+                raise StoreError(f"injected {operation} failure")
+
+    def upload(self, file: LocalFile, path: str, properties: Mapping[str, str]) -> UploadResult:
+        self._maybe_fail("upload")
+        return super().upload(file, path, properties)
+
+    def set_properties(self, path: str, properties: Mapping[str, str]) -> None:
+        if properties.get("state") == "candidate":
+            self._maybe_fail("mark")
+        super().set_properties(path, properties)
+
+
+@pytest.mark.parametrize(("fail_on", "after"), [("upload", 2), ("upload", 5), ("mark", 3)])
+def test_a_failure_leaves_no_candidate_and_a_rerun_completes(
+    workdir: WorkDir, tmp_path: Path, fail_on: str, after: int
+) -> None:
+    info = workdir.read(BuildInfo)
+    items = plan(workdir.path, info, workdir.read(Artifacts))
+    flaky = FailingStore(tmp_path / "store", fail_on, after)
+    with pytest.raises(StoreError):
+        publish(flaky, items, info, threads=1)
+    paths = [i.path for i in items]
+    assert "candidate" not in states(flaky, paths)
+    report = publish(LocalFolderStore(tmp_path / "store"), items, info, threads=2)
+    assert states(LocalFolderStore(tmp_path / "store"), paths) == {"candidate"}
+    assert report.files_skipped >= 1  # what the first attempt uploaded is not sent again
+
+
+def test_bad_inputs(cli: Cli, workdir: WorkDir, tmp_path: Path) -> None:
+    result = cli(
+        "--workdir",
+        workdir.path,
+        "publish",
+        "--target",
+        "https://bot:secret-token@artifactory.example.com/artifactory",
+    )
+    assert result.exit_code == 2 and "secret-token" not in result.stderr
+    assert "credentials" in result.stderr
+    artifacts = workdir.read(Artifacts)
+    escaped = artifacts.model_copy(deep=True)
+    escaped.artifacts[0].path = "../outside/svc-linux-abc-7"
+    workdir.write(escaped)
+    result = cli("--workdir", workdir.path, "publish", "--target", f"file://{tmp_path / 's'}")
+    assert result.exit_code == 2 and "outside the work folder" in result.stderr
+    (workdir.path / artifacts.artifacts[1].path).unlink()
+    workdir.write(artifacts)
+    result = cli("--workdir", workdir.path, "publish", "--target", f"file://{tmp_path / 's'}")
+    assert result.exit_code == 2 and "file not found" in result.stderr
+    assert not (tmp_path / "s").exists() or not any((tmp_path / "s").rglob("svc-*"))
+
+
+def test_dry_run_contacts_no_store(cli: Cli, workdir: WorkDir, tmp_path: Path) -> None:
+    result = cli(
+        "--workdir", workdir.path, "publish", "--target", f"file://{tmp_path / 's'}", "--dry-run"
+    )
+    assert result.exit_code == 0 and "candidates/svc/7/arm/svc-arm-abc-7" in result.stdout
+    assert not (tmp_path / "s").exists()
