@@ -11,6 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_change_metrics
 import bench_cli
 import bench_digests
+import bench_publish
 import bench_scan
 
 BENCHMARKS = {
@@ -18,6 +19,7 @@ BENCHMARKS = {
     "digests": bench_digests.run,
     "scan": bench_scan.run,
     "change-metrics": bench_change_metrics.run,
+    "publish": bench_publish.run,
 }
 
 
