@@ -11,11 +11,13 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    pass
+    from cipipe.contracts.build_info import BuildInfo
+    from cipipe.steps.publish import Planned
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = 20
