@@ -94,6 +94,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "folder), verified, all or nothing.",
     ),
     CommandSpec(
+        "bundle",
+        "cipipe.cli.commands.bundle",
+        "Resolve a multi-service bundle from the candidates, verify it, smoke-test it in an "
+        "isolated folder and publish its manifest.",
+    ),
+    CommandSpec(
         "history",
         "cipipe.cli.commands.history",
         "Record builds in the history store, or backfill it from Jenkins.",

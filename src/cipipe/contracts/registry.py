@@ -7,6 +7,7 @@ from pydantic import BaseModel
 from cipipe.contracts.artifacts import Artifacts
 from cipipe.contracts.base import Contract
 from cipipe.contracts.build_info import BuildInfo
+from cipipe.contracts.bundle import BundleManifest, BundleSpec
 from cipipe.contracts.deps_changed import DepsChanged
 from cipipe.contracts.matrix import Matrix
 from cipipe.contracts.precheck import Precheck
@@ -30,10 +31,11 @@ CONTRACTS: dict[str, type[Contract]] = {
         BuildInfo,
         RiskInputs,
         PublishReport,
+        BundleManifest,
     )
 }
 # Files that are not cipipe outputs but still have a schema.
-INPUT_MODELS: dict[str, type[BaseModel]] = {"config": RepoConfig}
+INPUT_MODELS: dict[str, type[BaseModel]] = {"config": RepoConfig, "bundle-spec": BundleSpec}
 
 
 def all_schema_names() -> list[str]:

@@ -46,6 +46,7 @@ def test_publish_then_republish_sends_no_bytes(cli: Cli, workdir: WorkDir, tmp_p
         "service": ("svc",),
         "state": ("candidate",),
         "platform": ("linux",),
+        "vcs.branch": ("main",),
     }
     again = cli("--workdir", workdir.path, "publish", "--target", target)
     assert again.exit_code == 0

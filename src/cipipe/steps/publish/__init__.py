@@ -93,6 +93,8 @@ def properties(info: BuildInfo, platform: str | None, state: str) -> dict[str, s
         "service": info.service,
         "state": state,
     }
+    if info.branch:
+        props["vcs.branch"] = info.branch
     if platform:
         props["platform"] = platform
     return props

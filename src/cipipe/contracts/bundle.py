@@ -1,0 +1,58 @@
+"""The bundle spec (``bundle.yaml``) and the manifest of a resolved bundle (seed 9)."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from cipipe.contracts.base import Contract, Strict
+from cipipe.contracts.repo_config import NAME_PATTERN, Command
+
+
+class MemberSpec(Strict):
+    service: str = Field(pattern=NAME_PATTERN)
+    platform: str | None = Field(default=None, description="Only this platform's artifacts")
+    branch: str | None = Field(default=None, description="Built from this branch")
+    min_build: int | None = Field(default=None, description="Build number at least this")
+    properties: dict[str, str] = Field(
+        default_factory=dict, description="Store properties that must match, e.g. compat.abi: '3'"
+    )
+
+
+class BundleSpec(Strict):
+    SCHEMA_NAME: ClassVar[str] = "bundle-spec"
+
+    bundle: str = Field(pattern=NAME_PATTERN)
+    members: list[MemberSpec] = Field(min_length=1)
+    smoke: Command | None = Field(
+        default=None, description="Integration smoke test, run in the folder of the members"
+    )
+    smoke_timeout_seconds: float = Field(default=300, gt=0)
+
+
+class BundleMember(Strict):
+    service: str
+    build_id: str
+    platform: str | None
+    path: str = Field(description="Path in the store's repository")
+    sha256: str
+
+
+class SmokeReport(Strict):
+    command: list[str]
+    exit_code: int | None
+    passed: bool
+    output: str
+
+
+class BundleManifest(Contract):
+    SCHEMA_NAME = "bundle-manifest"
+    FILE_NAME = "manifest.json"
+
+    bundle: str
+    build_id: str
+    members: list[BundleMember]
+    verified: Literal[True] = Field(description="Every member's sha256 checked after download")
+    smoke: SmokeReport | None
+    store_path: str = Field(description="<bundle>/<buildId>/manifest.json in the store")

@@ -1,0 +1,169 @@
+"""cipipe bundle (seed 9): the newest compatible candidate of each member, checked, smoke-tested
+together in an isolated folder (the "green" environment, never production), and published as
+one manifest."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cipipe.adapters.artifact_store.interface import (
+    ArtifactStore,
+    LocalFile,
+    StoredFile,
+    StoreError,
+    join_path,
+)
+from cipipe.adapters.process import ProgramNotFound, ProgramTimedOut, run_program
+from cipipe.contracts.bundle import (
+    BundleManifest,
+    BundleMember,
+    BundleSpec,
+    MemberSpec,
+    SmokeReport,
+)
+from cipipe.digests import digest_file
+from cipipe.errors import CipipeError, ExitCode
+from cipipe.fileio import atomic_write_text
+
+log = logging.getLogger("cipipe.bundle")
+OUTPUT_KEPT = 4000
+
+
+class MemberUnresolved(CipipeError):
+    """No candidate satisfies a member's constraints: the answer is no (exit 1)."""
+
+    exit_code = ExitCode.REJECTED
+
+
+@dataclass(frozen=True)
+class BundleOutcome:
+    manifest: BundleManifest
+    passed: bool
+
+
+def _constraints(member: MemberSpec) -> dict[str, str]:
+    wanted = {"service": member.service, "state": "candidate", **member.properties}
+    if member.platform:
+        wanted["platform"] = member.platform
+    if member.branch:
+        wanted["vcs.branch"] = member.branch
+    return wanted
+
+
+def _first(stored: StoredFile, key: str) -> str | None:
+    values = stored.properties.get(key)
+    return values[0] if values else None
+
+
+def _build_order(build: str, files: Sequence[StoredFile]) -> tuple[int, int, str]:
+    # Build numbers are compared as numbers; the build timestamp breaks ties and orders
+    # non-numeric ids. AQL cannot sort when properties are included, so it happens here.
+    stamp = max(int(_first(f, "build.timestamp") or 0) for f in files)
+    return (int(build) if build.isdigit() else -1, stamp, build)
+
+
+def resolve(store: ArtifactStore, member: MemberSpec) -> tuple[str, list[StoredFile]]:
+    wanted = _constraints(member)
+    found = [f for f in store.search(wanted, f"{member.service}/") if _first(f, "platform")]
+    builds: dict[str, list[StoredFile]] = {}
+    for stored in found:
+        build = _first(stored, "build.number")
+        if build is None:
+            continue
+        if member.min_build is not None and not (
+            build.isdigit() and int(build) >= member.min_build
+        ):
+            continue
+        builds.setdefault(build, []).append(stored)
+    if not builds:
+        described = ", ".join(f"{k}={v}" for k, v in sorted(wanted.items()))
+        if member.min_build is not None:
+            described += f", build >= {member.min_build}"
+        raise MemberUnresolved(f"no candidate of {member.service} matches {described}")
+    newest = max(builds, key=lambda b: _build_order(b, builds[b]))
+    return newest, sorted(builds[newest], key=lambda f: f.path)
+
+
+def _fetch(store: ArtifactStore, stored: StoredFile, folder: Path) -> Path:
+    target = folder / stored.path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    store.download(stored.path, target)
+    actual = digest_file(target).sha256
+    if actual != stored.sha256:
+        raise StoreError(
+            f"{store.location}: {stored.path} downloaded as {actual}, expected {stored.sha256}"
+        )
+    target.chmod(0o755)  # programs of the members must run in the smoke test
+    return target
+
+
+def _smoke(spec: BundleSpec, folder: Path, env: Mapping[str, str]) -> SmokeReport | None:
+    if not spec.smoke:
+        return None
+    environment = {**env, "CIPIPE_BUNDLE_DIR": str(folder)}
+    try:
+        result = run_program(
+            spec.smoke, cwd=folder, env=environment, timeout=spec.smoke_timeout_seconds
+        )
+    except (ProgramNotFound, ProgramTimedOut) as exc:
+        return SmokeReport(command=spec.smoke, exit_code=None, passed=False, output=str(exc))
+    output = (result.stdout + result.stderr)[-OUTPUT_KEPT:]
+    return SmokeReport(
+        command=spec.smoke,
+        exit_code=result.returncode,
+        passed=result.returncode == 0,
+        output=output,
+    )
+
+
+def run_bundle(
+    store: ArtifactStore,
+    spec: BundleSpec,
+    *,
+    build_id: str,
+    workdir: Path,
+    env: Mapping[str, str],
+) -> BundleOutcome:
+    members: list[BundleMember] = []
+    with tempfile.TemporaryDirectory(prefix=f"cipipe-green-{spec.bundle}-") as green:
+        folder = Path(green)
+        for member in spec.members:
+            build, files = resolve(store, member)
+            log.info("%s: build %s (%d file(s))", member.service, build, len(files))
+            for stored in files:
+                _fetch(store, stored, folder)
+                members.append(
+                    BundleMember(
+                        service=member.service,
+                        build_id=build,
+                        platform=_first(stored, "platform"),
+                        path=stored.path,
+                        sha256=stored.sha256,
+                    )
+                )
+        smoke = _smoke(spec, folder, env)
+    store_path = join_path(spec.bundle, build_id, BundleManifest.FILE_NAME)
+    manifest = BundleManifest(
+        bundle=spec.bundle,
+        build_id=build_id,
+        members=members,
+        verified=True,
+        smoke=smoke,
+        store_path=store_path,
+    )
+    local = workdir / BundleManifest.FILE_NAME
+    atomic_write_text(local, manifest.to_json())
+    digests = digest_file(local)
+    file = LocalFile(local, digests.size, digests.sha256, digests.sha1, digests.md5)
+    passed = smoke is None or smoke.passed
+    props = {
+        "bundle": spec.bundle,
+        "build.number": build_id,
+        "state": "candidate" if passed else "rejected",
+    }
+    store.upload(file, store_path, props)
+    return BundleOutcome(manifest, passed)
