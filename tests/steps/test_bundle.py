@@ -161,6 +161,6 @@ def test_resolution_over_rest_uses_aql(tmp_path: Path) -> None:
                 **{"build.number": str(build), "compat.abi": abi},
             )
         store = ArtifactoryRestStore(fake.url, timeout=5)
-        build, files = resolve(store, MemberSpec(service="driver", properties={"compat.abi": "3"}))
-        assert build == "7" and [f.path for f in files] == ["driver/7/arm/driver"]
+        newest, files = resolve(store, MemberSpec(service="driver", properties={"compat.abi": "3"}))
+        assert newest == "7" and [f.path for f in files] == ["driver/7/arm/driver"]
         assert any(s.kind == "aql" for s in fake.seen)
