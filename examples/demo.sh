@@ -33,4 +33,7 @@ CIPIPE_OSV_DB="$root/examples/osv-db" "$cipipe" --workdir "$out" run --repo "$re
 echo
 echo "outputs in $out:"
 ls -1 "$out" | grep -v '^\.' | sed 's/^/  /'
+if [ -d "$demo/cipipe-store" ]; then
+  echo "candidates (the local artifact store) in $demo/cipipe-store/candidates"
+fi
 exit $status

@@ -36,6 +36,7 @@ def test_run_on_the_sample_service(
         "scan.json",
         "build-info.json",
         "risk-inputs.json",
+        "publish.json",
     )
     for name in outputs:
         assert (work / name).is_file(), name
@@ -66,7 +67,16 @@ def test_run_on_the_sample_service(
     risk = json.loads((work / "risk-inputs.json").read_text())
     assert risk["unit_tests_failed"] == {"value": 0.0, "status": "measured", "source": "tests.json"}
     assert risk["vulnerabilities_high"]["value"] == 2.0
-    for step in ("precheck", "build-matrix", "build", "test", "sbom", "scan", "build-info"):
+    from cipipe.adapters.artifact_store.local import LocalFolderStore
+
+    published = json.loads((work / "publish.json").read_text())
+    store = LocalFolderStore(tmp_path / "cipipe-store")
+    for entry in published["files"]:
+        stored = store.stat(entry["path"])
+        assert stored is not None and stored.properties["state"] == ("candidate",)
+        assert stored.sha256 == entry["sha256"]
+    steps = ("precheck", "build-matrix", "build", "test", "sbom", "scan", "build-info", "publish")
+    for step in steps:
         assert f"\n{step} " in result.stdout
     assert f"outputs: {work.resolve()}" in result.stdout
 
