@@ -67,6 +67,7 @@ class StoredArtifact(Strict):
     sha1: str
     md5: str
     store_path: str = Field(description="candidates/<service>/<buildId>/<platform>/<name>")
+    url: str | None = Field(default=None, description="Where `cipipe publish` put it")
 
 
 class PlatformInfo(Strict):

@@ -122,3 +122,29 @@ def test_dry_run_contacts_no_store(cli: Cli, workdir: WorkDir, tmp_path: Path) -
     )
     assert result.exit_code == 0 and "candidates/svc/7/arm/svc-arm-abc-7" in result.stdout
     assert not (tmp_path / "s").exists()
+
+
+def test_build_info_learns_where_each_artifact_went(workdir: WorkDir, tmp_path: Path) -> None:
+    from cipipe.contracts.build_info import PlatformInfo, StoredArtifact
+    from cipipe.steps.publish import with_store_urls
+
+    info = workdir.read(BuildInfo)
+    linux = PlatformInfo(
+        platform="linux",
+        build="built",
+        artifacts=[
+            StoredArtifact(
+                name="svc-linux-abc-7",
+                size=1,
+                sha256="0" * 64,
+                sha1="0" * 40,
+                md5="0" * 32,
+                store_path="candidates/svc/7/linux/svc-linux-abc-7",
+            )
+        ],
+    )
+    info = info.model_copy(update={"platforms": [linux]})
+    store = LocalFolderStore(tmp_path / "store")
+    report = publish(store, plan(workdir.path, info, workdir.read(Artifacts)), info)
+    [artifact] = with_store_urls(info, report).platforms[0].artifacts
+    assert artifact.url == f"file://{tmp_path / 'store'}/candidates/svc/7/linux/svc-linux-abc-7"

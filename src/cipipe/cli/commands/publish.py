@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import click
 
 from cipipe.cli.app import CliState
 from cipipe.errors import ExitCode
+
+if TYPE_CHECKING:
+    from cipipe.adapters.artifact_store.interface import UploadResult
+    from cipipe.steps.publish import Planned
 
 log = logging.getLogger("cipipe.publish")
 
@@ -25,7 +34,7 @@ def execute(
     from cipipe.adapters.artifact_store.factory import open_artifact_store
     from cipipe.contracts.artifacts import Artifacts
     from cipipe.contracts.build_info import BuildInfo
-    from cipipe.steps.publish import plan, publish
+    from cipipe.steps.publish import plan, publish, with_store_urls
 
     work = state.workdir
     info = work.read(BuildInfo, produced_by="build-info")
@@ -47,9 +56,13 @@ def execute(
     )
     jfrog_file = work.file("build-info.jfrog.json")
     jfrog = json.loads(jfrog_file.read_text()) if jfrog_file.is_file() else None
-    report = publish(store, items, info, threads=threads, jfrog_build_info=jfrog)
+    with progress_reporter(items) as on_upload:
+        report = publish(
+            store, items, info, threads=threads, jfrog_build_info=jfrog, on_upload=on_upload
+        )
     with work.locked():
         work.write(report)
+        work.write(with_store_urls(info, report))
     log.info(
         "published %d file(s) to %s as candidates: %d bytes sent, %d already stored",
         len(report.files),
@@ -58,6 +71,44 @@ def execute(
         report.files_skipped,
     )
     return int(ExitCode.OK)
+
+
+@contextlib.contextmanager
+def progress_reporter(items: Sequence[Planned]) -> Iterator[Callable[..., None]]:
+    """A progress bar of bytes and files on a terminal; one plain line per file otherwise."""
+    total = sum(item.file.size for item in items)
+    lock = threading.Lock()
+    if not sys.stderr.isatty() or os.environ.get("CI") or os.environ.get("JENKINS_URL"):
+        done = [0]
+
+        def line(item: Planned, result: UploadResult) -> None:
+            with lock:
+                done[0] += 1
+                sent = (
+                    "already stored"
+                    if result.skipped_by_checksum
+                    else (f"{result.bytes_sent} bytes sent")
+                )
+                log.info("[%d/%d] %s: %s", done[0], len(items), item.path, sent)
+
+        yield line
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), transient=True
+    ) as bar:
+        task = bar.add_task(f"0/{len(items)} files", total=total)
+        count = [0]
+
+        def advance(item: Planned, result: UploadResult) -> None:
+            with lock:
+                count[0] += 1
+                bar.update(
+                    task, advance=item.file.size, description=f"{count[0]}/{len(items)} files"
+                )
+
+        yield advance
 
 
 @click.command("publish")

@@ -8,7 +8,7 @@ leaves no candidate, and a rerun completes the job without re-sending what the s
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,6 +109,23 @@ def _verify(store: ArtifactStore, item: Planned) -> None:
         )
 
 
+def with_store_urls(info: BuildInfo, report: PublishReport) -> BuildInfo:
+    """build-info.json, now saying where each artifact went."""
+    urls = {(f.platform, f.path.rsplit("/", 1)[-1]): f.url for f in report.files if f.platform}
+    platforms = [
+        p.model_copy(
+            update={
+                "artifacts": [
+                    a.model_copy(update={"url": urls.get((p.platform, a.name), a.url)})
+                    for a in p.artifacts
+                ]
+            }
+        )
+        for p in info.platforms
+    ]
+    return info.model_copy(update={"platforms": platforms})
+
+
 def _unmark(store: ArtifactStore, marked: Sequence[Planned], info: BuildInfo) -> None:
     """Best effort: a build is a candidate whole or not at all, so take back what was marked."""
     for item in marked:
@@ -125,14 +142,12 @@ def publish(
     *,
     threads: int = 4,
     jfrog_build_info: Mapping[str, Any] | None = None,
+    on_upload: Callable[[Planned, UploadResult], None] | None = None,
 ) -> PublishReport:
     def upload(item: Planned) -> UploadResult:
         result = store.upload(item.file, item.path, properties(info, item.platform, "uploading"))
-        log.info(
-            "%s: %s",
-            item.path,
-            "already stored" if result.skipped_by_checksum else f"{result.bytes_sent} bytes",
-        )
+        if on_upload is not None:
+            on_upload(item, result)
         return result
 
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
