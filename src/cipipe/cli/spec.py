@@ -110,6 +110,16 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Label a released build: ok, rollback, slo-breach or hotfix.",
     ),
     CommandSpec(
+        "policy",
+        "cipipe.cli.commands.policy",
+        "Check a risk policy bundle (weights, strategy mapping, thresholds and windows).",
+    ),
+    CommandSpec(
+        "audit",
+        "cipipe.cli.commands.audit",
+        "Verify the hash-chained audit log of decisions, or show a build's decisions.",
+    ),
+    CommandSpec(
         "run",
         "cipipe.cli.commands.run",
         "Run every pipeline step in order on a repository, with the embedded defaults.",

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Column,
     Connection,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -96,6 +97,26 @@ outcomes = Table(
     Column("recorded_by", String(255)),
 )
 
+# The audit log of risk decisions: append-only, each row's hash covering the one before it.
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service", String(200), nullable=False),
+    Column("build_id", String(200), nullable=False),
+    Column("decided_at", UtcDateTime, nullable=False),
+    Column("decided_by", String(255), nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("policy_version", String(100), nullable=False),
+    Column("model_version", String(100)),
+    Column("risk_score", Float, nullable=False),
+    Column("strategy", String(100), nullable=False),
+    Column("record", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    UniqueConstraint("prev_hash", name="uq_decisions_prev_hash"),
+)
+
 
 def _v1_builds_and_modules(conn: Connection) -> None:
     """Version 1: the builds cipipe records and the modules each touched."""
@@ -153,10 +174,40 @@ def _v2_outcomes_and_provenance(conn: Connection) -> None:
         conn.execute(text(ddl))
 
 
+def _v3_decisions(conn: Connection) -> None:
+    """Version 3: the hash-chained audit log of risk decisions. A unique ``prev_hash`` means
+    two records can never follow the same one: the chain cannot fork."""
+    v3 = MetaData()
+    Table(
+        "decisions",
+        v3,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("service", String(200), nullable=False),
+        Column("build_id", String(200), nullable=False),
+        Column("decided_at", UtcDateTime, nullable=False),
+        Column("decided_by", String(255), nullable=False),
+        Column("mode", String(16), nullable=False),
+        Column("policy_version", String(100), nullable=False),
+        Column("model_version", String(100)),
+        Column("risk_score", Float, nullable=False),
+        Column("strategy", String(100), nullable=False),
+        Column("record", Text, nullable=False),
+        Column("prev_hash", String(64), nullable=False),
+        Column("hash", String(64), nullable=False),
+        UniqueConstraint("prev_hash", name="uq_decisions_prev_hash"),
+    ).create(conn, checkfirst=True)
+    for ddl in (
+        "CREATE INDEX IF NOT EXISTS ix_decisions_service_build ON decisions (service, build_id)",
+        "CREATE INDEX IF NOT EXISTS ix_decisions_hash ON decisions (hash)",
+    ):
+        conn.execute(text(ddl))
+
+
 Migration = Callable[[Connection], None]
 MIGRATIONS: tuple[tuple[int, Migration], ...] = (
     (1, _v1_builds_and_modules),
     (2, _v2_outcomes_and_provenance),
+    (3, _v3_decisions),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 # Any fixed number: two cipipe processes opening one PostgreSQL database migrate one at a time.

@@ -99,6 +99,15 @@ class SqlAlchemyHistoryStore:
         self._url = url
         self.url = masked(url)
 
+    @property
+    def engine(self) -> Engine:
+        """For the audit log, which shares the store's connections and locking."""
+        return self._engine
+
+    @property
+    def database_url(self) -> URL:
+        return self._url
+
     def __enter__(self) -> SqlAlchemyHistoryStore:
         return self
 

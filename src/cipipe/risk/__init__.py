@@ -1,0 +1,1 @@
+"""Deciding how to roll a change out: policy, scoring, model, backtest."""
