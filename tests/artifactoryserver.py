@@ -20,9 +20,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from tests.loopback import serve_http
 
 CONTEXT = "/artifactory"
 KINDS = ("deploy", "checksum_deploy", "storage", "set_properties", "build", "aql", "download")
@@ -296,31 +298,9 @@ def _send(h: Handler, status: int, body: object, headers: dict[str, str] | None 
 @contextmanager
 def serve(fake: FakeArtifactory) -> Iterator[FakeArtifactory]:
     """Serve ``fake`` on a free loopback port; ``fake.url`` ends in ``/artifactory``."""
-
-    class _Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        # Headers and body go out in separate writes; with Nagle on, each response waits for
-        # the client's delayed ACK (40 ms), which made a few hundred publishes take minutes.
-        disable_nagle_algorithm = True
-
-        def do_GET(self) -> None:
-            fake.answer(self)
-
-        do_PUT = do_POST = do_GET
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}{CONTEXT}"
-    try:
-        yield fake
-    finally:
-        fake._stop.set()
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serve_http(fake.answer, http11=True) as base:
+        fake.url = f"{base}{CONTEXT}"
+        try:
+            yield fake
+        finally:
+            fake._stop.set()  # release stalled handlers before the server shuts down

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.loopback import serve_http
 
 DATA = Path(__file__).resolve().parent / "data" / "jenkins"
 _TREE = re.compile(r"^(?P<prop>\w+)\[(?P<fields>.*)\]\{(?P<start>\d*),(?P<end>\d*)\}$")
@@ -90,23 +91,6 @@ def _send(
 @contextmanager
 def serve(fake: FakeJenkins) -> Iterator[FakeJenkins]:
     """Serve ``fake`` on a free loopback port for the ``with`` block; ``fake.url`` is its URL."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            fake.answer(self)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serve_http(fake.answer) as base:
+        fake.url = base
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)

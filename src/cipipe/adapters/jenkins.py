@@ -23,6 +23,7 @@ from urllib.parse import quote
 import requests
 from requests.auth import AuthBase, HTTPBasicAuth
 
+from cipipe.adapters.http import RETRY_STATUSES, HeaderAuth, parse_retry_after
 from cipipe.errors import InputError, OutsideSystemError
 from cipipe.urls import strip_credentials
 
@@ -32,22 +33,13 @@ BUILD_FIELDS = (
     "number,result,timestamp,duration,changeSets[items[commitId,author[fullName],affectedPaths]]"
 )
 BUILDS_PROPERTY = "allBuilds"
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-MAX_RETRY_AFTER_SECONDS = 60.0
 
 
-class BearerAuth(AuthBase):
+class BearerAuth(HeaderAuth):
     """``Authorization: Bearer TOKEN`` (an SSO proxy's or a plugin's token)."""
 
     def __init__(self, token: str) -> None:
-        self._token = token
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"Bearer {self._token}"
-        return request
-
-    def __repr__(self) -> str:
-        return "BearerAuth(****)"
+        super().__init__("Authorization", token, "Bearer ")
 
 
 def auth_from_env(environ: Mapping[str, str] | None = None) -> AuthBase | None:
@@ -179,7 +171,7 @@ class JenkinsClient:
                             f"Jenkins GET {shown}: the answer is not JSON"
                         ) from None
                 problem = f"HTTP {status}"
-                retry_after = _retry_after(response.headers.get("Retry-After"))
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if attempt == self._max_attempts:
                 raise OutsideSystemError(
                     f"Jenkins at {self.shown_url} unreachable: {problem} "
@@ -196,16 +188,6 @@ class JenkinsClient:
             )
             self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Retry-After in seconds, capped; the HTTP-date form falls back to our own backoff."""
-    if value is None:
-        return None
-    try:
-        return min(max(float(value), 0.0), MAX_RETRY_AFTER_SECONDS)
-    except ValueError:
-        return None
 
 
 def _parse_build(entry: Any, job: str) -> JenkinsBuild:

@@ -13,7 +13,7 @@ import pytest
 
 from cipipe.adapters.artifact_store.interface import LocalFile, StoreError, StorePathError
 from cipipe.adapters.artifact_store.rest import ArtifactoryRestStore, auth_from_env
-from cipipe.adapters.artifact_store.rest_http import HeaderAuth
+from cipipe.adapters.http import HeaderAuth
 from cipipe.errors import ExitCode, InputError
 from tests.artifactoryserver import FakeArtifactory, Item, serve
 

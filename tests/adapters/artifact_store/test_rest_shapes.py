@@ -13,7 +13,8 @@ import responses
 
 from cipipe.adapters.artifact_store.interface import LocalFile, StoreError
 from cipipe.adapters.artifact_store.rest import ArtifactoryRestStore, encode_properties
-from cipipe.adapters.artifact_store.rest_http import HeaderAuth, escape_property
+from cipipe.adapters.artifact_store.rest_http import escape_property
+from cipipe.adapters.http import HeaderAuth
 
 BASE = "https://art.example.com/artifactory"
 TOKEN = "art-Token-0123456789abcdef"

@@ -29,6 +29,7 @@ from cipipe.adapters.artifact_store.interface import (
     StorePathError,
     sorted_properties,
 )
+from cipipe.adapters.http import RETRY_STATUSES, HeaderAuth, parse_retry_after
 from cipipe.errors import InputError
 from cipipe.logs import MASK
 from cipipe.urls import strip_credentials
@@ -36,8 +37,6 @@ from cipipe.urls import strip_credentials
 log = logging.getLogger("cipipe.artifactory")
 
 T = TypeVar("T")
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-MAX_RETRY_AFTER_SECONDS = 60.0
 MAX_BACKOFF_SECONDS = 30.0
 
 # Artifactory splits property lists on these; a literal one is sent backslash-escaped.
@@ -48,20 +47,6 @@ AUTH_HINT = (
     "check CIPIPE_ARTIFACTORY_TOKEN, CIPIPE_ARTIFACTORY_API_KEY, or CIPIPE_ARTIFACTORY_USER "
     "and CIPIPE_ARTIFACTORY_PASSWORD"
 )
-
-
-class HeaderAuth(AuthBase):
-    """A secret in one header: ``Authorization: Bearer T`` or ``X-JFrog-Art-Api: KEY``."""
-
-    def __init__(self, header: str, secret: str, prefix: str = "") -> None:
-        self.header, self.secret, self._prefix = header, secret, prefix
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers[self.header] = f"{self._prefix}{self.secret}"
-        return request
-
-    def __repr__(self) -> str:
-        return f"HeaderAuth({self.header}, ****)"
 
 
 def auth_from_env(environ: Mapping[str, str] | None = None) -> AuthBase | None:
@@ -168,7 +153,7 @@ class RetryingClient:
                     if status not in RETRY_STATUSES:
                         raise StoreError(self._refusal(shown, response))
                     problem = f"HTTP {status}"
-                    retry_after = _retry_after(response.headers.get("Retry-After"))
+                    retry_after = parse_retry_after(response.headers.get("Retry-After"))
             except requests.Timeout:
                 problem = f"no answer within {timeout:g}s"
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
@@ -250,16 +235,6 @@ def _server_message(response: requests.Response) -> str:
         return str(response.json()["errors"][0]["message"])[:500]
     except (ValueError, KeyError, IndexError, TypeError):
         return response.text[:200].strip() or response.reason or "no message"
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Retry-After in seconds, capped; the HTTP-date form falls back to our own backoff."""
-    if value is None:
-        return None
-    try:
-        return min(max(float(value), 0.0), MAX_RETRY_AFTER_SECONDS)
-    except ValueError:
-        return None
 
 
 def _secrets_of(auth: AuthBase | None) -> list[str]:

@@ -1,0 +1,42 @@
+"""A threaded HTTP server on 127.0.0.1 for the fake peers (Artifactory, Jenkins) of the tests."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Answer = Callable[[BaseHTTPRequestHandler], None]
+
+
+@contextmanager
+def serve_http(answer: Answer, *, http11: bool = False) -> Iterator[str]:
+    """Serve ``answer`` on a free loopback port for the ``with`` block; yields the base URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1" if http11 else "HTTP/1.0"
+        # Headers and body go out in separate writes; with Nagle on, each response waits for
+        # the client's delayed ACK (40 ms), which made a few hundred publishes take minutes.
+        disable_nagle_algorithm = True
+
+        def do_GET(self) -> None:
+            answer(self)
+
+        do_PUT = do_POST = do_GET
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.daemon = True
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
