@@ -28,7 +28,12 @@ git_in_repo commit -q -m "Add the telemetry contract"
 
 echo "demo repository: $repo (2 commits)"
 status=0
-CIPIPE_OSV_DB="$root/examples/osv-db" "$cipipe" --workdir "$out" run --repo "$repo" || status=$?
+CIPIPE_OSV_DB="$root/examples/osv-db" CIPIPE_POLICY="$root/policies" \
+  "$cipipe" --workdir "$out" run --repo "$repo" || status=$?
+if [ "$status" -eq 0 ]; then
+  echo
+  "$cipipe" --workdir "$out" explain
+fi
 
 echo
 echo "outputs in $out:"
@@ -36,4 +41,5 @@ ls -1 "$out" | grep -v '^\.' | sed 's/^/  /'
 if [ -d "$demo/cipipe-store" ]; then
   echo "candidates (the local artifact store) in $demo/cipipe-store/candidates"
 fi
+echo "audit log of decisions: $demo/cipipe-history.sqlite3 (cipipe --workdir $out audit verify)"
 exit $status

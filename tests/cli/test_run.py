@@ -20,6 +20,7 @@ def test_run_on_the_sample_service(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("CIPIPE_OSV_DB", str(REPO_ROOT / "examples" / "osv-db"))
+    monkeypatch.setenv("CIPIPE_POLICY", str(REPO_ROOT / "policies"))
     work = tmp_path / "out"
     result = cli("--workdir", work, "run", "--repo", sample_repo.root)
     assert result.exit_code == 0, result.stderr
@@ -37,6 +38,9 @@ def test_run_on_the_sample_service(
         "build-info.json",
         "risk-inputs.json",
         "publish.json",
+        "risk-inputs-for-decision.json",
+        "risk-decision.json",
+        "notification.json",
     )
     for name in outputs:
         assert (work / name).is_file(), name
@@ -75,7 +79,26 @@ def test_run_on_the_sample_service(
         stored = store.stat(entry["path"])
         assert stored is not None and stored.properties["state"] == ("candidate",)
         assert stored.sha256 == entry["sha256"]
-    steps = ("precheck", "build-matrix", "build", "test", "sbom", "scan", "build-info", "publish")
+    decision = json.loads((work / "risk-decision.json").read_text())
+    # A user-space service built for ARM too: the conservative ARM shift is one contributor.
+    assert any(c["feature"] == "firmware_arm_shift" for c in decision["top_contributors"])
+    assert decision["mode"] == "shadow" and decision["apply"]["strategy"] == "rolling"
+    for entry in published["files"]:
+        stored = store.stat(entry["path"])
+        assert stored is not None
+        assert stored.properties["risk.score"] == (str(decision["risk_score"]),)
+    assert store.stat("sample-service/" + decision["build_id"] + "/risk-decision.json")
+    steps = (
+        "precheck",
+        "build-matrix",
+        "build",
+        "test",
+        "sbom",
+        "scan",
+        "build-info",
+        "publish",
+        "decide-strategy",
+    )
     for step in steps:
         assert f"\n{step} " in result.stdout
     assert f"outputs: {work.resolve()}" in result.stdout

@@ -13,6 +13,7 @@ from cipipe.contracts.source import Source
 
 if TYPE_CHECKING:
     from cipipe.adapters.history.interface import HistoryStore
+    from cipipe.risk.policy import PolicyBundle
     from cipipe.steps.build_info.assemble import StepReports
 
 
@@ -71,3 +72,30 @@ def reports_in(state: CliState) -> StepReports:
         scan=optional(ScanReport),
         sbom="sbom.json" if work.file("sbom.json").is_file() else None,
     )
+
+
+DEFAULT_POLICY_FOLDER = "policies"
+
+
+def policy_bundle(given: str | None) -> tuple[PolicyBundle, str]:
+    """The policy bundle and where it came from: --policy, else CIPIPE_POLICY, else
+    ./policies. A URL is fetched through the TTL cache and checked against its version id."""
+    import os
+
+    from cipipe.errors import InputError
+    from cipipe.risk.policy_fetch import default_cache_dir, default_ttl, load_policy
+
+    spec = given or os.environ.get("CIPIPE_POLICY", "").strip()
+    if not spec:
+        if not Path(DEFAULT_POLICY_FOLDER).is_dir():
+            raise InputError(
+                "no policy bundle",
+                field="--policy",
+                expected="a policy folder or URL (--policy, or CIPIPE_POLICY); "
+                "./policies does not exist",
+            )
+        spec = DEFAULT_POLICY_FOLDER
+    bundle = load_policy(
+        spec, cache_dir=default_cache_dir(os.environ), ttl_seconds=default_ttl(os.environ)
+    )
+    return bundle, spec

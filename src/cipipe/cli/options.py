@@ -10,6 +10,11 @@ import click
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+POLICY_HELP = (
+    "Policy folder or http(s) URL of `cipipe policy serve`  [env: CIPIPE_POLICY; "
+    "default: ./policies]"
+)
+
 
 def repo_options(func: F) -> F:
     func = click.option(

@@ -100,6 +100,17 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "isolated folder and publish its manifest.",
     ),
     CommandSpec(
+        "decide-strategy",
+        "cipipe.cli.commands.decide_strategy",
+        "Score the change's risk (0-100) and choose rolling, canary or blue-green with its "
+        "pace; audited, attached to the candidate, shadow or enforce.",
+    ),
+    CommandSpec(
+        "explain",
+        "cipipe.cli.commands.explain",
+        "Show a risk decision on one screen: contributors, buckets, overrides, approval.",
+    ),
+    CommandSpec(
         "history",
         "cipipe.cli.commands.history",
         "Record builds in the history store, or backfill it from Jenkins.",
@@ -112,12 +123,19 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "policy",
         "cipipe.cli.commands.policy",
-        "Check a risk policy bundle (weights, strategy mapping, thresholds and windows).",
+        "Check a risk policy bundle (weights, strategy mapping, thresholds and windows), or "
+        "serve it over HTTP.",
     ),
     CommandSpec(
         "audit",
         "cipipe.cli.commands.audit",
         "Verify the hash-chained audit log of decisions, or show a build's decisions.",
+    ),
+    CommandSpec(
+        "shadow",
+        "cipipe.cli.commands.shadow",
+        "Report how shadow-mode risk decisions fared against release outcomes, and which "
+        "services may switch to enforce.",
     ),
     CommandSpec(
         "run",

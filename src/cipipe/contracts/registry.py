@@ -8,11 +8,14 @@ from cipipe.contracts.artifacts import Artifacts
 from cipipe.contracts.base import Contract
 from cipipe.contracts.build_info import BuildInfo
 from cipipe.contracts.bundle import BundleManifest, BundleSpec
+from cipipe.contracts.decision_context import DecisionContext
 from cipipe.contracts.deps_changed import DepsChanged
 from cipipe.contracts.matrix import Matrix
+from cipipe.contracts.notification import NotificationLog
 from cipipe.contracts.precheck import Precheck
 from cipipe.contracts.publish import PublishReport
 from cipipe.contracts.repo_config import RepoConfig
+from cipipe.contracts.risk_decision import RiskDecision, RiskInputsForDecision
 from cipipe.contracts.risk_inputs import RiskInputs
 from cipipe.contracts.scan import ScanReport
 from cipipe.contracts.source import Source
@@ -30,12 +33,19 @@ CONTRACTS: dict[str, type[Contract]] = {
         ScanReport,
         BuildInfo,
         RiskInputs,
+        RiskInputsForDecision,
+        RiskDecision,
         PublishReport,
         BundleManifest,
+        NotificationLog,
     )
 }
 # Files that are not cipipe outputs but still have a schema.
-INPUT_MODELS: dict[str, type[BaseModel]] = {"config": RepoConfig, "bundle-spec": BundleSpec}
+INPUT_MODELS: dict[str, type[BaseModel]] = {
+    "config": RepoConfig,
+    "bundle-spec": BundleSpec,
+    "context": DecisionContext,
+}
 
 
 def all_schema_names() -> list[str]:

@@ -27,6 +27,7 @@ from cipipe.risk.policy_models import (
     RiskWeights,
     Score,
     Shift,
+    Strategy,
     StrategyMapping,
     WindowCount,
 )
@@ -114,9 +115,44 @@ ServiceName = Annotated[str, AfterValidator(_check_service)]
 Rate = Annotated[float, Field(strict=True, ge=0, le=1)]
 
 
+# Percentages, milliseconds, counts: a bound beyond a million is a typo, not a threshold.
+MetricBound = Annotated[float, Field(ge=-1e6, le=1e6)]
+
+
+class MetricGate(Strict):
+    """A health metric that must stay within [min, max] during a canary step or on green."""
+
+    name: Annotated[str, Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    min: MetricBound | None = None
+    max: MetricBound | None = None
+
+    @model_validator(mode="after")
+    def _a_range(self) -> MetricGate:
+        if self.min is None and self.max is None:
+            raise ValueError(f"metric {self.name!r} needs a min, a max or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"metric {self.name!r} has min {self.min} above max {self.max}")
+        return self
+
+
+class Analysis(Strict):
+    """The analysis gates of a progressive rollout, checked once per watch window."""
+
+    failure_limit: Annotated[int, Field(strict=True, ge=1, le=20)] = Field(
+        description="Failed checks after which the rollout is aborted"
+    )
+    metrics: list[MetricGate] = Field(min_length=1, max_length=20)
+
+
 class Enforcement(Strict):
     default_mode: Mode = "shadow"
+    shadow_strategy: Strategy = Field(
+        default="rolling", description="What a pipeline in shadow mode keeps doing meanwhile"
+    )
     max_false_positive_rate: Rate = Field(description="Backtest FPR at or below which to enforce")
+    min_shadow_releases: Annotated[int, Field(strict=True, ge=1, le=10000)] = Field(
+        default=20, description="Shadow decisions with a known outcome needed before enforcing"
+    )
     enforce_services: list[ServiceName] = Field(default_factory=list)
 
 
@@ -133,6 +169,7 @@ class ThresholdsAndWindows(Strict):
     """thresholds-and-windows.yaml: watch windows, calendar, shadow/enforce, per-service."""
 
     watch: Watch
+    analysis: Analysis
     calendar: Calendar = Field(default_factory=Calendar)
     enforcement: Enforcement
     services: dict[ServiceName, ServiceOverride] = Field(default_factory=dict)

@@ -35,6 +35,14 @@ def _parse_duration(value: Any) -> Any:
     return seconds
 
 
+def format_duration(seconds: int) -> str:
+    """The shortest exact spelling of ``seconds`` in the files' notation (120 -> "2m")."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
 # A duration in seconds, written as "30s", "2m", "1h" or "1d" in the files.
 Duration = Annotated[int, BeforeValidator(_parse_duration)]
 Score = Annotated[int, Field(strict=True, ge=0, le=100)]
@@ -65,6 +73,38 @@ class Weights(Strict):
     hardware_penalty: Weight = Field(description="Added for firmware/kernel/driver changes")
 
 
+class HighTraffic(Strict):
+    """Points added while production serves at least ``qps_at_least`` requests per second."""
+
+    qps_at_least: Annotated[float, Field(strict=True, ge=0, le=1e8)]
+    points: Weight
+
+
+class ContextWeights(Strict):
+    """Runtime signals of the decision context (seed Step 3 A), added like the weights."""
+
+    peak_business: Weight = Field(description="Deploying inside a peak business window")
+    last_release_rolled_back: Weight = Field(description="The previous release was rolled back")
+    high_traffic: HighTraffic
+
+
+class MissingInputPoints(Strict):
+    """Points added when an input could not be measured (its report does not exist): unknown
+    evidence is risk, not good news. Zero is allowed but has to be written down."""
+
+    lines_changed: Weight
+    files_changed: Weight
+    dependency_bump: Weight
+    failed_unit_tests: Weight
+    integration_failure: Weight
+    critical_vulnerability: Weight
+    coverage_change: Weight
+    module_past_failure_rate: Weight
+    peak_business: Weight
+    last_release_rolled_back: Weight
+    high_traffic: Weight
+
+
 class CriticalityFactors(Strict):
     """The score is multiplied by the factor of the service's criticality."""
 
@@ -89,6 +129,8 @@ class RiskWeights(Strict):
     """risk-weights.yaml: the heuristic's coefficients, modifiers and clamp."""
 
     weights: Weights
+    context: ContextWeights
+    missing_inputs: MissingInputPoints
     criticality_factors: CriticalityFactors = Field(default_factory=CriticalityFactors)
     clamp: Clamp = Field(default_factory=Clamp)
 

@@ -184,26 +184,48 @@ def decisions(
     engine, url = _engine_of(target)
     with database_errors(url, "list decisions"), engine.begin() as conn:
         rows = conn.execute(query).all()
-    return [
-        StoredDecision(
-            id=row.id,
-            decision=DecisionRecord(
-                service=row.service,
-                build_id=row.build_id,
-                decided_at=row.decided_at,
-                decided_by=row.decided_by,
-                mode=row.mode,
-                policy_version=row.policy_version,
-                model_version=row.model_version,
-                risk_score=row.risk_score,
-                strategy=row.strategy,
-                document=json.loads(row.record),
-            ),
-            prev_hash=row.prev_hash,
-            hash=row.hash,
-        )
-        for row in rows
-    ]
+    return [_stored(row) for row in rows]
+
+
+def all_decisions(
+    target: Target,
+    service: str | None = None,
+    mode: DecisionMode | None = None,
+    since: datetime | None = None,
+) -> list[StoredDecision]:
+    """Every decision, in chain order, of ``service`` and ``mode`` if given (None: all),
+    decided at or after ``since`` if given (naive: UTC)."""
+    query = select(table).order_by(table.c.id)
+    if service is not None:
+        query = query.where(table.c.service == service)
+    if mode is not None:
+        query = query.where(table.c.mode == mode)
+    if since is not None:
+        query = query.where(table.c.decided_at >= _utc(since))
+    engine, url = _engine_of(target)
+    with database_errors(url, "list decisions"), engine.begin() as conn:
+        rows = conn.execute(query).all()
+    return [_stored(row) for row in rows]
+
+
+def _stored(row: Row[tuple[object, ...]]) -> StoredDecision:
+    return StoredDecision(
+        id=row.id,
+        decision=DecisionRecord(
+            service=row.service,
+            build_id=row.build_id,
+            decided_at=row.decided_at,
+            decided_by=row.decided_by,
+            mode=row.mode,
+            policy_version=row.policy_version,
+            model_version=row.model_version,
+            risk_score=row.risk_score,
+            strategy=row.strategy,
+            document=json.loads(row.record),
+        ),
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
 
 
 def canonical_json(data: object) -> str:

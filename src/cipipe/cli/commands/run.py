@@ -16,6 +16,7 @@ from cipipe.cli.commands import (
     build,
     build_info,
     build_matrix,
+    decide_strategy,
     precheck,
     publish,
     sbom,
@@ -55,7 +56,20 @@ def pipeline(repo: Path, config: Path | None) -> list[tuple[str, Callable[[CliSt
         ("build-info", lambda s: build_info.execute(s, repo, config)),
         # The embedded default: a local folder laid out like the Artifactory repository.
         ("publish", lambda s: publish.execute(s, os.environ.get("CIPIPE_ARTIFACTORY_URL"))),
+        # Policy from CIPIPE_POLICY or ./policies; the decision is attached to the candidate.
+        ("decide-strategy", lambda s: decide_strategy.execute(s)),
     ]
+
+
+def key_figure(state: CliState, step: str) -> str:
+    """The one number worth seeing in the summary table, for the steps that have one."""
+    if step != "decide-strategy":
+        return ""
+    from cipipe.contracts.risk_decision import RiskDecision
+
+    d = state.workdir.read(RiskDecision)
+    applied = f"; applying {d.apply.strategy}" if d.mode == "shadow" else ""
+    return f"risk {d.risk_score} -> {d.recommended_strategy} ({d.mode}{applied})"
 
 
 def summary(outcomes: list[StepOutcome]) -> str:
@@ -88,7 +102,10 @@ def command(state: CliState, repo: Path, config_path: Path | None) -> int:
                 code = step(state)
             except CipipeError as exc:
                 code, error = int(exc.exit_code), exc
-            message = state.masker.mask(str(error)) if error else ""
+            if error is not None:
+                message = state.masker.mask(str(error))
+            else:
+                message = key_figure(state, name) if code == 0 else ""
             outcomes.append(StepOutcome(name, code, time.monotonic() - start, message))
             if code != 0:
                 final = code

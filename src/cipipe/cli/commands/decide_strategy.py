@@ -1,0 +1,177 @@
+"""cipipe decide-strategy: the risk score, the strategy and its pace (seed Step 3)."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import socket
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import click
+
+from cipipe.cli.app import CliState
+from cipipe.cli.options import POLICY_HELP
+from cipipe.errors import ExitCode
+
+if TYPE_CHECKING:
+    from cipipe.adapters.artifact_store.interface import ArtifactStore
+    from cipipe.contracts.publish import PublishReport
+    from cipipe.contracts.risk_decision import Mode
+    from cipipe.risk.exports import ExportKind
+
+log = logging.getLogger("cipipe.decide_strategy")
+
+
+def decided_by(env: dict[str, str] | os._Environ[str]) -> str:
+    """The automation id: Jenkins' BUILD_TAG, else user@host."""
+    tag = env.get("BUILD_TAG", "").strip()
+    if tag:
+        return tag
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+def execute(
+    state: CliState,
+    inputs: Path | None = None,
+    context: Path | None = None,
+    labels: tuple[str, ...] = (),
+    policy: str | None = None,
+    mode: str | None = None,
+    exports: tuple[str, ...] = (),
+    export_plan: str = "apply",
+    approval_url: str | None = None,
+    db: str | None = None,
+    target: str | None = None,
+    via: str = "rest",
+    repository: str = "candidates",
+    channel: str | None = None,
+) -> int:
+    from cipipe.adapters.artifact_store.factory import open_artifact_store
+    from cipipe.adapters.notifications.factory import open_notifier
+    from cipipe.cli.inputs import history_store, policy_bundle
+    from cipipe.steps.decide_strategy.inputs import read_decision_inputs
+    from cipipe.steps.decide_strategy.run import run_decide_strategy
+
+    work = state.workdir
+    bundle, spec = policy_bundle(policy)
+    decision_inputs = read_decision_inputs(inputs or work.file("risk-inputs.json"), context, labels)
+    service = decision_inputs.risk_inputs.service
+    options: dict[ExportKind, dict[str, Any]] = {
+        "argo-rollouts": {
+            "use": export_plan,
+            "active_service": f"{service}-active",
+            "preview_service": f"{service}-preview",
+        },
+        "flagger": {"use": export_plan, "approval_url": approval_url},
+    }
+
+    def open_store(published: PublishReport) -> ArtifactStore:
+        return open_artifact_store(
+            target or os.environ.get("CIPIPE_ARTIFACTORY_URL"),
+            via=via,
+            repository=repository,
+            default_folder=work.path.resolve().parent / "cipipe-store",
+            env=os.environ,
+            build_name=published.service,
+            build_number=published.build_id,
+        )
+
+    store = history_store(state, db)
+    try:
+        with work.locked():
+            result = run_decide_strategy(
+                work,
+                decision_inputs,
+                bundle,
+                policy_source=spec,
+                mode=cast("Mode | None", mode),
+                now=datetime.now(UTC),
+                decided_by=decided_by(os.environ),
+                history=store,
+                open_store=open_store,
+                notifier=open_notifier(os.environ, work.path, channel),
+                exports=cast("tuple[ExportKind, ...]", exports),
+                export_options=options,
+            )
+    finally:
+        store.close()
+    d = result.decided.decision
+    log.info(
+        "risk %d -> %s%s (%s mode%s); %s",
+        d.risk_score,
+        d.recommended_strategy,
+        ", manual approval required" if d.manual_approval_required else "",
+        d.mode,
+        f": applying {d.apply.strategy}" if d.mode == "shadow" else "",
+        "notified" if result.delivery.ok else f"notification failed: {result.delivery.error}",
+    )
+    return int(ExitCode.OK)
+
+
+@click.command("decide-strategy")
+@click.option(
+    "--inputs",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="risk-inputs.json  [default: the work folder's]",
+)
+@click.option(
+    "--context",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="context.yaml: traffic, calendar, criticality, previous release, labels",
+)
+@click.option("--label", "labels", multiple=True, help="A team label, e.g. hotfix (repeatable)")
+@click.option("--policy", help=POLICY_HELP)
+@click.option(
+    "--mode",
+    type=click.Choice(["shadow", "enforce"]),
+    help="Override the policy's mode  [default: enforce for the policy's enforce_services, "
+    "else the policy's default_mode]",
+)
+@click.option(
+    "--export",
+    "exports",
+    multiple=True,
+    type=click.Choice(["argo-rollouts", "flagger"]),
+    help="Also write the rollout plan as an Argo Rollouts strategy or a Flagger analysis",
+)
+@click.option(
+    "--export-plan",
+    type=click.Choice(["apply", "recommended"]),
+    default="apply",
+    show_default=True,
+    help="Export what the pipeline applies now, or what the policy recommends",
+)
+@click.option(
+    "--approval-url",
+    envvar="CIPIPE_APPROVAL_URL",
+    help="Flagger: the confirm-promotion gate when approval is required  "
+    "[env: CIPIPE_APPROVAL_URL]",
+)
+@click.option("--db", help="History store for the audit log: SQLite path or URL  [env: CIPIPE_DB]")
+@click.option(
+    "--target",
+    help="Artifact store holding the candidate  [env: CIPIPE_ARTIFACTORY_URL; default: the "
+    "local folder beside the work folder]",
+)
+@click.option("--via", type=click.Choice(["rest", "jf"]), default="rest", show_default=True)
+@click.option("--repository", default="candidates", show_default=True)
+@click.option("--channel", help="Slack channel  [env: SLACK_CHANNEL]")
+@click.pass_obj
+def command(state: CliState, /, **options: Any) -> int:
+    """Score the change's risk and choose rolling, canary or blue-green, with its pace.
+
+    \b
+    Reads:  risk-inputs.json (and build-info.json beside it for the changed paths),
+            context.yaml, the policy bundle, publish.json when the build was published
+    Writes: risk-inputs-for-decision.json, risk-decision.json, rollout-*.yaml with --export;
+            a record in the audit log; risk.* properties on the candidate's files and
+            risk-decision.json beside them; a message on the notification channel
+    """
+    return execute(state, **options)

@@ -1,0 +1,139 @@
+"""The decision as a pure function: risk inputs + context + policy -> the two output files.
+
+No clock, no environment and no I/O in here: the caller passes the time and the automation
+id, so the same inputs and the same policy give byte-identical files apart from
+``decided_at`` and ``decided_by``; the calendar is read at the planned deploy time when the
+context gives one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from cipipe.contracts.decision_context import DecisionContext
+from cipipe.contracts.risk_decision import (
+    Application,
+    Bucket,
+    Contributor,
+    Mode,
+    PolicyRef,
+    RiskDecision,
+    RiskInputsForDecision,
+)
+from cipipe.contracts.risk_inputs import RiskInputs
+from cipipe.risk.changes import detect
+from cipipe.risk.heuristic import score
+from cipipe.risk.policy import PolicyBundle
+from cipipe.risk.signals import calendar_state, normalise
+from cipipe.risk.strategy import choose, pace_for
+
+
+@dataclass(frozen=True)
+class Decided:
+    inputs: RiskInputsForDecision
+    decision: RiskDecision
+
+
+def sha256_of(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def choose_mode(flag: Mode | None, service: str, bundle: PolicyBundle) -> tuple[Mode, str]:
+    enforcement = bundle.thresholds.enforcement
+    if flag is not None:
+        return flag, f"--mode {flag}"
+    if service in enforcement.enforce_services:
+        return "enforce", f"{service} is in enforcement.enforce_services"
+    return enforcement.default_mode, "enforcement.default_mode"
+
+
+def _ranked(contributors: Sequence[Contributor]) -> list[Contributor]:
+    # Largest effect first; the formula's order breaks ties so the output is stable.
+    nonzero = [(i, c) for i, c in enumerate(contributors) if c.points != 0]
+    return [c for _, c in sorted(nonzero, key=lambda item: (-abs(item[1].points), item[0]))]
+
+
+def decide(
+    inputs: RiskInputs,
+    inputs_sha256: str,
+    context: DecisionContext,
+    bundle: PolicyBundle,
+    *,
+    policy_source: str,
+    changed_paths: Sequence[str] | None,
+    mode_flag: Mode | None,
+    now: datetime,
+    decided_by: str,
+) -> Decided:
+    calendar = calendar_state(bundle, context, now)
+    signals = normalise(inputs, context, calendar, changed_paths)
+    for_decision = RiskInputsForDecision(
+        service=inputs.service,
+        build_id=inputs.build_id,
+        commit=inputs.commit,
+        risk_inputs_sha256=inputs_sha256,
+        risk_inputs=inputs,
+        context=context,
+        signals=signals,
+        calendar=calendar,
+    )
+    facts = detect(inputs.service, signals, bundle)
+    result = score(signals, facts, bundle)
+    choice = choose(result.risk_score, signals, facts, bundle)
+    mode, mode_reason = choose_mode(mode_flag, inputs.service, bundle)
+    if mode == "enforce":
+        apply = Application(
+            strategy=choice.strategy,
+            pace=choice.pace,
+            manual_approval_required=choice.manual_approval,
+            reason="enforce mode: the recommendation is applied",
+        )
+    else:
+        default = bundle.thresholds.enforcement.shadow_strategy
+        apply = Application(
+            strategy=default,
+            pace=pace_for(default, bundle, inputs.service, 1.0),
+            manual_approval_required=False,
+            reason=f"shadow mode: the configured default ({default}) is applied; "
+            f"{choice.strategy} is what the policy would have chosen",
+        )
+    missing = list(result.missing_inputs)
+    if facts.paths_unknown:
+        missing.append("changed_paths")
+    decision = RiskDecision(
+        service=inputs.service,
+        build_id=inputs.build_id,
+        commit=inputs.commit,
+        risk_score=result.risk_score,
+        score_before_clamp=result.score_before_clamp,
+        top_contributors=_ranked(result.contributors),
+        missing_inputs=missing,
+        bucket=choice.bucket,
+        buckets=[Bucket(strategy=b.strategy, min=b.min, max=b.max) for b in bundle.mapping.buckets],
+        manual_approval_at=choice.approval_at,
+        recommended_strategy=choice.strategy,
+        suggested_pace=choice.pace,
+        overrides_applied=choice.overrides,
+        manual_approval_required=choice.manual_approval,
+        manual_approval_reasons=choice.approval_reasons,
+        manual_override_allowed=choice.manual_override_allowed,
+        mode=mode,
+        mode_reason=mode_reason,
+        apply=apply,
+        policy_version=bundle.version_id,
+        policy=PolicyRef(
+            version=bundle.version_id, git_commit=bundle.git_commit, source=policy_source
+        ),
+        model_version=None,
+        inputs_digest=sha256_of(for_decision.to_json()),
+        decided_at=stamp(now),
+        decided_by=decided_by,
+    )
+    return Decided(inputs=for_decision, decision=decision)

@@ -1,0 +1,1 @@
+"""cipipe decide-strategy: read the inputs, decide, record, attach, tell (seed Step 3)."""

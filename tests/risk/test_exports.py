@@ -1,0 +1,379 @@
+"""Rollout-plan exports: Argo Rollouts `strategy:` and Flagger `analysis:` blocks, checked for
+exact structure and against key sets taken from the upstream CRDs (tests/data/crds)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from cipipe.contracts.risk_decision import (
+    Application,
+    BlueGreenPace,
+    Bucket,
+    CanaryPace,
+    Pace,
+    PolicyRef,
+    RiskDecision,
+    RollingPace,
+    Strategy,
+)
+from cipipe.risk.exports import (
+    ExportError,
+    argo_rollouts_strategy,
+    export,
+    flagger_analysis,
+    render_yaml,
+)
+
+CRDS = Path(__file__).resolve().parents[1] / "data" / "crds"
+SHA = "sha256:" + "0" * 64
+SERVICES: dict[str, Any] = {"active_service": "shop-active", "preview_service": "shop-preview"}
+GATE = "http://flagger-loadtester.test/gate/check"
+
+GATES: dict[str, Any] = {
+    "interval": "1m",
+    "interval_seconds": 60,
+    "failure_limit": 2,
+    "metrics": [
+        {"name": "request-success-rate", "min": 99.0},
+        {"name": "request-duration", "max": 500.0},
+    ],
+}
+
+
+def _seconds(window: str) -> int:
+    return int(window[:-1]) * {"s": 1, "m": 60, "h": 3600}[window[-1]]
+
+
+def canary(weights: list[int], windows: list[str]) -> CanaryPace:
+    steps = [
+        {"weight": w, "window": win, "window_seconds": _seconds(win)}
+        for w, win in zip(weights, windows, strict=True)
+    ]
+    return CanaryPace.model_validate({"steps": steps, "analysis": GATES})
+
+
+def blue_green(healthy_windows: int = 3, window: str = "2m") -> BlueGreenPace:
+    return BlueGreenPace.model_validate(
+        {
+            "healthy_windows": healthy_windows,
+            "window": window,
+            "window_seconds": _seconds(window),
+            "analysis": GATES,
+        }
+    )
+
+
+def rolling(batch: int = 50) -> RollingPace:
+    return RollingPace(batch_percent=batch, min_batch_percent=50, max_batch_percent=100)
+
+
+def decision(
+    recommended: Pace,
+    *,
+    manual: bool = False,
+    applied: Pace | None = None,
+    applied_manual: bool | None = None,
+) -> RiskDecision:
+    """A valid decision recommending ``recommended``; ``applied`` (default: the same) is what
+    ``apply`` says, as in shadow mode when it differs."""
+    mode = "enforce" if applied is None else "shadow"
+    applied = recommended if applied is None else applied
+    strategy: Strategy = recommended.strategy
+    return RiskDecision(
+        service="shop",
+        build_id="b-42",
+        commit="a" * 40,
+        risk_score=50,
+        score_before_clamp=50.0,
+        top_contributors=[],
+        missing_inputs=[],
+        bucket=Bucket(strategy=strategy, min=31, max=70),
+        buckets=[
+            Bucket(strategy="rolling", min=0, max=30),
+            Bucket(strategy="canary", min=31, max=70),
+            Bucket(strategy="blue-green", min=71, max=100),
+        ],
+        manual_approval_at=85,
+        recommended_strategy=strategy,
+        suggested_pace=recommended,
+        overrides_applied=[],
+        manual_approval_required=manual,
+        manual_approval_reasons=["test"] if manual else [],
+        manual_override_allowed=False,
+        mode=mode,
+        mode_reason="test",
+        apply=Application(
+            strategy=applied.strategy,
+            pace=applied,
+            manual_approval_required=manual if applied_manual is None else applied_manual,
+            reason="test",
+        ),
+        policy_version=SHA,
+        policy=PolicyRef(version=SHA, git_commit=None, source="policies"),
+        model_version=None,
+        inputs_digest=SHA,
+        decided_at="2026-11-27T12:00:00Z",
+        decided_by="test",
+    )
+
+
+# --- CRD key checks ---------------------------------------------------------------------------
+
+
+def _crd(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((CRDS / name).read_text(encoding="utf-8"))
+    return data
+
+
+def check_against_crd(document: dict[str, Any], crd: dict[str, Any]) -> list[str]:
+    """Every mapping in ``document`` at a path the CRD extract lists, with allowed keys only."""
+    allowed: dict[str, list[str]] = crd["properties"]
+    problems: list[str] = []
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item, path + "[]")
+            return
+        if path in crd.get("patterns", {}) and not re.match(crd["patterns"][path], str(node)):
+            problems.append(f"{path}: {node!r} does not match {crd['patterns'][path]}")
+        if path in crd.get("enums", {}) and node not in crd["enums"][path]:
+            problems.append(f"{path}: {node!r} not in the enum")
+        if not isinstance(node, dict):
+            return
+        if path not in allowed:
+            problems.append(f"{path}: no key set in the CRD extract")
+            return
+        problems.extend(f"{path}: unknown key {k!r}" for k in node if k not in allowed[path])
+        problems.extend(
+            f"{path}: missing required {k!r}"
+            for k in crd.get("required", {}).get(path, [])
+            if k not in node
+        )
+        one_of = crd.get("one_of_required", {}).get(path)
+        if one_of and sum(all(k in node for k in keys) for keys in one_of) != 1:
+            problems.append(f"{path}: matches not exactly one of {one_of}")
+        for key, value in node.items():
+            if key in allowed[path]:
+                walk(value, f"{path}.{key}")
+
+    for key, value in document.items():
+        walk(value, key)
+    return problems
+
+
+def assert_argo_valid(strategy: dict[str, Any]) -> None:
+    assert check_against_crd({"strategy": strategy}, _crd("argo-rollouts-strategy.json")) == []
+
+
+def assert_flagger_valid(analysis: dict[str, Any]) -> None:
+    assert check_against_crd({"analysis": analysis}, _crd("flagger-analysis.json")) == []
+
+
+def test_the_key_check_catches_a_typo() -> None:
+    bad = {"canary": {"steps": [{"setweight": 10}, {"pause": {"duraton": "1m"}}]}}
+    problems = check_against_crd({"strategy": bad}, _crd("argo-rollouts-strategy.json"))
+    assert problems == [
+        "strategy.canary.steps[]: unknown key 'setweight'",
+        "strategy.canary.steps[].pause: unknown key 'duraton'",
+    ]
+    flagger = {"interval": "1h", "threshold": 2, "metrics": [{"name": "x"}]}
+    assert check_against_crd({"analysis": flagger}, _crd("flagger-analysis.json")) == [
+        "analysis: matches not exactly one of "
+        "[['interval', 'threshold', 'iterations'], ['interval', 'threshold', 'stepWeight'], "
+        "['interval', 'threshold', 'stepWeights']]",
+        "analysis.interval: '1h' does not match ^[0-9]+(m|s)",
+    ]
+
+
+# --- Argo Rollouts ----------------------------------------------------------------------------
+
+ARGS = [
+    {"name": "interval", "value": "1m"},
+    {"name": "failure-limit", "value": "2"},
+    {"name": "request-success-rate-min", "value": "99"},
+    {"name": "request-duration-max", "value": "500"},
+]
+ANALYSIS = {"templates": [{"templateName": "cipipe-health"}], "args": ARGS}
+
+
+def _gated(weight: int, pause: str) -> list[dict[str, Any]]:
+    return [{"setWeight": weight}, {"pause": {"duration": pause}}, {"analysis": ANALYSIS}]
+
+
+def test_argo_canary() -> None:
+    pace = canary([10, 25, 50, 100], ["2m", "5m", "10m", "15m"])
+    got = argo_rollouts_strategy(decision(pace), **SERVICES)
+    assert got == {
+        "canary": {
+            "steps": [*_gated(10, "2m"), *_gated(25, "5m"), *_gated(50, "10m"), {"setWeight": 100}]
+        }
+    }
+    assert_argo_valid(got)
+
+
+def test_argo_hotfix_canary_with_manual_approval_pauses_before_full_traffic() -> None:
+    pace = canary([5, 25, 50, 100], ["30s", "90s", "1h", "2m"])
+    got = argo_rollouts_strategy(
+        decision(pace, manual=True), analysis_template="hotfix", **SERVICES
+    )
+    analysis = {"templates": [{"templateName": "hotfix"}], "args": ARGS}
+    steps = got["canary"]["steps"]
+    assert steps[:3] == [
+        {"setWeight": 5},
+        {"pause": {"duration": "30s"}},
+        {"analysis": analysis},
+    ]
+    assert [s.get("pause") for s in steps if "pause" in s] == [
+        {"duration": "30s"},
+        {"duration": "90s"},
+        {"duration": "1h"},
+        {},
+    ]
+    assert steps[-2:] == [{"pause": {}}, {"setWeight": 100}]
+    assert_argo_valid(got)
+
+
+def test_argo_blue_green_auto_promotes_after_the_watch() -> None:
+    got = argo_rollouts_strategy(decision(blue_green(3, "2m")), **SERVICES)
+    assert got == {
+        "blueGreen": {
+            "activeService": "shop-active",
+            "previewService": "shop-preview",
+            "autoPromotionEnabled": True,
+            "autoPromotionSeconds": 360,
+            "prePromotionAnalysis": ANALYSIS,
+            "scaleDownDelaySeconds": 360,
+        }
+    }
+    assert_argo_valid(got)
+
+
+def test_argo_blue_green_with_manual_approval_never_auto_promotes() -> None:
+    got = argo_rollouts_strategy(decision(blue_green(1, "10s"), manual=True), **SERVICES)
+    assert got == {
+        "blueGreen": {
+            "activeService": "shop-active",
+            "previewService": "shop-preview",
+            "autoPromotionEnabled": False,
+            "prePromotionAnalysis": ANALYSIS,
+            "scaleDownDelaySeconds": 30,
+        }
+    }
+    assert_argo_valid(got)
+
+
+def test_argo_rolling_is_a_canary_without_steps() -> None:
+    got = argo_rollouts_strategy(decision(rolling(50)), **SERVICES)
+    assert got == {"canary": {"maxSurge": "50%", "maxUnavailable": 0}}
+    assert_argo_valid(got)
+    held = argo_rollouts_strategy(decision(rolling(100), manual=True), **SERVICES)
+    assert held == {"canary": {"maxSurge": "100%", "maxUnavailable": 0, "steps": [{"pause": {}}]}}
+    assert_argo_valid(held)
+
+
+# --- Flagger ----------------------------------------------------------------------------------
+
+METRICS = [
+    {"name": "request-success-rate", "thresholdRange": {"min": 99}, "interval": "1m"},
+    {"name": "request-duration", "thresholdRange": {"max": 500}, "interval": "1m"},
+]
+
+
+def test_flagger_canary() -> None:
+    got = flagger_analysis(decision(canary([10, 25, 50, 100], ["2m", "5m", "10m", "15m"])))
+    assert got == {
+        "interval": "1m",
+        "threshold": 2,
+        "stepWeights": [10, 25, 50],
+        "metrics": METRICS,
+    }
+    assert_flagger_valid(got)
+
+
+def test_flagger_hotfix_canary_with_manual_approval() -> None:
+    pace = canary([5, 25, 50, 100], ["1m", "1m", "2m", "2m"])
+    got = flagger_analysis(decision(pace, manual=True), approval_url=GATE)
+    assert got["stepWeights"] == [5, 25, 50]
+    assert got["webhooks"] == [
+        {"name": "manual-approval", "type": "confirm-promotion", "url": GATE}
+    ]
+    assert_flagger_valid(got)
+
+
+def test_flagger_blue_green_runs_the_watch_as_iterations() -> None:
+    got = flagger_analysis(decision(blue_green(3, "2m")))
+    assert got == {"interval": "1m", "threshold": 2, "iterations": 6, "metrics": METRICS}
+    assert_flagger_valid(got)
+    gated = flagger_analysis(decision(blue_green(5, "90s"), manual=True), approval_url=GATE)
+    assert gated["iterations"] == 8  # 450s of watching in 60s checks, rounded up
+    assert gated["webhooks"][0]["type"] == "confirm-promotion"
+    assert_flagger_valid(gated)
+
+
+def test_flagger_manual_approval_needs_a_gate_url() -> None:
+    with pytest.raises(ExportError, match="approval_url"):
+        flagger_analysis(decision(blue_green(), manual=True))
+
+
+def test_flagger_has_no_rolling_mode() -> None:
+    with pytest.raises(ExportError, match="no rolling strategy"):
+        flagger_analysis(decision(rolling()))
+
+
+# --- apply vs recommended, YAML ---------------------------------------------------------------
+
+
+def test_shadow_mode_apply_and_recommended_pick_their_own_plan() -> None:
+    recommended = canary([10, 100], ["2m", "5m"])
+    shadow = decision(recommended, manual=True, applied=rolling(50), applied_manual=False)
+    assert argo_rollouts_strategy(shadow, **SERVICES) == {
+        "canary": {"maxSurge": "50%", "maxUnavailable": 0}
+    }
+    assert argo_rollouts_strategy(shadow, use="recommended", **SERVICES) == {
+        "canary": {"steps": [*_gated(10, "2m"), {"pause": {}}, {"setWeight": 100}]}
+    }
+    with pytest.raises(ExportError):
+        flagger_analysis(shadow)
+    assert flagger_analysis(shadow, use="recommended", approval_url=GATE)["stepWeights"] == [10]
+
+
+def test_a_pace_that_contradicts_its_strategy_is_refused() -> None:
+    bad = decision(rolling()).model_copy(update={"recommended_strategy": "canary"})
+    with pytest.raises(ExportError, match="pace is for 'rolling'"):
+        argo_rollouts_strategy(bad, use="recommended", **SERVICES)
+
+
+@pytest.mark.parametrize(
+    ("pace", "manual"),
+    [
+        (canary([10, 25, 50, 100], ["2m", "5m", "10m", "15m"]), False),
+        (canary([5, 25, 50, 100], ["1m", "1m", "2m", "2m"]), True),
+        (blue_green(), False),
+        (blue_green(), True),
+        (rolling(), False),
+    ],
+)
+def test_export_yaml_round_trips_with_exactly_one_top_level_key(pace: Pace, manual: bool) -> None:
+    d = decision(pace, manual=manual)
+    argo_text = export(d, "argo-rollouts", **SERVICES)
+    assert yaml.safe_load(argo_text) == {"strategy": argo_rollouts_strategy(d, **SERVICES)}
+    assert argo_text.startswith("strategy:\n")
+    assert "&id" not in argo_text  # repeated analysis steps are written out, not aliased
+    if isinstance(pace, RollingPace):
+        return
+    flagger_text = export(d, "flagger", approval_url=GATE)
+    assert yaml.safe_load(flagger_text) == {"analysis": flagger_analysis(d, approval_url=GATE)}
+    assert flagger_text.startswith("analysis:\n")
+
+
+def test_render_yaml_keeps_key_order_in_block_style_without_aliases() -> None:
+    shared = {"k": "v"}
+    text = render_yaml({"b": 1, "a": {"z": [1], "y": "2m"}, "s": [shared, shared]})
+    assert text == "b: 1\na:\n  z:\n  - 1\n  y: 2m\ns:\n- k: v\n- k: v\n"
