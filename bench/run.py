@@ -10,6 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_change_metrics
 import bench_cli
+import bench_decide
 import bench_digests
 import bench_publish
 import bench_scan
@@ -20,6 +21,7 @@ BENCHMARKS = {
     "scan": bench_scan.run,
     "change-metrics": bench_change_metrics.run,
     "publish": bench_publish.run,
+    "decide": bench_decide.run,
 }
 
 

@@ -83,7 +83,6 @@ def policy_bundle(given: str | None) -> tuple[PolicyBundle, str]:
     import os
 
     from cipipe.errors import InputError
-    from cipipe.risk.policy_fetch import default_cache_dir, default_ttl, load_policy
 
     spec = given or os.environ.get("CIPIPE_POLICY", "").strip()
     if not spec:
@@ -95,6 +94,13 @@ def policy_bundle(given: str | None) -> tuple[PolicyBundle, str]:
                 "./policies does not exist",
             )
         spec = DEFAULT_POLICY_FOLDER
+    if not spec.startswith(("http://", "https://")):
+        from cipipe.risk.policy import load_policy_bundle
+
+        return load_policy_bundle(Path(spec)), spec
+    # Only a served policy pays for the HTTP client and the cache.
+    from cipipe.risk.policy_fetch import default_cache_dir, default_ttl, load_policy
+
     bundle = load_policy(
         spec, cache_dir=default_cache_dir(os.environ), ttl_seconds=default_ttl(os.environ)
     )

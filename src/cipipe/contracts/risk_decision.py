@@ -31,7 +31,10 @@ class Signal(Strict):
 
 
 class CalendarState(Strict):
-    evaluated_at: str = Field(description="The time the calendar was read at (ISO 8601, UTC)")
+    evaluated_at: str | None = Field(
+        description="The planned deploy time the calendar was read at (ISO 8601, UTC); null: "
+        "no deploy_at was given, so it was read at decided_at"
+    )
     peak_business: Signal
     maintenance_window: Signal
     change_freeze: Signal

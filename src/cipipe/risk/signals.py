@@ -69,10 +69,16 @@ def _calendar_flag(given: bool | None, name: str, bundle: PolicyBundle, moment: 
 
 
 def calendar_state(bundle: PolicyBundle, context: DecisionContext, now: datetime) -> CalendarState:
-    """The calendar at the planned deploy time, or at ``now`` when none was given."""
+    """The calendar at the planned deploy time, or at ``now`` when none was given.
+
+    ``now`` itself is not recorded (it is decided_at): the same inputs in the same calendar
+    state must give the same file, so its digest only changes when an input does."""
     moment = (context.deploy_at or now).astimezone(UTC)
+    planned = (
+        context.deploy_at.astimezone(UTC).replace(microsecond=0) if context.deploy_at else None
+    )
     return CalendarState(
-        evaluated_at=moment.isoformat().replace("+00:00", "Z"),
+        evaluated_at=planned.isoformat().replace("+00:00", "Z") if planned else None,
         peak_business=_calendar_flag(context.peak_business, "peak_business", bundle, moment),
         maintenance_window=_calendar_flag(
             context.maintenance_window, "maintenance", bundle, moment

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cipipe.adapters.notifications.interface import Notifier
-from cipipe.adapters.notifications.slack_retry import RetryPolicy
+
+if TYPE_CHECKING:  # slack_sdk is imported only when a Slack channel is configured
+    from cipipe.adapters.notifications.slack_retry import RetryPolicy
 
 
 def open_notifier(

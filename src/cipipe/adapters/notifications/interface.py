@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
-
-import requests
-from slack_sdk.errors import SlackClientError
 
 from cipipe.errors import OutsideSystemError
 from cipipe.logs import MASK, SecretMasker
@@ -78,6 +76,19 @@ def mask_secrets(text: str, secrets: Iterable[str] = ()) -> str:
     return text
 
 
+def _transport_errors() -> tuple[type[BaseException], ...]:
+    """How a channel's transport fails. The file channel must not pay for importing requests
+    and slack_sdk; an exception can only come from them when they were imported."""
+    errors: list[type[BaseException]] = [OSError, ValueError]
+    requests = sys.modules.get("requests")
+    if requests is not None:
+        errors.append(requests.RequestException)
+    slack_errors = sys.modules.get("slack_sdk.errors")
+    if slack_errors is not None:
+        errors.append(slack_errors.SlackClientError)
+    return tuple(errors)
+
+
 def deliver(notifier: Notifier, message: Message, *, secrets: Iterable[str] = ()) -> Delivery:
     """Send ``message``; any failure becomes ``Delivery(ok=False)`` and a warning, never a raise."""
     kind, target = _describe(notifier)
@@ -86,7 +97,9 @@ def deliver(notifier: Notifier, message: Message, *, secrets: Iterable[str] = ()
         return notifier.send(message)
     except NotificationError as exc:
         error, attempts = mask_secrets(str(exc), secrets), exc.attempts
-    except (SlackClientError, requests.RequestException, OSError, ValueError) as exc:
+    except Exception as exc:
+        if not isinstance(exc, _transport_errors()):
+            raise  # a bug, not a failed delivery
         error = mask_secrets(f"{type(exc).__name__}: {exc}", secrets)
     log.warning("notification %r to %s failed: %s", message.key, target, error)
     return Delivery(
