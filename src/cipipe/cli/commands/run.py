@@ -74,10 +74,11 @@ def key_figure(state: CliState, step: str) -> str:
 
 def summary(outcomes: list[StepOutcome]) -> str:
     status = {0: "ok", 1: "failed"}
-    lines = [f"{'step':<14} {'status':<8} {'seconds':>8}  note"]
+    width = max([len("step"), *(len(o.step) for o in outcomes)])
+    lines = [f"{'step':<{width}} {'status':<8} {'seconds':>8}  note"]
     for o in outcomes:
         label = status.get(o.exit_code, f"error {o.exit_code}")
-        lines.append(f"{o.step:<14} {label:<8} {o.seconds:>8.2f}  {o.message}")
+        lines.append(f"{o.step:<{width}} {label:<8} {o.seconds:>8.2f}  {o.message}".rstrip())
     return "\n".join(lines)
 
 
