@@ -34,6 +34,8 @@ if [ "$status" -eq 0 ]; then
   echo
   "$cipipe" --workdir "$out" explain
 fi
+# The release dashboard from the history store the run filled (static HTML, no network).
+CIPIPE_POLICY="$root/policies" "$cipipe" --workdir "$out" dashboard --out "$demo/dashboard" >/dev/null
 
 echo
 echo "outputs in $out:"
@@ -41,5 +43,6 @@ ls -1 "$out" | grep -v '^\.' | sed 's/^/  /'
 if [ -d "$demo/cipipe-store" ]; then
   echo "candidates (the local artifact store) in $demo/cipipe-store/candidates"
 fi
+echo "dashboard: $demo/dashboard/index.html"
 echo "audit log of decisions: $demo/cipipe-history.sqlite3 (cipipe --workdir $out audit verify)"
 exit $status

@@ -24,7 +24,7 @@ def serve_http(answer: Answer, *, http11: bool = False) -> Iterator[str]:
         def do_GET(self) -> None:
             answer(self)
 
-        do_PUT = do_POST = do_GET
+        do_PUT = do_POST = do_PATCH = do_DELETE = do_GET
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

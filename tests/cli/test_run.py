@@ -38,6 +38,7 @@ def test_run_on_the_sample_service(
         "build-info.json",
         "risk-inputs.json",
         "publish.json",
+        "gate.json",
         "risk-inputs-for-decision.json",
         "risk-decision.json",
         "notification.json",
@@ -79,6 +80,10 @@ def test_run_on_the_sample_service(
         stored = store.stat(entry["path"])
         assert stored is not None and stored.properties["state"] == ("candidate",)
         assert stored.sha256 == entry["sha256"]
+    gate = json.loads((work / "gate.json").read_text())
+    # Windows tests need wine: not run here, so the sample needs attention, never "passed".
+    assert gate["verdict"] in ("passed", "needs-attention"), gate["summary"]
+    assert {g["name"]: g["status"] for g in gate["gates"]}["reproducibility"] == "passed"
     decision = json.loads((work / "risk-decision.json").read_text())
     # A user-space service built for ARM too: the conservative ARM shift is one contributor.
     assert any(c["feature"] == "firmware_arm_shift" for c in decision["top_contributors"])
@@ -97,6 +102,8 @@ def test_run_on_the_sample_service(
         "scan",
         "build-info",
         "publish",
+        "gate",
+        "notify",
         "decide-strategy",
     )
     for step in steps:

@@ -100,6 +100,18 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "isolated folder and publish its manifest.",
     ),
     CommandSpec(
+        "gate",
+        "cipipe.cli.commands.gate",
+        "Judge the build from its reports: passed, needs-attention or rejected (exit 1); "
+        "mark a rejected candidate, set the commit status, comment on the PR.",
+    ),
+    CommandSpec(
+        "notify",
+        "cipipe.cli.commands.notify",
+        "Tell people: a Slack message (or notification.json) with the verdict, tests, "
+        "artifacts, risk decision and next steps; record the build for the dashboard.",
+    ),
+    CommandSpec(
         "decide-strategy",
         "cipipe.cli.commands.decide_strategy",
         "Score the change's risk (0-100) and choose rolling, canary or blue-green with its "
@@ -136,6 +148,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "cipipe.cli.commands.shadow",
         "Report how shadow-mode risk decisions fared against release outcomes, and which "
         "services may switch to enforce.",
+    ),
+    CommandSpec(
+        "dashboard",
+        "cipipe.cli.commands.dashboard",
+        "Write a static HTML dashboard of recent builds, risk decisions and shadow agreement.",
     ),
     CommandSpec(
         "run",

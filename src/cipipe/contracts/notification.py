@@ -14,6 +14,17 @@ from pydantic import Field
 from cipipe.contracts.base import Contract, Strict
 
 
+class DeliveryRecord(Strict):
+    """How a message sent to another channel (Slack) went; absent for the file channel."""
+
+    channel: Literal["slack-bot", "slack-webhook"]
+    ok: bool
+    target: str = Field(description="Channel or 'the Slack webhook'; never a secret")
+    error: str | None = None
+    ts: str | None = Field(default=None, description="Slack's id of the posted message")
+    attempts: int = 1
+
+
 class NotifiedMessage(Strict):
     key: str = Field(description="What the message is about, e.g. 'sample-service/42'")
     title: str
@@ -22,6 +33,9 @@ class NotifiedMessage(Strict):
     blocks: list[dict[str, Any]] = Field(description="Slack Block Kit blocks, as they were sent")
     severity: Literal["info", "warning", "failure"]
     sent_at: datetime = Field(description="When the message was written (UTC)")
+    delivery: DeliveryRecord | None = Field(
+        default=None, description="null: this file is the channel; else how Slack answered"
+    )
 
 
 class NotificationLog(Contract):

@@ -10,6 +10,7 @@ from cipipe.contracts.build_info import BuildInfo
 from cipipe.contracts.bundle import BundleManifest, BundleSpec
 from cipipe.contracts.decision_context import DecisionContext
 from cipipe.contracts.deps_changed import DepsChanged
+from cipipe.contracts.gate import GateReport
 from cipipe.contracts.matrix import Matrix
 from cipipe.contracts.notification import NotificationLog
 from cipipe.contracts.precheck import Precheck
@@ -38,6 +39,7 @@ CONTRACTS: dict[str, type[Contract]] = {
         PublishReport,
         BundleManifest,
         NotificationLog,
+        GateReport,
     )
 }
 # Files that are not cipipe outputs but still have a schema.

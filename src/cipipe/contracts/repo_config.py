@@ -248,6 +248,52 @@ class HistoryPolicy(Strict):
     )
 
 
+GateName = Literal[
+    "unit-tests",
+    "integration-smoke",
+    "static-analysis",
+    "formatting",
+    "security",
+    "coverage",
+    "reproducibility",
+]
+GATE_NAMES: tuple[GateName, ...] = (
+    "unit-tests",
+    "integration-smoke",
+    "static-analysis",
+    "formatting",
+    "security",
+    "coverage",
+    "reproducibility",
+)
+
+
+def _all_gates() -> list[GateName]:
+    return list(GATE_NAMES)
+
+
+class GatePolicy(Strict):
+    """Which gates block integration (seed 11); a failing gate that is not mandatory only makes
+    the verdict needs-attention."""
+
+    mandatory: list[GateName] = Field(
+        default_factory=_all_gates, description="Gates whose failure (or missing report) rejects"
+    )
+    coverage_max_drop: float = Field(
+        default=1.0,
+        ge=0,
+        le=100,
+        description="Line coverage may drop this many points before the coverage gate fails; "
+        "a smaller drop needs attention",
+    )
+
+
+class NotifyConfig(Strict):
+    channel: str | None = Field(
+        default=None, description="Slack channel for build messages (or --channel / SLACK_CHANNEL)"
+    )
+
+
 class RepoConfig(Strict):
     """``.cipipe.yaml``. Unknown keys are errors: a misspelt policy must not be ignored."""
 
@@ -269,6 +315,8 @@ class RepoConfig(Strict):
     sbom: SbomPolicy = Field(default_factory=SbomPolicy)
     scan: ScanPolicy = Field(default_factory=ScanPolicy)
     history: HistoryPolicy = Field(default_factory=HistoryPolicy)
+    gate: GatePolicy = Field(default_factory=GatePolicy)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
 
 
 def load_repo_config(path: Path) -> RepoConfig:

@@ -19,7 +19,7 @@ from cipipe.adapters.notifications.interface import (
     NotificationError,
 )
 from cipipe.contracts.loading import read_contract
-from cipipe.contracts.notification import NotificationLog, NotifiedMessage
+from cipipe.contracts.notification import DeliveryRecord, NotificationLog, NotifiedMessage
 from cipipe.errors import InputError
 from cipipe.fileio import atomic_write_text
 
@@ -57,6 +57,19 @@ class FileNotifier:
         return str(self.json_path)
 
     def send(self, message: Message) -> Delivery:
+        count = self.append(message)
+        if self.console:
+            console_log.log(_LEVELS[message.severity], "%s\n%s", message.title, message.text)
+        return Delivery(
+            kind="file",
+            ok=True,
+            target=self.target,
+            detail=f"message {count} in {self.json_path.name}",
+        )
+
+    def append(self, message: Message, delivery: DeliveryRecord | None = None) -> int:
+        """Add ``message`` (and how another channel delivered it) to both files; returns the
+        number of messages the log now holds."""
         sent_at = self._clock().astimezone(UTC).replace(microsecond=0)
         document = self._read()
         document.messages.append(
@@ -68,6 +81,7 @@ class FileNotifier:
                 blocks=check_blocks(message.blocks),
                 severity=message.severity,
                 sent_at=sent_at,
+                delivery=delivery,
             )
         )
         try:
@@ -79,15 +93,7 @@ class FileNotifier:
             raise NotificationError(
                 f"cannot write {exc.filename or self.workdir}: {exc.strerror}"
             ) from exc
-        if self.console:
-            console_log.log(_LEVELS[message.severity], "%s\n%s", message.title, message.text)
-        count = len(document.messages)
-        return Delivery(
-            kind="file",
-            ok=True,
-            target=self.target,
-            detail=f"message {count} in {self.json_path.name}",
-        )
+        return len(document.messages)
 
     def _read(self) -> NotificationLog:
         if not self.json_path.exists():

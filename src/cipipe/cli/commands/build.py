@@ -53,7 +53,8 @@ def execute(state: CliState, args: BuildArgs) -> int:
                 env=os.environ,
                 platforms=args.platforms,
                 jobs=args.jobs or os.cpu_count() or 1,
-                check_reproducible=args.check_reproducible,
+                # A policy that requires reproducibility gets it checked, flag or not.
+                check_reproducible=args.check_reproducible or config.build.require_reproducible,
                 skip_missing_toolchains=args.skip_missing_toolchains,
             )
         )
@@ -76,7 +77,8 @@ def execute(state: CliState, args: BuildArgs) -> int:
 @click.option(
     "--check-reproducible",
     is_flag=True,
-    help="Build each platform again in another folder and compare the artifacts",
+    help="Build each platform again in another folder and compare the artifacts  [always "
+    "when .cipipe.yaml build.require_reproducible]",
 )
 @click.option(
     "--skip-missing-toolchains",

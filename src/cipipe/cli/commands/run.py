@@ -17,6 +17,8 @@ from cipipe.cli.commands import (
     build_info,
     build_matrix,
     decide_strategy,
+    gate,
+    notify,
     precheck,
     publish,
     sbom,
@@ -56,6 +58,9 @@ def pipeline(repo: Path, config: Path | None) -> list[tuple[str, Callable[[CliSt
         ("build-info", lambda s: build_info.execute(s, repo, config)),
         # The embedded default: a local folder laid out like the Artifactory repository.
         ("publish", lambda s: publish.execute(s, os.environ.get("CIPIPE_ARTIFACTORY_URL"))),
+        # Rejected (exit 1) stops the run here: a rejected candidate gets no rollout decision.
+        ("gate", lambda s: gate.execute(s, repo, config)),
+        ("notify", lambda s: notify.execute(s, repo, config)),
         # Policy from CIPIPE_POLICY or ./policies; the decision is attached to the candidate.
         ("decide-strategy", lambda s: decide_strategy.execute(s)),
     ]
@@ -63,6 +68,10 @@ def pipeline(repo: Path, config: Path | None) -> list[tuple[str, Callable[[CliSt
 
 def key_figure(state: CliState, step: str) -> str:
     """The one number worth seeing in the summary table, for the steps that have one."""
+    if step == "gate":
+        from cipipe.contracts.gate import GateReport
+
+        return state.workdir.read(GateReport).summary
     if step != "decide-strategy":
         return ""
     from cipipe.contracts.risk_decision import RiskDecision

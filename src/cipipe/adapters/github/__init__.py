@@ -1,0 +1,1 @@
+"""The code host (GitHub) behind ``CodeHost``: PR comments and commit statuses."""

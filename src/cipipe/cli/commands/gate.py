@@ -1,0 +1,140 @@
+"""cipipe gate: passed, needs-attention or rejected, from the reports in the work folder."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from cipipe.cli.app import CliState
+from cipipe.cli.options import config_path, repo_options
+from cipipe.errors import ExitCode
+
+if TYPE_CHECKING:
+    from cipipe.adapters.artifact_store.interface import ArtifactStore
+    from cipipe.contracts.publish import PublishReport
+    from cipipe.steps.gate import PullRequest
+
+log = logging.getLogger("cipipe.gate")
+
+
+def pull_request(
+    env: Any, repo_url: str | None, pr: int | None, repo: str | None
+) -> PullRequest | None:
+    """--github-repo/--pr, else Jenkins' CHANGE_* variables, else the repository URL (a
+    branch build: only the commit status)."""
+    from cipipe.adapters.github.pr import pr_from_env, repo_from_url
+    from cipipe.steps.gate import PullRequest
+
+    found = pr_from_env(env)
+    slug = repo or (found[0] if found else None) or (repo_from_url(repo_url) if repo_url else None)
+    if slug is None:
+        return None
+    number = pr if pr is not None else (found[1] if found and found[0] == slug else None)
+    return PullRequest(slug, number)
+
+
+def execute(
+    state: CliState,
+    repo: Path,
+    config_file: Path | None,
+    target: str | None = None,
+    via: str = "rest",
+    repository: str = "candidates",
+    github_repo: str | None = None,
+    pr: int | None = None,
+    github_api: str | None = None,
+) -> int:
+    from cipipe.adapters.artifact_store.factory import open_artifact_store
+    from cipipe.adapters.github.factory import github_from_env
+    from cipipe.cli.inputs import build_label
+    from cipipe.contracts.artifacts import Artifacts
+    from cipipe.contracts.precheck import Precheck
+    from cipipe.contracts.publish import PublishReport
+    from cipipe.contracts.repo_config import load_repo_config
+    from cipipe.contracts.scan import ScanReport
+    from cipipe.contracts.source import Source
+    from cipipe.contracts.testing import TestsReport
+    from cipipe.fileio import atomic_write_text
+    from cipipe.steps.gate import gate_junit, judge, tell
+    from cipipe.steps.gate.evaluate import GateInputs
+
+    work = state.workdir
+    config = load_repo_config(config_path(repo, config_file))
+    source = work.read(Source, produced_by="precheck")
+
+    def optional(model: Any) -> Any:
+        return work.read(model) if work.exists(model) else None
+
+    inputs = GateInputs(
+        config=config,
+        precheck=optional(Precheck),
+        tests=optional(TestsReport),
+        scan=optional(ScanReport),
+        artifacts=optional(Artifacts),
+    )
+    report = judge(inputs, source, build_label(state, None, source))
+
+    def open_store(published: PublishReport) -> ArtifactStore:
+        return open_artifact_store(
+            target or os.environ.get("CIPIPE_ARTIFACTORY_URL"),
+            via=via,
+            repository=repository,
+            default_folder=work.path.resolve().parent / "cipipe-store",
+            env=os.environ,
+            build_name=published.service,
+            build_number=published.build_id,
+        )
+
+    host = github_from_env(os.environ, github_api)
+    where = pull_request(os.environ, source.repo_url, pr, github_repo) if host else None
+    if host is not None and where is None:
+        log.warning("GITHUB_TOKEN is set but the repository is unknown: give --github-repo")
+    report = tell(
+        report,
+        published=optional(PublishReport),
+        open_store=open_store,
+        host=host,
+        pull_request=where,
+        env=os.environ,
+    )
+    junit = work.path / report.junit
+    with work.locked():
+        junit.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(junit, gate_junit(report))
+        work.write(report)
+    for gate in report.gates:
+        log.info("%-18s %-8s %s", gate.name, gate.status, gate.reason)
+    log.info("%s", report.summary)
+    return int(ExitCode.REJECTED if report.verdict == "rejected" else ExitCode.OK)
+
+
+@click.command("gate")
+@repo_options
+@click.option(
+    "--target", help="Artifact store holding the candidate  [env: CIPIPE_ARTIFACTORY_URL]"
+)
+@click.option("--via", type=click.Choice(["rest", "jf"]), default="rest", show_default=True)
+@click.option("--repository", default="candidates", show_default=True)
+@click.option("--github-repo", help="OWNER/NAME  [default: from CHANGE_URL / GIT_URL]")
+@click.option("--pr", type=click.IntRange(1), help="Pull request number  [default: CHANGE_ID]")
+@click.option(
+    "--github-api",
+    help="GitHub API base, e.g. https://ghe.example.com/api/v3  [env: CIPIPE_GITHUB_API_URL; "
+    "default: https://api.github.com]",
+)
+@click.pass_obj
+def command(state: CliState, /, repo: Path, config_path: Path | None, **options: Any) -> int:
+    """Judge the build: passed, needs-attention or rejected (exit 1), with each gate's reason.
+
+    \b
+    Reads:  precheck.json, tests.json, scan.json, artifacts.json, publish.json, .cipipe.yaml
+            (gate policy); a missing report fails its mandatory gate (fail closed)
+    Writes: gate.json, reports/junit-gates.xml; on rejection state=rejected on the published
+            files; with GITHUB_TOKEN the commit status cipipe/gate and one PR comment,
+            updated in place on reruns
+    """
+    return execute(state, repo, config_path, **options)

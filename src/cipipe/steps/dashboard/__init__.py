@@ -1,0 +1,123 @@
+"""cipipe dashboard (seed 10.2): a static HTML site of recent builds and risk decisions.
+
+No scripts and no network: charts are inline SVG drawn here, the stylesheet is inline and has
+a print layout. Store text is escaped everywhere; the same store and ``now`` give the same
+bytes, so the site can be snapshot-tested.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from cipipe.adapters.history.audit import all_decisions
+from cipipe.adapters.history.connection import database_errors
+from cipipe.adapters.history.interface import HistoryError, HistoryStore
+from cipipe.adapters.history.schema import builds, outcomes
+from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore
+from cipipe.fileio import atomic_write_text
+from cipipe.risk.shadow import (
+    EnforcementRules,
+    ShadowDecision,
+    ShadowReport,
+    build_report,
+    decision_from_log,
+)
+from cipipe.steps.dashboard.build_page import build_page
+from cipipe.steps.dashboard.collect import collect_builds, list_services, module_rates
+from cipipe.steps.dashboard.layout import Site, build_page_path, safe_name
+from cipipe.steps.dashboard.render import index_page
+
+FAILURE_WINDOW_DAYS = 90
+# Used only to run the shadow report when no policy is known; its readiness is not shown.
+_NO_POLICY = EnforcementRules(max_false_positive_rate=0.0, min_shadow_releases=1)
+
+
+def build_dashboard(
+    store: HistoryStore,
+    out: Path,
+    *,
+    service: str | None = None,
+    limit: int = 50,
+    now: datetime,
+    rules: EnforcementRules | None = None,
+) -> list[Path]:
+    """Write ``out/index.html`` and a page per shown build (the newest ``limit`` of each
+    service); return the files written, index first. ``rules`` are the policy's enforcement
+    thresholds for the shadow-mode readiness column (None: shown as unknown)."""
+    if not isinstance(store, SqlAlchemyHistoryStore):
+        raise HistoryError(
+            f"the dashboard needs a SQL history store, not {type(store).__name__}",
+            file=getattr(store, "url", None),
+        )
+    services = list_services(store, service)
+    found = collect_builds(store, services, limit)
+    site = Site(
+        generated=now,
+        store=store.url,
+        builds=found,
+        module_rates=module_rates(
+            store, services, since=now - timedelta(days=FAILURE_WINDOW_DAYS), now=now
+        ),
+        window_days=FAILURE_WINDOW_DAYS,
+        shadow=shadow_report(store, services, rules or _NO_POLICY),
+        readiness_known=rules is not None,
+    )
+    written = [out / "index.html"]
+    atomic_write_text(written[0], index_page(site))
+    for shown in found.values():
+        for b in shown:
+            target = out / build_page_path(b.service, b.build_id)
+            files: list[tuple[str, str]] = []
+            if b.decision is not None:
+                doc = target.with_name(f"{safe_name(b.build_id)}.decision.json")
+                atomic_write_text(doc, _json(b.decision.document))
+                written.append(doc)
+                files.append(("the latest decision and its inputs (JSON)", doc.name))
+            atomic_write_text(target, build_page(b, site=site, files=files))
+            written.append(target)
+    return written
+
+
+def shadow_report(
+    store: SqlAlchemyHistoryStore, services: Sequence[str], rules: EnforcementRules
+) -> ShadowReport:
+    """``cipipe shadow report`` over every shadow decision of ``services``."""
+    decisions: list[ShadowDecision] = []
+    for name in services:
+        decisions += [
+            decision_from_log(
+                service=s.decision.service,
+                build_id=s.decision.build_id,
+                decided_at=s.decision.decided_at,
+                mode=s.decision.mode,
+                strategy=s.decision.strategy,
+                document=s.decision.document,
+                seq=s.id,
+            )
+            for s in all_decisions(store, name, mode="shadow")
+        ]
+    query = (
+        select(builds.c.service, builds.c.build_id, outcomes.c.result)
+        .join(builds, outcomes.c.build_pk == builds.c.id)
+        .where(builds.c.service.in_(list(services)))
+        .order_by(outcomes.c.at, outcomes.c.id)
+    )
+    results: dict[tuple[str, str], list[str]] = {}
+    with database_errors(store.database_url, "list outcomes"), store.engine.begin() as conn:
+        for row in conn.execute(query):
+            results.setdefault((str(row.service), str(row.build_id)), []).append(str(row.result))
+    return build_report(decisions, results, rules)
+
+
+def _json(document: object) -> str:
+    import json
+
+    text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=True)
+    # The same data, but no markup even if a server sends the file as HTML.
+    for char in "<>&":
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return text + "\n"

@@ -1,0 +1,291 @@
+"""Read the history store into plain values for the dashboard: a handful of bulk queries.
+
+Everything here comes from the store and is untrusted text; escaping is the renderer's job.
+The order of every list is fixed (by time, then by the store's ids), so the same store gives
+the same dashboard.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Row, case, exists, func, select
+
+from cipipe.adapters.history.audit import StoredDecision, all_decisions
+from cipipe.adapters.history.connection import database_errors
+from cipipe.adapters.history.interface import BAD_OUTCOMES, HistoryError
+from cipipe.adapters.history.schema import build_modules, builds, outcomes
+from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore
+
+Verdict = Literal["passed", "needs-attention", "rejected", "aborted", "unknown"]
+VERDICTS: Mapping[str, Verdict] = {
+    "success": "passed",
+    "unstable": "needs-attention",
+    "failure": "rejected",
+    "aborted": "aborted",
+}
+
+
+@dataclass(frozen=True)
+class Contributor:
+    feature: str
+    raw_value: str
+    status: str
+    points: float
+    rule: str
+
+
+@dataclass(frozen=True)
+class Override:
+    rule: str
+    effect: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    """One logged decision; text fields hold what the document said, "" when it said nothing."""
+
+    seq: int
+    decided_at: datetime
+    decided_by: str
+    mode: str
+    policy_version: str
+    model_version: str | None
+    risk_score: float
+    recommended: str
+    applied: str
+    manual_approval: bool
+    approval_reasons: tuple[str, ...]
+    contributors: tuple[Contributor, ...]
+    overrides: tuple[Override, ...]
+    pace: Mapping[str, object]
+    applied_pace: Mapping[str, object]
+    mode_reason: str
+    document: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class OutcomeView:
+    result: str
+    at: datetime
+    note: str | None
+    recorded_by: str | None
+
+
+@dataclass(frozen=True)
+class BuildView:
+    service: str
+    build_id: str
+    started_at: datetime
+    result: str
+    source: str
+    commit: str | None
+    branch: str | None
+    author: str | None
+    modules: tuple[str, ...]
+    platforms: tuple[str, ...]
+    outcomes: tuple[OutcomeView, ...]
+    decisions: tuple[DecisionView, ...]
+
+    @property
+    def verdict(self) -> Verdict:
+        return VERDICTS.get(self.result, "unknown")
+
+    @property
+    def decision(self) -> DecisionView | None:
+        """The latest decision (by time, then by place in the log)."""
+        if not self.decisions:
+            return None
+        return max(self.decisions, key=lambda d: (d.decided_at, d.seq))
+
+
+@dataclass(frozen=True)
+class ModuleRate:
+    service: str
+    module: str
+    failed: int
+    total: int
+
+    @property
+    def rate(self) -> float:
+        return self.failed / self.total if self.total else 0.0
+
+
+def collect_builds(
+    store: SqlAlchemyHistoryStore, services: Sequence[str], limit: int
+) -> dict[str, list[BuildView]]:
+    """The newest ``limit`` builds of each service, newest first, with their modules,
+    outcomes and decisions."""
+    if limit < 1:
+        raise HistoryError(f"limit {limit}", field="--limit", expected="1 or more")
+    rows: list[Row[Any]] = []
+    with database_errors(store.database_url, "read builds"), store.engine.begin() as conn:
+        for service in services:
+            rows += conn.execute(
+                select(builds)
+                .where(builds.c.service == service)
+                .order_by(builds.c.started_at.desc(), builds.c.id.desc())
+                .limit(limit)
+            ).all()
+        pks = [row.id for row in rows]
+        modules: dict[int, list[str]] = {pk: [] for pk in pks}
+        done: dict[int, list[OutcomeView]] = {pk: [] for pk in pks}
+        for chunk in _chunks(pks):
+            for pk, module in conn.execute(
+                select(build_modules.c.build_pk, build_modules.c.module)
+                .where(build_modules.c.build_pk.in_(chunk))
+                .order_by(build_modules.c.module)
+            ):
+                modules[pk].append(str(module))
+            for o in conn.execute(
+                select(outcomes)
+                .where(outcomes.c.build_pk.in_(chunk))
+                .order_by(outcomes.c.at, outcomes.c.id)
+            ):
+                done[o.build_pk].append(OutcomeView(o.result, o.at, o.note, o.recorded_by))
+    by_build: dict[tuple[str, str], list[DecisionView]] = {}
+    for service in services:
+        for stored in all_decisions(store, service):
+            key = (stored.decision.service, stored.decision.build_id)
+            by_build.setdefault(key, []).append(decision_view(stored))
+    found: dict[str, list[BuildView]] = {s: [] for s in services}
+    for row in rows:
+        found[row.service].append(
+            BuildView(
+                service=row.service,
+                build_id=row.build_id,
+                started_at=row.started_at,
+                result=row.result,
+                source=row.source,
+                commit=row.commit,
+                branch=row.branch,
+                author=row.author,
+                modules=tuple(modules[row.id]),
+                platforms=_platforms(row.risk_inputs),
+                outcomes=tuple(done[row.id]),
+                decisions=tuple(by_build.get((row.service, row.build_id), ())),
+            )
+        )
+    return found
+
+
+def list_services(store: SqlAlchemyHistoryStore, only: str | None) -> list[str]:
+    """Services with builds, sorted; just ``only`` when given (even when it has none)."""
+    if only is not None:
+        return [only]
+    with database_errors(store.database_url, "list services"), store.engine.begin() as conn:
+        found = conn.execute(select(builds.c.service).distinct()).scalars().all()
+    return sorted(str(s) for s in found)
+
+
+def module_rates(
+    store: SqlAlchemyHistoryStore, services: Sequence[str], *, since: datetime, now: datetime
+) -> list[ModuleRate]:
+    """What ``HistoryStore.failure_rate`` answers for one module, for every module of
+    ``services`` at once: builds started in [since, now] that failed or went bad later."""
+    went_bad = exists().where(
+        outcomes.c.build_pk == builds.c.id, outcomes.c.result.in_(BAD_OUTCOMES)
+    )
+    failed = case((builds.c.result == "failure", 1), (went_bad, 1), else_=0)
+    query = (
+        select(
+            builds.c.service,
+            build_modules.c.module,
+            func.count(builds.c.id),
+            func.coalesce(func.sum(failed), 0),
+        )
+        .select_from(builds.join(build_modules, build_modules.c.build_pk == builds.c.id))
+        .where(
+            builds.c.service.in_(list(services)),
+            builds.c.started_at <= now,
+            builds.c.started_at >= since,
+        )
+        .group_by(builds.c.service, build_modules.c.module)
+    )
+    with database_errors(store.database_url, "read failure rates"), store.engine.begin() as conn:
+        rows = conn.execute(query).all()
+    rates = [ModuleRate(str(s), str(m), int(bad), int(total)) for s, m, total, bad in rows]
+    return sorted(rates, key=lambda r: (-r.rate, -r.total, r.service, r.module))
+
+
+def decision_view(stored: StoredDecision) -> DecisionView:
+    """The parts of a logged decision the pages show; a document missing a field (an older
+    cipipe, a hand-made record) shows that field as empty rather than failing."""
+    d = stored.decision
+    body = _mapping(d.document.get("decision"))
+    apply = _mapping(body.get("apply"))
+    return DecisionView(
+        seq=stored.id,
+        decided_at=d.decided_at,
+        decided_by=d.decided_by,
+        mode=d.mode,
+        policy_version=d.policy_version,
+        model_version=d.model_version,
+        risk_score=d.risk_score,
+        recommended=_text(body.get("recommended_strategy")) or d.strategy,
+        applied=_text(apply.get("strategy")),
+        manual_approval=body.get("manual_approval_required") is True,
+        approval_reasons=tuple(_text(r) for r in _list(body.get("manual_approval_reasons"))),
+        contributors=tuple(
+            Contributor(
+                feature=_text(c.get("feature")),
+                raw_value=_text(c.get("raw_value")),
+                status=_text(c.get("status")),
+                points=_number(c.get("points")),
+                rule=_text(c.get("rule")),
+            )
+            for c in map(_mapping, _list(body.get("top_contributors")))
+        ),
+        overrides=tuple(
+            Override(_text(o.get("rule")), _text(o.get("effect")), _text(o.get("reason")))
+            for o in map(_mapping, _list(body.get("overrides_applied")))
+        ),
+        pace=_mapping(body.get("suggested_pace")),
+        applied_pace=_mapping(apply.get("pace")),
+        mode_reason=_text(body.get("mode_reason")),
+        document=d.document,
+    )
+
+
+def _platforms(risk_inputs: str | None) -> tuple[str, ...]:
+    if risk_inputs is None:
+        return ()
+    try:
+        data = json.loads(risk_inputs)
+    except ValueError:
+        return ()
+    targets = data.get("targets") if isinstance(data, dict) else None
+    return tuple(_text(t) for t in _list(targets))
+
+
+def _chunks(items: list[int], size: int = 500) -> list[list[int]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _mapping(value: object) -> Mapping[str, object]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: object) -> list[object]:
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return ", ".join(_text(v) for v in value)
+    return str(value)
+
+
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0

@@ -1,0 +1,340 @@
+"""Report combinations -> verdict, one row each, including missing reports (fail closed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from cipipe.contracts.artifacts import Artifacts, Reproducibility
+from cipipe.contracts.precheck import CheckResult, Precheck, SeverityCounts
+from cipipe.contracts.repo_config import RepoConfig
+from cipipe.contracts.scan import ScanReport, SeverityTally
+from cipipe.contracts.testing import (
+    CoverageResult,
+    PlatformTests,
+    SmokeResult,
+    TestCounts,
+    TestsReport,
+)
+from cipipe.steps.gate.evaluate import GateInputs, evaluate, verdict
+
+COMMIT = "a" * 40
+
+
+def config(**overrides: Any) -> RepoConfig:
+    data: dict[str, Any] = {
+        "service": "svc",
+        "supports": ["linux", "arm"],
+        "platforms": {
+            "linux": {
+                "tests": {
+                    "smoke": {"command": "svc --health"},
+                    "coverage": {"command": "gcovr --xml {report}"},
+                }
+            },
+            "arm": {},
+        },
+        "build": {"require_reproducible": True},
+    }
+    data.update(overrides)
+    return RepoConfig.model_validate(data)
+
+
+def check(
+    name: str, *, errors: int = 0, warnings: int = 0, passed: bool = True, status: str = "ran"
+) -> CheckResult:
+    return CheckResult(
+        name=name,
+        status=status,
+        passed=passed,
+        blocking=True,
+        required=True,
+        files_checked=3,
+        counts=SeverityCounts(error=errors, warning=warnings),
+    )
+
+
+def precheck(**checks: CheckResult) -> Precheck:
+    defaults = {n: check(n) for n in ("clang-format", "cppcheck", "clang-tidy")}
+    defaults.update({k.replace("_", "-"): v for k, v in checks.items()})
+    return Precheck(
+        commit=COMMIT,
+        scope="all",
+        base=None,
+        outcome="passed",
+        blocking_failures=[],
+        checks=list(defaults.values()),
+    )
+
+
+def platform(
+    name: str,
+    *,
+    failed: int = 0,
+    flaky: tuple[str, ...] = (),
+    smoke: bool | None = True,
+    ran: bool = True,
+    delta: float | None = None,
+) -> PlatformTests:
+    return PlatformTests(
+        platform=name,
+        runner="native" if ran else "none",
+        status="ran" if ran else "not-run",
+        reason=None if ran else "no runner",
+        counts=TestCounts(total=10, passed=10 - failed, failed=failed, flaky=len(flaky)),
+        flaky=list(flaky),
+        smoke=None
+        if smoke is None
+        else SmokeResult(command=["svc"], passed=smoke, exit_code=0 if smoke else 1, output=""),
+        coverage=None
+        if name != "linux"
+        else CoverageResult(
+            format="cobertura",
+            line_percent=80.0,
+            branch_percent=None,
+            lines_covered=80,
+            lines_valid=100,
+            branches_covered=0,
+            branches_valid=0,
+            report="reports/coverage-linux.xml",
+            baseline="main" if delta is not None else None,
+            line_delta=delta,
+            branch_delta=None,
+        ),
+    )
+
+
+def make_tests(*platforms: PlatformTests, critical: tuple[str, ...] = ()) -> TestsReport:
+    return TestsReport(
+        commit=COMMIT,
+        platforms=list(platforms) or [platform("linux"), platform("arm", smoke=None)],
+        critical_failures=list(critical),
+        outcome="failed" if critical else "passed",
+    )
+
+
+def scan(blocking: tuple[str, ...] = (), high: int = 0) -> ScanReport:
+    return ScanReport(
+        components=3,
+        advisories=10,
+        sources=["osv"],
+        findings=[],
+        counts=SeverityTally(critical=len(blocking), high=high),
+        blocking=list(blocking),
+        outcome="failed" if blocking else "passed",
+    )
+
+
+def artifacts(checked: bool = True, differing: tuple[str, ...] = ()) -> Artifacts:
+    return Artifacts.model_validate(
+        {
+            "service": "svc",
+            "commit": COMMIT,
+            "build_id": "7",
+            "build_id_source": "flag",
+            "platforms": [],
+            "artifacts": [],
+            "reproducibility": Reproducibility(
+                checked=checked, required=True, differing=list(differing)
+            ).model_dump(),
+        }
+    )
+
+
+ALL = object()
+
+
+@dataclass
+class Row:
+    name: str
+    verdict: str
+    statuses: dict[str, str] = field(default_factory=dict)  # gate -> expected status
+    config: dict[str, Any] = field(default_factory=dict)
+    precheck: Any = ALL
+    tests: Any = ALL
+    scan: Any = ALL
+    artifacts: Any = ALL
+
+
+ROWS = [
+    Row("all green", "passed"),
+    Row(
+        "no tests.json: fail closed",
+        "rejected",
+        {"unit-tests": "missing", "coverage": "missing"},
+        tests=None,
+    ),
+    Row(
+        "no precheck.json",
+        "rejected",
+        {"static-analysis": "missing", "formatting": "missing"},
+        precheck=None,
+    ),
+    Row("no scan.json", "rejected", {"security": "missing"}, scan=None),
+    Row(
+        "no artifacts.json, reproducibility required",
+        "rejected",
+        {"reproducibility": "missing"},
+        artifacts=None,
+    ),
+    Row(
+        "reproducibility not required",
+        "passed",
+        {"reproducibility": "skipped"},
+        config={"build": {}},
+        artifacts=None,
+    ),
+    Row(
+        "reproducibility not checked",
+        "rejected",
+        {"reproducibility": "missing"},
+        artifacts=artifacts(checked=False),
+    ),
+    Row(
+        "an artifact differs",
+        "rejected",
+        {"reproducibility": "failed"},
+        artifacts=artifacts(differing=("svc-linux",)),
+    ),
+    Row(
+        "critical test failure",
+        "rejected",
+        {"unit-tests": "failed"},
+        tests=make_tests(platform("linux", failed=1), critical=("linux: A.b",)),
+    ),
+    Row(
+        "smoke failed",
+        "rejected",
+        {"integration-smoke": "failed"},
+        tests=make_tests(platform("linux", smoke=False)),
+    ),
+    Row(
+        "smoke configured, no result",
+        "rejected",
+        {"integration-smoke": "missing"},
+        tests=make_tests(platform("linux", smoke=None)),
+    ),
+    Row(
+        "no smoke configured",
+        "passed",
+        {"integration-smoke": "skipped"},
+        config={
+            "platforms": {"linux": {"tests": {"coverage": {"command": "gcovr --xml {report}"}}}}
+        },
+    ),
+    Row(
+        "cppcheck error",
+        "rejected",
+        {"static-analysis": "failed"},
+        precheck=precheck(cppcheck=check("cppcheck", errors=2, passed=False)),
+    ),
+    Row(
+        "required analyser not installed",
+        "rejected",
+        {"static-analysis": "failed"},
+        precheck=precheck(clang_tidy=check("clang-tidy", status="not-installed", passed=False)),
+    ),
+    Row(
+        "unformatted files",
+        "rejected",
+        {"formatting": "failed"},
+        precheck=precheck(clang_format=check("clang-format", passed=False)),
+    ),
+    Row("critical CVE", "rejected", {"security": "failed"}, scan=scan(blocking=("CVE-1",))),
+    Row("high CVEs only", "passed", {"security": "passed"}, scan=scan(high=2)),
+    Row(
+        "coverage fell 2.5 points",
+        "rejected",
+        {"coverage": "failed"},
+        tests=make_tests(platform("linux", delta=-2.5)),
+    ),
+    Row(
+        "coverage fell 0.5 points",
+        "needs-attention",
+        {"coverage": "warning"},
+        tests=make_tests(platform("linux", delta=-0.5)),
+    ),
+    Row(
+        "coverage rose",
+        "passed",
+        {"coverage": "passed"},
+        tests=make_tests(platform("linux", delta=1.0)),
+    ),
+    Row(
+        "analyser warnings",
+        "needs-attention",
+        {"warnings": "warning"},
+        precheck=precheck(cppcheck=check("cppcheck", warnings=3)),
+    ),
+    Row(
+        "flaky test",
+        "needs-attention",
+        {"flaky-tests": "warning"},
+        tests=make_tests(platform("linux", flaky=("A.b",))),
+    ),
+    Row(
+        "tests not run on one platform",
+        "needs-attention",
+        {"unit-tests": "warning"},
+        tests=make_tests(platform("linux"), platform("arm", ran=False, smoke=None)),
+    ),
+    Row(
+        "tests ran nowhere",
+        "rejected",
+        {"unit-tests": "missing"},
+        tests=make_tests(platform("linux", ran=False, smoke=None)),
+    ),
+    Row(
+        "a non-mandatory gate only needs attention",
+        "needs-attention",
+        {"security": "warning"},
+        config={"gate": {"mandatory": ["unit-tests", "formatting"]}},
+        scan=scan(blocking=("CVE-1",)),
+    ),
+    Row(
+        "a missing report of a non-mandatory gate",
+        "needs-attention",
+        {"security": "warning"},
+        config={"gate": {"mandatory": ["unit-tests"]}},
+        scan=None,
+    ),
+    Row(
+        "a looser coverage limit",
+        "needs-attention",
+        {"coverage": "warning"},
+        config={"gate": {"coverage_max_drop": 5}},
+        tests=make_tests(platform("linux", delta=-2.5)),
+    ),
+]
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
+def test_verdict(row: Row) -> None:
+    inputs = GateInputs(
+        config=config(**row.config),
+        precheck=precheck() if row.precheck is ALL else row.precheck,
+        tests=make_tests() if row.tests is ALL else row.tests,
+        scan=scan() if row.scan is ALL else row.scan,
+        artifacts=artifacts() if row.artifacts is ALL else row.artifacts,
+    )
+    gates = evaluate(inputs)
+    result, summary = verdict(gates)
+    by_name = {g.name: g for g in gates}
+    assert result == row.verdict, summary
+    for name, status in row.statuses.items():
+        assert by_name[name].status == status, by_name[name].reason
+    untouched = {g.name for g in gates} - set(row.statuses)
+    if row.verdict == "passed":
+        assert all(by_name[n].status in ("passed", "skipped") for n in untouched)
+    assert summary.startswith(row.verdict.replace("-", " "))
+    assert [g.name for g in gates][:7] == [
+        "unit-tests",
+        "integration-smoke",
+        "static-analysis",
+        "formatting",
+        "security",
+        "coverage",
+        "reproducibility",
+    ]
