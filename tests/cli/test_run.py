@@ -104,6 +104,7 @@ def test_run_on_the_sample_service(
         "publish",
         "gate",
         "notify",
+        "checklist",
         "decide-strategy",
     )
     for step in steps:

@@ -112,6 +112,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "artifacts, risk decision and next steps; record the build for the dashboard.",
     ),
     CommandSpec(
+        "checklist",
+        "cipipe.cli.commands.checklist",
+        "Verify the Step-2 deliverables (artifacts in the store, attachments, SBOM, scan, "
+        "tests, bundle, notification) before Step 3; exit 1 when one is missing.",
+    ),
+    CommandSpec(
         "decide-strategy",
         "cipipe.cli.commands.decide_strategy",
         "Score the change's risk (0-100) and choose rolling, canary or blue-green with its "

@@ -33,8 +33,14 @@ def pull_request(
     slug = repo or (found[0] if found else None) or (repo_from_url(repo_url) if repo_url else None)
     if slug is None:
         return None
-    number = pr if pr is not None else (found[1] if found and found[0] == slug else None)
-    return PullRequest(slug, number)
+    if pr is not None:
+        return PullRequest(slug, pr)
+    if found is not None and found[0] == slug:
+        return PullRequest(slug, found[1])
+    # CHANGE_ID without a CHANGE_URL / GIT_URL: the pull request of the repository built.
+    change = str(env.get("CHANGE_ID", "")).strip()
+    from_source = repo is None and found is None
+    return PullRequest(slug, int(change) if from_source and change.isdigit() else None)
 
 
 def execute(

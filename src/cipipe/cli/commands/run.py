@@ -16,6 +16,7 @@ from cipipe.cli.commands import (
     build,
     build_info,
     build_matrix,
+    checklist,
     decide_strategy,
     gate,
     notify,
@@ -61,6 +62,8 @@ def pipeline(repo: Path, config: Path | None) -> list[tuple[str, Callable[[CliSt
         # Rejected (exit 1) stops the run here: a rejected candidate gets no rollout decision.
         ("gate", lambda s: gate.execute(s, repo, config)),
         ("notify", lambda s: notify.execute(s, repo, config)),
+        # Step 2 is complete (seed 13) before Step 3 decides anything.
+        ("checklist", lambda s: checklist.execute(s, repo, config)),
         # Policy from CIPIPE_POLICY or ./policies; the decision is attached to the candidate.
         ("decide-strategy", lambda s: decide_strategy.execute(s)),
     ]

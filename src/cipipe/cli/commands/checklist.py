@@ -1,0 +1,78 @@
+"""cipipe checklist: the Step-2 deliverables, ticked or crossed, before Step 3 runs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from cipipe.cli.app import CliState
+from cipipe.cli.options import config_path, repo_options
+from cipipe.errors import ExitCode
+
+if TYPE_CHECKING:
+    from cipipe.adapters.artifact_store.interface import ArtifactStore
+    from cipipe.contracts.publish import PublishReport
+
+
+def execute(
+    state: CliState,
+    repo: Path,
+    config_file: Path | None,
+    target: str | None = None,
+    via: str = "rest",
+    repository: str = "candidates",
+) -> int:
+    from cipipe.adapters.artifact_store.factory import open_artifact_store
+    from cipipe.contracts.repo_config import load_repo_config
+    from cipipe.steps.checklist import run_checklist
+
+    work = state.workdir
+    config = load_repo_config(config_path(repo, config_file))
+
+    def open_store(published: PublishReport) -> ArtifactStore:
+        return open_artifact_store(
+            target or os.environ.get("CIPIPE_ARTIFACTORY_URL"),
+            via=via,
+            repository=repository,
+            default_folder=work.path.resolve().parent / "cipipe-store",
+            env=os.environ,
+            build_name=published.service,
+            build_number=published.build_id,
+        )
+
+    items = run_checklist(work, config, open_store)
+    for item in items:
+        mark = "✓" if item.ok else ("✗" if item.mandatory else "!")
+        note = "" if item.mandatory else " (advisory)"
+        click.echo(f"{mark} {item.name}{note}: {item.detail}")
+    failed = [i.name for i in items if i.mandatory and not i.ok]
+    if failed:
+        click.echo(f"not ready for Step 3: {', '.join(failed)}")
+        return int(ExitCode.REJECTED)
+    click.echo("ready for Step 3")
+    return int(ExitCode.OK)
+
+
+@click.command("checklist")
+@repo_options
+@click.option("--target", help="Artifact store  [env: CIPIPE_ARTIFACTORY_URL]")
+@click.option("--via", type=click.Choice(["rest", "jf"]), default="rest", show_default=True)
+@click.option("--repository", default="candidates", show_default=True)
+@click.pass_obj
+def command(
+    state: CliState,
+    repo: Path,
+    config_path: Path | None,
+    target: str | None,
+    via: str,
+    repository: str,
+) -> int:
+    """Verify the Step-2 deliverables before Step 3 (seed 12, 13): artifacts with checksums in
+    the candidate namespace, build-info and risk inputs attached, SBOM and scan, test reports
+    and coverage delta, the bundle manifest when there is one, the gate verdict, the
+    notification. A tick or a cross with the reason for each; exit 1 when a mandatory item
+    is missing."""
+    return execute(state, repo, config_path, target, via, repository)

@@ -1,0 +1,175 @@
+"""The Step-2 validation checklist (seed 12, 13): are the deliverables all there, and do they
+agree with each other, before Step 3 decides how to roll the build out?
+
+The store is asked, not the work folder: "published" means the candidate namespace holds the
+file with the checksum the build recorded and state=candidate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from cipipe.adapters.artifact_store.interface import ArtifactStore
+from cipipe.contracts.artifacts import Artifacts
+from cipipe.contracts.bundle import BundleManifest
+from cipipe.contracts.gate import GateReport
+from cipipe.contracts.notification import NotificationLog
+from cipipe.contracts.publish import PublishedFile, PublishReport
+from cipipe.contracts.repo_config import RepoConfig
+from cipipe.contracts.testing import TestsReport
+from cipipe.workdir import WorkDir
+
+CANDIDATE = "candidate"
+
+
+@dataclass(frozen=True)
+class Item:
+    name: str
+    ok: bool
+    mandatory: bool
+    detail: str
+
+
+def _in_store(store: ArtifactStore, file: PublishedFile) -> str | None:
+    """None when the store holds ``file`` as a candidate with its checksum; else why not."""
+    stored = store.stat(file.path)
+    if stored is None:
+        return f"{file.path} is not in {store.location}"
+    if stored.sha256 != file.sha256:
+        return f"{file.path} has sha256 {stored.sha256[:12]}…, expected {file.sha256[:12]}…"
+    state = stored.properties.get("state", ())
+    if CANDIDATE not in state:
+        return f"{file.path} is in state {', '.join(state) or 'none'}, not {CANDIDATE}"
+    return None
+
+
+def _attached(
+    store: ArtifactStore, published: PublishReport, names: Sequence[str]
+) -> tuple[bool, str]:
+    by_name = {f.path.rsplit("/", 1)[-1]: f for f in published.files}
+    problems = []
+    for name in names:
+        file = by_name.get(name)
+        problem = f"{name} was not published" if file is None else _in_store(store, file)
+        if problem:
+            problems.append(problem)
+    if problems:
+        return False, "; ".join(problems)
+    return True, ", ".join(names) + " attached"
+
+
+def _artifacts(store: ArtifactStore, work: WorkDir, published: PublishReport) -> Item:
+    name = "per-platform artifacts with checksums in the candidate namespace"
+    if not work.exists(Artifacts):
+        return Item(name, False, True, "artifacts.json not found: `cipipe build` did not run")
+    artifacts = work.read(Artifacts).artifacts
+    if not artifacts:
+        return Item(name, False, True, "the build made no artifact")
+    by_path = {f.path: f for f in published.files}
+    problems = []
+    for artifact in artifacts:
+        file = by_path.get(
+            f"{published.service}/{published.build_id}/{artifact.platform}/{artifact.name}"
+        )
+        if file is None or file.sha256 != artifact.sha256:
+            problems.append(f"{artifact.name} was not published as built")
+        elif problem := _in_store(store, file):
+            problems.append(problem)
+    ok, detail = _attached(store, published, ["SHA256SUMS"])
+    if not ok:
+        problems.append(detail)
+    if problems:
+        return Item(name, False, True, "; ".join(problems))
+    platforms = sorted({a.platform for a in artifacts})
+    return Item(name, True, True, f"{len(artifacts)} artifact(s) for {', '.join(platforms)}")
+
+
+def _tests(
+    store: ArtifactStore, work: WorkDir, published: PublishReport, config: RepoConfig
+) -> list[Item]:
+    if not work.exists(TestsReport):
+        return [
+            Item("test reports", False, True, "tests.json not found: `cipipe test` did not run")
+        ]
+    tests = work.read(TestsReport)
+    junit = [f"reports-junit-{p.platform}.xml" for p in tests.platforms if p.junit]
+    ok, detail = _attached(store, published, ["tests.json", *junit])
+    items = [Item("test reports", ok, True, detail)]
+    coverage = [n for n, p in config.platforms.items() if p.tests.coverage is not None]
+    if coverage:
+        deltas = {p.platform: p.coverage.line_delta for p in tests.platforms if p.coverage}
+        unknown = [n for n in coverage if deltas.get(n) is None]
+        detail = (
+            "no baseline for " + ", ".join(sorted(unknown))
+            if unknown
+            else ", ".join(f"{n} {deltas[n]:+.2f} points" for n in sorted(coverage))
+        )
+        items.append(Item("coverage delta", not unknown, False, detail))
+    return items
+
+
+def _gate(work: WorkDir) -> Item:
+    if not work.exists(GateReport):
+        return Item("gate verdict", False, True, "gate.json not found: `cipipe gate` did not run")
+    report = work.read(GateReport)
+    return Item("gate verdict", report.verdict != "rejected", True, report.summary)
+
+
+def _bundle(store: ArtifactStore, work: WorkDir) -> Item:
+    name = "bundle manifest"
+    if not work.exists(BundleManifest):
+        return Item(name, True, False, "not part of a bundle (no manifest.json)")
+    manifest = work.read(BundleManifest)
+    if store.stat(manifest.store_path) is None:
+        return Item(name, False, True, f"{manifest.store_path} is not in {store.location}")
+    if manifest.smoke is not None and not manifest.smoke.passed:
+        return Item(name, False, True, f"bundle {manifest.bundle}: integration smoke failed")
+    members = len(manifest.members)
+    return Item(name, True, True, f"bundle {manifest.bundle} with {members} member(s), verified")
+
+
+def _notification(work: WorkDir, key: str) -> Item:
+    name = "notification sent"
+    if not work.exists(NotificationLog):
+        return Item(name, False, True, "notification.json not found: `cipipe notify` did not run")
+    messages = [m for m in work.read(NotificationLog).messages if m.key == key]
+    if not messages:
+        return Item(name, False, True, f"no message about {key}")
+    delivered = [m for m in messages if m.delivery is None or m.delivery.ok]
+    if not delivered:
+        error = messages[-1].delivery.error if messages[-1].delivery else None
+        return Item(name, False, True, f"every message about {key} failed: {error}")
+    last = delivered[-1]
+    where = f"to {last.delivery.target}" if last.delivery else "to notification.json"
+    return Item(name, True, True, f"{len(delivered)} message(s) {where}")
+
+
+def run_checklist(
+    work: WorkDir, config: RepoConfig, open_store: Callable[[PublishReport], ArtifactStore]
+) -> list[Item]:
+    if not work.exists(PublishReport):
+        missing = Item(
+            "published candidate",
+            False,
+            True,
+            "publish.json not found: `cipipe publish` did not run",
+        )
+        return [missing, _gate(work)]
+    published = work.read(PublishReport)
+    store = open_store(published)
+    key = f"{published.service}/{published.build_id}"
+
+    def attached(name: str, files: list[str]) -> Item:
+        ok, detail = _attached(store, published, files)
+        return Item(name, ok, True, detail)
+
+    return [
+        _artifacts(store, work, published),
+        attached("build-info and risk inputs attached", ["build-info.json", "risk-inputs.json"]),
+        attached("SBOM and security scan", ["sbom.json", "scan.json"]),
+        *_tests(store, work, published, config),
+        _bundle(store, work),
+        _gate(work),
+        _notification(work, key),
+    ]
