@@ -12,7 +12,11 @@ from cipipe.contracts.repo_config import RepoConfig, load_repo_config
 from cipipe.contracts.source import Source
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from cipipe.adapters.artifact_store.interface import ArtifactStore
     from cipipe.adapters.history.interface import HistoryStore
+    from cipipe.contracts.publish import PublishReport
     from cipipe.risk.policy import PolicyBundle
     from cipipe.steps.build_info.assemble import StepReports
 
@@ -105,3 +109,26 @@ def policy_bundle(given: str | None) -> tuple[PolicyBundle, str]:
         spec, cache_dir=default_cache_dir(os.environ), ttl_seconds=default_ttl(os.environ)
     )
     return bundle, spec
+
+
+def candidate_store(
+    state: CliState, target: str | None, via: str, repository: str
+) -> Callable[[PublishReport], ArtifactStore]:
+    """Opens the store a build was published to (--target, else CIPIPE_ARTIFACTORY_URL, else
+    the local folder beside the work folder), once publish.json says which build it is."""
+    import os
+
+    from cipipe.adapters.artifact_store.factory import open_artifact_store
+
+    def open_store(published: PublishReport) -> ArtifactStore:
+        return open_artifact_store(
+            target or os.environ.get("CIPIPE_ARTIFACTORY_URL"),
+            via=via,
+            repository=repository,
+            default_folder=state.workdir.path.resolve().parent / "cipipe-store",
+            env=os.environ,
+            build_name=published.service,
+            build_number=published.build_id,
+        )
+
+    return open_store

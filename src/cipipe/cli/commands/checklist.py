@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from cipipe.cli.app import CliState
 from cipipe.cli.options import config_path, repo_options
 from cipipe.errors import ExitCode
-
-if TYPE_CHECKING:
-    from cipipe.adapters.artifact_store.interface import ArtifactStore
-    from cipipe.contracts.publish import PublishReport
 
 
 def execute(
@@ -25,23 +19,14 @@ def execute(
     via: str = "rest",
     repository: str = "candidates",
 ) -> int:
-    from cipipe.adapters.artifact_store.factory import open_artifact_store
+    from cipipe.cli.inputs import candidate_store
     from cipipe.contracts.repo_config import load_repo_config
     from cipipe.steps.checklist import run_checklist
 
     work = state.workdir
     config = load_repo_config(config_path(repo, config_file))
 
-    def open_store(published: PublishReport) -> ArtifactStore:
-        return open_artifact_store(
-            target or os.environ.get("CIPIPE_ARTIFACTORY_URL"),
-            via=via,
-            repository=repository,
-            default_folder=work.path.resolve().parent / "cipipe-store",
-            env=os.environ,
-            build_name=published.service,
-            build_number=published.build_id,
-        )
+    open_store = candidate_store(state, target, via, repository)
 
     items = run_checklist(work, config, open_store)
     for item in items:

@@ -17,8 +17,6 @@ from cipipe.cli.options import POLICY_HELP
 from cipipe.errors import ExitCode
 
 if TYPE_CHECKING:
-    from cipipe.adapters.artifact_store.interface import ArtifactStore
-    from cipipe.contracts.publish import PublishReport
     from cipipe.contracts.risk_decision import Mode
     from cipipe.risk.exports import ExportKind
 
@@ -53,9 +51,8 @@ def execute(
     repository: str = "candidates",
     channel: str | None = None,
 ) -> int:
-    from cipipe.adapters.artifact_store.factory import open_artifact_store
     from cipipe.adapters.notifications.factory import open_notifier
-    from cipipe.cli.inputs import history_store, policy_bundle
+    from cipipe.cli.inputs import candidate_store, history_store, policy_bundle
     from cipipe.steps.decide_strategy.inputs import read_decision_inputs
     from cipipe.steps.decide_strategy.run import run_decide_strategy
 
@@ -72,16 +69,7 @@ def execute(
         "flagger": {"use": export_plan, "approval_url": approval_url},
     }
 
-    def open_store(published: PublishReport) -> ArtifactStore:
-        return open_artifact_store(
-            target or os.environ.get("CIPIPE_ARTIFACTORY_URL"),
-            via=via,
-            repository=repository,
-            default_folder=work.path.resolve().parent / "cipipe-store",
-            env=os.environ,
-            build_name=published.service,
-            build_number=published.build_id,
-        )
+    open_store = candidate_store(state, target, via, repository)
 
     store = history_store(state, db)
     try:

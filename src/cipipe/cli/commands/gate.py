@@ -14,8 +14,6 @@ from cipipe.cli.options import config_path, repo_options
 from cipipe.errors import ExitCode
 
 if TYPE_CHECKING:
-    from cipipe.adapters.artifact_store.interface import ArtifactStore
-    from cipipe.contracts.publish import PublishReport
     from cipipe.steps.gate import PullRequest
 
 log = logging.getLogger("cipipe.gate")
@@ -54,9 +52,8 @@ def execute(
     pr: int | None = None,
     github_api: str | None = None,
 ) -> int:
-    from cipipe.adapters.artifact_store.factory import open_artifact_store
     from cipipe.adapters.github.factory import github_from_env
-    from cipipe.cli.inputs import build_label
+    from cipipe.cli.inputs import build_label, candidate_store
     from cipipe.contracts.artifacts import Artifacts
     from cipipe.contracts.precheck import Precheck
     from cipipe.contracts.publish import PublishReport
@@ -84,16 +81,7 @@ def execute(
     )
     report = judge(inputs, source, build_label(state, None, source))
 
-    def open_store(published: PublishReport) -> ArtifactStore:
-        return open_artifact_store(
-            target or os.environ.get("CIPIPE_ARTIFACTORY_URL"),
-            via=via,
-            repository=repository,
-            default_folder=work.path.resolve().parent / "cipipe-store",
-            env=os.environ,
-            build_name=published.service,
-            build_number=published.build_id,
-        )
+    open_store = candidate_store(state, target, via, repository)
 
     host = github_from_env(os.environ, github_api)
     where = pull_request(os.environ, source.repo_url, pr, github_repo) if host else None
