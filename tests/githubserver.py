@@ -2,7 +2,11 @@
 
 Issue comments per (repo, number) with ids and ``html_url``, listed oldest first with
 ``per_page`` honoured (at most 100) and a ``Link`` header; commit statuses per (repo, sha),
-checked as GitHub does (state, a description of at most 140 characters). Every request must
+checked as GitHub does (state, a description of at most 140 characters); repositories
+(``add_repo``: the default branch) with their webhooks (a secret is kept in ``hook_secrets`` and
+shown as ``********``) and branch protection (stored as GET shows it; 404 "Branch not protected"
+when none; a PUT must name all four required keys and not both contexts and checks). Every
+request must
 carry ``Authorization: Bearer <token>`` (401 "Bad credentials" otherwise); an unknown repository
 or issue is 404. ``prefix`` serves the API under a path, as Enterprise does (``/api/v3``).
 Faults come from a queue (``fail``), one per request, before any other check.
@@ -18,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from tests.loopback import serve_http
 
@@ -43,6 +47,10 @@ class FakeGitHub:
     issues: set[tuple[str, int]] = field(default_factory=set)
     comments: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
     statuses: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    repos: dict[str, str] = field(default_factory=dict)  # repo -> default branch
+    hooks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    hook_secrets: dict[int, str] = field(default_factory=dict)
+    protections: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     seen: list[Seen] = field(default_factory=list)
     faults: list[str] = field(default_factory=list)
     url: str = ""
@@ -56,6 +64,21 @@ class FakeGitHub:
     def add_comment(self, repo: str, number: int, body: str, user: str = "someone") -> int:
         self.add_pr(repo, number)
         return self._create(repo, number, body, user)["id"]  # type: ignore[no-any-return]
+
+    def add_repo(self, repo: str, default_branch: str = "main") -> None:
+        self.repos[repo] = default_branch
+        self.hooks.setdefault(repo, [])
+
+    def add_hook(self, repo: str, body: dict[str, Any]) -> int:
+        return self._create_hook(repo, body)["id"]  # type: ignore[no-any-return]
+
+    def protect(self, repo: str, branch: str, body: dict[str, Any]) -> None:
+        """Protect ``branch`` as a PUT with ``body`` would."""
+        status, answer, _ = self._put_protection(repo, branch, body)
+        assert status == 200, answer
+
+    def writes(self) -> list[Seen]:
+        return [s for s in self.seen if s.method in ("POST", "PUT", "PATCH", "DELETE")]
 
     def fail(self, *faults: str) -> None:
         """Answer the next requests with ``faults``: "500", "502", "429:S" (Retry-After S),
@@ -100,6 +123,9 @@ class FakeGitHub:
         if not path.startswith(f"{self.prefix}/repos/"):
             return 404, {"message": "Not Found"}, {}
         parts = path.removeprefix(f"{self.prefix}/repos/").split("/")
+        known = len(parts) >= 2 and f"{parts[0]}/{parts[1]}" in self.repos
+        if known and (len(parts) == 2 or parts[2] in ("hooks", "branches")):
+            return self._settings(method, f"{parts[0]}/{parts[1]}", parts[2:], body)
         if len(parts) < 4:
             return 404, {"message": "Not Found"}, {}
         repo, rest = f"{parts[0]}/{parts[1]}", parts[2:]
@@ -121,6 +147,102 @@ class FakeGitHub:
         if rest[0] == "statuses" and len(rest) == 2 and method == "POST":
             return self._status(repo, rest[1], body)
         return 404, {"message": "Not Found"}, {}
+
+    def _settings(
+        self, method: str, repo: str, rest: list[str], body: Any
+    ) -> tuple[int, Any, dict[str, str]]:
+        if not rest and method == "GET":
+            return 200, {"full_name": repo, "default_branch": self.repos[repo]}, {}
+        if rest == ["hooks"] and method == "GET":
+            return 200, [self._shown_hook(h) for h in self.hooks[repo]], {}
+        if rest == ["hooks"] and method == "POST":
+            if not isinstance(body, dict) or not (body.get("config") or {}).get("url"):
+                return 422, {"message": "Validation Failed", "errors": [{"field": "url"}]}, {}
+            return 201, self._shown_hook(self._create_hook(repo, body)), {}
+        if len(rest) == 2 and rest[0] == "hooks" and method == "PATCH":
+            for hook in self.hooks[repo]:
+                if str(hook["id"]) == rest[1]:
+                    config = body.pop("config", None)
+                    hook.update(body)
+                    if config is not None:  # a config replaces the old one, secret and all
+                        self.hook_secrets.pop(hook["id"], None)
+                        hook["config"] = self._keep_secret(hook["id"], config)
+                    return 200, self._shown_hook(hook), {}
+            return 404, {"message": "Not Found"}, {}
+        if len(rest) >= 3 and rest[0] == "branches" and rest[-1] == "protection":
+            branch = unquote("/".join(rest[1:-1]))
+            if method == "PUT":
+                return self._put_protection(repo, branch, body)
+            if method == "GET":
+                found = self.protections.get((repo, branch))
+                if found is None:
+                    return 404, {"message": "Branch not protected"}, {}
+                return 200, found, {}
+        return 404, {"message": "Not Found"}, {}
+
+    def _create_hook(self, repo: str, body: dict[str, Any]) -> dict[str, Any]:
+        self._next_id += 1
+        hook = {
+            "type": "Repository",
+            "id": self._next_id,
+            "name": body.get("name", "web"),
+            "active": body.get("active", True),
+            "events": body.get("events", ["push"]),
+            "config": self._keep_secret(self._next_id, dict(body["config"])),
+        }
+        self.hooks[repo].append(hook)
+        return hook
+
+    def _keep_secret(self, hook_id: int, config: dict[str, Any]) -> dict[str, Any]:
+        secret = config.pop("secret", None)
+        if secret:
+            self.hook_secrets[hook_id] = secret
+        config.setdefault("insecure_ssl", "0")
+        config.setdefault("content_type", "form")
+        return config
+
+    def _shown_hook(self, hook: dict[str, Any]) -> dict[str, Any]:
+        config = dict(hook["config"])
+        if hook["id"] in self.hook_secrets:
+            config["secret"] = "********"
+        return {**hook, "config": config}
+
+    def _put_protection(self, repo: str, branch: str, body: Any) -> tuple[int, Any, dict[str, str]]:
+        keys = ("required_status_checks", "enforce_admins", "required_pull_request_reviews")
+        if not isinstance(body, dict) or any(k not in body for k in (*keys, "restrictions")):
+            return 422, {"message": "Invalid request.", "errors": ["missing required keys"]}, {}
+        checks = body["required_status_checks"]
+        shown: dict[str, Any] = {"url": f"{self.url}/repos/{repo}/branches/{branch}/protection"}
+        if checks is not None:
+            if ("contexts" in checks) == ("checks" in checks) or "strict" not in checks:
+                message = "Only one of contexts or checks can be provided, with strict"
+                return 422, {"message": "Invalid request.", "errors": [message]}, {}
+            pairs = checks.get("checks") or [{"context": c} for c in checks["contexts"]]
+            shown["required_status_checks"] = {
+                "strict": checks["strict"],
+                "contexts": [p["context"] for p in pairs],
+                "checks": [{"context": p["context"], "app_id": p.get("app_id")} for p in pairs],
+            }
+        shown["enforce_admins"] = {"enabled": body["enforce_admins"] is True}
+        reviews = body["required_pull_request_reviews"]
+        if reviews is not None:
+            shown["required_pull_request_reviews"] = {
+                "required_approving_review_count": reviews.get(
+                    "required_approving_review_count", 1
+                ),
+                **{k: v for k, v in reviews.items() if k != "required_approving_review_count"},
+            }
+        if body["restrictions"] is not None:
+            shown["restrictions"] = {
+                "users": [{"login": u} for u in body["restrictions"].get("users", [])],
+                "teams": [{"slug": t} for t in body["restrictions"].get("teams", [])],
+                "apps": [{"slug": a} for a in body["restrictions"].get("apps", [])],
+            }
+        for key, value in body.items():
+            if key not in (*keys, "restrictions"):
+                shown[key] = {"enabled": value}
+        self.protections[(repo, branch)] = shown
+        return 200, shown, {}
 
     def _create(self, repo: str, number: int, text: str, user: str) -> dict[str, Any]:
         self._next_id += 1

@@ -161,6 +161,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Write a static HTML dashboard of recent builds, risk decisions and shadow agreement.",
     ),
     CommandSpec(
+        "setup",
+        "cipipe.cli.commands.setup",
+        "Check, and with --apply fix, the repository's Jenkins webhook and branch protection "
+        "(GitHub).",
+    ),
+    CommandSpec(
         "run",
         "cipipe.cli.commands.run",
         "Run every pipeline step in order on a repository, with the embedded defaults.",

@@ -179,7 +179,9 @@ class GitHubClient:
                     return response
                 retry = self._retry(response, shown)
                 if retry is None:
-                    raise GitHubError(self._refusal(shown, what, response))
+                    raise GitHubError(
+                        self._refusal(shown, what, response), status=response.status_code
+                    )
                 problem, wait = retry
                 unsure = response.status_code >= 500
             if attempt == self._attempts:

@@ -27,7 +27,14 @@ _SHA = re.compile(r"^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$")
 
 
 class GitHubError(OutsideSystemError):
-    """GitHub failed after retries, refused the token, or answered unexpectedly (exit 3)."""
+    """GitHub failed after retries, refused the token, or answered unexpectedly (exit 3).
+
+    ``status`` is the HTTP status of a final refusal (401, 403, 404, 422...), None otherwise:
+    some callers read a 404 as an answer ("branch not protected"), not a failure."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)

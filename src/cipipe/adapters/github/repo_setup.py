@@ -29,10 +29,6 @@ from cipipe.errors import InputError
 Hook = dict[str, Any]
 Protection = dict[str, Any]
 
-# How GitHubClient words a 404 (see GitHubClient._refusal); GET protection answers 404 for an
-# unprotected branch, which is an answer here, not a failure.
-_NOT_FOUND = "(404 from "
-
 
 class RepositorySettings:
     """The settings of one repository ``OWNER/NAME`` on the GitHub ``client`` talks to."""
@@ -99,7 +95,8 @@ class RepositorySettings:
                 "GET", self._protection_path(branch), what=self._protection_what(branch)
             )
         except GitHubError as exc:
-            if _NOT_FOUND in str(exc):
+            # GET protection answers 404 for an unprotected branch: an answer, not a failure.
+            if exc.status == 404:
                 return None
             raise
         if not isinstance(data, dict):
