@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench tools cross-tools schemas snapshots clean
+.PHONY: demo test lint groovy-lint typecheck pytest bench tools cross-tools schemas snapshots clean
 
 # A virtualenv with cipipe (editable) and its test tools. A recent pip matters: since 26.3 its
 # console-script wrapper no longer imports `re`, which halves `cipipe --help` start-up.
@@ -29,13 +29,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
+# npm-groovy-lint on vars/ and Jenkinsfile.example, from the npm registry (skipped without node).
+groovy-lint:
+	@bash .ci/groovy-lint
+
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP)
 	$(BIN)/pytest
 
-test: $(STAMP) cross-tools lint typecheck pytest
+test: $(STAMP) cross-tools lint groovy-lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -71,6 +71,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Run unit tests (natively, under qemu or wine), smoke tests and coverage per platform.",
     ),
     CommandSpec(
+        "collect",
+        "cipipe.cli.commands.collect",
+        "Merge the work folders of per-platform agents (build and test results, artifacts, "
+        "reports) into one.",
+    ),
+    CommandSpec(
         "sbom",
         "cipipe.cli.commands.sbom",
         "Write the CycloneDX SBOM (manifests, lock files, submodules, vendored code) and "

@@ -1,0 +1,126 @@
+"""cipipe collect: bring the work folders of per-platform agents back into one.
+
+In Jenkins each platform builds and tests on its own agent (`cipipe build --platform X`), so
+each agent's artifacts.json and tests.json describe its platform only. Unstashed into one
+folder they would overwrite each other; collected, they are merged by platform, their files
+(artifacts, reports, logs) copied, and SHA256SUMS written for the whole build. Parts must be
+of the same build: a part of another commit or build id is refused, not mixed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cipipe.contracts.artifacts import Artifacts, Reproducibility
+from cipipe.contracts.testing import TestsReport
+from cipipe.digests import sha256sums_line
+from cipipe.errors import InputError
+from cipipe.fileio import atomic_copy
+from cipipe.workdir import WorkDir
+
+# What a build or test step leaves besides its JSON: copied from every part.
+FOLDERS = ("artifacts", "reports", "logs")
+
+
+@dataclass(frozen=True)
+class Collected:
+    artifacts: Artifacts | None
+    tests: TestsReport | None
+    files_copied: int
+
+
+def _same(values: dict[str, str], what: str, field: str) -> None:
+    if len(set(values.values())) > 1:
+        shown = ", ".join(f"{part}: {value}" for part, value in values.items())
+        raise InputError(f"the parts are of different builds ({shown})", field=field, expected=what)
+
+
+def merge_artifacts(parts: Sequence[tuple[str, Artifacts]]) -> Artifacts:
+    """Union by platform; a later part's platform replaces an earlier one's."""
+    for field in ("service", "commit", "build_id"):
+        _same(
+            {name: getattr(a, field) for name, a in parts}, "one build", f"artifacts.json {field}"
+        )
+    platforms = {p.platform: p for _, a in parts for p in a.platforms}
+    # A platform built by two parts: the last part's artifacts win, as its platform entry does.
+    last = {a.platform: name for name, part in parts for a in part.artifacts}
+    artifacts = [a for name, part in parts for a in part.artifacts if last[a.platform] == name]
+    order = list(platforms)
+    checks = [a.reproducibility for _, a in parts if a.artifacts]
+    first = parts[0][1]
+    return first.model_copy(
+        update={
+            "platforms": list(platforms.values()),
+            "artifacts": sorted(
+                artifacts,
+                key=lambda a: (
+                    order.index(a.platform) if a.platform in order else len(order),
+                    a.name,
+                ),
+            ),
+            "reproducibility": Reproducibility(
+                checked=bool(checks) and all(c.checked for c in checks),
+                required=any(c.required for c in checks),
+                differing=sorted({d for c in checks for d in c.differing}),
+            ),
+        }
+    )
+
+
+def merge_tests(parts: Sequence[tuple[str, TestsReport]]) -> TestsReport:
+    _same({name: t.commit for name, t in parts}, "one build", "tests.json commit")
+    platforms = {p.platform: p for _, t in parts for p in t.platforms}
+    critical = [
+        failure
+        for _, t in parts
+        for failure in t.critical_failures
+        if platforms.get(failure.split(":", 1)[0]) in t.platforms
+    ]
+    return parts[0][1].model_copy(
+        update={
+            "platforms": list(platforms.values()),
+            "critical_failures": critical,
+            "outcome": "failed" if critical else "passed",
+        }
+    )
+
+
+def _copy_tree(source: Path, target: Path) -> int:
+    copied = 0
+    for file in sorted(source.rglob("*")):
+        if file.is_file() and not file.is_symlink():
+            destination = target / file.relative_to(source)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            atomic_copy(file, destination)
+            copied += 1
+    return copied
+
+
+def collect(work: WorkDir, parts: Sequence[Path]) -> Collected:
+    """Merge the parts' artifacts.json and tests.json into ``work`` and copy their files."""
+    folders = [WorkDir(p) for p in parts]
+    for folder in folders:
+        if not folder.path.is_dir():
+            raise InputError("not a folder", file=str(folder.path), expected="a part's work folder")
+    found_artifacts = [(str(f.path), f.read(Artifacts)) for f in folders if f.exists(Artifacts)]
+    found_tests = [(str(f.path), f.read(TestsReport)) for f in folders if f.exists(TestsReport)]
+    artifacts = merge_artifacts(found_artifacts) if found_artifacts else None
+    tests = merge_tests(found_tests) if found_tests else None
+    copied = 0
+    for folder in folders:
+        if folder.path.resolve() == work.path.resolve():
+            continue
+        for name in FOLDERS:
+            if (folder.path / name).is_dir():
+                copied += _copy_tree(folder.path / name, work.path / name)
+    if artifacts is not None:
+        work.write_text(
+            artifacts.checksums_file,
+            "".join(sha256sums_line(a.sha256, a.path) for a in artifacts.artifacts),
+        )
+        work.write(artifacts)
+    if tests is not None:
+        work.write(tests)
+    return Collected(artifacts, tests, copied)

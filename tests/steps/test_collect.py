@@ -1,0 +1,137 @@
+"""cipipe collect: per-platform work folders (as Jenkins agents leave them) merged into one."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from cipipe.contracts.artifacts import Artifact, Artifacts, PlatformBuild, Reproducibility
+from cipipe.contracts.loading import read_contract
+from cipipe.contracts.testing import PlatformTests, TestCounts, TestsReport
+from cipipe.digests import digest_file
+from cipipe.workdir import WorkDir
+from tests.conftest import CliResult
+
+Cli = Callable[..., CliResult]
+COMMIT = "c" * 40
+
+
+def part(folder: Path, platform: str, *, commit: str = COMMIT, failing: bool = False) -> Path:
+    """A work folder as `cipipe build --platform P` and `cipipe test --platform P` leave it."""
+    work = WorkDir(folder)
+    name = f"svc-{platform}-ccc-7"
+    path = folder / "artifacts" / platform / name
+    path.parent.mkdir(parents=True)
+    path.write_bytes(platform.encode() * 1000)
+    (folder / "logs").mkdir()
+    (folder / "logs" / f"build-{platform}.log").write_text(f"built {platform}\n")
+    (folder / "reports").mkdir()
+    (folder / "reports" / f"junit-{platform}.xml").write_text("<testsuites/>\n")
+    d = digest_file(path)
+    work.write(
+        Artifacts(
+            service="svc",
+            commit=commit,
+            build_id="7",
+            build_id_source="jenkins",
+            platforms=[PlatformBuild(platform=platform, status="built")],
+            artifacts=[
+                Artifact(
+                    name=name,
+                    platform=platform,
+                    path=f"artifacts/{platform}/{name}",
+                    built_as=f"build/{platform}/svc",
+                    size=d.size,
+                    sha256=d.sha256,
+                    sha1=d.sha1,
+                    md5=d.md5,
+                )
+            ],
+            reproducibility=Reproducibility(checked=True, required=True),
+        )
+    )
+    work.write(
+        TestsReport(
+            commit=commit,
+            platforms=[
+                PlatformTests(
+                    platform=platform,
+                    runner="native",
+                    status="ran",
+                    counts=TestCounts(total=2, passed=1 if failing else 2, failed=int(failing)),
+                    junit=f"reports/junit-{platform}.xml",
+                )
+            ],
+            critical_failures=[f"{platform}: Suite.test"] if failing else [],
+            outcome="failed" if failing else "passed",
+        )
+    )
+    return folder
+
+
+def test_two_agents_merge_into_one_build(cli: Cli, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    linux = part(tmp_path / "parts" / "linux", "linux")
+    arm = part(tmp_path / "parts" / "arm", "arm", failing=True)
+    result = cli("--workdir", work, "collect", "--part", linux, "--part", arm)
+    assert result.exit_code == 0, result.stderr
+    artifacts = read_contract(Artifacts, work / "artifacts.json")
+    assert [p.platform for p in artifacts.platforms] == ["linux", "arm"]
+    assert [a.platform for a in artifacts.artifacts] == ["linux", "arm"]
+    assert artifacts.reproducibility.checked
+    tests = read_contract(TestsReport, work / "tests.json")
+    assert [p.platform for p in tests.platforms] == ["linux", "arm"]
+    assert tests.critical_failures == ["arm: Suite.test"] and tests.outcome == "failed"
+    for relative in (
+        "artifacts/linux/svc-linux-ccc-7",
+        "artifacts/arm/svc-arm-ccc-7",
+        "logs/build-arm.log",
+        "reports/junit-linux.xml",
+    ):
+        assert (work / relative).is_file(), relative
+    # The real sha256sum agrees with the SHA256SUMS written for the whole build.
+    check = subprocess.run(
+        ["sha256sum", "-c", "SHA256SUMS"], cwd=work, capture_output=True, text=True, check=False
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert check.stdout.count(": OK") == 2
+    assert cli("validate", work / "artifacts.json", work / "tests.json").exit_code == 0
+
+
+def test_a_rerun_platform_replaces_its_earlier_result(cli: Cli, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    first = part(tmp_path / "first", "linux", failing=True)
+    second = part(tmp_path / "second", "linux")
+    assert cli("--workdir", work, "collect", "--part", first, "--part", second).exit_code == 0
+    tests = read_contract(TestsReport, work / "tests.json")
+    assert len(tests.platforms) == 1 and tests.outcome == "passed"
+    assert len(read_contract(Artifacts, work / "artifacts.json").artifacts) == 1
+
+
+def test_parts_of_another_build_are_refused(cli: Cli, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    linux = part(tmp_path / "linux", "linux")
+    arm = part(tmp_path / "arm", "arm", commit="d" * 40)
+    result = cli("--workdir", work, "collect", "--part", linux, "--part", arm)
+    assert result.exit_code == 2
+    assert "artifacts.json commit" in result.stderr and "different builds" in result.stderr
+    assert not (work / "artifacts.json").exists() and not (work / "artifacts").exists()
+
+
+def test_a_missing_part_is_named(cli: Cli, tmp_path: Path) -> None:
+    result = cli("--workdir", tmp_path / "work", "collect", "--part", tmp_path / "nowhere")
+    assert result.exit_code == 2
+    assert "nowhere" in result.stderr
+
+
+def test_the_work_folder_itself_may_be_a_part(cli: Cli, tmp_path: Path) -> None:
+    work = part(tmp_path / "work", "linux")
+    arm = part(tmp_path / "arm", "arm")
+    assert cli("--workdir", work, "collect", "--part", work, "--part", arm).exit_code == 0
+    data = json.loads((work / "artifacts.json").read_text())
+    assert [a["platform"] for a in data["artifacts"]] == ["linux", "arm"]
