@@ -8,10 +8,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_backtest
 import bench_change_metrics
 import bench_cli
 import bench_decide
 import bench_digests
+import bench_model
 import bench_publish
 import bench_scan
 
@@ -22,6 +24,8 @@ BENCHMARKS = {
     "change-metrics": bench_change_metrics.run,
     "publish": bench_publish.run,
     "decide": bench_decide.run,
+    "backtest": bench_backtest.run,
+    "model": bench_model.run,
 }
 
 

@@ -130,6 +130,18 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "pace; audited, attached to the candidate, shadow or enforce.",
     ),
     CommandSpec(
+        "backtest",
+        "cipipe.cli.commands.backtest",
+        "Replay the risk heuristic over labelled release history: how it would have done, "
+        "and (--tune) bucket edges for a target false-positive rate.",
+    ),
+    CommandSpec(
+        "model",
+        "cipipe.cli.commands.model",
+        "Train, evaluate, promote and share the learned risk model (LightGBM + logistic, "
+        "calibrated).",
+    ),
+    CommandSpec(
         "explain",
         "cipipe.cli.commands.explain",
         "Show a risk decision on one screen: contributors, buckets, overrides, approval.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from cipipe.contracts.artifacts import Artifacts
+from cipipe.contracts.backtest import Backtest
 from cipipe.contracts.base import Contract
 from cipipe.contracts.build_info import BuildInfo
 from cipipe.contracts.bundle import BundleManifest, BundleSpec
@@ -40,6 +41,7 @@ CONTRACTS: dict[str, type[Contract]] = {
         BundleManifest,
         NotificationLog,
         GateReport,
+        Backtest,
     )
 }
 # Files that are not cipipe outputs but still have a schema.

@@ -131,6 +131,15 @@ class Application(Strict):
     reason: str
 
 
+class ModelUse(Strict):
+    """The model the policy referenced, and whether it scored or the heuristic had to."""
+
+    version: str
+    scored: bool = Field(description="false: the heuristic decided (see reason)")
+    probability: float | None = Field(description="The model's P(failure); null when it fell back")
+    reason: str
+
+
 class PolicyRef(Strict):
     version: Sha256
     git_commit: str | None
@@ -166,6 +175,7 @@ class RiskDecision(Contract):
     policy_version: Sha256
     policy: PolicyRef
     model_version: str | None = Field(description="null: the heuristic decided")
+    model: ModelUse | None = Field(default=None, description="null: the policy references no model")
     inputs_digest: Sha256 = Field(description="Digest of risk-inputs-for-decision.json")
     decided_at: str
     decided_by: str

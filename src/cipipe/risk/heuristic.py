@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
 
 from cipipe.contracts.risk_decision import Contributor, Signal
 from cipipe.risk.changes import ChangeFacts
@@ -57,46 +58,94 @@ def _term(
     )
 
 
+@dataclass(frozen=True)
+class Term:
+    """One weighted feature term, declared once for the per-decision score and the backtest.
+
+    ``kind`` says how the value becomes points: ``per`` adds ``value / unit x weight``,
+    ``flag`` adds the weight once when the value is on (> 0 in a history), ``at_least`` adds
+    the weight once the value reaches ``threshold_key``'s number. ``columns`` are the history
+    columns that carry the value, as alternatives (the first set a history has wins; the
+    columns of a set are summed, as the signal sums the risk inputs).
+    """
+
+    feature: str  # the contributor's name and its missing_inputs key
+    section: Literal["weights", "context"]
+    weight_key: str
+    kind: Literal["per", "flag", "at_least"]
+    what: str
+    columns: tuple[tuple[str, ...], ...]
+    unit: float = 1.0
+    signal: str = ""  # the signal it reads, when not named like the feature
+
+    @property
+    def signal_name(self) -> str:
+        return self.signal or self.feature
+
+    def weight(self, bundle: PolicyBundle) -> float:
+        if self.kind == "at_least":
+            busy = getattr(bundle.weights.context, self.weight_key)
+            return float(busy.points)
+        return float(getattr(getattr(bundle.weights, self.section), self.weight_key))
+
+    def threshold(self, bundle: PolicyBundle) -> float:
+        return float(getattr(bundle.weights.context, self.weight_key).qps_at_least)
+
+
+TERMS: tuple[Term, ...] = (
+    Term("lines_changed", "weights", "loc_per_100_lines", "per", "100 changed lines",
+         (("lines_added", "lines_deleted"), ("la", "ld")), unit=100),
+    Term("files_changed", "weights", "files_per_10", "per", "10 changed files",
+         (("files_changed",), ("nf",)), unit=10),
+    Term("dependency_bump", "weights", "dependency_bump", "flag",
+         "a dependency was added or updated", (("dependencies_new", "dependencies_updated"),)),
+    Term("failed_unit_tests", "weights", "failed_unit_test", "per",
+         "failing or crashed unit test", (("unit_tests_failed", "test_errors"),
+                                          ("unit_tests_failed",))),
+    Term("integration_failure", "weights", "integration_failure", "flag",
+         "a smoke/integration test failed", (("integration_failed",),)),
+    Term("critical_vulnerability", "weights", "critical_vulnerability", "flag",
+         "a critical CVE is present", (("vulnerabilities_critical",),)),
+    Term("coverage_change", "weights", "coverage_per_point", "per",
+         "point of coverage change (gain lowers)", (("coverage_delta",),)),
+    Term("module_past_failure_rate", "weights", "module_past_failure_rate", "per",
+         "unit of failure rate", (("module_failure_rate",),)),
+    Term("peak_business", "context", "peak_business", "flag",
+         "deploying in a peak business window", (("peak_business",),)),
+    Term("last_release_rolled_back", "context", "last_release_rolled_back", "flag",
+         "the last release rolled back", (("last_release_rolled_back",),)),
+    Term("high_traffic", "context", "high_traffic", "at_least", "requests/s or more",
+         (("production_qps",),), signal="production_qps"),
+)  # fmt: skip
+
+
+def _rule(term: Term, bundle: PolicyBundle, value: float, on: bool) -> str:
+    weight = term.weight(bundle)
+    if term.kind == "per":
+        return f"{weight:g} per {term.what}: {value:g} / {term.unit:g} x {weight:g}"
+    if term.kind == "flag":
+        return f"{weight:g} when {term.what}" + ("" if on else " (not the case)")
+    return f"{weight:g} at {term.threshold(bundle):g} {term.what} (now {value:g})"
+
+
+def term_points(term: Term, bundle: PolicyBundle, signal: Signal) -> tuple[float, str]:
+    """The points of one measured term and the rule that explains them."""
+    weight = term.weight(bundle)
+    value = _num(signal)
+    if term.kind == "per":
+        return value / term.unit * weight, _rule(term, bundle, value, True)
+    on = signal.value is True if term.kind == "flag" else value >= term.threshold(bundle)
+    return (weight if on else 0.0), _rule(term, bundle, value, on)
+
+
 def _feature_terms(signals: Mapping[str, Signal], bundle: PolicyBundle) -> list[Contributor]:
-    w = bundle.weights.weights
-    ctx = bundle.weights.context
     miss = bundle.weights.missing_inputs
-
-    def flag(name: str, weight: float, what: str) -> Contributor:
-        on = signals[name].value is True
-        rule = f"{weight:g} when {what}" + ("" if on else " (not the case)")
-        return _term(name, signals[name], weight if on else 0.0, rule, getattr(miss, name))
-
-    def per(name: str, weight: float, unit: float, what: str) -> Contributor:
-        value = _num(signals[name])
-        rule = f"{weight:g} per {what}: {value:g} / {unit:g} x {weight:g}"
-        return _term(name, signals[name], value / unit * weight, rule, getattr(miss, name))
-
-    qps = signals["production_qps"]
-    busy = ctx.high_traffic
-    traffic_on = _num(qps) >= busy.qps_at_least
-    traffic = _term(
-        "high_traffic",
-        qps,
-        busy.points if traffic_on else 0.0,
-        f"{busy.points:g} at {busy.qps_at_least:g} requests/s or more (now {_num(qps):g})",
-        miss.high_traffic,
-    )
-    return [
-        per("lines_changed", w.loc_per_100_lines, 100, "100 changed lines"),
-        per("files_changed", w.files_per_10, 10, "10 changed files"),
-        flag("dependency_bump", w.dependency_bump, "a dependency was added or updated"),
-        per("failed_unit_tests", w.failed_unit_test, 1, "failing or crashed unit test"),
-        flag("integration_failure", w.integration_failure, "a smoke/integration test failed"),
-        flag("critical_vulnerability", w.critical_vulnerability, "a critical CVE is present"),
-        per("coverage_change", w.coverage_per_point, 1, "point of coverage change (gain lowers)"),
-        per("module_past_failure_rate", w.module_past_failure_rate, 1, "unit of failure rate"),
-        flag("peak_business", ctx.peak_business, "deploying in a peak business window"),
-        flag(
-            "last_release_rolled_back", ctx.last_release_rolled_back, "the last release rolled back"
-        ),
-        traffic,
-    ]
+    contributors = []
+    for term in TERMS:
+        signal = signals[term.signal_name]
+        points, rule = term_points(term, bundle, signal)
+        contributors.append(_term(term.feature, signal, points, rule, getattr(miss, term.feature)))
+    return contributors
 
 
 def _modifier(

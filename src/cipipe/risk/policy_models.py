@@ -125,6 +125,23 @@ class Clamp(Strict):
         return self
 
 
+class ModelReference(Strict):
+    """Phase 2 (seed Step 3 I): an approved model from the registry scores instead of the
+    weighted sum, the heuristic staying the fallback. The model's probability of failure p
+    becomes points on the same scale: offset + scale * log(p / (1 - p)), so the model's
+    contributions (additive in log-odds) stay exact contributors."""
+
+    version: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")] | None = Field(
+        default=None, description="An approved model version; null: the heuristic decides"
+    )
+    score_offset: Annotated[float, Field(strict=True, ge=0, le=100)] = Field(
+        default=50, description="Points at p = 0.5"
+    )
+    score_scale: Annotated[float, Field(strict=True, gt=0, le=50)] = Field(
+        default=15, description="Points per unit of log-odds"
+    )
+
+
 class RiskWeights(Strict):
     """risk-weights.yaml: the heuristic's coefficients, modifiers and clamp."""
 
@@ -133,6 +150,7 @@ class RiskWeights(Strict):
     missing_inputs: MissingInputPoints
     criticality_factors: CriticalityFactors = Field(default_factory=CriticalityFactors)
     clamp: Clamp = Field(default_factory=Clamp)
+    model: ModelReference = Field(default_factory=ModelReference)
 
 
 # --- strategy-mapping-policy.yaml (section D) ------------------------------------------------

@@ -1,0 +1,258 @@
+"""cipipe model: train, evaluate, promote, list, push and pull the learned risk model."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from cipipe.cli.app import CliState
+from cipipe.errors import ExitCode, InputError
+
+if TYPE_CHECKING:
+    from cipipe.adapters.artifact_store.interface import ArtifactStore
+    from cipipe.risk.history_table import HistoryTable
+    from cipipe.risk.model.registry import Registry
+    from cipipe.risk.model.scoring import ScoringModel
+
+REGISTRY_HELP = (
+    "The model registry folder  [env: CIPIPE_MODEL_REGISTRY; default: models/ beside the work "
+    "folder]"
+)
+TARGET_HELP = (
+    "https://HOST/artifactory or file:///PATH  [env: CIPIPE_ARTIFACTORY_URL; default: the "
+    "local folder beside the work folder]"
+)
+
+command = click.Group("model", help="Train, evaluate and approve the learned risk model.")
+
+history_options = [
+    click.option("--history", type=click.Path(path_type=Path), required=True,
+                 help="Labelled history: CSV, JSON lines or Parquet"),
+    click.option("--label", required=True, help="The 0/1 column: 1 = the release failed"),
+    click.option("--time", "time_column", required=True, help="The time column (epoch or ISO)"),
+    click.option("--id", "id_column", help="The row id column"),
+    click.option("--label-lag", help="Drop rows this recent (e.g. 30d): failures not yet found"),
+]  # fmt: skip
+
+
+def _history_options(func: click.decorators.FC) -> click.decorators.FC:
+    for option in reversed(history_options):
+        func = option(func)
+    return func
+
+
+def _registry(state: CliState, given: Path | None) -> Registry:
+    from cipipe.risk.model.registry import Registry
+
+    env = os.environ.get("CIPIPE_MODEL_REGISTRY")
+    return Registry(given or (Path(env) if env else state.workdir.path.resolve().parent / "models"))
+
+
+def _lag_seconds(text: str | None) -> float:
+    if text is None:
+        return 0.0
+    from cipipe.risk.policy_models import _parse_duration
+
+    try:
+        return float(_parse_duration(text))
+    except ValueError as exc:
+        raise InputError(str(exc), field="--label-lag", expected="e.g. 30d or 12h") from None
+
+
+def _load(
+    history: Path,
+    label: str,
+    time_column: str,
+    id_column: str | None,
+    label_lag: str | None,
+    features: list[str] | None,
+) -> HistoryTable:
+    from cipipe.risk.history_table import apply_label_lag, load_history
+    from cipipe.risk.model import ModelError
+
+    try:
+        table = load_history(
+            history, label=label, time=time_column, features=features, id_column=id_column
+        )
+    except InputError as exc:
+        if features and exc.field in features:
+            raise ModelError(
+                f"history lacks feature {exc.field!r} that the model needs", file=str(history)
+            ) from None
+        raise
+    table, dropped = apply_label_lag(table, _lag_seconds(label_lag))
+    if table.bad_rows or dropped:
+        click.echo(
+            f"skipped {len(table.bad_rows)} unreadable rows, {dropped} within the lag", err=True
+        )
+    return table
+
+
+def _metrics_line(metrics: dict[str, object]) -> str:
+    keys = ("auc", "baseline_auc", "brier", "ece", "recall_at_10pct", "precision_at_10pct")
+    return "  ".join(f"{k} {metrics[k]:.3f}" for k in keys if isinstance(metrics.get(k), float))
+
+
+@command.command("train")
+@_history_options
+@click.option(
+    "--features", help="Comma-separated raw features  [default: the 14 change metrics present]"
+)
+@click.option("--train-fraction", type=click.FloatRange(0.1, 1.0), default=0.8, show_default=True)
+@click.option("--out", "out", type=click.Path(path_type=Path), help=REGISTRY_HELP)
+@click.option("--by", default=lambda: os.environ.get("USER", "unknown"), help="Who trains it")
+@click.pass_obj
+def train_command(
+    state: CliState, history: Path, label: str, time_column: str, id_column: str | None,
+    label_lag: str | None, features: str | None, train_fraction: float, out: Path | None, by: str,
+) -> int:  # fmt: skip
+    """Train a candidate model on the oldest rows, test it on the newest; print its version."""
+    from cipipe.risk.model.mlflow import log_training
+    from cipipe.risk.model.train import train_model
+
+    names = [f.strip() for f in features.split(",") if f.strip()] if features else None
+    table = _load(history, label, time_column, id_column, label_lag, names)
+    trained = train_model(table, features=names, train_fraction=train_fraction)
+    registry = _registry(state, out)
+    folder = registry.save(trained, by=by)
+    log_training(trained.metadata, os.environ)
+    click.echo(trained.version)
+    test = trained.metadata["metrics"].get("test")
+    click.echo(f"saved to {folder}", err=True)
+    if test:
+        click.echo(f"test rows {test['rows']}: {_metrics_line(test)}", err=True)
+    return int(ExitCode.OK)
+
+
+def _model(state: CliState, spec: str, registry: Path | None) -> ScoringModel:
+    from cipipe.risk.model.scoring import load_model
+
+    path = Path(spec)
+    if path.is_dir():
+        return load_model(path)
+    return _registry(state, registry).load(spec)
+
+
+@command.command("evaluate")
+@click.option(
+    "--model", "model_spec", required=True, help="A model folder, a version, or 'approved'"
+)
+@click.option("--registry", type=click.Path(path_type=Path), help=REGISTRY_HELP)
+@_history_options
+@click.option(
+    "--window", help="The newest window to check for drift (e.g. 90d)  [default: last 25 %]"
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the evaluation as JSON")
+@click.pass_obj
+def evaluate_command(
+    state: CliState, model_spec: str, registry: Path | None, history: Path, label: str,
+    time_column: str, id_column: str | None, label_lag: str | None, window: str | None,
+    as_json: bool,
+) -> int:  # fmt: skip
+    """Score a labelled history: AUC, Brier, ECE, recall when gating 10 %, the lines-added
+    baseline, and drift of the newest window against the training metrics."""
+    from cipipe.risk.model.evaluate import evaluate
+
+    model = _model(state, model_spec, registry)
+    table = _load(history, label, time_column, id_column, label_lag, model.features)
+    seconds = _lag_seconds(window) if window else None
+    result = evaluate(model, table, window_seconds=seconds)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2, sort_keys=True))
+    else:
+        click.echo(f"model {result.version}, {result.metrics['rows']} rows")
+        click.echo(f"  all:    {_metrics_line(result.metrics)}")
+        click.echo(f"  newest: {_metrics_line(result.newest)}")
+        for finding in result.drift:
+            click.echo(f"  drift: {finding}")
+    return int(ExitCode.OK)
+
+
+@command.command("promote")
+@click.argument("version")
+@click.option("--registry", type=click.Path(path_type=Path), help=REGISTRY_HELP)
+@click.option("--by", default=lambda: os.environ.get("USER", "unknown"), help="Who approves it")
+@click.pass_obj
+def promote_command(state: CliState, version: str, registry: Path | None, by: str) -> int:
+    """Approve VERSION for decide-strategy; the version approved before is retired."""
+    previous = _registry(state, registry).promote(version, by=by)
+    click.echo(f"approved {version}" + (f"; retired {previous}" if previous else ""))
+    return int(ExitCode.OK)
+
+
+@command.command("list")
+@click.option("--registry", type=click.Path(path_type=Path), help=REGISTRY_HELP)
+@click.pass_obj
+def list_command(state: CliState, registry: Path | None) -> int:
+    """List the versions with state and test AUC; verify the approval log's hash chain."""
+    from cipipe.risk.model.approvals import verify_approvals
+
+    reg = _registry(state, registry)
+    for entry in reg.entries():
+        auc = entry.metrics.get("auc")
+        shown = f"{auc:.3f}" if isinstance(auc, float) else "-"
+        click.echo(f"{entry.version}  {entry.state:<10} {entry.created_at}  auc {shown}")
+    problem = verify_approvals(reg.root)
+    if problem is not None:
+        click.echo(f"approval log broken: {problem}", err=True)
+        return int(ExitCode.REJECTED)
+    return int(ExitCode.OK)
+
+
+store_options = [
+    click.option("--target", help=TARGET_HELP),
+    click.option("--via", type=click.Choice(["rest", "jf"]), default="rest", show_default=True),
+    click.option("--repository", default="candidates", show_default=True),
+    click.option("--registry", type=click.Path(path_type=Path), help=REGISTRY_HELP),
+]
+
+
+def _store_options(func: click.decorators.FC) -> click.decorators.FC:
+    for option in reversed(store_options):
+        func = option(func)
+    return func
+
+
+def _store(state: CliState, target: str | None, via: str, repository: str) -> ArtifactStore:
+    from cipipe.adapters.artifact_store.factory import open_artifact_store
+
+    return open_artifact_store(
+        target or os.environ.get("CIPIPE_ARTIFACTORY_URL"),
+        via=via,
+        repository=repository,
+        default_folder=state.workdir.path.resolve().parent / "cipipe-store",
+        env=os.environ,
+    )
+
+
+@command.command("push")
+@click.argument("version")
+@_store_options
+@click.pass_obj
+def push_command(
+    state: CliState, version: str, target: str | None, via: str, repository: str,
+    registry: Path | None,
+) -> int:  # fmt: skip
+    """Upload VERSION to models/VERSION/ in the artifact store, with its state."""
+    results = _registry(state, registry).push(_store(state, target, via, repository), version)
+    sent = sum(r.bytes_sent for r in results)
+    click.echo(f"pushed {version}: {len(results)} files, {sent} bytes sent")
+    return int(ExitCode.OK)
+
+
+@command.command("pull")
+@click.argument("version")
+@_store_options
+@click.pass_obj
+def pull_command(
+    state: CliState, version: str, target: str | None, via: str, repository: str,
+    registry: Path | None,
+) -> int:  # fmt: skip
+    """Download VERSION from the artifact store into the registry, verifying every hash."""
+    folder = _registry(state, registry).pull(_store(state, target, via, repository), version)
+    click.echo(f"pulled {version} to {folder}")
+    return int(ExitCode.OK)
