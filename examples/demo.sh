@@ -43,6 +43,17 @@ ls -1 "$out" | grep -v '^\.' | sed 's/^/  /'
 if [ -d "$demo/cipipe-store" ]; then
   echo "candidates (the local artifact store) in $demo/cipipe-store/candidates"
 fi
+# Learning from history (seed Step 3 E, I), on a synthetic labelled history: how the heuristic
+# would have done, proposed bucket edges, and a candidate model in a registry.
+history=$demo/history.csv
+"$(dirname "$cipipe")/python" "$root/examples/history/generate.py" "$history"
+CIPIPE_POLICY="$root/policies" "$cipipe" --workdir "$out" backtest --history "$history" \
+  --label failed --time time --id release --tune --report "$demo/backtest" >/dev/null
+"$cipipe" --workdir "$out" model train --history "$history" --label failed --time time \
+  --id release --out "$demo/models" | tail -n 1
+
 echo "dashboard: $demo/dashboard/index.html"
+echo "backtest of the heuristic: $demo/backtest/report.md (proposal in $demo/backtest/proposal)"
+echo "model registry: $demo/models (cipipe model list --registry $demo/models)"
 echo "audit log of decisions: $demo/cipipe-history.sqlite3 (cipipe --workdir $out audit verify)"
 exit $status

@@ -132,3 +132,11 @@ def candidate_store(
         )
 
     return open_store
+
+
+def model_registry(state: CliState, given: Path | None) -> Path:
+    """--registry, else CIPIPE_MODEL_REGISTRY, else models/ beside the work folder."""
+    import os
+
+    env = os.environ.get("CIPIPE_MODEL_REGISTRY")
+    return given or (Path(env) if env else state.workdir.path.resolve().parent / "models")

@@ -9,7 +9,7 @@ context gives one.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -19,13 +19,16 @@ from cipipe.contracts.risk_decision import (
     Bucket,
     Contributor,
     Mode,
+    ModelUse,
     PolicyRef,
     RiskDecision,
     RiskInputsForDecision,
+    Signal,
 )
 from cipipe.contracts.risk_inputs import RiskInputs
-from cipipe.risk.changes import detect
-from cipipe.risk.heuristic import score
+from cipipe.risk.changes import ChangeFacts, detect
+from cipipe.risk.heuristic import Score, score, score_from
+from cipipe.risk.model_score import ModelChoice, model_contributors, model_row
 from cipipe.risk.policy import PolicyBundle
 from cipipe.risk.signals import calendar_state, normalise
 from cipipe.risk.strategy import choose, pace_for
@@ -60,6 +63,42 @@ def _ranked(contributors: Sequence[Contributor]) -> list[Contributor]:
     return [c for _, c in sorted(nonzero, key=lambda item: (-abs(item[1].points), item[0]))]
 
 
+def _model_score(
+    choice: ModelChoice,
+    heuristic: Score,
+    inputs: RiskInputs,
+    signals: Mapping[str, Signal],
+    facts: ChangeFacts,
+    bundle: PolicyBundle,
+) -> tuple[Score, ModelUse]:
+    """The approved model's score, or the heuristic's with the reason it had to decide."""
+    if choice.model is None:
+        reason = choice.problem or "no model"
+        return heuristic, ModelUse(
+            version=choice.version,
+            scored=False,
+            probability=None,
+            reason=f"the heuristic decided: {reason}",
+        )
+    try:
+        row = model_row(choice.model.features, inputs, heuristic.risk_score)
+    except LookupError as exc:
+        return heuristic, ModelUse(
+            version=choice.version,
+            scored=False,
+            probability=None,
+            reason=f"the heuristic decided: {exc}",
+        )
+    features, probability = model_contributors(choice.model, row, bundle)
+    scored = score_from(features, signals, facts, bundle, missing_inputs=heuristic.missing_inputs)
+    return scored, ModelUse(
+        version=choice.version,
+        scored=True,
+        probability=round(probability, 6),
+        reason=f"approved model {choice.version} scored (heuristic: {heuristic.risk_score})",
+    )
+
+
 def decide(
     inputs: RiskInputs,
     inputs_sha256: str,
@@ -71,6 +110,7 @@ def decide(
     mode_flag: Mode | None,
     now: datetime,
     decided_by: str,
+    model: ModelChoice | None = None,
 ) -> Decided:
     calendar = calendar_state(bundle, context, now)
     signals = normalise(inputs, context, calendar, changed_paths)
@@ -86,6 +126,9 @@ def decide(
     )
     facts = detect(inputs.service, signals, bundle)
     result = score(signals, facts, bundle)
+    model_use = None
+    if model is not None:
+        result, model_use = _model_score(model, result, inputs, signals, facts, bundle)
     choice = choose(result.risk_score, signals, facts, bundle)
     mode, mode_reason = choose_mode(mode_flag, inputs.service, bundle)
     if mode == "enforce":
@@ -131,7 +174,8 @@ def decide(
         policy=PolicyRef(
             version=bundle.version_id, git_commit=bundle.git_commit, source=policy_source
         ),
-        model_version=None,
+        model_version=model_use.version if model_use and model_use.scored else None,
+        model=model_use,
         inputs_digest=sha256_of(for_decision.to_json()),
         decided_at=stamp(now),
         decided_by=decided_by,

@@ -216,6 +216,20 @@ def _clamp(total: float, bundle: PolicyBundle) -> int:
 
 def score(signals: Mapping[str, Signal], facts: ChangeFacts, bundle: PolicyBundle) -> Score:
     features = _feature_terms(signals, bundle)
+    missing = [term.feature for term in features if term.status == "missing"]
+    return score_from(features, signals, facts, bundle, missing_inputs=missing)
+
+
+def score_from(
+    features: list[Contributor],
+    signals: Mapping[str, Signal],
+    facts: ChangeFacts,
+    bundle: PolicyBundle,
+    *,
+    missing_inputs: list[str],
+) -> Score:
+    """The modifiers (criticality, hardware penalty, per-OS and per-service shifts) on top of
+    ``features``, whoever computed them: the weighted sum, or an approved model."""
     subtotal = _points(sum(term.points for term in features))
     terms = features + _modifier_terms(subtotal, signals, facts, bundle)
     total = _points(sum(term.points for term in terms))
@@ -223,5 +237,5 @@ def score(signals: Mapping[str, Signal], facts: ChangeFacts, bundle: PolicyBundl
         contributors=terms,
         score_before_clamp=total,
         risk_score=_clamp(total, bundle),
-        missing_inputs=[term.feature for term in features if term.status == "missing"],
+        missing_inputs=missing_inputs,
     )

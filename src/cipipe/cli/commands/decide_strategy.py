@@ -50,9 +50,11 @@ def execute(
     via: str = "rest",
     repository: str = "candidates",
     channel: str | None = None,
+    registry: Path | None = None,
 ) -> int:
     from cipipe.adapters.notifications.factory import open_notifier
-    from cipipe.cli.inputs import candidate_store, history_store, policy_bundle
+    from cipipe.cli.inputs import candidate_store, history_store, model_registry, policy_bundle
+    from cipipe.risk.model_score import load_referenced
     from cipipe.steps.decide_strategy.inputs import read_decision_inputs
     from cipipe.steps.decide_strategy.run import run_decide_strategy
 
@@ -70,6 +72,8 @@ def execute(
     }
 
     open_store = candidate_store(state, target, via, repository)
+    # Only a policy that references a model pays for loading one (LightGBM is slow to import).
+    model = load_referenced(bundle, model_registry(state, registry))
 
     store = history_store(state, db)
     try:
@@ -87,6 +91,7 @@ def execute(
                 notifier=open_notifier(os.environ, work.path, channel),
                 exports=cast("tuple[ExportKind, ...]", exports),
                 export_options=options,
+                model=model,
             )
     finally:
         store.close()
@@ -151,6 +156,12 @@ def execute(
 @click.option("--via", type=click.Choice(["rest", "jf"]), default="rest", show_default=True)
 @click.option("--repository", default="candidates", show_default=True)
 @click.option("--channel", help="Slack channel  [env: SLACK_CHANNEL]")
+@click.option(
+    "--registry",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Model registry, when the policy references a model  [env: CIPIPE_MODEL_REGISTRY; "
+    "default: models/ beside the work folder]",
+)
 @click.pass_obj
 def command(state: CliState, /, **options: Any) -> int:
     """Score the change's risk and choose rolling, canary or blue-green, with its pace.

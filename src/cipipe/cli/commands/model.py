@@ -46,10 +46,10 @@ def _history_options(func: click.decorators.FC) -> click.decorators.FC:
 
 
 def _registry(state: CliState, given: Path | None) -> Registry:
+    from cipipe.cli.inputs import model_registry
     from cipipe.risk.model.registry import Registry
 
-    env = os.environ.get("CIPIPE_MODEL_REGISTRY")
-    return Registry(given or (Path(env) if env else state.workdir.path.resolve().parent / "models"))
+    return Registry(model_registry(state, given))
 
 
 def _lag_seconds(text: str | None) -> float:

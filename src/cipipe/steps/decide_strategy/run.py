@@ -23,6 +23,7 @@ from cipipe.contracts.publish import PublishReport
 from cipipe.contracts.risk_decision import Mode
 from cipipe.risk.decide import Decided, decide
 from cipipe.risk.exports import ExportKind, export
+from cipipe.risk.model_score import ModelChoice
 from cipipe.risk.policy import PolicyBundle
 from cipipe.steps.decide_strategy.inputs import DecisionInputs
 from cipipe.steps.decide_strategy.record import attach, audit, decision_message
@@ -59,6 +60,7 @@ def run_decide_strategy(
     notifier: Notifier,
     exports: Sequence[ExportKind] = (),
     export_options: Mapping[ExportKind, Mapping[str, Any]] | None = None,
+    model: ModelChoice | None = None,
 ) -> DecideResult:
     decided = decide(
         inputs.risk_inputs,
@@ -70,7 +72,10 @@ def run_decide_strategy(
         mode_flag=mode,
         now=now,
         decided_by=decided_by,
+        model=model,
     )
+    if decided.decision.model is not None and not decided.decision.model.scored:
+        log.warning("%s", decided.decision.model.reason)
     options = export_options or {}
     rendered = {
         EXPORT_FILES[kind]: export(decided.decision, kind, **options.get(kind, {}))

@@ -1,0 +1,111 @@
+"""Phase 2 of the decision (seed Step 3 I): an approved model scores, the heuristic falls back.
+
+The model's calibrated log-odds are additive (a base plus one contribution per input), and
+the policy maps them linearly to points: offset + scale * log-odds. So the model's reasoning
+is as exact as the heuristic's: a "model_base" contributor and one per input feature, which
+add up to the score before the same criticality, hardware and per-OS modifiers.
+
+Loading is the caller's business (I/O); this module only turns a loaded model, or the reason
+there is none, into contributors or a fallback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cipipe.contracts.risk_decision import Contributor
+from cipipe.contracts.risk_inputs import Number, RiskInputs
+from cipipe.risk.policy import PolicyBundle
+
+if TYPE_CHECKING:
+    from cipipe.risk.model.scoring import ScoringModel
+
+HEURISTIC_FEATURE = "heuristic_score"
+_PLACES = 4
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """The model the policy references: loaded, or why it cannot be used."""
+
+    version: str
+    model: ScoringModel | None
+    problem: str | None
+
+
+def load_referenced(bundle: PolicyBundle, registry: Path) -> ModelChoice | None:
+    """The policy's model from the registry folder, only when approved; None when the policy
+    references none. Any problem becomes the reason the heuristic decides instead."""
+    version = bundle.weights.model.version
+    if version is None:
+        return None
+    from cipipe.risk.model import ModelError
+    from cipipe.risk.model.registry import Registry
+
+    store = Registry(registry)
+    entry = next((e for e in store.entries() if e.version == version), None)
+    if entry is None:
+        return ModelChoice(version, None, f"model {version} is not in the registry {registry}")
+    if entry.state != "approved":
+        return ModelChoice(version, None, f"model {version} is {entry.state}, not approved")
+    try:
+        return ModelChoice(version, store.load(version), None)
+    except ModelError as exc:
+        return ModelChoice(version, None, f"model {version} cannot be used: {exc}")
+
+
+def _value(number: Number | None, name: str) -> float:
+    if number is None or number.status == "missing" or number.value is None:
+        raise LookupError(f"input {name} is missing")
+    return float(number.value)
+
+
+def model_row(features: list[str], inputs: RiskInputs, heuristic_score: int) -> dict[str, float]:
+    """The model's inputs from the risk inputs: Kamei's change metrics by name, cipipe's
+    numeric risk inputs, and the heuristic's own score. A missing one raises LookupError."""
+    row = {}
+    for name in features:
+        if name == HEURISTIC_FEATURE:
+            row[name] = float(heuristic_score)
+        elif name in inputs.change_metrics:
+            row[name] = _value(inputs.change_metrics[name], name)
+        else:
+            number = getattr(inputs, name, None)
+            if not isinstance(number, Number):
+                raise LookupError(f"the model needs {name!r}, which risk inputs do not have")
+            row[name] = _value(number, name)
+    return row
+
+
+def model_contributors(
+    model: ScoringModel, row: Mapping[str, float], bundle: PolicyBundle
+) -> tuple[list[Contributor], float]:
+    """Contributors in points (exactly additive) and the model's probability of failure."""
+    reference = bundle.weights.model
+    explanation = model.explain(row)
+    offset, scale = reference.score_offset, reference.score_scale
+    terms = [
+        Contributor(
+            feature="model_base",
+            raw_value=round(explanation.base, _PLACES),
+            status="measured",
+            points=round(offset + scale * explanation.base, _PLACES) + 0.0,
+            rule=f"{offset:g} + {scale:g} x base log-odds {explanation.base:+.4f} "
+            f"(model {model.version})",
+        )
+    ]
+    for name in model.features:
+        contribution = explanation.contributions[name]
+        terms.append(
+            Contributor(
+                feature=name,
+                raw_value=row[name],
+                status="measured",
+                points=round(scale * contribution, _PLACES) + 0.0,
+                rule=f"{scale:g} x log-odds contribution {contribution:+.4f} (model)",
+            )
+        )
+    return terms, explanation.probability
