@@ -26,6 +26,7 @@ from cipipe.cli.commands import (
     scan,
     test,
 )
+from cipipe.cli.key_figures import key_figure
 from cipipe.cli.options import repo_options
 from cipipe.errors import CipipeError, ExitCode
 
@@ -69,21 +70,6 @@ def pipeline(repo: Path, config: Path | None) -> list[tuple[str, Callable[[CliSt
     ]
 
 
-def key_figure(state: CliState, step: str) -> str:
-    """The one number worth seeing in the summary table, for the steps that have one."""
-    if step == "gate":
-        from cipipe.contracts.gate import GateReport
-
-        return state.workdir.read(GateReport).summary
-    if step != "decide-strategy":
-        return ""
-    from cipipe.contracts.risk_decision import RiskDecision
-
-    d = state.workdir.read(RiskDecision)
-    applied = f"; applying {d.apply.strategy}" if d.mode == "shadow" else ""
-    return f"risk {d.risk_score} -> {d.recommended_strategy} ({d.mode}{applied})"
-
-
 def summary(outcomes: list[StepOutcome]) -> str:
     status = {0: "ok", 1: "failed"}
     width = max([len("step"), *(len(o.step) for o in outcomes)])
@@ -118,7 +104,7 @@ def command(state: CliState, repo: Path, config_path: Path | None) -> int:
             if error is not None:
                 message = state.masker.mask(str(error))
             else:
-                message = key_figure(state, name) if code == 0 else ""
+                message = key_figure(state.workdir, name) if code == 0 else ""
             outcomes.append(StepOutcome(name, code, time.monotonic() - start, message))
             if code != 0:
                 final = code
