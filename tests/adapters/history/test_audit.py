@@ -259,7 +259,7 @@ def test_v2_database_migrates_to_v3_and_keeps_its_data(backend: Backend, tmp_pat
     engine = create_engine(backend.raw_url)
     try:
         with engine.connect() as conn:
-            assert current_version(conn) == SCHEMA_VERSION == 3
+            assert current_version(conn) == SCHEMA_VERSION
     finally:
         engine.dispose()
 
@@ -272,11 +272,17 @@ def _cli(*args: str) -> tuple[int, str]:
 
 
 def test_cli_verify_and_show(backend: Backend, store: SqlAlchemyHistoryStore) -> None:
-    assert _cli("verify", "--db", backend.url) == (0, "chain intact: 0 decisions\n")
+    assert _cli("verify", "--db", backend.url) == (
+        0,
+        "chain intact: 0 decisions, 0 model approvals\n",
+    )
     for n in range(1, 4):
         append_decision(store, _decision(n, build_id="55" if n != 2 else "56"))
     append_decision(store, _decision(4, service="billing", build_id="55"))
-    assert _cli("verify", "--db", backend.url) == (0, "chain intact: 4 decisions\n")
+    assert _cli("verify", "--db", backend.url) == (
+        0,
+        "chain intact: 4 decisions, 0 model approvals\n",
+    )
 
     code, out = _cli("show", "--build", "55", "--service", "gateway", "--db", backend.url)
     lines = [json.loads(line) for line in out.splitlines()]
@@ -294,6 +300,6 @@ def test_cli_verify_and_show(backend: Backend, store: SqlAlchemyHistoryStore) ->
     code, out = _cli("verify", "--db", backend.url)
     assert code == 1
     assert out == (
-        "chain broken at decision 3 (build 55 of gateway): "
+        "decisions chain broken at decision 3 (build 55 of gateway): "
         "its contents no longer match its hash [changed]\n"
     )

@@ -22,6 +22,7 @@ def test_train_evaluate_promote_list(
     cli: Cli, history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setenv("CIPIPE_DB", str(tmp_path / "history.db"))
     registry = tmp_path / "models"
     trained = cli(
         "model", "train", "--history", history, *HISTORY, "--out", registry, "--by", "ann"

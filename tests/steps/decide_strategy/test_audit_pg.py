@@ -47,7 +47,7 @@ def test_decisions_chain_in_postgresql(
     assert again.exit_code == 0, again.stderr
     verify = cli("--workdir", tmp_path / "w7", "audit", "verify", "--db", pg_url)
     assert verify.exit_code == 0, verify.stderr
-    assert verify.stdout.strip() == "chain intact: 4 decisions"
+    assert verify.stdout.strip() == "chain intact: 4 decisions, 0 model approvals"
     shown = cli("--workdir", tmp_path / "w7", "audit", "show", "--build", "9", "--db", pg_url)
     (line,) = shown.stdout.splitlines()
     assert json.loads(line)["decision"]["decision"] == decisions[2]

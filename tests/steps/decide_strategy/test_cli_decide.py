@@ -184,7 +184,7 @@ def test_bad_input_exits_2_and_writes_nothing(
     after = sorted(p.name for p in work.iterdir())
     assert not set(after) & set(OUTPUTS)
     assert set(after) <= set(before)
-    assert audit_count(cli, work, history_db) == "chain intact: 0 decisions"
+    assert audit_count(cli, work, history_db) == "chain intact: 0 decisions, 0 model approvals"
 
 
 def test_argo_rollouts_export(decide: Decide, work: Path) -> None:
@@ -205,7 +205,7 @@ def test_flagger_cannot_export_the_shadow_rolling_default(
     assert result.exit_code == 2
     assert "Flagger" in result.stderr and "rolling" in result.stderr
     assert not {p.name for p in work.iterdir()} & set(OUTPUTS)
-    assert audit_count(cli, work, history_db) == "chain intact: 0 decisions"
+    assert audit_count(cli, work, history_db) == "chain intact: 0 decisions, 0 model approvals"
 
 
 def test_explain_shows_contributors_and_bucket(cli: Cli, decide: Decide, work: Path) -> None:
@@ -228,7 +228,7 @@ def test_audit_verifies_and_shows_each_decision(
     first = json.loads((work / RiskDecision.FILE_NAME).read_text())
     other = write_workdir(tmp_path / "other", make_risk_inputs(build_id="8"))
     assert decide(other.path).exit_code == 0
-    assert audit_count(cli, work, history_db) == "chain intact: 2 decisions"
+    assert audit_count(cli, work, history_db) == "chain intact: 2 decisions, 0 model approvals"
     result = cli("--workdir", work, "audit", "show", "--build", "7", "--db", history_db)
     assert result.exit_code == 0, result.stderr
     (line,) = result.stdout.splitlines()

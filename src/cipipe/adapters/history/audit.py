@@ -12,7 +12,8 @@ hash is intact, it just sits in the wrong place) from a changed one.
 
 Appends are serialised the way migrations are: SQLite's ``BEGIN IMMEDIATE`` (taken by every
 transaction of an engine from ``create_history_engine``) and a PostgreSQL advisory lock. A
-unique ``prev_hash`` backs both up: two records can never follow the same one.
+unique ``prev_hash`` backs both up: two records can never follow the same one. The chain code
+itself is shared with the model approvals log (``chain.py``, ``model_audit.py``).
 
 Not detectable from the chain alone: removing the newest records (the chain that is left is
 valid). Anchor the newest hash elsewhere (a build log, a signed artifact) to catch that.
@@ -20,28 +21,54 @@ valid). Anchor the newest hash elsewhere (a build log, a signed artifact) to cat
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal, get_args
 
-from sqlalchemy import Engine, func, insert, select, text
-from sqlalchemy.engine import URL, Row
+from sqlalchemy import select
+from sqlalchemy.engine import Row
 
+from cipipe.adapters.history import chain as _chain
+from cipipe.adapters.history.chain import (
+    GENESIS_HASH,
+    Break,
+    ProblemKind,
+    Target,
+    canonical_json,
+    count_rows,
+    engine_of,
+    first_break,
+)
 from cipipe.adapters.history.connection import database_errors
-from cipipe.adapters.history.interface import HistoryError, HistoryStore
+from cipipe.adapters.history.interface import HistoryError
 from cipipe.adapters.history.schema import decisions as table
-from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore
+
+__all__ = [
+    "DECISION_MODES",
+    "GENESIS_HASH",
+    "ChainProblem",
+    "DecisionMode",
+    "DecisionRecord",
+    "ProblemKind",
+    "StoredDecision",
+    "Target",
+    "all_decisions",
+    "append_decision",
+    "canonical_json",
+    "decision_count",
+    "decisions",
+    "row_hash",
+    "verify_chain",
+]
 
 DecisionMode = Literal["shadow", "enforce"]
-ProblemKind = Literal["changed", "removed", "reordered"]
 DECISION_MODES: tuple[str, ...] = get_args(DecisionMode)
-GENESIS_HASH = "0" * 64
 # Any fixed number other than the migration lock's: appends queue behind each other.
 _PG_AUDIT_LOCK = 0x61756469
+CHAIN = _chain.Chain(table, "decided_at", "decision", _PG_AUDIT_LOCK)
 
 
 @dataclass(frozen=True)
@@ -76,7 +103,7 @@ class StoredDecision:
             "id": self.id,
             "service": d.service,
             "build_id": d.build_id,
-            "decided_at": _stamp(d.decided_at),
+            "decided_at": _chain.stamp("decided_at", d.decided_at),
             "decided_by": d.decided_by,
             "mode": d.mode,
             "policy_version": d.policy_version,
@@ -103,9 +130,6 @@ class ChainProblem:
         return f"decision {self.id} (build {self.build_id} of {self.service}): {self.detail}"
 
 
-Target = HistoryStore | Engine
-
-
 def append_decision(target: Target, record: DecisionRecord) -> str:
     """Append ``record`` at the end of the chain; return its hash."""
     if record.mode not in DECISION_MODES:
@@ -116,60 +140,29 @@ def append_decision(target: Target, record: DecisionRecord) -> str:
         document = canonical_json(record.document)
     except (TypeError, ValueError) as exc:
         raise HistoryError(str(exc), field="document", expected="JSON data") from None
-    engine, url = _engine_of(target)
-    with database_errors(url, "append a decision"), engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
-        last = conn.execute(select(table.c.hash).order_by(table.c.id.desc()).limit(1))
-        prev_hash = last.scalar_one_or_none() or GENESIS_HASH
-        values: dict[str, object] = {
-            "service": record.service,
-            "build_id": record.build_id,
-            "decided_at": _utc(record.decided_at),
-            "decided_by": record.decided_by,
-            "mode": record.mode,
-            "policy_version": record.policy_version,
-            "model_version": record.model_version,
-            "risk_score": float(record.risk_score),
-            "strategy": record.strategy,
-            "record": document,
-            "prev_hash": prev_hash,
-        }
-        values["hash"] = row_hash(values)
-        conn.execute(insert(table).values(values))
-    return str(values["hash"])
+    values: dict[str, object] = {
+        "service": record.service,
+        "build_id": record.build_id,
+        "decided_at": record.decided_at,
+        "decided_by": record.decided_by,
+        "mode": record.mode,
+        "policy_version": record.policy_version,
+        "model_version": record.model_version,
+        "risk_score": float(record.risk_score),
+        "strategy": record.strategy,
+        "record": document,
+    }
+    return _chain.append_row(target, CHAIN, values)
 
 
 def verify_chain(target: Target) -> ChainProblem | None:
     """Walk the log in id order; None if every record is intact and in place."""
-    engine, url = _engine_of(target)
-    expected_prev = GENESIS_HASH
-    with database_errors(url, "verify the audit log"), engine.begin() as conn:
-        for row in conn.execute(select(table).order_by(table.c.id)):
-            if row_hash(_hashed_fields(row)) != row.hash:
-                return _problem(row, "changed", "its contents no longer match its hash")
-            if row.prev_hash != expected_prev:
-                later = conn.execute(
-                    select(table.c.id).where(table.c.hash == row.prev_hash, table.c.id > row.id)
-                ).first()
-                if later is not None:
-                    return _problem(
-                        row, "reordered", f"it follows decision {later.id}, stored after it"
-                    )
-                return _problem(
-                    row,
-                    "removed",
-                    "the record it was chained to is missing (removed, or rewritten with a new "
-                    "hash)",
-                )
-            expected_prev = row.hash
-    return None
+    found = first_break(target, CHAIN)
+    return None if found is None else _problem(found)
 
 
 def decision_count(target: Target) -> int:
-    engine, url = _engine_of(target)
-    with database_errors(url, "count decisions"), engine.begin() as conn:
-        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+    return count_rows(target, CHAIN)
 
 
 def decisions(
@@ -181,7 +174,7 @@ def decisions(
         query = query.where(table.c.service == service)
     if build_id is not None:
         query = query.where(table.c.build_id == build_id)
-    engine, url = _engine_of(target)
+    engine, url = engine_of(target)
     with database_errors(url, "list decisions"), engine.begin() as conn:
         rows = conn.execute(query).all()
     return [_stored(row) for row in rows]
@@ -201,8 +194,8 @@ def all_decisions(
     if mode is not None:
         query = query.where(table.c.mode == mode)
     if since is not None:
-        query = query.where(table.c.decided_at >= _utc(since))
-    engine, url = _engine_of(target)
+        query = query.where(table.c.decided_at >= _chain.utc(since))
+    engine, url = engine_of(target)
     with database_errors(url, "list decisions"), engine.begin() as conn:
         rows = conn.execute(query).all()
     return [_stored(row) for row in rows]
@@ -228,44 +221,11 @@ def _stored(row: Row[tuple[object, ...]]) -> StoredDecision:
     )
 
 
-def canonical_json(data: object) -> str:
-    """Sorted keys, no spaces, ASCII only, no NaN: one text for one value."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
-
-
 def row_hash(values: Mapping[str, object]) -> str:
     """sha256 of prev_hash followed by the canonical JSON of every field but ``id``/``hash``."""
-    fields = {k: v for k, v in values.items() if k not in ("id", "hash")}
-    fields["decided_at"] = _stamp(fields["decided_at"])
-    payload = str(fields["prev_hash"]) + canonical_json(fields)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return _chain.row_hash(values, "decided_at")
 
 
-def _hashed_fields(row: Row[tuple[object, ...]]) -> dict[str, object]:
-    return {c.name: row._mapping[c] for c in table.columns if c.name not in ("id", "hash")}
-
-
-def _problem(row: Row[tuple[object, ...]], kind: ProblemKind, detail: str) -> ChainProblem:
-    return ChainProblem(int(row.id), str(row.service), str(row.build_id), kind, detail)
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _stamp(value: object) -> str:
-    if not isinstance(value, datetime):
-        raise TypeError(f"decided_at is {type(value).__name__}, not a datetime")
-    return _utc(value).isoformat(timespec="microseconds")
-
-
-def _engine_of(target: Target) -> tuple[Engine, URL]:
-    """The store's own engine: the audit log shares its connections and its locking."""
-    if isinstance(target, Engine):
-        return target, target.url
-    if isinstance(target, SqlAlchemyHistoryStore):
-        return target.engine, target.database_url
-    raise HistoryError(
-        f"the audit log needs a SQL history store, not {type(target).__name__}",
-        file=getattr(target, "url", None),
-    )
+def _problem(found: Break) -> ChainProblem:
+    row = found.row
+    return ChainProblem(int(row.id), str(row.service), str(row.build_id), found.kind, found.detail)

@@ -117,6 +117,21 @@ decisions = Table(
     UniqueConstraint("prev_hash", name="uq_decisions_prev_hash"),
 )
 
+# The audit log of model approvals (promote, retire): chained like decisions, apart from them.
+model_approvals = Table(
+    "model_approvals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version", String(100), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("by", String(255), nullable=False),
+    Column("record", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    UniqueConstraint("prev_hash", name="uq_model_approvals_prev_hash"),
+)
+
 
 def _v1_builds_and_modules(conn: Connection) -> None:
     """Version 1: the builds cipipe records and the modules each touched."""
@@ -203,11 +218,36 @@ def _v3_decisions(conn: Connection) -> None:
         conn.execute(text(ddl))
 
 
+def _v4_model_approvals(conn: Connection) -> None:
+    """Version 4: the hash-chained audit log of model approvals (which model version became
+    candidate, approved or retired, when and by whom), beside the decisions it scores."""
+    v4 = MetaData()
+    Table(
+        "model_approvals",
+        v4,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("version", String(100), nullable=False),
+        Column("state", String(16), nullable=False),
+        Column("at", UtcDateTime, nullable=False),
+        Column("by", String(255), nullable=False),
+        Column("record", Text, nullable=False),
+        Column("prev_hash", String(64), nullable=False),
+        Column("hash", String(64), nullable=False),
+        UniqueConstraint("prev_hash", name="uq_model_approvals_prev_hash"),
+    ).create(conn, checkfirst=True)
+    for ddl in (
+        "CREATE INDEX IF NOT EXISTS ix_model_approvals_version ON model_approvals (version)",
+        "CREATE INDEX IF NOT EXISTS ix_model_approvals_hash ON model_approvals (hash)",
+    ):
+        conn.execute(text(ddl))
+
+
 Migration = Callable[[Connection], None]
 MIGRATIONS: tuple[tuple[int, Migration], ...] = (
     (1, _v1_builds_and_modules),
     (2, _v2_outcomes_and_provenance),
     (3, _v3_decisions),
+    (4, _v4_model_approvals),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 # Any fixed number: two cipipe processes opening one PostgreSQL database migrate one at a time.

@@ -1,4 +1,5 @@
-"""cipipe audit: check and read the hash-chained log of risk decisions in the history store."""
+"""cipipe audit: check and read the hash-chained logs of risk decisions and model approvals in
+the history store."""
 
 from __future__ import annotations
 
@@ -11,28 +12,47 @@ from cipipe.errors import ExitCode
 
 DB_HELP = "History store: a SQLite path or a URL  [env: CIPIPE_DB]"
 
-command = click.Group("audit", help="Verify or show the audit log of risk decisions.")
+command = click.Group(
+    "audit", help="Verify or show the audit logs of risk decisions and model approvals."
+)
 
 
 @command.command("verify")
 @click.option("--db", help=DB_HELP)
 @click.pass_obj
 def verify_command(state: CliState, db: str | None) -> int:
-    """Check that no decision was changed, removed or reordered since it was written."""
-    from cipipe.adapters.history.audit import decision_count, verify_chain
+    """Check that no decision and no model approval was changed, removed or reordered since it
+    was written."""
+    from cipipe.adapters.history.audit import ChainProblem, decision_count, verify_chain
+    from cipipe.adapters.history.model_audit import (
+        ModelChainProblem,
+        model_event_count,
+        verify_model_chain,
+    )
     from cipipe.cli.inputs import history_store
 
     store = history_store(state, db)
     try:
-        problem = verify_chain(store)
-        count = decision_count(store) if problem is None else 0
+        found: list[tuple[str, ChainProblem | ModelChainProblem | None]] = [
+            ("decisions", verify_chain(store)),
+            ("model approvals", verify_model_chain(store)),
+        ]
+        broken = [(name, problem) for name, problem in found if problem is not None]
+        counts = (decision_count(store), model_event_count(store)) if not broken else (0, 0)
     finally:
         store.close()
-    if problem is not None:
-        click.echo(f"chain broken at {problem} [{problem.kind}]")
+    for name, problem in broken:
+        click.echo(f"{name} chain broken at {problem} [{problem.kind}]")
+    if broken:
         return int(ExitCode.REJECTED)
-    click.echo(f"chain intact: {count} decision{'' if count == 1 else 's'}")
+    click.echo(
+        f"chain intact: {_count(counts[0], 'decision')}, {_count(counts[1], 'model approval')}"
+    )
     return int(ExitCode.OK)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 @command.command("show")

@@ -13,6 +13,8 @@ from cipipe.cli.app import CliState
 from cipipe.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from cipipe.adapters.artifact_store.interface import ArtifactStore
     from cipipe.risk.history_table import HistoryTable
     from cipipe.risk.model.registry import Registry
@@ -172,16 +174,58 @@ def evaluate_command(
     return int(ExitCode.OK)
 
 
+def _approver() -> str:
+    """Who approves: the Jenkins user who started the build, else the login, else the build."""
+    env = os.environ
+    return env.get("BUILD_USER_ID") or env.get("USER") or env.get("BUILD_TAG") or "unknown"
+
+
 @command.command("promote")
 @click.argument("version")
 @click.option("--registry", type=click.Path(path_type=Path), help=REGISTRY_HELP)
-@click.option("--by", default=lambda: os.environ.get("USER", "unknown"), help="Who approves it")
+@click.option("--by", default=_approver, help="Who approves it  [default: BUILD_USER_ID or USER]")
+@click.option(
+    "--db", help="History store for the audit log: a SQLite path or a URL  [env: CIPIPE_DB]"
+)
 @click.pass_obj
-def promote_command(state: CliState, version: str, registry: Path | None, by: str) -> int:
-    """Approve VERSION for decide-strategy; the version approved before is retired."""
-    previous = _registry(state, registry).promote(version, by=by)
+def promote_command(
+    state: CliState, version: str, registry: Path | None, by: str, db: str | None
+) -> int:  # fmt: skip
+    """Approve VERSION for decide-strategy; the version approved before is retired. Both state
+    changes are also appended to the history store's hash-chained model approvals log."""
+    from datetime import UTC, datetime
+
+    reg = _registry(state, registry)
+    now = datetime.now(UTC).replace(microsecond=0)
+    already = reg.approved() == version
+    previous = reg.promote(version, by=by, now=now)
     click.echo(f"approved {version}" + (f"; retired {previous}" if previous else ""))
+    if not already:
+        _record_promotion(state, db, reg, version, previous, by=by, now=now)
     return int(ExitCode.OK)
+
+
+def _record_promotion(
+    state: CliState, db: str | None, reg: Registry, version: str, previous: str | None,
+    *, by: str, now: datetime,
+) -> None:  # fmt: skip
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from cipipe.cli.inputs import history_store
+    from cipipe.errors import CipipeError, OutsideSystemError
+    from cipipe.risk.model.history_audit import record_promotion
+
+    try:
+        store = history_store(state, db)
+        try:
+            record_promotion(store, reg, version, previous, by=by, at=now)
+        finally:
+            store.close()
+    except (CipipeError, SQLAlchemyError) as exc:
+        raise OutsideSystemError(
+            f"{version} is approved in the registry {reg.root} (that change stays), but the "
+            f"history store's model approvals log was not written: {exc}"
+        ) from None
 
 
 @command.command("list")
