@@ -24,6 +24,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from tests.loopback import send as _send
 from tests.loopback import serve_http
 
 Handler = BaseHTTPRequestHandler
@@ -115,7 +116,7 @@ class FakeGitHub:
             status, answer, headers = self._route(h.command, parts.path, query, body)
             if fault == "502-after":
                 status, answer, headers = 502, {"message": "Server Error"}, {}
-        _send(h, status, answer, headers)
+        _send(h, status, answer, headers=headers)
 
     def _route(
         self, method: str, path: str, query: dict[str, str], body: Any
@@ -283,7 +284,9 @@ def _fault(h: Handler, fault: str) -> None:
     if kind == "401":
         return _send(h, 401, {"message": "Bad credentials"})
     if kind == "429":
-        return _send(h, 429, {"message": "Too Many Requests"}, {"Retry-After": seconds or "1"})
+        return _send(
+            h, 429, {"message": "Too Many Requests"}, headers={"Retry-After": seconds or "1"}
+        )
     if kind.startswith("403"):
         message = "You have exceeded a secondary rate limit. Please wait a few minutes."
         headers = {"Retry-After": seconds} if kind == "403-secondary" and seconds else {}
@@ -293,19 +296,8 @@ def _fault(h: Handler, fault: str) -> None:
                 "x-ratelimit-reset": str(int(time.time() + float(seconds or "1"))),
             }
             message = "API rate limit exceeded"
-        return _send(h, 403, {"message": message}, headers)
+        return _send(h, 403, {"message": message}, headers=headers)
     _send(h, int(kind), {"message": f"injected {kind}"})
-
-
-def _send(h: Handler, status: int, body: object, headers: dict[str, str] | None = None) -> None:
-    data = json.dumps(body).encode()
-    h.send_response(status)
-    h.send_header("Content-Type", "application/json; charset=utf-8")
-    h.send_header("Content-Length", str(len(data)))
-    for name, value in (headers or {}).items():
-        h.send_header(name, value)
-    h.end_headers()
-    h.wfile.write(data)
 
 
 @contextmanager

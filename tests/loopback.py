@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -40,3 +41,21 @@ def serve_http(answer: Answer, *, http11: bool = False) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def send(
+    h: BaseHTTPRequestHandler,
+    status: int,
+    body: object,
+    content_type: str = "application/json; charset=utf-8",
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Answer with ``body``: a str as is, anything else as JSON."""
+    data = (body if isinstance(body, str) else json.dumps(body)).encode("utf-8")
+    h.send_response(status)
+    h.send_header("Content-Type", content_type)
+    h.send_header("Content-Length", str(len(data)))
+    for name, value in (headers or {}).items():
+        h.send_header(name, value)
+    h.end_headers()
+    h.wfile.write(data)

@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.loopback import send as _send
 from tests.loopback import serve_http
 
 Handler = BaseHTTPRequestHandler
@@ -124,23 +125,6 @@ def _read_body(h: Handler) -> dict[str, Any]:
     if isinstance(form.get("blocks"), str):  # form posts carry blocks as a JSON string
         form["blocks"] = json.loads(form["blocks"])
     return form
-
-
-def _send(
-    h: Handler,
-    status: int,
-    body: Any,
-    content_type: str = "application/json; charset=utf-8",
-    headers: dict[str, str] | None = None,
-) -> None:
-    data = (body if isinstance(body, str) else json.dumps(body)).encode("utf-8")
-    h.send_response(status)
-    h.send_header("Content-Type", content_type)
-    h.send_header("Content-Length", str(len(data)))
-    for name, value in (headers or {}).items():
-        h.send_header(name, value)
-    h.end_headers()
-    h.wfile.write(data)
 
 
 @contextmanager

@@ -45,6 +45,10 @@ class WorkDir:
             )
         return read_contract(model, path)
 
+    def read_optional(self, model: type[C]) -> C | None:
+        """The file when a step wrote it; None when none did (a broken file is still an error)."""
+        return self.read(model) if self.exists(model) else None
+
     def write(self, contract: Contract) -> Path:
         return self.write_text(contract.FILE_NAME, contract.to_json())
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cipipe.cli.app import CliState
 from cipipe.cli.options import config_path
@@ -64,16 +64,13 @@ def reports_in(state: CliState) -> StepReports:
 
     work = state.workdir
 
-    def optional(model: Any) -> Any:
-        return work.read(model) if work.exists(model) else None
-
     return StepReports(
         source=work.read(Source, produced_by="precheck"),
-        matrix=optional(Matrix),
-        artifacts=optional(Artifacts),
-        tests=optional(TestsReport),
-        deps=optional(DepsChanged),
-        scan=optional(ScanReport),
+        matrix=work.read_optional(Matrix),
+        artifacts=work.read_optional(Artifacts),
+        tests=work.read_optional(TestsReport),
+        deps=work.read_optional(DepsChanged),
+        scan=work.read_optional(ScanReport),
         sbom="sbom.json" if work.file("sbom.json").is_file() else None,
     )
 
@@ -111,22 +108,42 @@ def policy_bundle(given: str | None) -> tuple[PolicyBundle, str]:
     return bundle, spec
 
 
-def candidate_store(
-    state: CliState, target: str | None, via: str, repository: str
-) -> Callable[[PublishReport], ArtifactStore]:
-    """Opens the store a build was published to (--target, else CIPIPE_ARTIFACTORY_URL, else
-    the local folder beside the work folder), once publish.json says which build it is."""
+def artifact_store(
+    state: CliState,
+    target: str | None,
+    via: str,
+    repository: str,
+    *,
+    build_name: str | None = None,
+    build_number: str | None = None,
+) -> ArtifactStore:
+    """--target, else CIPIPE_ARTIFACTORY_URL, else the local folder beside the work folder."""
     import os
 
     from cipipe.adapters.artifact_store.factory import open_artifact_store
 
+    return open_artifact_store(
+        target or os.environ.get("CIPIPE_ARTIFACTORY_URL"),
+        via=via,
+        repository=repository,
+        default_folder=state.workdir.path.resolve().parent / "cipipe-store",
+        env=os.environ,
+        build_name=build_name,
+        build_number=build_number,
+    )
+
+
+def candidate_store(
+    state: CliState, target: str | None, via: str, repository: str
+) -> Callable[[PublishReport], ArtifactStore]:
+    """Opens the store a build was published to, once publish.json says which build it is."""
+
     def open_store(published: PublishReport) -> ArtifactStore:
-        return open_artifact_store(
-            target or os.environ.get("CIPIPE_ARTIFACTORY_URL"),
-            via=via,
-            repository=repository,
-            default_folder=state.workdir.path.resolve().parent / "cipipe-store",
-            env=os.environ,
+        return artifact_store(
+            state,
+            target,
+            via,
+            repository,
             build_name=published.service,
             build_number=published.build_id,
         )

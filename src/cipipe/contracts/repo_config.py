@@ -6,7 +6,7 @@ import re
 import shlex
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
 
@@ -257,15 +257,7 @@ GateName = Literal[
     "coverage",
     "reproducibility",
 ]
-GATE_NAMES: tuple[GateName, ...] = (
-    "unit-tests",
-    "integration-smoke",
-    "static-analysis",
-    "formatting",
-    "security",
-    "coverage",
-    "reproducibility",
-)
+GATE_NAMES: tuple[GateName, ...] = get_args(GateName)
 
 
 def _all_gates() -> list[GateName]:

@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from cipipe.adapters.history.interface import BAD_OUTCOMES
+from cipipe.risk.policy import PolicyBundle
 
 BAD_RESULTS = frozenset(BAD_OUTCOMES)
 STRATEGIES = ("blue-green", "canary", "rolling")
@@ -217,6 +218,20 @@ class EnforcementRules:
 
     def threshold(self, service: str) -> float:
         return self.service_rates.get(service, self.max_false_positive_rate)
+
+    @classmethod
+    def from_policy(cls, bundle: PolicyBundle) -> EnforcementRules:
+        enforcement = bundle.thresholds.enforcement
+        return cls(
+            max_false_positive_rate=enforcement.max_false_positive_rate,
+            min_shadow_releases=enforcement.min_shadow_releases,
+            service_rates={
+                name: o.max_false_positive_rate
+                for name, o in bundle.thresholds.services.items()
+                if o.max_false_positive_rate is not None
+            },
+            enforce_services=frozenset(enforcement.enforce_services),
+        )
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,10 @@ import pytest
 
 from cipipe.adapters.history.sqlalchemy_store import open_store
 from cipipe.risk.shadow import EnforcementRules
-from cipipe.steps.dashboard import build_dashboard, shadow_report
+from cipipe.steps.dashboard import build_dashboard
 from cipipe.steps.dashboard.collect import collect_builds, module_rates
 from cipipe.steps.dashboard.layout import build_page_path, safe_name
+from cipipe.steps.shadow import shadow_report
 from tests.conftest import REPO_ROOT, CliResult
 from tests.steps.dashboard.history_data import (
     BUILDS_PER_SERVICE,
@@ -132,7 +133,7 @@ def test_failure_rates_and_shadow_numbers_match_the_store(
         for r in rates[:5]:
             one = store.failure_rate(r.service, r.module, window_days=None, now=NOW)
             assert (one.failed, one.total) == (r.failed, r.total)
-        report = shadow_report(store, SERVICES, RULES)
+        report = shadow_report(store, RULES, services=SERVICES)
         shown = collect_builds(store, ["api"], 5)["api"]
     assert [b.build_id for b in shown] == [str(1000 + n) for n in range(99, 94, -1)]
     for s in report.services:

@@ -14,7 +14,18 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Connection, Engine, case, delete, exists, func, insert, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
 
@@ -183,12 +194,8 @@ class SqlAlchemyHistoryStore:
             raise HistoryError(
                 f"window of {window_days} days", field="window_days", expected="0 or more"
             )
-        went_bad = exists().where(
-            outcomes.c.build_pk == builds.c.id, outcomes.c.result.in_(BAD_OUTCOMES)
-        )
-        failed = case((or_(builds.c.result == "failure", went_bad), 1), else_=0)
         query = (
-            select(func.count(builds.c.id), func.coalesce(func.sum(failed), 0))
+            select(func.count(builds.c.id), func.coalesce(func.sum(failed_build()), 0))
             .select_from(builds.join(build_modules, build_modules.c.build_pk == builds.c.id))
             .where(
                 builds.c.service == service,
@@ -251,6 +258,15 @@ class SqlAlchemyHistoryStore:
             Outcome(service, build_id, row.result, row.at, row.note, row.recorded_by)
             for row in rows
         ]
+
+
+def failed_build() -> ColumnElement[int]:
+    """1 for a build that went wrong: its own result failed, or a rollback or SLO breach was
+    recorded after it shipped; 0 otherwise. The one definition failure rates count with."""
+    went_bad = exists().where(
+        outcomes.c.build_pk == builds.c.id, outcomes.c.result.in_(BAD_OUTCOMES)
+    )
+    return case((or_(builds.c.result == "failure", went_bad), 1), else_=0)
 
 
 def _upsert_build(conn: Connection, values: dict[str, Any]) -> int:

@@ -58,11 +58,30 @@ class _CappedRateLimit(RateLimitErrorRetryHandler):
         self._counter.retries += 1
 
 
-class _ServerErrors(ServerErrorRetryHandler):
+class _CappedBackoff(RetryHandler):
+    """Retries after the handler's backoff, never longer than ``max_wait``, and counts them."""
+
     def __init__(self, policy: RetryPolicy, counter: RetryCounter) -> None:
+        # The next class in the MRO is slack_sdk's handler, which takes these two.
         super().__init__(policy.max_retries, BackoffRetryIntervalCalculator(policy.backoff))
         self._policy, self._counter = policy, counter
 
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        state.next_attempt_requested = True
+        wait = self.interval_calculator.calculate_sleep_duration(state.current_attempt)
+        time.sleep(min(wait, self._policy.max_wait))
+        state.increment_current_attempt()
+        self._counter.retries += 1
+
+
+class _ServerErrors(_CappedBackoff, ServerErrorRetryHandler):
     def _can_retry(
         self,
         *,
@@ -73,31 +92,9 @@ class _ServerErrors(ServerErrorRetryHandler):
     ) -> bool:
         return response is not None and response.status_code in SERVER_ERROR_STATUSES
 
-    def prepare_for_next_attempt(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        _capped_backoff(self, state, self._policy, self._counter)
 
-
-class _ConnectionErrors(ConnectionErrorRetryHandler):
-    def __init__(self, policy: RetryPolicy, counter: RetryCounter) -> None:
-        super().__init__(policy.max_retries, BackoffRetryIntervalCalculator(policy.backoff))
-        self._policy, self._counter = policy, counter
-
-    def prepare_for_next_attempt(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        _capped_backoff(self, state, self._policy, self._counter)
+class _ConnectionErrors(_CappedBackoff, ConnectionErrorRetryHandler):
+    pass
 
 
 def _retry_after(response: HttpResponse | None) -> str | None:
@@ -105,16 +102,6 @@ def _retry_after(response: HttpResponse | None) -> str | None:
         if name.lower() == "retry-after":
             return value if isinstance(value, str) else next(iter(value), None)
     return None
-
-
-def _capped_backoff(
-    handler: RetryHandler, state: RetryState, policy: RetryPolicy, counter: RetryCounter
-) -> None:
-    state.next_attempt_requested = True
-    wait = handler.interval_calculator.calculate_sleep_duration(state.current_attempt)
-    time.sleep(min(wait, policy.max_wait))
-    state.increment_current_attempt()
-    counter.retries += 1
 
 
 def retry_handlers(policy: RetryPolicy, counter: RetryCounter) -> list[RetryHandler]:

@@ -56,17 +56,7 @@ def command(
         or Path(DEFAULT_POLICY_FOLDER).is_dir()
     ):
         bundle, _ = policy_bundle(policy)
-        enforcement = bundle.thresholds.enforcement
-        rules = EnforcementRules(
-            max_false_positive_rate=enforcement.max_false_positive_rate,
-            min_shadow_releases=enforcement.min_shadow_releases,
-            service_rates={
-                name: o.max_false_positive_rate
-                for name, o in bundle.thresholds.services.items()
-                if o.max_false_positive_rate is not None
-            },
-            enforce_services=frozenset(enforcement.enforce_services),
-        )
+        rules = EnforcementRules.from_policy(bundle)
     store = history_store(state, db)
     try:
         written = build_dashboard(

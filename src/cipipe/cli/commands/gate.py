@@ -69,15 +69,12 @@ def execute(
     config = load_repo_config(config_path(repo, config_file))
     source = work.read(Source, produced_by="precheck")
 
-    def optional(model: Any) -> Any:
-        return work.read(model) if work.exists(model) else None
-
     inputs = GateInputs(
         config=config,
-        precheck=optional(Precheck),
-        tests=optional(TestsReport),
-        scan=optional(ScanReport),
-        artifacts=optional(Artifacts),
+        precheck=work.read_optional(Precheck),
+        tests=work.read_optional(TestsReport),
+        scan=work.read_optional(ScanReport),
+        artifacts=work.read_optional(Artifacts),
     )
     report = judge(inputs, source, build_label(state, None, source))
 
@@ -89,7 +86,7 @@ def execute(
         log.warning("GITHUB_TOKEN is set but the repository is unknown: give --github-repo")
     report = tell(
         report,
-        published=optional(PublishReport),
+        published=work.read_optional(PublishReport),
         open_store=open_store,
         host=host,
         pull_request=where,

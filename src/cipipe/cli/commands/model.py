@@ -262,15 +262,9 @@ def _store_options(func: click.decorators.FC) -> click.decorators.FC:
 
 
 def _store(state: CliState, target: str | None, via: str, repository: str) -> ArtifactStore:
-    from cipipe.adapters.artifact_store.factory import open_artifact_store
+    from cipipe.cli.inputs import artifact_store
 
-    return open_artifact_store(
-        target or os.environ.get("CIPIPE_ARTIFACTORY_URL"),
-        via=via,
-        repository=repository,
-        default_folder=state.workdir.path.resolve().parent / "cipipe-store",
-        env=os.environ,
-    )
+    return artifact_store(state, target, via, repository)
 
 
 @command.command("push")

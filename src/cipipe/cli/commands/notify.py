@@ -42,19 +42,16 @@ def execute(
     config = load_repo_config(config_path(repo, config_file))
     source = work.read(Source, produced_by="precheck")
 
-    def optional(model: Any) -> Any:
-        return work.read(model) if work.exists(model) else None
-
-    gate = optional(GateReport)
+    gate = work.read_optional(GateReport)
     reports = BuildReports(
         service=config.service,
         build_id=build_label(state, None, source),
         commit=source.commit,
         branch=source.branch,
         gate=gate,
-        tests=optional(TestsReport),
-        published=optional(PublishReport),
-        decision=optional(RiskDecision),
+        tests=work.read_optional(TestsReport),
+        published=work.read_optional(PublishReport),
+        decision=work.read_optional(RiskDecision),
     )
     notifier = open_notifier(os.environ, work.path, channel or config.notify.channel)
     with work.locked():

@@ -31,28 +31,22 @@ def execute(
     threads: int = 4,
     dry_run: bool = False,
 ) -> int:
-    from cipipe.adapters.artifact_store.factory import open_artifact_store
+    from cipipe.cli.inputs import artifact_store
     from cipipe.contracts.artifacts import Artifacts
     from cipipe.contracts.build_info import BuildInfo
     from cipipe.steps.publish import plan, publish, with_store_urls
 
     work = state.workdir
     info = work.read(BuildInfo, produced_by="build-info")
-    artifacts = work.read(Artifacts) if work.exists(Artifacts) else None
+    artifacts = work.read_optional(Artifacts)
     items = plan(work.path, info, artifacts)
     target = target or os.environ.get("CIPIPE_ARTIFACTORY_URL")
     if dry_run:
         for item in items:
             click.echo(f"{item.file.path} -> {repository}/{item.path} ({item.file.size} bytes)")
         return int(ExitCode.OK)
-    store = open_artifact_store(
-        target,
-        via=via,
-        repository=repository,
-        default_folder=work.path.resolve().parent / "cipipe-store",
-        env=os.environ,
-        build_name=info.service,
-        build_number=info.build_id,
+    store = artifact_store(
+        state, target, via, repository, build_name=info.service, build_number=info.build_id
     )
     jfrog_file = work.file("build-info.jfrog.json")
     jfrog = json.loads(jfrog_file.read_text()) if jfrog_file.is_file() else None

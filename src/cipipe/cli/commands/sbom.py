@@ -32,7 +32,7 @@ def execute(
 
     config = load_repo_config(config_path(repo, config_file))
     source = state.workdir.read(Source, produced_by="precheck")
-    artifacts = state.workdir.read(Artifacts) if state.workdir.exists(Artifacts) else None
+    artifacts = state.workdir.read_optional(Artifacts)
     # The serial number follows the build: the same build id gives the same SBOM.
     build = (
         build_id

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -14,7 +13,6 @@ from cipipe.cli.options import POLICY_HELP
 from cipipe.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
-    from cipipe.adapters.history.interface import HistoryStore
     from cipipe.risk.shadow import Reason, ShadowReport, Tally
 
 DB_HELP = "History store: a SQLite path or a URL  [env: CIPIPE_DB]"
@@ -55,87 +53,29 @@ def report_command(
 ) -> int:
     """Confusion counts, FPR and recall of the decisions per service and ISO week, and whether
     each service may switch from shadow to enforce. Changes nothing."""
-    from cipipe.adapters.history.audit import all_decisions
     from cipipe.cli.inputs import history_store, policy_bundle
-    from cipipe.risk.shadow import EnforcementRules, build_report, decision_from_log
+    from cipipe.risk.shadow import EnforcementRules
+    from cipipe.steps.shadow import shadow_report
 
     start = parse_since(since)
     bundle, _ = policy_bundle(policy)
-    enforcement = bundle.thresholds.enforcement
-    rules = EnforcementRules(
-        max_false_positive_rate=enforcement.max_false_positive_rate,
-        min_shadow_releases=enforcement.min_shadow_releases,
-        service_rates={
-            name: o.max_false_positive_rate
-            for name, o in bundle.thresholds.services.items()
-            if o.max_false_positive_rate is not None
-        },
-        enforce_services=frozenset(enforcement.enforce_services),
-    )
     store = history_store(state, db)
     try:
-        stored = all_decisions(
-            store, service, mode=None if include_enforced else "shadow", since=start
+        report = shadow_report(
+            store,
+            EnforcementRules.from_policy(bundle),
+            services=(service,),
+            include_enforced=include_enforced,
+            since=start,
+            policy_version=bundle.version_id,
         )
-        decisions = [
-            decision_from_log(
-                service=s.decision.service,
-                build_id=s.decision.build_id,
-                decided_at=s.decision.decided_at,
-                mode=s.decision.mode,
-                strategy=s.decision.strategy,
-                document=s.decision.document,
-                seq=s.id,
-            )
-            for s in stored
-        ]
-        outcomes = outcome_results(store, {(d.service, d.build_id) for d in decisions}, service)
     finally:
         store.close()
-    report = build_report(
-        decisions,
-        outcomes,
-        rules,
-        include_enforced=include_enforced,
-        service=service,
-        since=start,
-        policy_version=bundle.version_id,
-    )
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2, sort_keys=True))
     else:
         click.echo(render(report))
     return int(ExitCode.OK)
-
-
-def outcome_results(
-    store: HistoryStore, keys: Iterable[tuple[str, str]], service: str | None
-) -> dict[tuple[str, str], list[str]]:
-    """The outcome results of each (service, build_id) in ``keys``, oldest first: one query on
-    a SQL store, one call per build on any other."""
-    from sqlalchemy import select
-
-    from cipipe.adapters.history.connection import database_errors
-    from cipipe.adapters.history.schema import builds, outcomes
-    from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore
-
-    wanted = set(keys)
-    if not isinstance(store, SqlAlchemyHistoryStore):
-        return {k: [o.result for o in store.outcomes(*k)] for k in sorted(wanted)}
-    query = (
-        select(builds.c.service, builds.c.build_id, outcomes.c.result)
-        .join(builds, outcomes.c.build_pk == builds.c.id)
-        .order_by(outcomes.c.at, outcomes.c.id)
-    )
-    if service is not None:
-        query = query.where(builds.c.service == service)
-    found: dict[tuple[str, str], list[str]] = {}
-    with database_errors(store.database_url, "list outcomes"), store.engine.begin() as conn:
-        for row in conn.execute(query):
-            key = (str(row.service), str(row.build_id))
-            if key in wanted:
-                found.setdefault(key, []).append(str(row.result))
-    return found
 
 
 HEADER = ("", "known", "pending", "TP", "FP", "TN", "FN", "hotfix", "FPR", "TPR")

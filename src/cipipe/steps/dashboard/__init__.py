@@ -7,29 +7,18 @@ bytes, so the site can be snapshot-tested.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
-
-from cipipe.adapters.history.audit import all_decisions
-from cipipe.adapters.history.connection import database_errors
 from cipipe.adapters.history.interface import HistoryError, HistoryStore
-from cipipe.adapters.history.schema import builds, outcomes
 from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore
 from cipipe.fileio import atomic_write_text
-from cipipe.risk.shadow import (
-    EnforcementRules,
-    ShadowDecision,
-    ShadowReport,
-    build_report,
-    decision_from_log,
-)
+from cipipe.risk.shadow import EnforcementRules
 from cipipe.steps.dashboard.build_page import build_page
 from cipipe.steps.dashboard.collect import collect_builds, list_services, module_rates
 from cipipe.steps.dashboard.layout import Site, build_page_path, safe_name
 from cipipe.steps.dashboard.render import index_page
+from cipipe.steps.shadow import shadow_report
 
 FAILURE_WINDOW_DAYS = 90
 # Used only to run the shadow report when no policy is known; its readiness is not shown.
@@ -63,7 +52,7 @@ def build_dashboard(
             store, services, since=now - timedelta(days=FAILURE_WINDOW_DAYS), now=now
         ),
         window_days=FAILURE_WINDOW_DAYS,
-        shadow=shadow_report(store, services, rules or _NO_POLICY),
+        shadow=shadow_report(store, rules or _NO_POLICY, services=services),
         readiness_known=rules is not None,
     )
     written = [out / "index.html"]
@@ -80,37 +69,6 @@ def build_dashboard(
             atomic_write_text(target, build_page(b, site=site, files=files))
             written.append(target)
     return written
-
-
-def shadow_report(
-    store: SqlAlchemyHistoryStore, services: Sequence[str], rules: EnforcementRules
-) -> ShadowReport:
-    """``cipipe shadow report`` over every shadow decision of ``services``."""
-    decisions: list[ShadowDecision] = []
-    for name in services:
-        decisions += [
-            decision_from_log(
-                service=s.decision.service,
-                build_id=s.decision.build_id,
-                decided_at=s.decision.decided_at,
-                mode=s.decision.mode,
-                strategy=s.decision.strategy,
-                document=s.decision.document,
-                seq=s.id,
-            )
-            for s in all_decisions(store, name, mode="shadow")
-        ]
-    query = (
-        select(builds.c.service, builds.c.build_id, outcomes.c.result)
-        .join(builds, outcomes.c.build_pk == builds.c.id)
-        .where(builds.c.service.in_(list(services)))
-        .order_by(outcomes.c.at, outcomes.c.id)
-    )
-    results: dict[tuple[str, str], list[str]] = {}
-    with database_errors(store.database_url, "list outcomes"), store.engine.begin() as conn:
-        for row in conn.execute(query):
-            results.setdefault((str(row.service), str(row.build_id)), []).append(str(row.result))
-    return build_report(decisions, results, rules)
 
 
 def _json(document: object) -> str:

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Row, case, exists, func, select
+from sqlalchemy import Row, func, select
 
 from cipipe.adapters.history.audit import StoredDecision, all_decisions
 from cipipe.adapters.history.connection import database_errors
-from cipipe.adapters.history.interface import BAD_OUTCOMES, HistoryError
+from cipipe.adapters.history.interface import HistoryError
 from cipipe.adapters.history.schema import build_modules, builds, outcomes
-from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore
+from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore, failed_build
 
 Verdict = Literal["passed", "needs-attention", "rejected", "aborted", "unknown"]
 VERDICTS: Mapping[str, Verdict] = {
@@ -188,16 +188,12 @@ def module_rates(
 ) -> list[ModuleRate]:
     """What ``HistoryStore.failure_rate`` answers for one module, for every module of
     ``services`` at once: builds started in [since, now] that failed or went bad later."""
-    went_bad = exists().where(
-        outcomes.c.build_pk == builds.c.id, outcomes.c.result.in_(BAD_OUTCOMES)
-    )
-    failed = case((builds.c.result == "failure", 1), (went_bad, 1), else_=0)
     query = (
         select(
             builds.c.service,
             build_modules.c.module,
             func.count(builds.c.id),
-            func.coalesce(func.sum(failed), 0),
+            func.coalesce(func.sum(failed_build()), 0),
         )
         .select_from(builds.join(build_modules, build_modules.c.build_pk == builds.c.id))
         .where(

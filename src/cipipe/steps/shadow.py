@@ -1,0 +1,101 @@
+"""cipipe shadow report's reading side: shadow decisions and the outcomes of their builds from
+the history store, joined by the pure report in cipipe.risk.shadow (also used by the
+dashboard)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from cipipe.adapters.history.audit import all_decisions
+from cipipe.adapters.history.interface import HistoryStore
+from cipipe.risk.shadow import (
+    EnforcementRules,
+    ShadowDecision,
+    ShadowReport,
+    build_report,
+    decision_from_log,
+)
+
+
+def shadow_decisions(
+    store: HistoryStore,
+    services: Sequence[str | None],
+    *,
+    include_enforced: bool = False,
+    since: datetime | None = None,
+) -> list[ShadowDecision]:
+    """The logged decisions of each of ``services`` (None: every service), shadow-mode only
+    unless ``include_enforced``."""
+    found = []
+    for service in services:
+        for s in all_decisions(
+            store, service, mode=None if include_enforced else "shadow", since=since
+        ):
+            d = s.decision
+            found.append(
+                decision_from_log(
+                    service=d.service,
+                    build_id=d.build_id,
+                    decided_at=d.decided_at,
+                    mode=d.mode,
+                    strategy=d.strategy,
+                    document=d.document,
+                    seq=s.id,
+                )
+            )
+    return found
+
+
+def outcome_results(
+    store: HistoryStore, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], list[str]]:
+    """The outcome results of each (service, build_id) in ``keys``, oldest first: one query on
+    a SQL store, one call per build on any other."""
+    from sqlalchemy import select
+
+    from cipipe.adapters.history.connection import database_errors
+    from cipipe.adapters.history.schema import builds, outcomes
+    from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore
+
+    wanted = set(keys)
+    if not isinstance(store, SqlAlchemyHistoryStore):
+        return {k: [o.result for o in store.outcomes(*k)] for k in sorted(wanted)}
+    query = (
+        select(builds.c.service, builds.c.build_id, outcomes.c.result)
+        .join(builds, outcomes.c.build_pk == builds.c.id)
+        .order_by(outcomes.c.at, outcomes.c.id)
+    )
+    services = sorted({service for service, _ in wanted})
+    if services:
+        query = query.where(builds.c.service.in_(services))
+    found: dict[tuple[str, str], list[str]] = {}
+    with database_errors(store.database_url, "list outcomes"), store.engine.begin() as conn:
+        for row in conn.execute(query):
+            key = (str(row.service), str(row.build_id))
+            if key in wanted:
+                found.setdefault(key, []).append(str(row.result))
+    return found
+
+
+def shadow_report(
+    store: HistoryStore,
+    rules: EnforcementRules,
+    *,
+    services: Sequence[str | None] = (None,),
+    include_enforced: bool = False,
+    since: datetime | None = None,
+    policy_version: str | None = None,
+) -> ShadowReport:
+    decisions = shadow_decisions(store, services, include_enforced=include_enforced, since=since)
+    outcomes = outcome_results(store, {(d.service, d.build_id) for d in decisions})
+    only = services[0] if len(services) == 1 else None
+    return build_report(
+        decisions,
+        outcomes,
+        rules,
+        include_enforced=include_enforced,
+        service=only,
+        since=since,
+        policy_version=policy_version,
+    )
