@@ -1,14 +1,13 @@
 """Training the risk model on 24,000 rows (qt's size): median wall time, target under 30 s.
 
-Uses the real qt history (CIPIPE_JIT_DATA, else ../shared/data/jit beside the repo) when it is
-there, else a generated history of 24,000 rows. Training runs in-process (the import of
-LightGBM and scikit-learn is paid once, before the rounds); at most five rounds, since one
-round is the whole training.
+Uses the real qt history (CIPIPE_JIT_DATA, else ../shared/data/jit beside the repo; see
+tests/jitdata.py) when it is there, else a generated history of 24,000 rows. Training runs
+in-process (the import of LightGBM and scikit-learn is paid once, before the rounds); at most
+five rounds, since one round is the whole training.
 """
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import time
@@ -21,11 +20,12 @@ from cipipe.risk.history_table import CHANGE_METRICS, HistoryTable, load_history
 
 ROWS = 24_000
 TARGET_SECONDS = 30.0
-QT = Path(os.environ.get("CIPIPE_JIT_DATA") or REPO_ROOT.parent / "shared" / "data" / "jit")
 
 
 def history() -> tuple[HistoryTable, str]:
-    path = QT / "qt_k_feature.csv"
+    from tests.jitdata import project_file
+
+    path = project_file("qt")
     if path.is_file():
         table = load_history(
             path, label="bug", time="date", id_column="_id", features=list(CHANGE_METRICS)

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
 
 from cipipe.cli import run
 from tests.gitrepo import GitRepoBuilder
+from tests.jitdata import missing_reason
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_SERVICE = REPO_ROOT / "examples" / "sample-service"
@@ -33,6 +36,8 @@ JENKINS_VARS = (
     "CIPIPE_WORKDIR",
     "CIPIPE_REPO",
     "CIPIPE_LOG_FORMAT",
+    "CIPIPE_POLICY_PIN",
+    "CIPIPE_POLICY_DEADLINE",
 )
 
 
@@ -71,13 +76,60 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
     return invoke
 
 
+REQUIRE_TOOLS = "CIPIPE_REQUIRE_TOOLS"
+
+
+def tools_required() -> bool:
+    """True in CI (`.ci/run` sets CIPIPE_REQUIRE_TOOLS=1): nothing the suite needs is optional."""
+    return os.environ.get(REQUIRE_TOOLS, "").strip() == "1"
+
+
+def require_or_skip(reason: str) -> NoReturn:
+    """Stop a test that needs a tool, peer or data set that is not here.
+
+    On a laptop it is skipped with ``reason``; with CIPIPE_REQUIRE_TOOLS=1 it fails with it,
+    so a CI machine that lost PostgreSQL or Chromium cannot pass by running fewer tests.
+    """
+    if tools_required():
+        pytest.fail(f"{reason} ({REQUIRE_TOOLS}=1: CI must run this test)", pytrace=False)
+    pytest.skip(reason)
+
+
+def requires(available: bool, reason: str) -> pytest.MarkDecorator:
+    """Mark tests (or a module, as ``pytestmark``) that need a tool, peer or data set:
+    when it is not ``available`` they go through ``require_or_skip(reason)`` before any
+    fixture is set up."""
+    return pytest.mark.requires(available=available, reason=reason)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for mark in item.iter_markers("requires"):
+        if not mark.kwargs["available"]:
+            require_or_skip(mark.kwargs["reason"])
+
+
+def requires_jit_data(*projects: str) -> pytest.MarkDecorator:
+    """``requires`` for the public JIT defect data of ``projects`` (see tests/jitdata.py)."""
+    reason = missing_reason(*projects)
+    return requires(reason is None, reason or "")
+
+
+def optional_import(name: str) -> Any:
+    """The module, or None when it is not installed (pair it with ``requires``)."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
 def have(*tools: str) -> bool:
     return all(shutil.which(t) for t in tools)
 
 
-needs_tools = pytest.mark.skipif(
-    not have("clang-format", "cppcheck", "clang-tidy"),
-    reason="clang-format, cppcheck and clang-tidy are not installed (make test installs them)",
+needs_tools = requires(
+    have("clang-format", "cppcheck", "clang-tidy"),
+    "clang-format, cppcheck and clang-tidy are not installed (make test installs them)",
 )
 
 

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from cipipe import digests
 from cipipe.digests import FileDigests, digest_file, plan_threads, sha256sums_line
+from tests.conftest import require_or_skip
 
 SMALL_CHUNK = 4096
 TOOLS = ("sha256sum", "sha1sum", "md5sum")
@@ -31,7 +32,7 @@ def coreutils_digests(path: Path) -> FileDigests:
     """What the real sha256sum, sha1sum and md5sum say about ``path``."""
     missing = [tool for tool in TOOLS if shutil.which(tool) is None]
     if missing:
-        pytest.skip(f"coreutils not installed: {', '.join(missing)}")
+        require_or_skip(f"coreutils not installed: {', '.join(missing)}")
     sha256, sha1, md5 = (
         subprocess.run([tool, str(path)], capture_output=True, text=True, check=True)
         .stdout.split()[0]
@@ -222,7 +223,7 @@ def write_artifacts(folder: Path) -> str:
 @pytest.mark.parametrize("name", NAMES.values(), ids=NAMES.keys())
 def test_line_is_what_sha256sum_writes(tmp_path: Path, name: str) -> None:
     if shutil.which("sha256sum") is None:
-        pytest.skip("coreutils not installed")
+        require_or_skip("coreutils not installed")
     path = tmp_path / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"payload")
@@ -234,7 +235,7 @@ def test_line_is_what_sha256sum_writes(tmp_path: Path, name: str) -> None:
 
 def test_sha256sum_check_accepts_every_name(tmp_path: Path) -> None:
     if shutil.which("sha256sum") is None:
-        pytest.skip("coreutils not installed")
+        require_or_skip("coreutils not installed")
     (tmp_path / "SHA256SUMS").write_text(write_artifacts(tmp_path))
     result = subprocess.run(
         ["sha256sum", "-c", "--strict", "SHA256SUMS"], cwd=tmp_path, capture_output=True
@@ -246,7 +247,7 @@ def test_sha256sum_check_accepts_every_name(tmp_path: Path) -> None:
 def test_sha256sum_check_notices_a_changed_file(tmp_path: Path) -> None:
     # Proves the check above is not vacuous: the lines really name the files and digests.
     if shutil.which("sha256sum") is None:
-        pytest.skip("coreutils not installed")
+        require_or_skip("coreutils not installed")
     (tmp_path / "SHA256SUMS").write_text(write_artifacts(tmp_path))
     (tmp_path / NAMES["all three"]).write_bytes(b"tampered")
     result = subprocess.run(

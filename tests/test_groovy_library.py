@@ -12,7 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from tests.conftest import requires
 
 ROOT = Path(__file__).resolve().parent.parent
 GROOVY = shutil.which("groovy")
@@ -26,9 +26,7 @@ def _java_home() -> str | None:
     return str(Path(java).resolve().parent.parent) if java else None
 
 
-@pytest.mark.skipif(
-    GROOVY is None, reason="groovy not installed; `make test` installs it when run as root"
-)
+@requires(GROOVY is not None, "groovy not installed; `make test` installs it when run as root")
 def test_groovy_library() -> None:
     assert GROOVY is not None
     env = dict(os.environ)

@@ -15,11 +15,11 @@ from cipipe.risk.backtest_report import MAPPING_SNIPPET, SUMMARY, proposal_files
 from cipipe.risk.backtest_tune import edge_for_fpr, edge_for_recall, tune
 from cipipe.risk.history_table import apply_label_lag, load_history
 from cipipe.risk.policy import load_policy_bundle
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, requires_jit_data
+from tests.jitdata import project_file
 from tests.risk.histories import SERVICES, generated_rows, scored_table, table_of
 
 BUNDLE = load_policy_bundle(REPO_ROOT / "policies")
-JIT = REPO_ROOT.parent / "shared" / "data" / "jit"
 # Shipped buckets: rolling 0-30, canary 31-70, blue-green 71-100; approval at 85.
 SCORES = [0, 10, 40, 50, 75, 90, 95, 20]
 LABELS = [0, 0, 1, 0, 1, 0, 1, 1]
@@ -146,9 +146,9 @@ def test_label_lag_leaves_out_the_newest_rows() -> None:
     assert kept.times.max() == table.times[89]
 
 
-@pytest.mark.skipif(not JIT.is_dir(), reason=f"the JIT defect data is not at {JIT}")
+@requires_jit_data("qt")
 def test_real_qt_history_ranks_better_than_chance() -> None:
-    table = load_history(JIT / "qt_k_feature.csv", label="bug", time="date")
+    table = load_history(project_file("qt"), label="bug", time="date")
     result = _run(table)
     assert result.features_used == {"lines_changed": ["la", "ld"], "files_changed": ["nf"]}
     assert result.overall.auc is not None and result.overall.auc > 0.6

@@ -11,6 +11,7 @@ import pytest
 from pytest_postgresql.janitor import DatabaseJanitor
 
 from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore, open_store
+from tests.conftest import require_or_skip
 from tests.pgserver import PgServer, Unavailable, find_bindir, start_server
 
 _names = itertools.count(1)
@@ -18,13 +19,13 @@ _names = itertools.count(1)
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
-    """One server for the session. Missing binaries skip; a server that will not start fails,
-    so a broken PostgreSQL install cannot hide behind a skip."""
+    """One server for the session. Missing binaries skip (fail with CIPIPE_REQUIRE_TOOLS=1); a
+    server that will not start fails, so a broken PostgreSQL install cannot hide behind a skip."""
     try:
         server = start_server()
     except Unavailable as exc:
         if find_bindir() is None or "no 'postgres' user" in str(exc):
-            pytest.skip(str(exc))
+            require_or_skip(str(exc))
         pytest.fail(f"PostgreSQL did not start: {exc}")
     try:
         yield server

@@ -4,23 +4,15 @@ the default suite whenever the data is present."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from cipipe.risk.history_table import CHANGE_METRICS, load_history
 from cipipe.risk.model.train import train_model
+from tests.conftest import requires_jit_data
+from tests.jitdata import PROJECTS, project_file
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-DATA = Path(os.environ.get("CIPIPE_JIT_DATA") or REPO_ROOT.parent / "shared" / "data" / "jit")
-PROJECTS = ("qt", "openstack", "jdt", "platform")
-
-pytestmark = pytest.mark.skipif(
-    not all((DATA / f"{p}_k_feature.csv").is_file() for p in PROJECTS),
-    reason=f"the JIT defect data is not at {DATA} (set CIPIPE_JIT_DATA to its folder)",
-)
+pytestmark = requires_jit_data(*PROJECTS)
 
 
 def test_model_beats_lines_added_on_every_project(capsys: pytest.CaptureFixture[str]) -> None:
@@ -28,7 +20,7 @@ def test_model_beats_lines_added_on_every_project(capsys: pytest.CaptureFixture[
     lines = []
     for project in PROJECTS:
         table = load_history(
-            DATA / f"{project}_k_feature.csv",
+            project_file(project),
             label="bug",
             time="date",
             id_column="_id",

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from cipipe.cli import run
-from tests.conftest import SAMPLE_SERVICE
+from tests.conftest import SAMPLE_SERVICE, require_or_skip
 from tests.gitrepo import GitRepoBuilder
 
 TOOLCHAINS = {
@@ -72,7 +72,7 @@ def test_every_installed_platform_builds(sample_build: SampleBuild) -> None:
         else:
             assert statuses[platform]["status"] == "built", statuses[platform]["reason"]
     if MISSING:
-        pytest.skip(
+        require_or_skip(
             f"cross toolchains not installed: {sorted(MISSING.values())} (make test installs them)"
         )
 
@@ -155,7 +155,7 @@ def test_environment_is_recorded_without_secrets(sample_build: SampleBuild) -> N
 
 def test_arm_tests_run_under_qemu_and_report(sample_build: SampleBuild) -> None:
     if "arm" in MISSING or shutil.which("qemu-aarch64") is None:
-        pytest.skip("the aarch64 cross toolchain or qemu-user is not installed")
+        require_or_skip("the aarch64 cross toolchain or qemu-user is not installed")
     code = cipipe(
         "--workdir", sample_build.work, "test", "--repo", sample_build.repo, "--platform", "arm"
     )

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 
 from cipipe.adapters.toolchain import probe_compiler
-from tests.conftest import CliResult
+from tests.conftest import CliResult, requires
 from tests.contracts.samples import sample_source
 from tests.gitrepo import GitRepoBuilder
 
 Cli = Callable[..., CliResult]
 GCC = probe_compiler("gcc")
-pytestmark = pytest.mark.skipif(GCC is None, reason="gcc is not installed")
+pytestmark = requires(GCC is not None, "gcc is not installed")
 
 MAIN_C = '#include <stdio.h>\nint main(void) { puts("hi"); return 0; }\n'
 

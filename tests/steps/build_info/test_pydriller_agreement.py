@@ -19,11 +19,13 @@ import pytest
 
 from cipipe.adapters.git.history import EMPTY_TREE
 from cipipe.steps.build_info.change_metrics import compute_change_metrics, top_level_dir
+from tests.conftest import optional_import, require_or_skip, requires
 from tests.gitrepo import GitRepoBuilder
 from tests.steps.build_info.scripted import ADA, BOB, CY, build
 
-pydriller = pytest.importorskip(
-    "pydriller", reason="pydriller is not installed (pip install pydriller)"
+pydriller = optional_import("pydriller")
+pytestmark = requires(
+    pydriller is not None, "pydriller is not installed (a test dependency: pip install '.[test]')"
 )
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -115,5 +117,5 @@ def test_random_history_with_renames_deletions_and_binaries(tmp_path: Path) -> N
 
 def test_this_projects_history() -> None:
     if not (REPO_ROOT / ".git").exists():
-        pytest.skip("not run from a git checkout of cipipe")
+        require_or_skip(f"{REPO_ROOT} is not a git checkout of cipipe")
     _check(REPO_ROOT, _commits(REPO_ROOT, 15))

@@ -20,11 +20,12 @@ from cipipe.adapters.history.sqlalchemy_store import open_store
 from cipipe.risk.shadow import EnforcementRules
 from cipipe.steps.dashboard import build_dashboard
 from cipipe.steps.dashboard.layout import build_page_path
+from tests.conftest import requires
 from tests.steps.dashboard.history_data import NOW, SERVICES, Filled, fill
 
 CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium not installed; `make test` installs it when run as root"
+pytestmark = requires(
+    CHROMIUM is not None, "chromium not installed; `make test` installs it when run as root"
 )
 OFFLINE = (
     "--headless=new",

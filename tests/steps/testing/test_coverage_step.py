@@ -13,15 +13,17 @@ import yaml
 
 from cipipe.adapters.process import find_program
 from cipipe.adapters.toolchain import probe_compiler
-from tests.conftest import DATA, CliResult
+from tests.conftest import DATA, CliResult, requires
 from tests.contracts.samples import sample_source
 from tests.gitrepo import GitRepoBuilder
 
 Cli = Callable[..., CliResult]
 GXX = probe_compiler("g++")
-pytestmark = pytest.mark.skipif(
-    GXX is None or find_program("gcovr") is None or not Path("/usr/include/gtest/gtest.h").exists(),
-    reason="g++, gcovr and libgtest-dev are needed for a coverage build",
+pytestmark = requires(
+    GXX is not None
+    and find_program("gcovr") is not None
+    and Path("/usr/include/gtest/gtest.h").exists(),
+    "g++, gcovr and libgtest-dev are needed for a coverage build",
 )
 
 FILES = {

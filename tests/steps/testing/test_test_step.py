@@ -12,15 +12,15 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import DATA, CliResult
+from tests.conftest import DATA, CliResult, requires
 from tests.contracts.samples import sample_source
 from tests.gitrepo import GitRepoBuilder
 
 Cli = Callable[..., CliResult]
 GTEST_SOURCES = DATA / "gtest" / "src"
-pytestmark = pytest.mark.skipif(
-    shutil.which("g++") is None or not Path("/usr/include/gtest/gtest.h").exists(),
-    reason="g++ and libgtest-dev are needed to build the gtest programs",
+pytestmark = requires(
+    shutil.which("g++") is not None and Path("/usr/include/gtest/gtest.h").exists(),
+    "g++ and libgtest-dev are needed to build the gtest programs",
 )
 
 # Fails the first time it runs (it leaves a marker file), passes on every rerun.
