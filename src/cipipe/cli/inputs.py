@@ -78,12 +78,19 @@ def reports_in(state: CliState) -> StepReports:
 DEFAULT_POLICY_FOLDER = "policies"
 
 
-def policy_bundle(given: str | None) -> tuple[PolicyBundle, str]:
+def policy_bundle(
+    given: str | None, *, pin: str | None = None, deadline: float | None = None
+) -> tuple[PolicyBundle, str]:
     """The policy bundle and where it came from: --policy, else CIPIPE_POLICY, else
-    ./policies. A URL is fetched through the TTL cache and checked against its version id."""
+    ./policies. A URL is fetched through the TTL cache and checked against its version id.
+    With --policy-pin (else CIPIPE_POLICY_PIN) only a pinned version is accepted; a fetch takes
+    at most --policy-deadline (else CIPIPE_POLICY_DEADLINE) seconds."""
     import os
 
     from cipipe.errors import InputError
+    from cipipe.risk.policy_pin import check_pinned, parse_pins
+
+    pins = parse_pins(pin if pin is not None else os.environ.get("CIPIPE_POLICY_PIN"))
 
     spec = given or os.environ.get("CIPIPE_POLICY", "").strip()
     if not spec:
@@ -98,12 +105,23 @@ def policy_bundle(given: str | None) -> tuple[PolicyBundle, str]:
     if not spec.startswith(("http://", "https://")):
         from cipipe.risk.policy import load_policy_bundle
 
-        return load_policy_bundle(Path(spec)), spec
+        bundle = load_policy_bundle(Path(spec))
+        check_pinned(bundle, pins, spec)
+        return bundle, spec
     # Only a served policy pays for the HTTP client and the cache.
-    from cipipe.risk.policy_fetch import default_cache_dir, default_ttl, load_policy
+    from cipipe.risk.policy_fetch import (
+        default_cache_dir,
+        default_deadline,
+        default_ttl,
+        load_policy,
+    )
 
     bundle = load_policy(
-        spec, cache_dir=default_cache_dir(os.environ), ttl_seconds=default_ttl(os.environ)
+        spec,
+        cache_dir=default_cache_dir(os.environ),
+        ttl_seconds=default_ttl(os.environ),
+        pins=pins,
+        deadline_seconds=deadline or default_deadline(os.environ),
     )
     return bundle, spec
 

@@ -16,6 +16,28 @@ POLICY_HELP = (
 )
 
 
+def policy_fetch_options(func: F) -> F:
+    """--policy-pin and --policy-deadline, beside --policy on every command that takes one.
+
+    Both default to their environment variable, read where the policy is loaded, so
+    `cipipe run` honours them too.
+    """
+    func = click.option(
+        "--policy-deadline",
+        type=click.FloatRange(min=0, min_open=True),
+        metavar="SECONDS",
+        help="Longest a served policy's fetch may take, retries included; then the cached copy "
+        "is used or the command fails  [env: CIPIPE_POLICY_DEADLINE; default: 30]",
+    )(func)
+    func = click.option(
+        "--policy-pin",
+        metavar="sha256:HEX[,...]",
+        help="The policy version ids to trust, comma separated; any other bundle, served, "
+        "cached or in a folder, is refused (exit 2)  [env: CIPIPE_POLICY_PIN]",
+    )(func)
+    return func
+
+
 def repo_options(func: F) -> F:
     func = click.option(
         "--config",

@@ -5,6 +5,16 @@ either confirms the copy (304) or brings a new one. A new body is trusted only w
 its content equals the version id the server announced, so a proxy or a half-edited server
 cannot slip in a different policy under a known version. When the server is down, a cached
 copy keeps the pipeline deciding, with a warning naming how old it is.
+
+With pins (``policy_pin``) only those versions are used: a cached copy that is not pinned is
+neither used nor revalidated, and a fetched bundle that is not pinned is refused before it
+reaches the cache. How one answer is fetched (the overall deadline, no redirects, the size and
+nesting limits) is ``policy_http``'s part.
+
+Exit codes: an answer that cannot be read as a document (redirected, too large, too deeply
+nested, not JSON, no answer within the deadline and nothing cached) is an outside failure,
+exit 3; a document that is not a valid bundle, does not hash to its announced version or is
+not pinned is bad input, exit 2, as the same bundle in a folder would be.
 """
 
 from __future__ import annotations
@@ -14,20 +24,27 @@ import dataclasses
 import hashlib
 import json
 import logging
+import math
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
-
-from cipipe.adapters.http import RETRY_STATUSES, parse_retry_after
 from cipipe.errors import InputError, OutsideSystemError
 from cipipe.fileio import atomic_write_text
 from cipipe.risk.policy import PolicyBundle, load_policy_bundle
+from cipipe.risk.policy_http import (
+    DEFAULT_DEADLINE_SECONDS,
+    Answer,
+    Deadline,
+    Unreachable,
+    fetch,
+    parse_json,
+)
+from cipipe.risk.policy_pin import check_pinned, is_pinned
 from cipipe.risk.policy_service import (
     BUNDLE_FILES,
     POLICY_PATH,
@@ -39,11 +56,6 @@ from cipipe.urls import strip_credentials
 
 DEFAULT_TTL_SECONDS = 300
 META_FILE = "meta.json"
-ATTEMPTS = 3
-BACKOFF_SECONDS = 0.5
-# A policy fetch sits on every pipeline's path: wait for a busy server briefly, then fall back.
-MAX_WAIT_SECONDS = 5.0
-TIMEOUT = (5.0, 30.0)  # connect, read
 
 log = logging.getLogger("cipipe.policy")
 
@@ -76,6 +88,22 @@ def default_ttl(env: Mapping[str, str]) -> int:
     return value
 
 
+def default_deadline(env: Mapping[str, str]) -> float:
+    """$CIPIPE_POLICY_DEADLINE: seconds the whole fetch may take (more than 0), default 30."""
+    text = env.get("CIPIPE_POLICY_DEADLINE", "").strip()
+    if not text:
+        return DEFAULT_DEADLINE_SECONDS
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not math.isfinite(value) or value <= 0:
+        raise InputError(
+            f"got {text[:40]!r}", field="CIPIPE_POLICY_DEADLINE", expected="seconds, more than 0"
+        )
+    return value
+
+
 def is_url(spec: str) -> bool:
     return spec.startswith(("http://", "https://"))
 
@@ -85,41 +113,62 @@ def load_policy(
     *,
     cache_dir: Path,
     ttl_seconds: int,
+    pins: Collection[str] = frozenset(),
+    deadline_seconds: float = DEFAULT_DEADLINE_SECONDS,
     now: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> PolicyBundle:
-    """The bundle at ``spec``: a policy server URL (cached) or a local folder."""
+    """The bundle at ``spec``: a policy server URL (cached) or a local folder; with ``pins``,
+    only a bundle whose version id is one of them."""
     if not is_url(spec):
-        return load_policy_bundle(Path(spec))
+        bundle = load_policy_bundle(Path(spec))
+        check_pinned(bundle, pins, spec)
+        return bundle
     # The server's base URL is enough: "http://host:8765" means its /policy document.
     url = spec if urlsplit(spec).path not in ("", "/") else spec.rstrip("/") + POLICY_PATH
     safe = strip_credentials(url)
     folder = cache_dir / hashlib.sha256(safe.encode("utf-8")).hexdigest()
     cached = _read_cache(folder)
+    if cached is not None and not is_pinned(cached.bundle.version_id, pins):
+        # Never used and never revalidated: a 304 must not turn it into a pinned policy.
+        log.info("the cached policy %s is not pinned; fetching", cached.bundle.version_id)
+        cached = None
     if cached is not None and 0 <= now() - cached.fetched_at < ttl_seconds:
         return cached.bundle
     headers = {"If-None-Match": f'"{cached.bundle.version_id}"'} if cached else {}
     try:
-        response = _get(url, safe, headers, sleep)
-    except _Unreachable as exc:
-        if cached is None:
-            raise OutsideSystemError(
-                f"policy server {safe} is unreachable ({exc}) and there is no cached copy"
-            ) from None
-        log.warning(
-            "policy server %s is unreachable (%s); using the copy cached %s ago (%s)",
-            safe,
-            exc,
-            _age(now() - cached.fetched_at),
-            cached.bundle.version_id,
-        )
-        return cached.bundle
-    if response.status_code == 304 and cached is not None:
+        answer = fetch(url, safe, headers, Deadline(deadline_seconds, clock), sleep)
+    except Unreachable as exc:
+        return _fall_back(cached, safe, str(exc), now())
+    if answer.status == 304 and cached is not None:
         _write_meta(folder, {**cached.meta, "fetched_at": now()})
         return cached.bundle
-    if response.status_code != 200:
-        raise OutsideSystemError(f"policy server {safe} answered HTTP {response.status_code}")
-    return _accept(response, safe, folder, now())
+    if answer.status in (300, 301, 302, 303, 307, 308):
+        location = strip_credentials(answer.headers.get("Location") or "nowhere")[:300]
+        raise OutsideSystemError(
+            f"policy server {safe} answered HTTP {answer.status}, redirecting to {location}; "
+            "redirects are not followed (give the final URL)"
+        )
+    if answer.status != 200:
+        raise OutsideSystemError(f"policy server {safe} answered HTTP {answer.status}")
+    return _accept(answer, safe, folder, now(), pins)
+
+
+def _fall_back(cached: _Cached | None, safe: str, reason: str, now: float) -> PolicyBundle:
+    """The cached copy when the server cannot be reached; exit 3 when there is none."""
+    if cached is None:
+        raise OutsideSystemError(
+            f"policy server {safe} is unreachable ({reason}) and there is no usable cached copy"
+        )
+    log.warning(
+        "policy server %s is unreachable (%s); using the copy cached %s ago (%s)",
+        safe,
+        reason,
+        _age(now - cached.fetched_at),
+        cached.bundle.version_id,
+    )
+    return cached.bundle
 
 
 @dataclasses.dataclass(frozen=True)
@@ -127,10 +176,6 @@ class _Cached:
     bundle: PolicyBundle
     fetched_at: float
     meta: dict[str, Any]
-
-
-class _Unreachable(Exception):
-    """Connection failure, timeout or a busy answer after every attempt."""
 
 
 def _read_cache(folder: Path) -> _Cached | None:
@@ -151,31 +196,12 @@ def _read_cache(folder: Path) -> _Cached | None:
     return _Cached(dataclasses.replace(bundle, git_commit=meta.get("git_commit")), fetched_at, meta)
 
 
-def _get(url: str, safe: str, headers: dict[str, str], sleep: Callable[[float], None]) -> Any:
-    reason = ""
-    for attempt in range(1, ATTEMPTS + 1):
-        wait = BACKOFF_SECONDS * 2 ** (attempt - 1)
-        try:
-            response = requests.get(url, headers=headers, timeout=TIMEOUT)
-        except requests.Timeout:
-            reason = "timed out"
-        except requests.RequestException as exc:
-            # The exception text can carry the URL; a class name cannot carry its password.
-            reason = f"connection failed: {type(exc).__name__}"
-        else:
-            if response.status_code not in RETRY_STATUSES:
-                return response
-            reason = f"HTTP {response.status_code}"
-            wait = parse_retry_after(response.headers.get("Retry-After")) or wait
-        if attempt < ATTEMPTS:
-            log.debug("policy server %s: %s; retrying in %.1fs", safe, reason, wait)
-            sleep(min(wait, MAX_WAIT_SECONDS))
-    raise _Unreachable(f"{reason} after {ATTEMPTS} attempts")
-
-
-def _accept(response: Any, safe: str, folder: Path, fetched_at: float) -> PolicyBundle:
-    """Validate a new body, check it against the announced version, then swap it in."""
-    document = _parse_document(response, safe)
+def _accept(
+    answer: Answer, safe: str, folder: Path, fetched_at: float, pins: Collection[str]
+) -> PolicyBundle:
+    """Validate a new body, check it against the announced version and the pins, then swap it
+    in; a refused body never reaches the cache."""
+    document = _parse_document(parse_json(answer.body, safe), safe)
     version_id: str = document["version_id"]
     cache_dir = folder.parent
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -189,11 +215,11 @@ def _accept(response: Any, safe: str, folder: Path, fetched_at: float) -> Policy
             raise InputError(
                 exc.detail, file=where, field=exc.field, expected=exc.expected
             ) from None
-        etag = response.headers.get("ETag")
+        etag = answer.headers.get("ETag")
         announced = [("version id", version_id)]
         if etag is not None:
             announced.append(("ETag", etag.strip().removeprefix("W/").strip('"')))
-        header = response.headers.get(VERSION_HEADER)
+        header = answer.headers.get(VERSION_HEADER)
         if header is not None:
             announced.append((VERSION_HEADER, header.strip()))
         for what, value in announced:
@@ -203,11 +229,13 @@ def _accept(response: Any, safe: str, folder: Path, fetched_at: float) -> Policy
                     "refusing a bundle that may have been tampered with",
                     file=safe,
                 )
+        check_pinned(bundle, pins, safe)
+        git_commit: str | None = document.get("git_commit")
         meta = {
             "url": safe,
             "etag": etag,
             "version_id": version_id,
-            "git_commit": document.get("git_commit"),
+            "git_commit": git_commit,
             "fetched_at": fetched_at,
         }
         _write_meta(tmp, meta)
@@ -215,14 +243,10 @@ def _accept(response: Any, safe: str, folder: Path, fetched_at: float) -> Policy
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     log.info("fetched policy %s from %s", version_id, safe)
-    return dataclasses.replace(bundle, folder=folder, git_commit=meta["git_commit"])
+    return dataclasses.replace(bundle, folder=folder, git_commit=git_commit)
 
 
-def _parse_document(response: Any, safe: str) -> dict[str, Any]:
-    try:
-        document = response.json()
-    except ValueError:
-        raise InputError("the policy server's answer is not JSON", file=safe) from None
+def _parse_document(document: Any, safe: str) -> dict[str, Any]:
     if not isinstance(document, dict) or document.get("schema") != SCHEMA:
         got = document.get("schema") if isinstance(document, dict) else type(document).__name__
         raise InputError(f"got schema {got!r}", file=safe, field="schema", expected=SCHEMA)
@@ -235,7 +259,22 @@ def _parse_document(response: Any, safe: str) -> dict[str, Any]:
     for name in BUNDLE_FILES:
         if not isinstance(files, dict) or not isinstance(files.get(name), str):
             raise InputError("missing", file=safe, field=f"files.{name}", expected="file text")
+        if not _is_utf8_text(files[name]):
+            raise InputError(
+                "holds characters UTF-8 cannot encode (lone surrogates)",
+                file=safe,
+                field=f"files.{name}",
+                expected="UTF-8 text",
+            )
     return document
+
+
+def _is_utf8_text(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _write_meta(folder: Path, meta: dict[str, Any]) -> None:

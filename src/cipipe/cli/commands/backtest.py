@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cipipe.cli.app import CliState
-from cipipe.cli.options import POLICY_HELP
+from cipipe.cli.options import POLICY_HELP, policy_fetch_options
 from cipipe.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
@@ -144,6 +144,7 @@ def summary(result: Backtest, written: Path) -> str:
 @click.option("--id", "id_column", help="A column naming each release")
 @click.option("--label-lag", help="Leave out releases this recent (e.g. 30d): not yet judged")
 @click.option("--policy", help=POLICY_HELP)
+@policy_fetch_options
 @click.option("--tune", is_flag=True, help="Propose bucket edges for --target-fpr")
 @click.option(
     "--target-fpr",
@@ -169,6 +170,8 @@ def command(
     id_column: str | None,
     label_lag: str | None,
     policy: str | None,
+    policy_pin: str | None,
+    policy_deadline: float | None,
     tune: bool,
     target_fpr: float | None,
     target_recall: float | None,
@@ -184,7 +187,7 @@ def command(
     from cipipe.risk.history_table import apply_label_lag
 
     lag = parse_lag(label_lag)
-    bundle, _ = policy_bundle(policy)
+    bundle, _ = policy_bundle(policy, pin=policy_pin, deadline=policy_deadline)
     loaded = load_table(
         state, history, from_db, db, label, time_column, _features(features), id_column
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from cipipe.cli.app import CliState
-from cipipe.cli.options import POLICY_HELP
+from cipipe.cli.options import POLICY_HELP, policy_fetch_options
 from cipipe.errors import ExitCode
 
 DB_HELP = "History store: a SQLite path or a URL  [env: CIPIPE_DB]"
@@ -31,6 +31,7 @@ DB_HELP = "History store: a SQLite path or a URL  [env: CIPIPE_DB]"
     help="Builds shown per service, newest first",
 )
 @click.option("--policy", help=POLICY_HELP + "; for shadow-mode readiness (optional)")
+@policy_fetch_options
 @click.pass_obj
 def command(
     state: CliState,
@@ -39,6 +40,8 @@ def command(
     service: str | None,
     limit: int,
     policy: str | None,
+    policy_pin: str | None,
+    policy_deadline: float | None,
 ) -> int:
     """Write a static HTML dashboard (no scripts, charts as inline SVG, printable) of recent
     builds, risk decisions, module failure rates and shadow-mode agreement. Changes nothing
@@ -55,7 +58,7 @@ def command(
         or os.environ.get("CIPIPE_POLICY", "").strip()
         or Path(DEFAULT_POLICY_FOLDER).is_dir()
     ):
-        bundle, _ = policy_bundle(policy)
+        bundle, _ = policy_bundle(policy, pin=policy_pin, deadline=policy_deadline)
         rules = EnforcementRules.from_policy(bundle)
     store = history_store(state, db)
     try:

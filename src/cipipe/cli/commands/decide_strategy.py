@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 
 from cipipe.cli.app import CliState
-from cipipe.cli.options import POLICY_HELP
+from cipipe.cli.options import POLICY_HELP, policy_fetch_options
 from cipipe.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -51,6 +51,8 @@ def execute(
     repository: str = "candidates",
     channel: str | None = None,
     registry: Path | None = None,
+    policy_pin: str | None = None,
+    policy_deadline: float | None = None,
 ) -> int:
     from cipipe.adapters.notifications.factory import open_notifier
     from cipipe.cli.inputs import candidate_store, history_store, model_registry, policy_bundle
@@ -59,7 +61,7 @@ def execute(
     from cipipe.steps.decide_strategy.run import run_decide_strategy
 
     work = state.workdir
-    bundle, spec = policy_bundle(policy)
+    bundle, spec = policy_bundle(policy, pin=policy_pin, deadline=policy_deadline)
     decision_inputs = read_decision_inputs(inputs or work.file("risk-inputs.json"), context, labels)
     service = decision_inputs.risk_inputs.service
     options: dict[ExportKind, dict[str, Any]] = {
@@ -121,6 +123,7 @@ def execute(
 )
 @click.option("--label", "labels", multiple=True, help="A team label, e.g. hotfix (repeatable)")
 @click.option("--policy", help=POLICY_HELP)
+@policy_fetch_options
 @click.option(
     "--mode",
     type=click.Choice(["shadow", "enforce"]),

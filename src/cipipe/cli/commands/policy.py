@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from cipipe.cli.options import policy_fetch_options
 from cipipe.errors import ExitCode
 
 command = click.Group("policy", help="Check and serve the versioned deploy-strategy policy bundle.")
@@ -13,21 +14,19 @@ command = click.Group("policy", help="Check and serve the versioned deploy-strat
 
 @command.command("check")
 @click.argument("source", default="policies")
-def check(source: str) -> int:
+@policy_fetch_options
+def check(source: str, policy_pin: str | None, policy_deadline: float | None) -> int:
     """Validate the policy bundle in SOURCE (a folder, default: policies, or a policy server
     URL) and print its version id.
 
-    Exit 0 when all four files are valid; otherwise exit 2 naming the file and the key.
-    A URL is fetched through the cache ($CIPIPE_CACHE_DIR, TTL $CIPIPE_POLICY_TTL seconds).
+    Exit 0 when all four files are valid (and, with a pin, pinned); otherwise exit 2 naming
+    the file and the key. A URL is fetched through the cache ($CIPIPE_CACHE_DIR, TTL
+    $CIPIPE_POLICY_TTL seconds); a server that cannot be read is exit 3.
     """
-    import os
-
-    from cipipe.risk.policy_fetch import default_cache_dir, default_ttl, load_policy
+    from cipipe.cli.inputs import policy_bundle
     from cipipe.urls import strip_credentials
 
-    bundle = load_policy(
-        source, cache_dir=default_cache_dir(os.environ), ttl_seconds=default_ttl(os.environ)
-    )
+    bundle, _ = policy_bundle(source, pin=policy_pin, deadline=policy_deadline)
     click.echo(f"{strip_credentials(source)}: valid, version {bundle.version_id}")
     return int(ExitCode.OK)
 

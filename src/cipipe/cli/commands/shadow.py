@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cipipe.cli.app import CliState
-from cipipe.cli.options import POLICY_HELP
+from cipipe.cli.options import POLICY_HELP, policy_fetch_options
 from cipipe.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ def parse_since(text: str | None) -> datetime | None:
 
 @command.command("report")
 @click.option("--policy", help=POLICY_HELP + "; its enforcement thresholds are used")
+@policy_fetch_options
 @click.option("--service", help="Only this service  [default: every service]")
 @click.option("--since", help="Only decisions made at or after this date (ISO 8601, UTC)")
 @click.option("--include-enforced", is_flag=True, help="Count enforce-mode decisions too")
@@ -45,6 +46,8 @@ def parse_since(text: str | None) -> datetime | None:
 def report_command(
     state: CliState,
     policy: str | None,
+    policy_pin: str | None,
+    policy_deadline: float | None,
     service: str | None,
     since: str | None,
     include_enforced: bool,
@@ -58,7 +61,7 @@ def report_command(
     from cipipe.steps.shadow import shadow_report
 
     start = parse_since(since)
-    bundle, _ = policy_bundle(policy)
+    bundle, _ = policy_bundle(policy, pin=policy_pin, deadline=policy_deadline)
     store = history_store(state, db)
     try:
         report = shadow_report(
