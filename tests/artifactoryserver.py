@@ -5,6 +5,14 @@ Artifactory's ``errors`` document on a mismatch); checksum deploy (``X-Checksum-
 answers 201 when some stored file has that sha256 and 404 otherwise. Content is kept by sha256
 and ``bytes_received`` counts every deploy body byte read, so a test sees what was really sent.
 Faults are injected per request kind, from a queue (``fail``) or at a seeded random rate.
+
+Only the real endpoints answer, with their real methods (``ROUTES``), and each checks its
+request as Artifactory does: an unknown API path is 404, a known path with another method 405
+(with ``Allow``), a build info that is not a JSON object with ``name``, ``number`` and
+``started`` 400, a body of the wrong media type 415, a property key Artifactory forbids 400;
+all with Artifactory's ``errors`` document. Every such refusal is also kept in ``refused``, so
+a client that strays from the API fails its test instead of meeting a forgiving fake. An
+endpoint Artifactory has but this fake does not is 501, never a made-up answer.
 """
 
 from __future__ import annotations
@@ -22,42 +30,30 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
+from tests.artifactory_api import Refusal, check_request, parse_properties, route_of
 from tests.loopback import serve_http
 
+__all__ = ["FakeArtifactory", "Item", "parse_properties", "serve"]
+
 CONTEXT = "/artifactory"
-KINDS = ("deploy", "checksum_deploy", "storage", "set_properties", "build", "aql", "download")
+KINDS = (
+    "deploy",
+    "checksum_deploy",
+    "storage",
+    "set_properties",
+    "delete_properties",
+    "build",
+    "aql",
+    "download",
+    "head",
+    "delete",
+)
 RETRYABLE_FAULTS = ("500", "502", "503", "429", "reset")
 Handler = BaseHTTPRequestHandler
 Props = dict[str, list[str]]
 _AQL = re.compile(r"^\s*items\.find\((?P<criteria>.*)\)\.include\((?P<include>.*)\)\s*$", re.S)
-
-
-def parse_properties(text: str) -> dict[str, list[str]]:
-    """Artifactory's ``k=v1,v2;k2=v3`` (``|`` also separates), ``\\`` escaping a special char."""
-    props: dict[str, list[str]] = {}
-    key: str | None = None
-    values: list[str] = []
-    current: list[str] = []
-    chars = iter(text)
-    for char in chars:
-        if char == "\\":
-            current.append(next(chars, ""))
-        elif char == "=" and key is None:
-            key, current = "".join(current), []
-        elif char == "," and key is not None:
-            values.append("".join(current))
-            current = []
-        elif char in ";|":
-            if key is not None:
-                props[key] = [*values, "".join(current)]
-            key, values, current = None, [], []
-        else:
-            current.append(char)
-    if key is not None:
-        props[key] = [*values, "".join(current)]
-    return props
 
 
 @dataclass
@@ -85,6 +81,8 @@ class FakeArtifactory:
     blobs: dict[str, bytes] = field(default_factory=dict)
     builds: list[Any] = field(default_factory=list)
     seen: list[Seen] = field(default_factory=list)
+    refused: list[Seen] = field(default_factory=list)
+    """Requests the real Artifactory would refuse (unknown path, method, body, media type)."""
     bytes_received: int = 0
     faults: dict[str, list[str]] = field(default_factory=dict)
     url: str = ""
@@ -116,15 +114,27 @@ class FakeArtifactory:
         parts = urlsplit(h.path)
         raw_path, _, matrix = parts.path.partition(";")
         path = unquote(raw_path).removeprefix(CONTEXT).lstrip("/")
-        kind = self._kind(h.command, path, h.headers.get("X-Checksum-Deploy"))
+        query = parse_qs(parts.query, keep_blank_values=True)
+        route = route_of(h.command, path, query)
+        kind = "refused" if isinstance(route, Refusal) else route.kind
+        if kind == "deploy" and h.headers.get("X-Checksum-Deploy") == "true":
+            kind = "checksum_deploy"
+        seen = Seen(kind, h.command, path, parts.query, dict(h.headers.items()))
         with self._lock:
-            self.seen.append(Seen(kind, h.command, path, parts.query, dict(h.headers.items())))
-            fault = self._next_fault(kind)
+            self.seen.append(seen)
+            fault = self._next_fault(kind) if kind in KINDS else None
         if fault is not None:
             return self._fault(h, kind, fault)
         body = self._read_body(h, kind)
         if self.authorization and any(h.headers.get(k) != v for k, v in self.authorization.items()):
             return _errors(h, 401, "Bad credentials")
+        refusal = (
+            route if isinstance(route, Refusal) else check_request(kind, h.headers, body, query)
+        )
+        if refusal is not None:
+            with self._lock:
+                self.refused.append(seen)
+            return _errors(h, refusal.status, refusal.message, refusal.headers)
         if kind in ("deploy", "checksum_deploy"):
             return self._deploy(h, kind, path, body, parse_properties(unquote(matrix)))
         if kind == "build":
@@ -132,34 +142,42 @@ class FakeArtifactory:
             return _send(h, 204, None)
         if kind == "aql":
             return self._aql(h, body.decode())
+        return self._on_item(h, kind, path, query)
+
+    def _on_item(self, h: Handler, kind: str, path: str, query: dict[str, list[str]]) -> None:
+        """The routes on one stored file: file info, properties, download, delete."""
         repo, _, name = path.removeprefix("api/storage/").partition("/")
         item = self.items.get((repo, name))
         if item is None:
             return _errors(h, 404, f"Unable to find item {repo}/{name}")
         if kind == "set_properties":
-            for part in parts.query.split("&"):
-                if part.startswith("properties="):
-                    item.properties.update(parse_properties(unquote(part[len("properties=") :])))
+            item.properties.update(parse_properties(query["properties"][0]))
             return _send(h, 204, None)
-        if kind == "storage" and parts.query.startswith("properties"):
-            if not item.properties:
-                return _errors(h, 404, "No properties could be found.")
-            return _send(h, 200, {"properties": item.properties})
+        if kind == "delete_properties":
+            for key in query["properties"][0].split(","):
+                item.properties.pop(key, None)
+            return _send(h, 204, None)
+        if kind == "delete":
+            del self.items[(repo, name)]
+            return _send(h, 204, None)
+        if kind == "storage" and "properties" in query:
+            return self._properties(h, item, query["properties"][0])
+        if kind == "storage" and query:
+            return _errors(
+                h, 501, f"GET /api/storage ?{'&'.join(query)} is not implemented by the fake"
+            )
         if kind == "storage":
             return _send(h, 200, self._info(repo, name, item))
         data = self.blobs[item.sha256]
         return _send(h, 200, data, {f"X-Checksum-{k.title()}": v for k, v in _sums(data).items()})
 
-    def _kind(self, method: str, path: str, checksum_deploy: str | None) -> str:
-        if method == "POST":
-            return "aql"
-        if path == "api/build":
-            return "build"
-        if path.startswith("api/storage/"):
-            return "set_properties" if method == "PUT" else "storage"
-        if method == "PUT":
-            return "checksum_deploy" if checksum_deploy == "true" else "deploy"
-        return "download"
+    def _properties(self, h: Handler, item: Item, wanted: str) -> None:
+        """``?properties`` (all) or ``?properties=a,b`` (those); 404 when none is there."""
+        keys = [k for k in wanted.split(",") if k]
+        found = {k: v for k, v in item.properties.items() if not keys or k in keys}
+        if not found:
+            return _errors(h, 404, "No properties could be found.")
+        return _send(h, 200, {"properties": found})
 
     def _next_fault(self, kind: str) -> str | None:
         if self.faults.get(kind):
@@ -292,7 +310,8 @@ def _send(h: Handler, status: int, body: object, headers: dict[str, str] | None 
         for name, value in (headers or {}).items():
             h.send_header(name, value)
         h.end_headers()
-        h.wfile.write(data)
+        if h.command != "HEAD":  # a HEAD answer has the headers of the GET, never its body
+            h.wfile.write(data)
 
 
 @contextmanager

@@ -25,7 +25,8 @@ def serve_http(answer: Answer, *, http11: bool = False) -> Iterator[str]:
         def do_GET(self) -> None:
             answer(self)
 
-        do_PUT = do_POST = do_PATCH = do_DELETE = do_GET
+        # Every method reaches ``answer``, which refuses what its real service would refuse.
+        do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = do_GET
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
@@ -50,7 +51,7 @@ def send(
     content_type: str = "application/json; charset=utf-8",
     headers: dict[str, str] | None = None,
 ) -> None:
-    """Answer with ``body``: a str as is, anything else as JSON."""
+    """Answer with ``body``: a str as is, anything else as JSON (no body to a HEAD request)."""
     data = (body if isinstance(body, str) else json.dumps(body)).encode("utf-8")
     h.send_response(status)
     h.send_header("Content-Type", content_type)
@@ -58,4 +59,5 @@ def send(
     for name, value in (headers or {}).items():
         h.send_header(name, value)
     h.end_headers()
-    h.wfile.write(data)
+    if h.command != "HEAD":
+        h.wfile.write(data)

@@ -20,6 +20,14 @@ from tests.artifactoryserver import FakeArtifactory, Item, serve
 TOKEN = "art-Token-0123456789abcdef"
 BIG = 20 * 1024
 TRICKY = "a;b,c=d|e\\f"
+# The least a build info must hold for Artifactory to take it.
+BUILD_INFO = {
+    "version": "1.0.1",
+    "name": "svc",
+    "number": "1",
+    "started": "2026-01-02T10:00:00.000+0000",
+    "modules": [],
+}
 
 
 class Sleeps(list[float]):
@@ -190,9 +198,8 @@ def test_search_by_properties_under_a_folder(
 def test_publish_build_info_keeps_the_document(
     fake: FakeArtifactory, store: ArtifactoryRestStore
 ) -> None:
-    document = {"name": "svc", "number": "1", "modules": []}
-    store.publish_build_info(document)
-    assert fake.builds == [document]
+    store.publish_build_info(BUILD_INFO)
+    assert fake.builds == [BUILD_INFO]
 
 
 def test_download_is_atomic_and_retried_after_a_reset_mid_body(
@@ -226,7 +233,7 @@ def test_retry_after_is_honoured(
     fake: FakeArtifactory, store: ArtifactoryRestStore, sleeps: Sleeps
 ) -> None:
     fake.fail("build", "429:7", "503")
-    store.publish_build_info({"name": "svc"})
+    store.publish_build_info(BUILD_INFO)
     assert sleeps[0] == 7.0
     assert 0.5 <= sleeps[1] <= 2.0  # backoff 1s * 2, with jitter in [0.5, 1]
 
@@ -277,7 +284,7 @@ def test_attempts_are_bounded(
 ) -> None:
     fake.fail("build", *["503"] * 10)
     with pytest.raises(StoreError, match="HTTP 503 after 4 attempts"):
-        store.publish_build_info({})
+        store.publish_build_info(BUILD_INFO)
     assert len(sleeps) == 3
 
 
@@ -286,7 +293,7 @@ def test_total_time_is_bounded(fake: FakeArtifactory) -> None:
     store = make_store(fake, max_attempts=10, max_total_seconds=5.0, sleep=clock.sleep, clock=clock)
     fake.fail("build", "429:3", "429:3", "429:3")
     with pytest.raises(StoreError, match="gave up after 2 attempts within the 5s limit"):
-        store.publish_build_info({})
+        store.publish_build_info(BUILD_INFO)
     assert clock.sleeps == [3.0]
 
 
@@ -296,7 +303,7 @@ def test_total_time_bounds_a_stalling_store_in_real_time(fake: FakeArtifactory) 
     store = make_store(fake, timeout=1.0, max_attempts=10, max_total_seconds=0.6)
     started = time.monotonic()
     with pytest.raises(StoreError, match="no answer within"):
-        store.publish_build_info({})
+        store.publish_build_info(BUILD_INFO)
     assert time.monotonic() - started < 2.0
 
 
