@@ -418,7 +418,7 @@ def test_a_huge_answer_is_refused(cache: Path, declared: bool, stop: threading.E
     with serve_http(answer) as base, pytest.raises(OutsideSystemError) as caught:
         load_policy(base, cache_dir=cache, ttl_seconds=TTL, deadline_seconds=2)
     stop.set()
-    assert "an answer larger than 4 MiB" in str(caught.value)
+    assert "an answer larger than 1 MiB" in str(caught.value)
 
 
 @pytest.mark.parametrize(

@@ -41,8 +41,10 @@ MAX_WAIT_SECONDS = 5.0
 CONNECT_SECONDS = 5.0
 READ_SECONDS = 30.0
 DEFAULT_DEADLINE_SECONDS = 30.0
-# The shipped bundle is about 20 KiB as a document; nothing legitimate comes near these.
-MAX_BODY_BYTES = 4 * 1024 * 1024
+# The shipped bundle is about 10 KiB as a document and 2 levels deep; nothing legitimate comes
+# near these. The cap also bounds the nesting scan, a Python loop over the brackets outside
+# strings, to well under a second for the widest hostile answer.
+MAX_BODY_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 32
 CHUNK_BYTES = 64 * 1024
 # A JSON string (escapes included) or one bracket: brackets inside strings are not nesting.
