@@ -100,8 +100,8 @@ def fetch(
             answer = _attempt(url, safe, headers, deadline)
         except _OutOfTime:
             raise Unreachable(
-                f"no complete answer within the {deadline.seconds:g}s deadline "
-                f"(attempt {attempt} of {ATTEMPTS})"
+                f"no complete answer within the {deadline.seconds:g}s deadline, "
+                f"in attempt {attempt} of {ATTEMPTS}"
             ) from None
         except _Retryable as exc:
             reason = str(exc)
