@@ -72,11 +72,10 @@ def execute(
     }
 
     open_store = candidate_store(state, target, via, repository)
-    # Only a policy that references a model pays for loading one (LightGBM is slow to import).
-    model = load_referenced(bundle, model_registry(state, registry))
-
-    store = history_store(state, db)
+    store = history_store(state, db, appends=True)
     try:
+        # Only a policy that references a model pays for loading one (LightGBM is slow to import).
+        model = load_referenced(bundle, model_registry(state, registry))
         with work.locked():
             result = run_decide_strategy(
                 work,

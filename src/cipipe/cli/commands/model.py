@@ -192,9 +192,13 @@ def promote_command(
     state: CliState, version: str, registry: Path | None, by: str, db: str | None
 ) -> int:  # fmt: skip
     """Approve VERSION for decide-strategy; the version approved before is retired. Both state
-    changes are also appended to the history store's hash-chained model approvals log."""
+    changes are also appended to the history store's hash-chained (and, with CIPIPE_AUDIT_KEY,
+    signed) model approvals log, which decide-strategy asks before a model may score."""
     from datetime import UTC, datetime
 
+    from cipipe.cli.inputs import audit_keys
+
+    audit_keys(require_signing=True)  # a missing or bad key fails before the registry changes
     reg = _registry(state, registry)
     now = datetime.now(UTC).replace(microsecond=0)
     already = reg.approved() == version
@@ -216,7 +220,7 @@ def _record_promotion(
     from cipipe.risk.model.history_audit import record_promotion
 
     try:
-        store = history_store(state, db)
+        store = history_store(state, db, appends=True)
         try:
             record_promotion(store, reg, version, previous, by=by, at=now)
         finally:

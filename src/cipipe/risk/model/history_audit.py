@@ -51,7 +51,7 @@ def record_promotion(
         "registry": where,
         "previous_approved": previous,
     }
-    hashes = [append_model_event(target, version, "approved", by, at, approved)]
+    hashes = [append_model_event(target, version, "approved", by, at, approved).hash]
     if previous is not None:
         retired = {
             **evidence(registry, previous),
@@ -59,5 +59,5 @@ def record_promotion(
             "registry": where,
             "replaced_by": version,
         }
-        hashes.append(append_model_event(target, previous, "retired", by, at, retired))
+        hashes.append(append_model_event(target, previous, "retired", by, at, retired).hash)
     return hashes
