@@ -52,6 +52,7 @@ def execute(
     channel: str | None = None,
     registry: Path | None = None,
 ) -> int:
+    from cipipe.adapters.history.signing import signature_required
     from cipipe.adapters.notifications.factory import open_notifier
     from cipipe.cli.inputs import candidate_store, history_store, model_registry, policy_bundle
     from cipipe.risk.model_score import load_referenced
@@ -74,8 +75,14 @@ def execute(
     open_store = candidate_store(state, target, via, repository)
     store = history_store(state, db, appends=True)
     try:
-        # Only a policy that references a model pays for loading one (LightGBM is slow to import).
-        model = load_referenced(bundle, model_registry(state, registry))
+        # Only a policy that references a model pays for loading one (LightGBM is slow to
+        # import); the history store's model approvals log must approve it too.
+        model = load_referenced(
+            bundle,
+            model_registry(state, registry),
+            store,
+            require_signed=signature_required(os.environ),
+        )
         with work.locked():
             result = run_decide_strategy(
                 work,
