@@ -377,3 +377,24 @@ def test_build_info_never_records_the_key() -> None:
     recorded = allowed_env(env, SecretMasker(env))
     assert recorded == {"buildInfo.env.BUILD_NUMBER": "7"}
     assert SecretMasker(env).mask(f"a {KEY} b {KEY[::-1]}") == "a **** b ****"
+
+
+def test_an_anchor_names_the_record_it_was_made_for(tmp_path: Path) -> None:
+    """Another agent's decision may land between a decision and its anchor: the anchor still
+    pins this build's record, so `audit verify` names the right build."""
+    from datetime import UTC, datetime
+
+    from cipipe.adapters.history.audit import DecisionRecord, append_decision
+    from cipipe.adapters.history.sqlalchemy_store import open_store
+    from cipipe.steps.audit.anchor import seal
+
+    def record(build: str) -> DecisionRecord:
+        at = datetime(2026, 3, 4, 10, tzinfo=UTC)
+        return DecisionRecord("svc", build, at, "ci", "shadow", "p", None, 1.0, "canary", {})
+
+    with open_store(str(tmp_path / "h.db"), default_path=tmp_path / "h.db") as store:
+        mine = append_decision(store, record("7"))
+        theirs = append_decision(store, record("8"))
+        anchor = seal(store, "decision", "svc", "7", datetime.now(UTC), mine)
+    assert (anchor.heads.decisions.seq, anchor.heads.decisions.hash) == (1, mine.hash)
+    assert theirs.seq == 2
