@@ -42,6 +42,7 @@ GENESIS_HASH = "0" * 64
 Target = HistoryStore | Engine
 # Never hashed: the order (id), the hash itself, and the signature made over the hash.
 UNHASHED = ("id", "hash", "key_id", "signature")
+_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -138,9 +139,11 @@ def record_payload(chain: Chain, seq: int, hash_: str) -> dict[str, object]:
 
 
 def walk(conn: Connection, chain: Chain) -> Iterator[tuple[int, Row[tuple[object, ...]]]]:
-    """Every row in chain (id) order with its seq."""
+    """Every row in chain (id) order with its seq, fetched in batches (a server-side cursor on
+    PostgreSQL), so a long log is never held in memory at once."""
     table = chain.table
-    yield from enumerate(conn.execute(select(table).order_by(table.c.id)), start=1)
+    query = select(table).order_by(table.c.id).execution_options(yield_per=_BATCH)
+    yield from enumerate(conn.execute(query), start=1)
 
 
 def first_break(target: Target, chain: Chain) -> Break | None:
