@@ -195,3 +195,25 @@ def test_an_approval_appended_without_the_key_falls_back(
     d = decide(cli, tmp_path, policy_with_model(tmp_path, newer.version), saved.root)
     fell_back(d, "model approvals log is broken at model approval 2 (")
     assert d.model is not None and d.model.reason.endswith("[forged]")
+
+
+def test_promoting_again_records_an_approval_the_log_lacks(
+    cli: Cli,
+    tmp_path: Path,
+    saved: Registry,
+    trained: TrainedModel,  # noqa: F811
+) -> None:
+    """A model approved in the registry before the history store logged approvals (or into
+    another database) scores once `model promote` records it; promoting again adds nothing."""
+    saved.promote(trained.version, by="alice")  # the registry only, as cipipe 0.1 did
+    policy = policy_with_model(tmp_path, trained.version)
+    fell_back(decide(cli, tmp_path, policy, saved.root), "holds no approval of it")
+    promote(cli, tmp_path, saved, trained.version)
+    promote(cli, tmp_path, saved, trained.version)
+    db = tmp_path / "history.sqlite3"
+    with open_store(str(db), default_path=db) as store:
+        assert [(e.version, e.state) for e in model_events(store)] == [
+            (trained.version, "approved")
+        ]
+    d = decide(cli, tmp_path, policy, saved.root)
+    assert d.model is not None and d.model.scored, d.model
