@@ -5,6 +5,7 @@ names the first missing or forged record, on SQLite and on a real PostgreSQL."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -398,3 +399,45 @@ def test_an_anchor_names_the_record_it_was_made_for(tmp_path: Path) -> None:
         anchor = seal(store, "decision", "svc", "7", datetime.now(UTC), mine)
     assert (anchor.heads.decisions.seq, anchor.heads.decisions.hash) == (1, mine.hash)
     assert theirs.seq == 2
+
+
+@pytest.mark.usefixtures("keyed")
+@pytest.mark.parametrize("via", ["rest", "jf"])
+def test_anchors_are_found_in_artifactory_and_through_jf(
+    cli: Cli, decide: Decide, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, via: str
+) -> None:
+    """The same search `audit verify` makes of the local folder, over Artifactory's AQL (the
+    loopback fake) and through `jf rt search` (the fake jf)."""
+    from tests.artifactoryserver import FakeArtifactory, serve
+    from tests.steps.decide_strategy.test_attach_store import FAKE_JF, TOKEN
+
+    db = Db(str(tmp_path / "h.sqlite3"), f"sqlite:///{tmp_path / 'h.sqlite3'}")
+    work = tmp_path / "work"
+    with serve(FakeArtifactory(authorization={"Authorization": f"Bearer {TOKEN}"})) as fake:
+        if via == "jf":
+            monkeypatch.setenv("FAKE_JF_LOG", str(tmp_path / "jf.jsonl"))
+            monkeypatch.setenv("FAKE_JF_ROOT", str(tmp_path / "server"))
+            monkeypatch.setenv("JFROG_CLI_ACCESS_TOKEN", TOKEN)
+            monkeypatch.delenv("FAKE_JF_FAIL", raising=False)
+            monkeypatch.setenv("PATH", f"{FAKE_JF.parent}:{os.environ['PATH']}")
+            store_args: tuple[str, ...] = ("--via", "jf")
+        else:
+            monkeypatch.setenv("CIPIPE_ARTIFACTORY_TOKEN", TOKEN)
+            store_args = ("--target", fake.url)
+        published(cli, work, *store_args)
+        assert decide(work, "--db", db.arg, *store_args).exit_code == 0
+        rerun = decide(work, "--db", db.arg, *store_args)  # the newer anchor replaces it
+        assert rerun.exit_code == 0, rerun.stderr
+        verified = cli("--workdir", work, "audit", "verify", "--db", db.arg, *store_args)
+        assert verified.exit_code == 0, verified.stdout + verified.stderr
+        assert verified.stdout.splitlines()[0] == (
+            f"decisions: 2 intact; 2 signed and checked (key {KEY_ID}); anchored up to 2 by "
+            "svc/7/audit-anchor.json"
+        )
+        _delete_newest(db)
+        verified = cli("--workdir", work, "audit", "verify", "--db", db.arg, *store_args)
+    assert verified.exit_code == 1
+    assert verified.stdout.splitlines()[0].startswith(
+        "decisions chain broken at decision 2 (build 7 of svc): the anchor "
+        "svc/7/audit-anchor.json says the log held 2 decisions, the database holds 1"
+    )
