@@ -176,7 +176,8 @@ def command(state: CliState, /, **options: Any) -> int:
     Reads:  risk-inputs.json (and build-info.json beside it for the changed paths),
             context.yaml, the policy bundle, publish.json when the build was published
     Writes: risk-inputs-for-decision.json, risk-decision.json, rollout-*.yaml with --export;
-            a record in the audit log; risk.* properties on the candidate's files and
-            risk-decision.json beside them; a message on the notification channel
+            a record in the audit log (signed with CIPIPE_AUDIT_KEY when set); risk.*
+            properties on the candidate's files, risk-decision.json and the audit log's
+            anchor (audit-anchor.json) beside them; a message on the notification channel
     """
     return execute(state, **options)
