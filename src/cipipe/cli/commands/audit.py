@@ -35,7 +35,8 @@ command = click.Group(
 @click.option(
     "--require-signed",
     is_flag=True,
-    help="Every record and anchor must be signed, and the key must be set  "
+    help="The key must be set and every chain with records signed (records from before "
+    "signing began are covered by the first signed one); unsigned anchors are not used  "
     "[env: CIPIPE_AUDIT_REQUIRE_SIGNATURE=1]",
 )
 @click.pass_obj
