@@ -55,5 +55,5 @@ CIPIPE_POLICY="$root/policies" "$cipipe" --workdir "$out" backtest --history "$h
 echo "dashboard: $demo/dashboard/index.html"
 echo "backtest of the heuristic: $demo/backtest/report.md (proposal in $demo/backtest/proposal)"
 echo "model registry: $demo/models (cipipe model list --registry $demo/models)"
-echo "audit log of decisions: $demo/cipipe-history.sqlite3 (cipipe --workdir $out audit verify)"
+echo "audit log of decisions: $demo/cipipe-history.sqlite3, anchored in $demo/cipipe-store (cipipe --workdir $out audit verify)"
 exit $status

@@ -46,6 +46,9 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     # Tests decide what Jenkins looks like; the machine running them must not.
     for var in JENKINS_VARS:
         monkeypatch.delenv(var, raising=False)
+    # Nor whether the audit log is signed (CIPIPE_AUDIT_KEY, _PREVIOUS_KEY*, _REQUIRE_...).
+    for var in [name for name in os.environ if name.startswith("CIPIPE_AUDIT_")]:
+        monkeypatch.delenv(var, raising=False)
 
 
 @pytest.fixture

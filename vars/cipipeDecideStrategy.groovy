@@ -2,7 +2,7 @@
 // Help: vars/cipipeDecideStrategy.txt
 def call(Map args = [:]) {
     return cipipeStep(step: 'cipipeDecideStrategy', command: 'decide-strategy', args: args,
-                      output: 'risk-decision.json', credentials: ['artifactory', 'artifactoryUser', 'slack', 'db'],
+                      output: 'risk-decision.json', credentials: ['artifactory', 'artifactoryUser', 'slack', 'db', 'audit'],
                       flags: [
         inputs     : '--inputs',
         context    : '--context',

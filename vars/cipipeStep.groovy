@@ -12,6 +12,7 @@ import groovy.transform.Field
     slack          : [id: 'cipipe-slack-bot-token', variable: 'SLACK_BOT_TOKEN'],
     github         : [id: 'cipipe-github-token', variable: 'GITHUB_TOKEN'],
     db             : [id: null, variable: 'CIPIPE_DB'],
+    audit          : [id: 'cipipe-audit-key', variable: 'CIPIPE_AUDIT_KEY'],
 ]
 
 @Field final List COMMON_PARAMETERS = ['workdir', 'cipipe', 'allowUnstable', 'extraArgs', 'verbose']

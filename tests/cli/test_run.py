@@ -93,6 +93,9 @@ def test_run_on_the_sample_service(
         assert stored is not None
         assert stored.properties["risk.score"] == (str(decision["risk_score"]),)
     assert store.stat("sample-service/" + decision["build_id"] + "/risk-decision.json")
+    # The audit log's heads, anchored beside the candidate and in the decision.
+    assert store.stat("sample-service/" + decision["build_id"] + "/audit-anchor.json")
+    assert decision["audit"]["heads"]["decisions"]["seq"] == 1
     steps = (
         "precheck",
         "build-matrix",

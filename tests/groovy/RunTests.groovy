@@ -42,6 +42,7 @@ def commandLineOf = { jenkins ->
 String secretValue = 'tok"en$X`id`'
 Map allSecrets = [
     'cipipe-artifactory-token': secretValue, 'cipipe-slack-bot-token': 'xoxb-1', 'cipipe-github-token': 'ghp_1',
+    'cipipe-audit-key': 'audit-key-0123456789abcdef0123456789',
 ]
 
 // ---- one check per wrapper: the exact command line, the credentials, the returned JSON ----
@@ -103,7 +104,8 @@ Map wrappers = [
         line: "'cipipe' '--log-format' 'text' 'decide-strategy' '--context=context.yaml' '--label=hotfix' '--label=db-migration' '--policy=policies' '--mode=enforce' '--export=argo-rollouts' '--channel=#deploys'",
         output: 'risk-decision.json', credentials: [
             [type: 'string', credentialsId: 'cipipe-artifactory-token', variable: 'CIPIPE_ARTIFACTORY_TOKEN'],
-            [type: 'string', credentialsId: 'cipipe-slack-bot-token', variable: 'SLACK_BOT_TOKEN']]],
+            [type: 'string', credentialsId: 'cipipe-slack-bot-token', variable: 'SLACK_BOT_TOKEN'],
+            [type: 'string', credentialsId: 'cipipe-audit-key', variable: 'CIPIPE_AUDIT_KEY']]],
 ]
 wrappers.each { String step, Map spec ->
     check("${step}: exact command line, CIPIPE_WORKDIR, credentials, returned JSON") {
@@ -144,7 +146,8 @@ check('arguments with spaces, quotes, $, backticks, backslashes and newlines arr
     def jenkins = newJenkins()
     List nasty = ["it's a \"branch\" with spaces", 'cost $HOME ${PATH} $(id) `id`', "two\nlines\\n", "'", '', '-x',
                   "; rm -rf / #", 'ünïcödé ✓']
-    jenkins.call('cipipeDecideStrategy', [label: nasty, artifactoryCredentialsId: null, slackCredentialsId: null])
+    jenkins.call('cipipeDecideStrategy', [label: nasty, artifactoryCredentialsId: null, slackCredentialsId: null,
+                                          auditCredentialsId: null])
     List expected = ['--log-format', 'text', 'decide-strategy'] + nasty.collect { "--label=${it}".toString() }
     expect(jenkins.argv(), expected, 'argv seen by cipipe')
 }
@@ -165,17 +168,21 @@ check('the secrets reach cipipe through the environment, never argv or the scrip
 
 check('credential ids are configurable; null skips one; usernamePassword for Artifactory user') {
     def jenkins = newJenkins()
-    jenkins.secrets = ['team-af': ['deployer', 'pw'], 'team-slack': 'xoxb-team']
+    jenkins.secrets = ['team-af': ['deployer', 'pw'], 'team-slack': 'xoxb-team', 'team-audit': 'audit-key-team-0123456789abcdef01']
     jenkins.call('cipipeDecideStrategy', [artifactoryCredentialsId: null, artifactoryUserCredentialsId: 'team-af',
-                                          slackCredentialsId: 'team-slack', dbCredentialsId: null])
+                                          slackCredentialsId: 'team-slack', dbCredentialsId: null,
+                                          auditCredentialsId: 'team-audit'])
     expect(jenkins.named('withCredentials'), [[
         [type: 'usernamePassword', credentialsId: 'team-af', usernameVariable: 'CIPIPE_ARTIFACTORY_USER',
          passwordVariable: 'CIPIPE_ARTIFACTORY_PASSWORD'],
-        [type: 'string', credentialsId: 'team-slack', variable: 'SLACK_BOT_TOKEN']]], 'bindings')
+        [type: 'string', credentialsId: 'team-slack', variable: 'SLACK_BOT_TOKEN'],
+        [type: 'string', credentialsId: 'team-audit', variable: 'CIPIPE_AUDIT_KEY']]], 'bindings')
     Map env = jenkins.stubEnv()
-    expect([env.CIPIPE_ARTIFACTORY_USER, env.CIPIPE_ARTIFACTORY_PASSWORD, env.SLACK_BOT_TOKEN],
-           ['deployer', 'pw', 'xoxb-team'], 'environment')
+    expect([env.CIPIPE_ARTIFACTORY_USER, env.CIPIPE_ARTIFACTORY_PASSWORD, env.SLACK_BOT_TOKEN, env.CIPIPE_AUDIT_KEY],
+           ['deployer', 'pw', 'xoxb-team', 'audit-key-team-0123456789abcdef01'], 'environment')
     assert !env.containsKey('CIPIPE_ARTIFACTORY_TOKEN')
+    assert !jenkins.argv().any { it.contains('audit-key-team') }: 'the audit key in argv'
+    assert !jenkins.named('sh')[0].script.contains('audit-key-team'): 'the audit key in the script'
 }
 
 check('all credentials null: no withCredentials at all') {

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from cipipe.adapters.artifact_store.interface import ArtifactStore
     from cipipe.adapters.history.interface import HistoryStore
+    from cipipe.adapters.history.signing import AuditKeys
     from cipipe.contracts.publish import PublishReport
     from cipipe.risk.policy import PolicyBundle
     from cipipe.steps.build_info.assemble import StepReports
@@ -45,14 +46,36 @@ def build_label(state: CliState, flag: str | None, source: Source) -> str:
     return os.environ.get("BUILD_NUMBER") or source.commit[:12]
 
 
-def history_store(state: CliState, db: str | None) -> HistoryStore:
-    """--db, else CIPIPE_DB, else an SQLite file beside the work folder."""
+def history_store(state: CliState, db: str | None, *, appends: bool = False) -> HistoryStore:
+    """--db, else CIPIPE_DB, else an SQLite file beside the work folder; opened with the audit
+    keys of the environment (CIPIPE_AUDIT_KEY signs what it appends). ``appends``: the command
+    appends to the audit log, so CIPIPE_AUDIT_REQUIRE_SIGNATURE=1 without a key is refused
+    here, before anything is written."""
     import os
 
     from cipipe.adapters.history.sqlalchemy_store import open_store
 
+    keys = audit_keys(require_signing=appends)
     default = state.workdir.path.resolve().parent / "cipipe-history.sqlite3"
-    return open_store(db or os.environ.get("CIPIPE_DB"), default_path=default)
+    return open_store(db or os.environ.get("CIPIPE_DB"), default_path=default, keys=keys)
+
+
+def audit_keys(*, require_signing: bool = False) -> AuditKeys:
+    """The audit keys of the environment; with ``require_signing`` and
+    CIPIPE_AUDIT_REQUIRE_SIGNATURE=1, a missing signing key is an InputError."""
+    import os
+
+    from cipipe.adapters.history.signing import (
+        ENV_REQUIRE,
+        keys_from_env,
+        require_signing_key,
+        signature_required,
+    )
+
+    keys = keys_from_env(os.environ)
+    if require_signing and signature_required(os.environ):
+        require_signing_key(keys, f"{ENV_REQUIRE}=1")
+    return keys
 
 
 def reports_in(state: CliState) -> StepReports:

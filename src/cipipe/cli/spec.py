@@ -165,7 +165,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "audit",
         "cipipe.cli.commands.audit",
-        "Verify the hash-chained audit log of decisions, or show a build's decisions.",
+        "Verify the signed, anchored audit log of decisions, outcomes and model approvals, "
+        "or show a build's decisions.",
     ),
     CommandSpec(
         "shadow",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from cipipe.contracts.artifacts import Artifacts
+from cipipe.contracts.audit_anchor import AuditAnchor
 from cipipe.contracts.backtest import Backtest
 from cipipe.contracts.base import Contract
 from cipipe.contracts.build_info import BuildInfo
@@ -42,6 +43,7 @@ CONTRACTS: dict[str, type[Contract]] = {
         NotificationLog,
         GateReport,
         Backtest,
+        AuditAnchor,
     )
 }
 # Files that are not cipipe outputs but still have a schema.

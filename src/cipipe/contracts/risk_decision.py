@@ -3,7 +3,7 @@
 The decision must be explainable in one screen and reproducible from its files: the
 contributors add up exactly to the score before clamping, every input names its status and
 source, and the same inputs with the same policy give the same bytes apart from
-``decided_at`` and ``decided_by``.
+``decided_at``, ``decided_by`` and ``audit`` (where the audit log stood once it was recorded).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from cipipe.contracts.audit_anchor import AuditAnchor
 from cipipe.contracts.base import Contract, Strict
 from cipipe.contracts.decision_context import DecisionContext
 from cipipe.contracts.risk_inputs import RiskInputs, Status
@@ -179,3 +180,10 @@ class RiskDecision(Contract):
     inputs_digest: Sha256 = Field(description="Digest of risk-inputs-for-decision.json")
     decided_at: str
     decided_by: str
+    audit: AuditAnchor | None = Field(
+        default=None,
+        description="The audit log's heads once this decision was recorded, signed with the "
+        "audit key when one is set: the same anchor as audit-anchor.json beside the build in "
+        "the artifact store (null in the copy the audit log holds, which cannot contain its "
+        "own hash)",
+    )

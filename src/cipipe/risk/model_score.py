@@ -5,8 +5,9 @@ the policy maps them linearly to points: offset + scale * log-odds. So the model
 is as exact as the heuristic's: a "model_base" contributor and one per input feature, which
 add up to the score before the same criticality, hardware and per-OS modifiers.
 
-Loading is the caller's business (I/O); this module only turns a loaded model, or the reason
-there is none, into contributors or a fallback.
+Loading (``load_referenced``) reads the registry and asks the history store's model approvals
+log whether that exact model is approved; the rest of this module only turns a loaded model,
+or the reason there is none, into contributors or a fallback.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from cipipe.contracts.risk_inputs import Number, RiskInputs
 from cipipe.risk.policy import PolicyBundle
 
 if TYPE_CHECKING:
+    from cipipe.adapters.history.chain import Target
     from cipipe.risk.model.scoring import ScoringModel
 
 HEURISTIC_FEATURE = "heuristic_score"
@@ -36,13 +38,17 @@ class ModelChoice:
     problem: str | None
 
 
-def load_referenced(bundle: PolicyBundle, registry: Path) -> ModelChoice | None:
-    """The policy's model from the registry folder, only when approved; None when the policy
-    references none. Any problem becomes the reason the heuristic decides instead."""
+def load_referenced(
+    bundle: PolicyBundle, registry: Path, approvals: Target, *, require_signed: bool = False
+) -> ModelChoice | None:
+    """The policy's model from the registry folder, only when model.json says approved and
+    the history store's model approvals log (``approvals``) approves that exact model; None
+    when the policy references none. Any problem becomes the reason the heuristic decides."""
     version = bundle.weights.model.version
     if version is None:
         return None
     from cipipe.risk.model import ModelError
+    from cipipe.risk.model.history_audit import approval_problem
     from cipipe.risk.model.registry import Registry
 
     store = Registry(registry)
@@ -52,9 +58,13 @@ def load_referenced(bundle: PolicyBundle, registry: Path) -> ModelChoice | None:
     if entry.state != "approved":
         return ModelChoice(version, None, f"model {version} is {entry.state}, not approved")
     try:
-        return ModelChoice(version, store.load(version), None)
+        model = store.load(version)
     except ModelError as exc:
         return ModelChoice(version, None, f"model {version} cannot be used: {exc}")
+    problem = approval_problem(approvals, version, model.metadata, require_signed=require_signed)
+    if problem is not None:
+        return ModelChoice(version, None, problem)
+    return ModelChoice(version, model, None)
 
 
 def _value(number: Number | None, name: str) -> float:

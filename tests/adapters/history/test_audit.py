@@ -67,12 +67,14 @@ def _sql(backend: Backend, *statements: str) -> None:
 @pytest.fixture
 def chain(store: SqlAlchemyHistoryStore) -> Iterator[list[str]]:
     """Five decisions, ids 1 to 5, builds 101 to 105."""
-    yield [append_decision(store, _decision(n)) for n in range(1, 6)]
+    yield [append_decision(store, _decision(n)).hash for n in range(1, 6)]
 
 
 def test_appended_decisions_form_a_chain(store: SqlAlchemyHistoryStore) -> None:
     assert verify_chain(store) is None
-    hashes = [append_decision(store, _decision(n)) for n in range(1, 4)]
+    heads = [append_decision(store, _decision(n)) for n in range(1, 4)]
+    hashes = [h.hash for h in heads]
+    assert [(h.seq, h.key_id, h.signature) for h in heads] == [(n, None, None) for n in (1, 2, 3)]
     stored = decisions(store, "gateway")
     assert [s.hash for s in stored] == hashes
     assert [s.prev_hash for s in stored] == [GENESIS_HASH, *hashes[:2]]
@@ -272,17 +274,18 @@ def _cli(*args: str) -> tuple[int, str]:
 
 
 def test_cli_verify_and_show(backend: Backend, store: SqlAlchemyHistoryStore) -> None:
-    assert _cli("verify", "--db", backend.url) == (
+    assert _cli("verify", "--db", backend.url, "--no-anchors") == (
         0,
-        "chain intact: 0 decisions, 0 model approvals\n",
+        "decisions: 0 intact\noutcomes: 0 intact\nmodel approvals: 0 intact\n"
+        "audit log intact: 0 decisions, 0 outcomes, 0 model approvals\n",
     )
     for n in range(1, 4):
         append_decision(store, _decision(n, build_id="55" if n != 2 else "56"))
     append_decision(store, _decision(4, service="billing", build_id="55"))
-    assert _cli("verify", "--db", backend.url) == (
-        0,
-        "chain intact: 4 decisions, 0 model approvals\n",
-    )
+    code, out = _cli("verify", "--db", backend.url, "--no-anchors")
+    assert code == 0
+    assert out.splitlines()[0] == "decisions: 4 intact; 4 unsigned"
+    assert out.splitlines()[-1] == "audit log intact: 4 decisions, 0 outcomes, 0 model approvals"
 
     code, out = _cli("show", "--build", "55", "--service", "gateway", "--db", backend.url)
     lines = [json.loads(line) for line in out.splitlines()]
@@ -297,9 +300,10 @@ def test_cli_verify_and_show(backend: Backend, store: SqlAlchemyHistoryStore) ->
     assert len(out.splitlines()) == 3
 
     _sql(backend, "UPDATE decisions SET risk_score = 0 WHERE id = 3")
-    code, out = _cli("verify", "--db", backend.url)
+    code, out = _cli("verify", "--db", backend.url, "--no-anchors")
     assert code == 1
-    assert out == (
+    assert out.splitlines()[0] == (
         "decisions chain broken at decision 3 (build 55 of gateway): "
-        "its contents no longer match its hash [changed]\n"
+        "its contents no longer match its hash [changed]"
     )
+    assert "intact: " not in out.splitlines()[-1]

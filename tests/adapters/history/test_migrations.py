@@ -116,3 +116,58 @@ def test_newer_schema_is_refused_untouched(backend: Backend, tmp_path: Path) -> 
         "upgrade cipipe"
     ) in str(err.value)
     assert _version(backend) == newer
+
+
+def test_v4_outcomes_are_chained_by_the_v5_migration(backend: Backend, tmp_path: Path) -> None:
+    """Outcomes recorded before schema 5 become the unsigned start of the outcomes chain; the
+    migration's frozen hash rule agrees with the chain code, and new outcomes chain on."""
+    from cipipe.adapters.history.outcome_audit import append_outcome
+    from cipipe.adapters.history.schema import MIGRATIONS
+    from cipipe.adapters.history.signing import AuditKeys
+    from cipipe.adapters.history.verify import verify_chains
+
+    engine = create_engine(backend.raw_url)
+    try:
+        with engine.begin() as conn:
+            for _number, step in MIGRATIONS[:4]:
+                step(conn)
+            conn.execute(text("INSERT INTO schema_version (version) VALUES (4)"))
+    finally:
+        engine.dispose()
+    _sql(
+        backend,
+        """INSERT INTO builds (service, build_id, started_at, result)
+            VALUES ('gateway', '100', '2026-02-27 10:00:00', 'success'),
+                   ('billing', '7', '2026-02-27 11:00:00', 'success')""",
+        """INSERT INTO outcomes (build_pk, result, at, note, recorded_by)
+            SELECT id, 'rollback', '2026-02-28 10:00:00.250000', 'café ✓', 'ana' FROM builds
+            WHERE service = 'gateway'""",
+        """INSERT INTO outcomes (build_pk, result, at)
+            SELECT id, 'ok', '2026-02-28 09:00:00' FROM builds WHERE service = 'billing'""",
+    )
+    keys = AuditKeys(b"k" * 40)
+    with open_store(backend.url, default_path=tmp_path / "x.db", keys=keys) as store:
+        (report,) = verify_chains(store, only=("outcomes",))
+        assert report.problem is None
+        assert (report.records, report.unsigned_before_signing) == (2, 2)
+        assert [o.note for o in store.outcomes("gateway", "100")] == ["café ✓"]
+        head = append_outcome(store, "billing", "7", "hotfix", NOW)
+        assert head.seq == 3 and head.signature is not None
+        (report,) = verify_chains(store, only=("outcomes",))
+        assert report.problem is None and (report.checked, report.unsigned_before_signing) == (
+            1,
+            2,
+        )
+        assert store.failure_rate("gateway", "net", window_days=None, now=NOW).total == 0
+    engine = create_engine(backend.raw_url)
+    try:
+        with engine.begin() as conn:
+            assert current_version(conn) == SCHEMA_VERSION == 5
+            MIGRATIONS[4][1](conn)  # idempotent: nothing left to chain, nothing to add
+            hashes = conn.execute(text("SELECT hash FROM outcomes ORDER BY id")).scalars().all()
+    finally:
+        engine.dispose()
+    assert len(set(hashes)) == 3 and all(hashes)
+    with open_store(backend.url, default_path=tmp_path / "x.db", keys=keys) as store:
+        (report,) = verify_chains(store, only=("outcomes",))
+        assert report.problem is None and report.records == 3

@@ -7,13 +7,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, select, text, update
+from sqlalchemy import Connection, create_engine, insert, inspect, select, text, update
 
 from cipipe.adapters.history.audit import (
     DecisionRecord,
     append_decision,
+    canonical_json,
     decision_count,
     decisions,
+    row_hash,
     verify_chain,
 )
 from cipipe.adapters.history.chain import GENESIS_HASH
@@ -26,6 +28,7 @@ from cipipe.adapters.history.model_audit import (
     verify_model_chain,
 )
 from cipipe.adapters.history.schema import MIGRATIONS, SCHEMA_VERSION, current_version
+from cipipe.adapters.history.schema import decisions as decisions_table
 from cipipe.adapters.history.schema import model_approvals as approvals_table
 from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore, open_store
 from tests.adapters.history.conftest import Backend
@@ -61,7 +64,7 @@ def _sql(backend: Backend, *statements: str) -> None:
 @pytest.fixture
 def chain(store: SqlAlchemyHistoryStore) -> Iterator[list[str]]:
     """Five model approvals, ids 1 to 5, versions _version(1) to _version(5)."""
-    yield [append_model_event(store, **_event(n)) for n in range(1, 6)]  # type: ignore[arg-type]
+    yield [append_model_event(store, **_event(n)).hash for n in range(1, 6)]  # type: ignore[arg-type]
 
 
 def test_appended_events_form_a_chain_apart_from_decisions(
@@ -156,6 +159,26 @@ def test_swapped_events_are_named(
     assert "follows model approval 3" in problem.detail
 
 
+def _insert_as_v3(conn: Connection, decision: DecisionRecord) -> str:
+    """The first decision as cipipe wrote it at schema 3: no signature columns yet."""
+    values: dict[str, object] = {
+        "service": decision.service,
+        "build_id": decision.build_id,
+        "decided_at": decision.decided_at,
+        "decided_by": decision.decided_by,
+        "mode": decision.mode,
+        "policy_version": decision.policy_version,
+        "model_version": decision.model_version,
+        "risk_score": decision.risk_score,
+        "strategy": decision.strategy,
+        "record": canonical_json(decision.document),
+        "prev_hash": GENESIS_HASH,
+    }
+    values["hash"] = row_hash(values)
+    conn.execute(insert(decisions_table).values(values))
+    return str(values["hash"])
+
+
 def test_v3_database_migrates_to_v4_and_keeps_its_decisions(
     backend: Backend, tmp_path: Path
 ) -> None:
@@ -177,7 +200,7 @@ def test_v3_database_migrates_to_v4_and_keeps_its_decisions(
             for _version_number, step in MIGRATIONS[:3]:
                 step(conn)
             conn.execute(text("INSERT INTO schema_version (version) VALUES (3)"))
-        first = append_decision(engine, decision)
+            first = _insert_as_v3(conn, decision)
         with engine.connect() as conn:
             assert current_version(conn) == 3
             assert not inspect(conn).has_table("model_approvals")
@@ -187,12 +210,12 @@ def test_v3_database_migrates_to_v4_and_keeps_its_decisions(
         (kept,) = decisions(store, "gateway")
         assert (kept.hash, kept.decision) == (first, decision)
         append_model_event(store, _version(1), "approved", "ana", NOW, {"auc": 0.8})
-        assert append_decision(store, decision) != first
+        assert append_decision(store, decision).hash != first
         assert verify_chain(store) is None and verify_model_chain(store) is None
     engine = create_engine(backend.raw_url)
     try:
         with engine.begin() as conn:
-            assert current_version(conn) == SCHEMA_VERSION == 4
+            assert current_version(conn) == SCHEMA_VERSION
             MIGRATIONS[3][1](conn)  # idempotent: running v4 again over v4 changes nothing
             indexes = {i["name"] for i in inspect(conn).get_indexes("model_approvals")}
     finally:

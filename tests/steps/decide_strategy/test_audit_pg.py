@@ -47,10 +47,18 @@ def test_decisions_chain_in_postgresql(
     assert again.exit_code == 0, again.stderr
     verify = cli("--workdir", tmp_path / "w7", "audit", "verify", "--db", pg_url)
     assert verify.exit_code == 0, verify.stderr
-    assert verify.stdout.strip() == "chain intact: 4 decisions, 0 model approvals"
+    assert verify.stdout.splitlines()[-1] == (
+        "audit log intact: 4 decisions, 0 outcomes, 0 model approvals"
+    )
     shown = cli("--workdir", tmp_path / "w7", "audit", "show", "--build", "9", "--db", pg_url)
     (line,) = shown.stdout.splitlines()
-    assert json.loads(line)["decision"]["decision"] == decisions[2]
+    stored = json.loads(line)
+    assert stored["decision"]["decision"] == {**decisions[2], "audit": None}
+    assert decisions[2]["audit"]["heads"]["decisions"] == {
+        "seq": 3,
+        "hash": stored["hash"],
+        "key_id": None,
+    }
     eight = cli("--workdir", tmp_path / "w7", "audit", "show", "--build", "8", "--db", pg_url)
     assert len(eight.stdout.splitlines()) == 2
     assert "pg-test-Secret" not in verify.stderr + shown.stderr + again.stderr

@@ -45,13 +45,14 @@ def without_stamps(path: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(path.read_text())
     data.pop("decided_at", None)
     data.pop("decided_by", None)
+    data.pop("audit", None)  # where the audit log stood: one record further each time
     return data
 
 
 def audit_count(cli: Cli, work: Path, db: Path) -> str:
     result = cli("--workdir", work, "audit", "verify", "--db", db)
     assert result.exit_code == 0, result.stdout + result.stderr
-    return result.stdout.strip()
+    return result.stdout.strip().splitlines()[-1]
 
 
 def test_decides_and_writes_valid_files(decide: Decide, work: Path) -> None:
@@ -184,7 +185,10 @@ def test_bad_input_exits_2_and_writes_nothing(
     after = sorted(p.name for p in work.iterdir())
     assert not set(after) & set(OUTPUTS)
     assert set(after) <= set(before)
-    assert audit_count(cli, work, history_db) == "chain intact: 0 decisions, 0 model approvals"
+    assert (
+        audit_count(cli, work, history_db)
+        == "audit log intact: 0 decisions, 0 outcomes, 0 model approvals"
+    )
 
 
 def test_argo_rollouts_export(decide: Decide, work: Path) -> None:
@@ -205,7 +209,10 @@ def test_flagger_cannot_export_the_shadow_rolling_default(
     assert result.exit_code == 2
     assert "Flagger" in result.stderr and "rolling" in result.stderr
     assert not {p.name for p in work.iterdir()} & set(OUTPUTS)
-    assert audit_count(cli, work, history_db) == "chain intact: 0 decisions, 0 model approvals"
+    assert (
+        audit_count(cli, work, history_db)
+        == "audit log intact: 0 decisions, 0 outcomes, 0 model approvals"
+    )
 
 
 def test_explain_shows_contributors_and_bucket(cli: Cli, decide: Decide, work: Path) -> None:
@@ -228,12 +235,17 @@ def test_audit_verifies_and_shows_each_decision(
     first = json.loads((work / RiskDecision.FILE_NAME).read_text())
     other = write_workdir(tmp_path / "other", make_risk_inputs(build_id="8"))
     assert decide(other.path).exit_code == 0
-    assert audit_count(cli, work, history_db) == "chain intact: 2 decisions, 0 model approvals"
+    assert audit_count(cli, work, history_db) == (
+        "audit log intact: 2 decisions, 0 outcomes, 0 model approvals"
+    )
     result = cli("--workdir", work, "audit", "show", "--build", "7", "--db", history_db)
     assert result.exit_code == 0, result.stderr
     (line,) = result.stdout.splitlines()
     stored = json.loads(line)
-    assert stored["decision"]["decision"] == first
+    # The log's copy cannot hold its own hash: the file's anchor names the record instead.
+    assert stored["decision"]["decision"] == {**first, "audit": None}
+    assert first["audit"]["heads"]["decisions"]["hash"] == stored["hash"]
+    assert first["audit"]["heads"]["decisions"]["seq"] == stored["id"] == 1
     assert stored["decision"]["inputs"] == json.loads(
         (work / RiskInputsForDecision.FILE_NAME).read_text()
     )

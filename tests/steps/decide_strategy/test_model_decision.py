@@ -1,6 +1,7 @@
 """decide-strategy with a model: an approved model referenced by the policy scores, with exact
 contributors; a missing, unapproved, corrupted or mismatched model leaves the decision to the
-heuristic, and the decision says why."""
+heuristic, and the decision says why. "Approved" means approved by `cipipe model promote` in
+the history store's model approvals log, not just in the registry's model.json."""
 
 from __future__ import annotations
 
@@ -24,11 +25,18 @@ Cli = Callable[..., CliResult]
 CONTEXT = "deploy_at: 2026-03-04T10:00:00Z\nproduction_qps: 10\nlast_release_rolled_back: false\n"
 
 
+def promote(cli: Cli, tmp_path: Path, registry: Registry, version: str) -> None:
+    """`cipipe model promote`: approved in the registry and in the test's history store."""
+    db = tmp_path / "history.sqlite3"
+    result = cli("model", "promote", version, "--registry", registry.root, "--db", db)
+    assert result.exit_code == 0, result.stderr
+
+
 @pytest.fixture
-def registry(tmp_path: Path, trained: TrainedModel) -> Registry:  # noqa: F811
+def registry(cli: Cli, tmp_path: Path, trained: TrainedModel) -> Registry:  # noqa: F811
     store = Registry(tmp_path / "models")
     store.save(trained, by="test")
-    store.promote(trained.version, by="test")
+    promote(cli, tmp_path, store, trained.version)
     return store
 
 
@@ -163,7 +171,7 @@ def test_the_heuristic_score_is_a_model_input(cli: Cli, tmp_path: Path) -> None:
     model = train_model(table, features=["la", "exp", "heuristic_score"], now=NOW)
     store = Registry(tmp_path / "models")
     store.save(model, by="test")
-    store.promote(model.version, by="test")
+    promote(cli, tmp_path, store, model.version)
     d = decide(cli, tmp_path, policy_with_model(tmp_path, model.version), store.root)
     assert d.model is not None and d.model.scored
     heuristic = next(c for c in d.top_contributors if c.feature == "heuristic_score")

@@ -15,8 +15,10 @@ transaction of an engine from ``create_history_engine``) and a PostgreSQL adviso
 unique ``prev_hash`` backs both up: two records can never follow the same one. The chain code
 itself is shared with the model approvals log (``chain.py``, ``model_audit.py``).
 
-Not detectable from the chain alone: removing the newest records (the chain that is left is
-valid). Anchor the newest hash elsewhere (a build log, a signed artifact) to catch that.
+Each record is also signed with the audit key when one is set (``signing.py``), and after
+each decision the heads of every chain are anchored beside the candidate in the artifact store
+(``steps/audit``): the chain alone cannot show that its newest records were removed, or that
+it was recomputed from some record on; the signatures and the anchors can (``verify.py``).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from cipipe.adapters.history import chain as _chain
 from cipipe.adapters.history.chain import (
     GENESIS_HASH,
     Break,
+    Head,
     ProblemKind,
     Target,
     canonical_json,
@@ -52,6 +55,7 @@ __all__ = [
     "ChainProblem",
     "DecisionMode",
     "DecisionRecord",
+    "Head",
     "ProblemKind",
     "StoredDecision",
     "Target",
@@ -68,7 +72,13 @@ DecisionMode = Literal["shadow", "enforce"]
 DECISION_MODES: tuple[str, ...] = get_args(DecisionMode)
 # Any fixed number other than the migration lock's: appends queue behind each other.
 _PG_AUDIT_LOCK = 0x61756469
-CHAIN = _chain.Chain(table, "decided_at", "decision", _PG_AUDIT_LOCK)
+
+
+def _describe(row: Row[tuple[object, ...]]) -> str:
+    return f"build {row.build_id} of {row.service}"
+
+
+CHAIN = _chain.Chain(table, "decided_at", "decision", _PG_AUDIT_LOCK, "decisions", _describe)
 
 
 @dataclass(frozen=True)
@@ -96,6 +106,8 @@ class StoredDecision:
     decision: DecisionRecord
     prev_hash: str
     hash: str
+    key_id: str | None = None
+    signature: str | None = None
 
     def as_json(self) -> dict[str, object]:
         d = self.decision
@@ -113,6 +125,8 @@ class StoredDecision:
             "decision": dict(d.document),
             "prev_hash": self.prev_hash,
             "hash": self.hash,
+            "key_id": self.key_id,
+            "signature": self.signature,
         }
 
 
@@ -130,8 +144,9 @@ class ChainProblem:
         return f"decision {self.id} (build {self.build_id} of {self.service}): {self.detail}"
 
 
-def append_decision(target: Target, record: DecisionRecord) -> str:
-    """Append ``record`` at the end of the chain; return its hash."""
+def append_decision(target: Target, record: DecisionRecord) -> Head:
+    """Append ``record`` at the end of the chain, signed when the store has the audit key;
+    return its place, hash and signature."""
     if record.mode not in DECISION_MODES:
         raise HistoryError(f"{record.mode!r}", field="mode", expected=" | ".join(DECISION_MODES))
     if not math.isfinite(record.risk_score):
@@ -218,6 +233,8 @@ def _stored(row: Row[tuple[object, ...]]) -> StoredDecision:
         ),
         prev_hash=row.prev_hash,
         hash=row.hash,
+        key_id=row.key_id,
+        signature=row.signature,
     )
 
 

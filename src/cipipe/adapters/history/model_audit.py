@@ -4,8 +4,9 @@ retired, when, by whom, and with what evidence; hash-chained in the history stor
 The registry keeps its own hash-chained ``approvals.jsonl`` beside the model files; this log
 puts the same state changes in the database that holds the decisions they led to, under the
 same tamper evidence (``chain.py``): editing, removing or reordering a stored record breaks
-the chain at that record. As with decisions, removing the newest records is not detectable
-from the chain alone.
+the chain at that record; with the audit key each record is signed, and every decision's
+anchor in the artifact store holds this chain's head too (``verify.py``). decide-strategy
+scores with a model only when this log approves it (``risk/model/history_audit.py``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ from sqlalchemy import select
 from sqlalchemy.engine import Row
 
 from cipipe.adapters.history import chain as _chain
-from cipipe.adapters.history.chain import Break, ProblemKind, Target, canonical_json, engine_of
+from cipipe.adapters.history.chain import (
+    Break,
+    Head,
+    ProblemKind,
+    Target,
+    canonical_json,
+    engine_of,
+)
 from cipipe.adapters.history.connection import database_errors
 from cipipe.adapters.history.interface import HistoryError
 from cipipe.adapters.history.schema import model_approvals as table
@@ -28,7 +36,13 @@ from cipipe.adapters.history.schema import model_approvals as table
 MODEL_STATES = ("candidate", "approved", "retired")
 # Any fixed number other than the migration lock's and the decisions log's.
 _PG_MODEL_LOCK = 0x6D6F646C
-CHAIN = _chain.Chain(table, "at", "model approval", _PG_MODEL_LOCK)
+
+
+def _describe(row: Row[tuple[object, ...]]) -> str:
+    return f"{row.version} {row.state}"
+
+
+CHAIN = _chain.Chain(table, "at", "model approval", _PG_MODEL_LOCK, "model_approvals", _describe)
 
 
 @dataclass(frozen=True)
@@ -43,6 +57,8 @@ class StoredModelEvent:
     record: Mapping[str, Any] = field(compare=False)
     prev_hash: str
     hash: str
+    key_id: str | None = None
+    signature: str | None = None
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -54,6 +70,8 @@ class StoredModelEvent:
             "record": dict(self.record),
             "prev_hash": self.prev_hash,
             "hash": self.hash,
+            "key_id": self.key_id,
+            "signature": self.signature,
         }
 
 
@@ -79,8 +97,9 @@ def append_model_event(
     by: str,
     at: datetime,
     record: Mapping[str, object],
-) -> str:
-    """Append one state change of ``version`` at the end of the chain; return its hash.
+) -> Head:
+    """Append one state change of ``version`` at the end of the chain (signed when the store
+    has the audit key); return its place, hash and signature.
     ``record`` is the evidence (metrics, file hashes, the version it replaced) as JSON data."""
     if state not in MODEL_STATES:
         raise HistoryError(f"{state!r}", field="state", expected=" | ".join(MODEL_STATES))
@@ -136,6 +155,8 @@ def _stored(row: Row[tuple[object, ...]]) -> StoredModelEvent:
         record=json.loads(row.record),
         prev_hash=row.prev_hash,
         hash=row.hash,
+        key_id=row.key_id,
+        signature=row.signature,
     )
 
 

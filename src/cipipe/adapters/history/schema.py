@@ -9,6 +9,8 @@ change what an old step creates.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -86,6 +88,10 @@ build_modules = Table(
     Column("module", String(500), primary_key=True),
 )
 
+# What happened after a build shipped: chained and signed like the decisions (schema 5). The
+# build is named by service and build_id, which the chain hashes; build_pk is the join key.
+# The columns added in schema 5 are nullable in the database (SQLite cannot add a NOT NULL
+# column without a default), but every writer and the v5 backfill fill them.
 outcomes = Table(
     "outcomes",
     metadata,
@@ -95,6 +101,12 @@ outcomes = Table(
     Column("at", UtcDateTime, nullable=False),
     Column("note", Text),
     Column("recorded_by", String(255)),
+    Column("service", String(200)),
+    Column("build_id", String(200)),
+    Column("prev_hash", String(64)),
+    Column("hash", String(64)),
+    Column("key_id", String(64)),
+    Column("signature", String(64)),
 )
 
 # The audit log of risk decisions: append-only, each row's hash covering the one before it.
@@ -114,6 +126,8 @@ decisions = Table(
     Column("record", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("key_id", String(64)),
+    Column("signature", String(64)),
     UniqueConstraint("prev_hash", name="uq_decisions_prev_hash"),
 )
 
@@ -129,6 +143,8 @@ model_approvals = Table(
     Column("record", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("key_id", String(64)),
+    Column("signature", String(64)),
     UniqueConstraint("prev_hash", name="uq_model_approvals_prev_hash"),
 )
 
@@ -242,12 +258,111 @@ def _v4_model_approvals(conn: Connection) -> None:
         conn.execute(text(ddl))
 
 
+def _v5_signatures_and_chained_outcomes(conn: Connection) -> None:
+    """Version 5: a signature column pair (key id, HMAC) on every chained table, and the
+    outcomes chained like the decisions. Existing outcomes are chained here, in id order, as
+    they stand (unsigned: a migration has no business holding the audit key); the hash rule is
+    written out in ``_v5_outcome_hash``, frozen like the DDL."""
+    for table in ("decisions", "model_approvals"):
+        _add_columns(conn, table, {"key_id": "VARCHAR(64)", "signature": "VARCHAR(64)"})
+    _add_columns(
+        conn,
+        "outcomes",
+        {
+            "service": "VARCHAR(200)",
+            "build_id": "VARCHAR(200)",
+            "prev_hash": "VARCHAR(64)",
+            "hash": "VARCHAR(64)",
+            "key_id": "VARCHAR(64)",
+            "signature": "VARCHAR(64)",
+        },
+    )
+    _v5_chain_old_outcomes(conn)
+    for ddl in (
+        "CREATE UNIQUE INDEX IF NOT EXISTS uq_outcomes_prev_hash ON outcomes (prev_hash)",
+        "CREATE INDEX IF NOT EXISTS ix_outcomes_hash ON outcomes (hash)",
+    ):
+        conn.execute(text(ddl))
+
+
+def _add_columns(conn: Connection, table: str, columns: dict[str, str]) -> None:
+    present = {c["name"] for c in inspect(conn).get_columns(table)}
+    for name, sql_type in columns.items():
+        if name not in present:
+            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}"))
+
+
+def _v5_chain_old_outcomes(conn: Connection) -> None:
+    v5 = MetaData()
+    old_builds = Table(
+        "builds",
+        v5,
+        Column("id", Integer, primary_key=True),
+        Column("service", String(200)),
+        Column("build_id", String(200)),
+    )
+    old = Table(
+        "outcomes",
+        v5,
+        Column("id", Integer, primary_key=True),
+        Column("build_pk", Integer),
+        Column("result", String(16)),
+        Column("at", UtcDateTime),
+        Column("note", Text),
+        Column("recorded_by", String(255)),
+        Column("service", String(200)),
+        Column("build_id", String(200)),
+        Column("prev_hash", String(64)),
+        Column("hash", String(64)),
+    )
+    last = conn.execute(
+        select(old.c.hash).where(old.c.hash.is_not(None)).order_by(old.c.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    prev = last or "0" * 64
+    rows = conn.execute(
+        select(old, old_builds.c.service.label("b_service"), old_builds.c.build_id.label("b_id"))
+        .join(old_builds, old_builds.c.id == old.c.build_pk)
+        .where(old.c.hash.is_(None))
+        .order_by(old.c.id)
+    ).all()
+    for row in rows:
+        fields = {
+            "service": row.b_service,
+            "build_id": row.b_id,
+            "result": row.result,
+            "at": row.at,
+            "note": row.note,
+            "recorded_by": row.recorded_by,
+            "prev_hash": prev,
+        }
+        digest = _v5_outcome_hash(fields)
+        conn.execute(
+            old.update()
+            .where(old.c.id == row.id)
+            .values(service=row.b_service, build_id=row.b_id, prev_hash=prev, hash=digest)
+        )
+        prev = digest
+
+
+def _v5_outcome_hash(fields: dict[str, object]) -> str:
+    """sha256(prev_hash + canonical JSON of the fields), the time as ISO text in UTC: the rule
+    of chain.row_hash as it stood at version 5."""
+    at = fields["at"]
+    if not isinstance(at, datetime):
+        raise TypeError(f"outcome time is {type(at).__name__}, not a datetime")
+    moment = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    data = {**fields, "at": moment.isoformat(timespec="microseconds")}
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256((str(fields["prev_hash"]) + canonical).encode()).hexdigest()
+
+
 Migration = Callable[[Connection], None]
 MIGRATIONS: tuple[tuple[int, Migration], ...] = (
     (1, _v1_builds_and_modules),
     (2, _v2_outcomes_and_provenance),
     (3, _v3_decisions),
     (4, _v4_model_approvals),
+    (5, _v5_signatures_and_chained_outcomes),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 # Any fixed number: two cipipe processes opening one PostgreSQL database migrate one at a time.

@@ -1,7 +1,10 @@
 """HistoryStore over SQLAlchemy Core 2: a SQLite file by default, PostgreSQL by URL.
 
-Core rather than the ORM: the store is four tables and a handful of statements, and the
+Core rather than the ORM: the store is a few tables and a handful of statements, and the
 upsert and the failure-rate query are clearer written as SQL than mapped through objects.
+
+A store is opened with the audit keys (``signing.py``) that its chained appends sign with:
+the decisions, the outcomes and the model approvals.
 """
 
 from __future__ import annotations
@@ -40,13 +43,13 @@ from cipipe.adapters.history.interface import (
     BAD_OUTCOMES,
     BUILD_RESULTS,
     BUILD_SOURCES,
-    OUTCOME_RESULTS,
     BuildRecord,
     FailureRate,
     HistoryError,
     Outcome,
     OutcomeResult,
 )
+from cipipe.adapters.history.outcome_audit import append_outcome
 from cipipe.adapters.history.schema import (
     SCHEMA_VERSION,
     build_modules,
@@ -54,6 +57,7 @@ from cipipe.adapters.history.schema import (
     migrate,
     outcomes,
 )
+from cipipe.adapters.history.signing import AuditKeys
 
 log = logging.getLogger("cipipe.history")
 
@@ -68,9 +72,11 @@ def open_store(
     default_path: Path,
     attempts: int = 3,
     backoff_seconds: float = 1.0,
+    keys: AuditKeys | None = None,
 ) -> SqlAlchemyHistoryStore:
     """Open (creating or migrating) the history store at ``url`` (from ``--db`` or
     ``CIPIPE_DB``): a plain path is SQLite at that path, None is SQLite at ``default_path``.
+    ``keys`` sign what the store appends to its chained logs (None: nothing is signed).
 
     A database server that is still starting is retried ``attempts`` times with doubling
     waits; a wrong password or an unusable file is not, since waiting does not fix it.
@@ -101,14 +107,15 @@ def open_store(
         raise
     if found < SCHEMA_VERSION:
         log.info("history database %s: schema %d -> %d", masked(target), found, SCHEMA_VERSION)
-    return SqlAlchemyHistoryStore(engine, target)
+    return SqlAlchemyHistoryStore(engine, target, keys)
 
 
 class SqlAlchemyHistoryStore:
-    def __init__(self, engine: Engine, url: URL) -> None:
+    def __init__(self, engine: Engine, url: URL, keys: AuditKeys | None = None) -> None:
         self._engine = engine
         self._url = url
         self.url = masked(url)
+        self.audit_keys = keys or AuditKeys.none()
 
     @property
     def engine(self) -> Engine:
@@ -168,24 +175,8 @@ class SqlAlchemyHistoryStore:
         *,
         recorded_by: str | None = None,
     ) -> None:
-        _check(result, OUTCOME_RESULTS, "result")
-        with database_errors(self._url, "record an outcome"), self._engine.begin() as conn:
-            pk = conn.execute(
-                select(builds.c.id).where(
-                    builds.c.service == service, builds.c.build_id == build_id
-                )
-            ).scalar_one_or_none()
-            if pk is None:
-                raise HistoryError(
-                    f"unknown build {build_id!r} of service {service!r}",
-                    file=self.url,
-                    expected="a build recorded by cipipe or imported from Jenkins",
-                )
-            conn.execute(
-                insert(outcomes).values(
-                    build_pk=pk, result=result, at=at, note=note, recorded_by=recorded_by
-                )
-            )
+        """Chained and signed like the decisions (``outcome_audit.py``)."""
+        append_outcome(self, service, build_id, result, at, note, recorded_by=recorded_by)
 
     def failure_rate(
         self, service: str, module: str, *, window_days: int | None, now: datetime

@@ -1,5 +1,5 @@
-"""cipipe audit: check and read the hash-chained logs of risk decisions and model approvals in
-the history store."""
+"""cipipe audit: check and read the hash-chained, signed logs of risk decisions, outcomes and
+model approvals in the history store, against their anchors in the artifact store."""
 
 from __future__ import annotations
 
@@ -13,46 +13,68 @@ from cipipe.errors import ExitCode
 DB_HELP = "History store: a SQLite path or a URL  [env: CIPIPE_DB]"
 
 command = click.Group(
-    "audit", help="Verify or show the audit logs of risk decisions and model approvals."
+    "audit", help="Verify or show the audit logs of risk decisions, outcomes and model approvals."
 )
 
 
 @command.command("verify")
 @click.option("--db", help=DB_HELP)
+@click.option(
+    "--target",
+    help="Artifact store holding the anchors  [env: CIPIPE_ARTIFACTORY_URL; default: the local "
+    "folder beside the work folder]",
+)
+@click.option("--via", type=click.Choice(["rest", "jf"]), default="rest", show_default=True)
+@click.option("--repository", default="candidates", show_default=True)
+@click.option(
+    "--anchors/--no-anchors",
+    default=True,
+    show_default=True,
+    help="Compare the chains with the anchors found in the artifact store",
+)
+@click.option(
+    "--require-signed",
+    is_flag=True,
+    help="The key must be set and every chain with records signed (records from before "
+    "signing began are covered by the first signed one); unsigned anchors are not used  "
+    "[env: CIPIPE_AUDIT_REQUIRE_SIGNATURE=1]",
+)
 @click.pass_obj
-def verify_command(state: CliState, db: str | None) -> int:
-    """Check that no decision and no model approval was changed, removed or reordered since it
-    was written."""
-    from cipipe.adapters.history.audit import ChainProblem, decision_count, verify_chain
-    from cipipe.adapters.history.model_audit import (
-        ModelChainProblem,
-        model_event_count,
-        verify_model_chain,
-    )
-    from cipipe.cli.inputs import history_store
+def verify_command(
+    state: CliState,
+    db: str | None,
+    target: str | None,
+    via: str,
+    repository: str,
+    anchors: bool,
+    require_signed: bool,
+) -> int:
+    """Check that no decision, outcome or model approval was changed, removed, reordered or
+    forged since it was written: the hash chains, their signatures (CIPIPE_AUDIT_KEY), and
+    the anchors in the artifact store. Names the first missing or forged record (exit 1)."""
+    import os
 
+    from cipipe.adapters.history.signing import (
+        ENV_REQUIRE,
+        require_checking_keys,
+        signature_required,
+    )
+    from cipipe.cli.inputs import artifact_store, audit_keys, history_store
+    from cipipe.steps.audit.verify import report_lines, verify_audit
+
+    require = require_signed or signature_required(os.environ)
+    if require:
+        why = "--require-signed" if require_signed else f"{ENV_REQUIRE}=1"
+        require_checking_keys(audit_keys(), why)
     store = history_store(state, db)
     try:
-        found: list[tuple[str, ChainProblem | ModelChainProblem | None]] = [
-            ("decisions", verify_chain(store)),
-            ("model approvals", verify_model_chain(store)),
-        ]
-        broken = [(name, problem) for name, problem in found if problem is not None]
-        counts = (decision_count(store), model_event_count(store)) if not broken else (0, 0)
+        artifacts = artifact_store(state, target, via, repository) if anchors else None
+        result = verify_audit(store, artifacts, require_signed=require)
     finally:
         store.close()
-    for name, problem in broken:
-        click.echo(f"{name} chain broken at {problem} [{problem.kind}]")
-    if broken:
-        return int(ExitCode.REJECTED)
-    click.echo(
-        f"chain intact: {_count(counts[0], 'decision')}, {_count(counts[1], 'model approval')}"
-    )
-    return int(ExitCode.OK)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+    for line in report_lines(result):
+        click.echo(line)
+    return int(ExitCode.OK if result.intact else ExitCode.REJECTED)
 
 
 @command.command("show")

@@ -54,6 +54,7 @@ def execute(
     policy_pin: str | None = None,
     policy_deadline: float | None = None,
 ) -> int:
+    from cipipe.adapters.history.signing import signature_required
     from cipipe.adapters.notifications.factory import open_notifier
     from cipipe.cli.inputs import candidate_store, history_store, model_registry, policy_bundle
     from cipipe.risk.model_score import load_referenced
@@ -74,11 +75,16 @@ def execute(
     }
 
     open_store = candidate_store(state, target, via, repository)
-    # Only a policy that references a model pays for loading one (LightGBM is slow to import).
-    model = load_referenced(bundle, model_registry(state, registry))
-
-    store = history_store(state, db)
+    store = history_store(state, db, appends=True)
     try:
+        # Only a policy that references a model pays for loading one (LightGBM is slow to
+        # import); the history store's model approvals log must approve it too.
+        model = load_referenced(
+            bundle,
+            model_registry(state, registry),
+            store,
+            require_signed=signature_required(os.environ),
+        )
         with work.locked():
             result = run_decide_strategy(
                 work,
@@ -173,7 +179,8 @@ def command(state: CliState, /, **options: Any) -> int:
     Reads:  risk-inputs.json (and build-info.json beside it for the changed paths),
             context.yaml, the policy bundle, publish.json when the build was published
     Writes: risk-inputs-for-decision.json, risk-decision.json, rollout-*.yaml with --export;
-            a record in the audit log; risk.* properties on the candidate's files and
-            risk-decision.json beside them; a message on the notification channel
+            a record in the audit log (signed with CIPIPE_AUDIT_KEY when set); risk.*
+            properties on the candidate's files, risk-decision.json and the audit log's
+            anchor (audit-anchor.json) beside them; a message on the notification channel
     """
     return execute(state, **options)

@@ -192,32 +192,42 @@ def promote_command(
     state: CliState, version: str, registry: Path | None, by: str, db: str | None
 ) -> int:  # fmt: skip
     """Approve VERSION for decide-strategy; the version approved before is retired. Both state
-    changes are also appended to the history store's hash-chained model approvals log."""
+    changes are also appended to the history store's hash-chained (and, with CIPIPE_AUDIT_KEY,
+    signed) model approvals log, which decide-strategy asks before a model may score."""
     from datetime import UTC, datetime
 
+    from cipipe.cli.inputs import audit_keys
+
+    audit_keys(require_signing=True)  # a missing or bad key fails before the registry changes
     reg = _registry(state, registry)
     now = datetime.now(UTC).replace(microsecond=0)
     already = reg.approved() == version
     previous = reg.promote(version, by=by, now=now)
     click.echo(f"approved {version}" + (f"; retired {previous}" if previous else ""))
-    if not already:
-        _record_promotion(state, db, reg, version, previous, by=by, now=now)
+    # Approved in the registry already: recorded again only when the history store's log
+    # lacks it (approved before the log existed, or into another database), since
+    # decide-strategy scores only with an approval that log holds.
+    _record_promotion(state, db, reg, version, previous, by=by, now=now, unless_logged=already)
     return int(ExitCode.OK)
 
 
 def _record_promotion(
     state: CliState, db: str | None, reg: Registry, version: str, previous: str | None,
-    *, by: str, now: datetime,
+    *, by: str, now: datetime, unless_logged: bool,
 ) -> None:  # fmt: skip
     from sqlalchemy.exc import SQLAlchemyError
 
+    from cipipe.adapters.history.model_audit import model_events
     from cipipe.cli.inputs import history_store
     from cipipe.errors import CipipeError, OutsideSystemError
     from cipipe.risk.model.history_audit import record_promotion
 
     try:
-        store = history_store(state, db)
+        store = history_store(state, db, appends=True)
         try:
+            logged = model_events(store, version) if unless_logged else []
+            if logged and logged[-1].state == "approved":
+                return
             record_promotion(store, reg, version, previous, by=by, at=now)
         finally:
             store.close()

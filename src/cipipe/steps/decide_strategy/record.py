@@ -8,17 +8,19 @@ from datetime import datetime
 from pathlib import Path
 
 from cipipe.adapters.artifact_store.interface import ArtifactStore, LocalFile, join_path
-from cipipe.adapters.history.audit import DecisionRecord, Target, append_decision
+from cipipe.adapters.history.audit import DecisionRecord, Head, Target, append_decision
 from cipipe.adapters.notifications.interface import Message
 from cipipe.contracts.publish import PublishReport
 from cipipe.contracts.risk_decision import Pace, RiskDecision, RiskInputsForDecision
 from cipipe.digests import digest_file
+from cipipe.steps.audit.anchor import upload as upload_anchor
 
 TOP_IN_MESSAGE = 3
 
 
-def audit(history: Target, inputs: RiskInputsForDecision, decision: RiskDecision) -> str:
-    """Append the decision, with the inputs it was made from, to the hash-chained log."""
+def audit(history: Target, inputs: RiskInputsForDecision, decision: RiskDecision) -> Head:
+    """Append the decision, with the inputs it was made from, to the hash-chained log (signed
+    when the store has the audit key); returns its place, hash and signature."""
     record = DecisionRecord(
         service=decision.service,
         build_id=decision.build_id,
@@ -51,9 +53,11 @@ def risk_properties(decision: RiskDecision) -> dict[str, str]:
 def attach(
     store: ArtifactStore, published: PublishReport, decision: RiskDecision, decision_file: Path
 ) -> list[str]:
-    """Upload risk-decision.json beside the build's files and set risk.* properties on each
-    of them; returns the store paths touched. Properties are set file by file, so a rerun
+    """Upload the decision's audit anchor and risk-decision.json beside the build's files and
+    set risk.* properties on each of them; returns the store paths touched. The anchor goes
+    first: it is what protects the audit log. Properties are set file by file, so a rerun
     after a failure simply sets them again."""
+    touched = [] if decision.audit is None else [upload_anchor(store, decision.audit)]
     properties = risk_properties(decision)
     d = digest_file(decision_file)
     local = LocalFile(decision_file, d.size, d.sha256, d.sha1, d.md5)
@@ -65,7 +69,7 @@ def attach(
     }
     target = join_path(published.service, published.build_id, RiskDecision.FILE_NAME)
     store.upload(local, target, {**base, **properties})
-    touched = [target]
+    touched.append(target)
     for file in published.files:
         store.set_properties(file.path, properties)
         touched.append(file.path)

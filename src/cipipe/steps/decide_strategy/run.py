@@ -2,8 +2,9 @@
 
 Order matters for "nothing half-written": the decision and its exports are computed first
 (bad input fails here, before anything is written), then the decision is appended to the
-audit log (a database failure leaves no files behind), then the files are written, attached
-to the candidate in the artifact store, and announced. A failed notification never changes
+audit log (a database failure leaves no files behind) and the log's heads are sealed into
+the decision's ``audit`` anchor, then the files are written, attached to the candidate in the
+artifact store (the anchor beside them), and announced. A failed notification never changes
 the decision or the exit code.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from cipipe.risk.decide import Decided, decide
 from cipipe.risk.exports import ExportKind, export
 from cipipe.risk.model_score import ModelChoice
 from cipipe.risk.policy import PolicyBundle
+from cipipe.steps.audit.anchor import seal
 from cipipe.steps.decide_strategy.inputs import DecisionInputs
 from cipipe.steps.decide_strategy.record import attach, audit, decision_message
 from cipipe.workdir import WorkDir
@@ -81,7 +83,10 @@ def run_decide_strategy(
         EXPORT_FILES[kind]: export(decided.decision, kind, **options.get(kind, {}))
         for kind in exports
     }
-    audit_hash = audit(history, decided.inputs, decided.decision)
+    appended = audit(history, decided.inputs, decided.decision)
+    d = decided.decision
+    anchor = seal(history, "decision", d.service, d.build_id, now, appended)
+    decided = replace(decided, decision=d.model_copy(update={"audit": anchor}))
     written = [work.write(decided.inputs), work.write(decided.decision)]
     written += [work.write_text(name, text) for name, text in rendered.items()]
     attached = None
@@ -97,8 +102,9 @@ def run_decide_strategy(
     else:
         log.warning(
             "%s not found: the build was not published, so the decision is not attached "
-            "to a candidate (run `cipipe publish`, then decide again)",
+            "to a candidate and its audit anchor is only in risk-decision.json (run "
+            "`cipipe publish`, then decide again)",
             work.file(PublishReport.FILE_NAME),
         )
     delivery = deliver(notifier, decision_message(decided.decision))
-    return DecideResult(decided, written, audit_hash, attached, delivery)
+    return DecideResult(decided, written, appended.hash, attached, delivery)
