@@ -93,7 +93,10 @@ class FakeArtifactory:
 
     def fail(self, kind: str, *faults: str) -> None:
         """Answer the next requests of ``kind`` with ``faults``: "500", "502", "503", "429[:S]"
-        (Retry-After S), "reset" (RST mid-body), "stall", "301", "409", "401"."""
+        (Retry-After S), "reset" (RST mid-body), "stall", "301", "409", "401"; "mangle" (a
+        deploy keeps the body with one byte flipped, as a proxy that alters it and drops the
+        X-Checksum headers would, and reports the kept bytes' real checksums); "pass" (answer
+        normally, so that the next fault hits a later request)."""
         assert kind in KINDS, kind
         self.faults.setdefault(kind, []).extend(faults)
 
@@ -123,7 +126,7 @@ class FakeArtifactory:
         with self._lock:
             self.seen.append(seen)
             fault = self._next_fault(kind) if kind in KINDS else None
-        if fault is not None:
+        if fault is not None and fault not in ("pass", "mangle"):
             return self._fault(h, kind, fault)
         body = self._read_body(h, kind)
         if self.authorization and any(h.headers.get(k) != v for k, v in self.authorization.items()):
@@ -135,6 +138,9 @@ class FakeArtifactory:
             with self._lock:
                 self.refused.append(seen)
             return _errors(h, refusal.status, refusal.message, refusal.headers)
+        if fault == "mangle" and kind == "deploy":
+            props = parse_properties(unquote(matrix))
+            return self._deploy(h, kind, path, _mangled(body), props, mangled=True)
         if kind in ("deploy", "checksum_deploy"):
             return self._deploy(h, kind, path, body, parse_properties(unquote(matrix)))
         if kind == "build":
@@ -215,7 +221,9 @@ class FakeArtifactory:
         headers = {"Retry-After": retry_after or "1"} if status == "429" else {}
         _errors(h, int(status), f"injected {status}", headers)
 
-    def _deploy(self, h: Handler, kind: str, path: str, body: bytes, props: Props) -> None:
+    def _deploy(
+        self, h: Handler, kind: str, path: str, body: bytes, props: Props, mangled: bool = False
+    ) -> None:
         repo, _, name = path.partition("/")
         if kind == "checksum_deploy":
             sha = (h.headers.get("X-Checksum-Sha256") or "").lower()
@@ -225,7 +233,7 @@ class FakeArtifactory:
             actual = _sums(body)
             for algorithm, value in actual.items():
                 sent = h.headers.get(header := f"X-Checksum-{algorithm.title()}")
-                if sent is not None and sent.lower() != value:
+                if sent is not None and sent.lower() != value and not mangled:
                     message = f"Checksum error for '{header}': received '{sent}' but actual {value}"
                     return _errors(h, 409, message)
             sha = actual["sha256"]
@@ -282,6 +290,11 @@ def _aql_match(key: str, want: Any, repo: str, folder: str, item: Item) -> bool:
     if key.startswith("@") and isinstance(want, str):
         return want in item.properties.get(key[1:], [])
     raise ValueError(f"AQL criterion {key!r} is outside the fake's subset")
+
+
+def _mangled(body: bytes) -> bytes:
+    middle = len(body) // 2
+    return body[:middle] + bytes([body[middle] ^ 0x01]) + body[middle + 1 :] if body else b"?"
 
 
 def _sums(data: bytes) -> dict[str, str]:

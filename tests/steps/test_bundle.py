@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -11,17 +12,38 @@ import pytest
 from cipipe.adapters.artifact_store.interface import LocalFile
 from cipipe.adapters.artifact_store.local import LocalFolderStore
 from cipipe.digests import digest_file
+from cipipe.steps.publish.completion import fileset_digest
 from tests.conftest import CliResult
 
 Cli = Callable[..., CliResult]
 
 
+def _local(path: Path) -> LocalFile:
+    d = digest_file(path)
+    return LocalFile(path, d.size, d.sha256, d.sha1, d.md5)
+
+
 def candidate(
-    store: LocalFolderStore, tmp: Path, service: str, build: int, platform: str, **extra: str
+    store: LocalFolderStore,
+    tmp: Path,
+    service: str,
+    build: int,
+    platform: str,
+    *,
+    marker: str | None = "right",
+    **extra: str,
 ) -> None:
+    """One platform's file and build-info.json, as a publish leaves them; ``marker``: "right"
+    (finished), None (stopped before the marker) or "wrong" (a marker naming other files)."""
     source = tmp / f"{service}-{build}-{platform}"
     source.write_text(f"#!/bin/sh\necho {service} {build}\n")
-    d = digest_file(source)
+    info = tmp / f"{service}-{build}-build-info.json"
+    info.write_text(f'{{"build": {build}}}\n')
+    path, info_path = (
+        f"{service}/{build}/{platform}/{service}",
+        f"{service}/{build}/build-info.json",
+    )
+    fileset = fileset_digest([(path, _local(source).sha256), (info_path, _local(info).sha256)])
     props = {
         "service": service,
         "build.number": str(build),
@@ -29,13 +51,14 @@ def candidate(
         "state": "candidate",
         "build.timestamp": str(1_700_000_000_000 + build),
         "vcs.branch": "main",
+        "cipipe.fileset": fileset,
         **extra,
     }
-    store.upload(
-        LocalFile(source, d.size, d.sha256, d.sha1, d.md5),
-        f"{service}/{build}/{platform}/{service}",
-        props,
-    )
+    store.upload(_local(source), path, props)
+    info_props = {k: v for k, v in props.items() if k != "platform"}
+    if marker is not None:
+        info_props["cipipe.complete"] = fileset if marker == "right" else "0" * 64
+    store.upload(_local(info), info_path, info_props)
 
 
 @pytest.fixture
@@ -47,6 +70,9 @@ def store_root(tmp_path: Path) -> Path:
     candidate(store, files, "driver", 5, "arm", **{"compat.abi": "3"})
     candidate(store, files, "driver", 9, "arm", **{"compat.abi": "4"})
     candidate(store, files, "driver", 12, "arm", **{"compat.abi": "3", "state": "uploading"})
+    # Publishes that stopped while marking: candidate files, but no (or a wrong) marker.
+    candidate(store, files, "driver", 11, "arm", marker=None, **{"compat.abi": "3"})
+    candidate(store, files, "driver", 10, "arm", marker="wrong", **{"compat.abi": "3"})
     candidate(store, files, "firmware", 2, "arm")
     candidate(store, files, "firmware", 10, "arm")
     return root
@@ -84,7 +110,10 @@ def test_newest_compatible_members_smoke_tested_and_published(
     )
     assert result.exit_code == 0, result.stderr
     manifest = json.loads((work / "manifest.json").read_text())
-    # driver 9 has another ABI and driver 12 is still uploading: 5 is the newest compatible.
+    # driver 9 has another ABI, 12 is still uploading, and the publishes of 11 and 10 did not
+    # finish: 5 is the newest compatible complete candidate.
+    assert "build 11 skipped" in result.stderr and "no completion marker" in result.stderr
+    assert "build 10 skipped" in result.stderr and "not the file set it names" in result.stderr
     assert [(m["service"], m["build_id"]) for m in manifest["members"]] == [
         ("driver", "5"),
         ("firmware", "10"),
@@ -150,17 +179,36 @@ def test_resolution_over_rest_uses_aql(tmp_path: Path) -> None:
     from tests.artifactoryserver import FakeArtifactory, serve
 
     with serve(FakeArtifactory()) as fake:
-        for build, abi in ((3, "3"), (7, "3"), (8, "4")):
+        for build, abi, complete in (
+            (3, "3", True),
+            (7, "3", True),
+            (8, "4", True),
+            (9, "3", False),
+        ):
+            data, info = f"drv {build}".encode(), f'{{"build": {build}}}'.encode()
+            path, info_path = f"driver/{build}/arm/driver", f"driver/{build}/build-info.json"
+            sha = hashlib.sha256
+            fileset = fileset_digest(
+                [(path, sha(data).hexdigest()), (info_path, sha(info).hexdigest())]
+            )
+            props = {"build.number": str(build), "cipipe.fileset": fileset}
             fake.put_file(
                 "candidates",
-                f"driver/{build}/arm/driver",
-                f"drv {build}".encode(),
+                path,
+                data,
                 service="driver",
                 platform="arm",
                 state="candidate",
-                **{"build.number": str(build), "compat.abi": abi},
+                **props,
+                **{"compat.abi": abi},
+            )
+            if complete:
+                props["cipipe.complete"] = fileset
+            fake.put_file(
+                "candidates", info_path, info, service="driver", state="candidate", **props
             )
         store = ArtifactoryRestStore(fake.url, timeout=5)
         newest, files = resolve(store, MemberSpec(service="driver", properties={"compat.abi": "3"}))
+        # 9 is newer, but its publish did not finish.
         assert newest == "7" and [f.path for f in files] == ["driver/7/arm/driver"]
         assert any(s.kind == "aql" for s in fake.seen)

@@ -3,6 +3,7 @@ ticked, and each missing or inconsistent one crossed with its reason (exit 1).""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -189,3 +190,39 @@ def test_a_failed_delivery_is_not_a_notification(cli: Cli, tmp_path: Path, repo:
     result = checklist(cli, work, repo)
     assert result.exit_code == 1
     assert "every message about svc/7 failed: invalid_auth" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (
+            {"cipipe.complete": ""},
+            "no completion marker (cipipe.complete on svc/7/build-info.json)",
+        ),
+        ({"cipipe.complete": "0" * 64}, "are not the file set it names"),
+    ],
+)
+def test_a_publish_that_did_not_finish_is_not_ready(
+    cli: Cli, tmp_path: Path, repo: Path, change: dict[str, str], reason: str
+) -> None:
+    """Every file is state=candidate, as a publish stopped just before its last request leaves
+    them, but the marker is missing or names other files."""
+    work = prepare(cli, tmp_path)
+    store = LocalFolderStore(tmp_path / "cipipe-store")
+    store.set_properties("svc/7/build-info.json", change)
+    result = checklist(cli, work, repo)
+    assert result.exit_code == 1
+    assert "✓ per-platform artifacts" in result.stdout  # each file alone looks fine
+    assert "✗ complete candidate (completion marker): svc/7 in file://" in result.stdout
+    assert reason in result.stdout
+    assert "not ready for Step 3: complete candidate (completion marker)" in result.stdout
+
+
+def test_a_complete_candidate_is_ticked(cli: Cli, tmp_path: Path, repo: Path) -> None:
+    work = prepare(cli, tmp_path)
+    result = checklist(cli, work, repo)
+    files = len(json.loads((work.path / "publish.json").read_text())["files"])
+    assert (
+        f"✓ complete candidate (completion marker): {files} file(s), as the marker on "
+        "svc/7/build-info.json names" in result.stdout
+    )

@@ -16,6 +16,7 @@ import click
 
 from cipipe import __version__
 from cipipe.cli.help import render_help
+from cipipe.cli.interrupts import INTERRUPTED_EXIT, TERMINATED_EXIT, Terminated
 from cipipe.cli.spec import COMMANDS, GLOBAL_OPTIONS, PROG
 from cipipe.errors import CipipeError, ExitCode
 from cipipe.logs import LogFormat, SecretMasker, setup_logging
@@ -104,7 +105,11 @@ def invoke(argv: Sequence[str]) -> int:
         result = group.main(args=list(argv), prog_name=PROG, standalone_mode=False, obj=state)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            # click turns Ctrl-C in a command into Abort: it is still an interruption.
+            _say(state, f"{PROG}: interrupted")
+            return INTERRUPTED_EXIT
         _say(state, f"{PROG}: aborted")
         return int(ExitCode.BAD_INPUT)
     except click.ClickException as exc:
@@ -116,7 +121,10 @@ def invoke(argv: Sequence[str]) -> int:
         return int(exc.exit_code)
     except KeyboardInterrupt:
         _say(state, f"{PROG}: interrupted")
-        return 130
+        return INTERRUPTED_EXIT
+    except Terminated:
+        _say(state, f"{PROG}: terminated")
+        return TERMINATED_EXIT
     except Exception as exc:  # a bug: say so plainly, show the traceback only on request
         if state.debug or os.environ.get("CIPIPE_DEBUG"):
             _say(state, traceback.format_exc().rstrip())

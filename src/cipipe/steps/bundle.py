@@ -26,8 +26,10 @@ from cipipe.contracts.bundle import (
     SmokeReport,
 )
 from cipipe.digests import digest_file
-from cipipe.errors import CipipeError, ExitCode
+from cipipe.errors import CipipeError, ExitCode, InputError
 from cipipe.fileio import atomic_write_text
+from cipipe.identifiers import check_build_id
+from cipipe.steps.publish.completion import IncompleteCandidate, require_complete
 
 log = logging.getLogger("cipipe.bundle")
 OUTPUT_KEPT = 4000
@@ -66,26 +68,73 @@ def _build_order(build: str, files: Sequence[StoredFile]) -> tuple[int, int, str
     return (int(build) if build.isdigit() else -1, stamp, build)
 
 
-def resolve(store: ArtifactStore, member: MemberSpec) -> tuple[str, list[StoredFile]]:
-    wanted = _constraints(member)
-    found = [f for f in store.search(wanted, f"{member.service}/") if _first(f, "platform")]
+def _described(member: MemberSpec) -> str:
+    described = ", ".join(f"{k}={v}" for k, v in sorted(_constraints(member).items()))
+    if member.min_build is not None:
+        described += f", build >= {member.min_build}"
+    return described
+
+
+def _is_build_id(text: str) -> bool:
+    """A property anyone can set is no path to follow: other build numbers are not ours."""
+    try:
+        check_build_id(text)
+    except InputError:
+        log.warning("build number %r in the store is not a build id: ignored", text)
+        return False
+    return True
+
+
+def _matching_builds(store: ArtifactStore, member: MemberSpec) -> dict[str, list[StoredFile]]:
+    """The member's platform files marked candidate that match its constraints, by build."""
+    found = [
+        f for f in store.search(_constraints(member), f"{member.service}/") if _first(f, "platform")
+    ]
     builds: dict[str, list[StoredFile]] = {}
     for stored in found:
         build = _first(stored, "build.number")
-        if build is None:
+        if build is None or not _is_build_id(build):
             continue
         if member.min_build is not None and not (
             build.isdigit() and int(build) >= member.min_build
         ):
             continue
         builds.setdefault(build, []).append(stored)
+    return builds
+
+
+def resolve(store: ArtifactStore, member: MemberSpec) -> tuple[str, list[StoredFile]]:
+    """The newest matching build that the store proves complete (its completion marker), with
+    its matching files. A build with candidate files but no marker is a publish that did not
+    finish: it is skipped, never shipped."""
+    builds = _matching_builds(store, member)
     if not builds:
-        described = ", ".join(f"{k}={v}" for k, v in sorted(wanted.items()))
-        if member.min_build is not None:
-            described += f", build >= {member.min_build}"
-        raise MemberUnresolved(f"no candidate of {member.service} matches {described}")
-    newest = max(builds, key=lambda b: _build_order(b, builds[b]))
-    return newest, sorted(builds[newest], key=lambda f: f.path)
+        raise MemberUnresolved(f"no candidate of {member.service} matches {_described(member)}")
+    incomplete = []
+    for build in sorted(builds, key=lambda b: _build_order(b, builds[b]), reverse=True):
+        try:
+            complete = require_complete(store, member.service, build)
+        except IncompleteCandidate as exc:
+            log.warning("%s: build %s skipped: %s", member.service, build, exc)
+            incomplete.append(build)
+            continue
+        fileset = {(f.path, f.sha256) for f in complete}
+        files = sorted(
+            (f for f in builds[build] if (f.path, f.sha256) in fileset), key=lambda f: f.path
+        )
+        if files:
+            return build, files
+        log.warning(
+            "%s: build %s skipped: its matching files are not among those it published",
+            member.service,
+            build,
+        )
+        incomplete.append(build)
+    raise MemberUnresolved(
+        f"no complete candidate of {member.service} matches {_described(member)}: "
+        f"build(s) {', '.join(incomplete)} have candidate files, but the store does not prove "
+        "them complete (see the warnings above)"
+    )
 
 
 def _fetch(store: ArtifactStore, stored: StoredFile, folder: Path) -> Path:

@@ -18,6 +18,7 @@ from cipipe.contracts.notification import NotificationLog
 from cipipe.contracts.publish import PublishedFile, PublishReport
 from cipipe.contracts.repo_config import RepoConfig
 from cipipe.contracts.testing import TestsReport
+from cipipe.steps.publish.completion import IncompleteCandidate, marker_path, require_complete
 from cipipe.workdir import WorkDir
 
 CANDIDATE = "candidate"
@@ -83,6 +84,19 @@ def _artifacts(store: ArtifactStore, work: WorkDir, published: PublishReport) ->
         return Item(name, False, True, "; ".join(problems))
     platforms = sorted({a.platform for a in artifacts})
     return Item(name, True, True, f"{len(artifacts)} artifact(s) for {', '.join(platforms)}")
+
+
+def _complete(store: ArtifactStore, published: PublishReport) -> Item:
+    """The store proves the build whole (its completion marker), and publish.json describes
+    the same files: a publish that stopped half way marks some files candidate, never this."""
+    name = "complete candidate (completion marker)"
+    expected = [(f.path, f.sha256) for f in published.files]
+    try:
+        files = require_complete(store, published.service, published.build_id, expected)
+    except IncompleteCandidate as exc:
+        return Item(name, False, True, str(exc))
+    marker = marker_path(published.service, published.build_id)
+    return Item(name, True, True, f"{len(files)} file(s), as the marker on {marker} names")
 
 
 def _tests(
@@ -166,6 +180,7 @@ def run_checklist(
 
     return [
         _artifacts(store, work, published),
+        _complete(store, published),
         attached("build-info and risk inputs attached", ["build-info.json", "risk-inputs.json"]),
         attached("SBOM and security scan", ["sbom.json", "scan.json"]),
         *_tests(store, work, published, config),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -89,6 +90,26 @@ def test_second_upload_of_same_content_sends_nothing(
     assert (store.root / "candidates/two/a").read_bytes() == b"same bytes"
     blobs = [p for p in (store.root / ".blobs").rglob("*") if p.is_file()]
     assert len(blobs) == 1
+
+
+def test_a_blob_changed_behind_the_store_is_stored_again(
+    store: LocalFolderStore, tmp_path: Path
+) -> None:
+    file = local_file(tmp_path / "a", b"the good bytes")
+    store.upload(file, "one/a", {})
+    blob = store.root / ".blobs" / file.sha256[:2] / file.sha256
+    blob.chmod(0o644)  # read-only is no protection against its owner
+    blob.write_bytes(b"the evil bytes")
+    result = store.upload(file, "two/a", {})
+    # Not linked in under the good digest: the content came from the local file again.
+    assert (result.bytes_sent, result.skipped_by_checksum) == (len(b"the good bytes"), False)
+    assert (store.root / "candidates/two/a").read_bytes() == b"the good bytes"
+    assert blob.read_bytes() == b"the good bytes"
+    stored = store.stat("two/a")
+    assert stored is not None and stored.sha256 == file.sha256
+    # The file that was linked to the changed blob before is caught by its changed identity.
+    first = store.stat("one/a")
+    assert first is not None and first.sha256 == hashlib.sha256(b"the evil bytes").hexdigest()
 
 
 def test_properties_sidecar_keeps_separator_characters(

@@ -178,3 +178,40 @@ def test_a_failing_store_is_exit_3_and_a_rerun_completes(
         return item.properties if item else None
 
     check_attached(work, report, properties_of)
+
+
+@pytest.mark.parametrize("marker", ["absent", "wrong", "file uploading"])
+def test_an_incomplete_candidate_gets_no_decision(
+    cli: Cli,
+    decide: Decide,
+    history_db: Path,
+    tmp_path: Path,
+    fake: FakeArtifactory,
+    monkeypatch: pytest.MonkeyPatch,
+    marker: str,
+) -> None:
+    """publish.json says published, but the store does not prove the build complete (a publish
+    that stopped while marking): exit 1, nothing audited, written or attached; once the publish
+    is rerun, the decision goes through."""
+    monkeypatch.setenv("CIPIPE_ARTIFACTORY_TOKEN", TOKEN)
+    work = tmp_path / "work"
+    report = published(cli, work, "--target", fake.url)
+    carrier = fake.items[("candidates", "svc/7/build-info.json")].properties
+    if marker == "absent":
+        del carrier["cipipe.complete"]
+    elif marker == "wrong":
+        carrier["cipipe.complete"] = ["0" * 64]
+    else:
+        fake.items[("candidates", report.files[0].path)].properties["state"] = ["uploading"]
+    result = decide(work, "--target", fake.url)
+    assert result.exit_code == 1, result.stderr
+    assert "svc/7 in http://127.0.0.1:" in result.stderr
+    assert "is not a complete candidate" in result.stderr
+    assert not (work / RiskDecision.FILE_NAME).exists()
+    assert ("candidates", DECISION_PATH) not in fake.items
+    assert not any(k.startswith("risk.") for i in fake.items.values() for k in i.properties)
+    shown = cli("--workdir", work, "audit", "show", "--build", "7", "--db", history_db)
+    assert shown.exit_code == 0 and shown.stdout == ""
+    assert cli("--workdir", work, "publish", "--target", fake.url).exit_code == 0
+    assert decide(work, "--target", fake.url).exit_code == 0
+    assert ("candidates", DECISION_PATH) in fake.items

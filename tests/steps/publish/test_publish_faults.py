@@ -20,6 +20,7 @@ from cipipe.adapters.artifact_store.rest_http import auth_from_env
 from cipipe.contracts.artifacts import Artifacts
 from cipipe.contracts.build_info import BuildInfo
 from cipipe.steps.publish import Planned, plan, publish
+from cipipe.steps.publish.completion import fileset_digest
 from tests.artifactoryserver import FakeArtifactory, serve
 from tests.steps.publish.conftest import make_workdir
 
@@ -45,17 +46,23 @@ def rest_store(fake: FakeArtifactory, attempts: int) -> ArtifactoryRestStore:
 
 
 def check(fake: FakeArtifactory, items: list[Planned], *, candidate: bool) -> int:
-    """Stored files never differ from the local ones; all or none are candidates."""
+    """Stored files never differ from the local ones; all or none are candidates, and the
+    completion marker is there exactly when all are."""
     states = set()
     for item in items:
         stored = fake.items.get(("candidates", item.path))
         if stored is not None:
             assert stored.sha256 == item.file.sha256, item.path
         states.add(stored.properties.get("state", ["absent"])[0] if stored else "absent")
+    build = items[0].path.split("/")[1]
+    carrier = fake.items.get(("candidates", f"svc/{build}/build-info.json"))
+    marker = carrier.properties.get("cipipe.complete") if carrier else None
     if candidate:
         assert states == {"candidate"}
+        assert marker == [fileset_digest((i.path, i.file.sha256) for i in items)]
     else:
         assert "candidate" not in states
+        assert marker is None
     return len(items)
 
 

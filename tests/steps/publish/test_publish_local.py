@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from cipipe.adapters.artifact_store.local import LocalFolderStore
 from cipipe.contracts.artifacts import Artifacts
 from cipipe.contracts.build_info import BuildInfo
 from cipipe.steps.publish import plan, publish
+from cipipe.steps.publish.completion import fileset_digest, require_complete
 from cipipe.workdir import WorkDir
 from tests.conftest import CliResult
 
@@ -38,6 +40,7 @@ def test_publish_then_republish_sends_no_bytes(cli: Cli, workdir: WorkDir, tmp_p
     store = LocalFolderStore(tmp_path / "store")
     assert states(store, paths) == {"candidate"}
     linux = store.stat("svc/7/linux/svc-linux-abc-7")
+    fileset = fileset_digest((f["path"], f["sha256"]) for f in report["files"])
     assert linux is not None and dict(linux.properties) == {
         "build.name": ("svc",),
         "build.number": ("7",),
@@ -47,7 +50,11 @@ def test_publish_then_republish_sends_no_bytes(cli: Cli, workdir: WorkDir, tmp_p
         "state": ("candidate",),
         "platform": ("linux",),
         "vcs.branch": ("main",),
+        "cipipe.fileset": (fileset,),
     }
+    marker = store.stat("svc/7/build-info.json")
+    assert marker is not None and marker.properties["cipipe.complete"] == (fileset,)
+    assert len(require_complete(store, "svc", "7")) == len(paths)
     again = cli("--workdir", workdir.path, "publish", "--target", target)
     assert again.exit_code == 0
     report = json.loads((workdir.path / "publish.json").read_text())
@@ -91,6 +98,26 @@ def test_a_failure_leaves_no_candidate_and_a_rerun_completes(
     report = publish(LocalFolderStore(tmp_path / "store"), items, info, threads=2)
     assert states(LocalFolderStore(tmp_path / "store"), paths) == {"candidate"}
     assert report.files_skipped >= 1  # what the first attempt uploaded is not sent again
+
+
+class SlowStore(FailingStore):
+    """Each upload takes a while, so that a publish that carried on after a failure would
+    visibly start the uploads still queued."""
+
+    def upload(self, file: LocalFile, path: str, properties: Mapping[str, str]) -> UploadResult:
+        if self.calls:
+            time.sleep(0.5)
+        return super().upload(file, path, properties)
+
+
+def test_after_a_failed_upload_no_queued_upload_starts(workdir: WorkDir, tmp_path: Path) -> None:
+    info = workdir.read(BuildInfo)
+    items = plan(workdir.path, info, workdir.read(Artifacts))
+    slow = SlowStore(tmp_path / "store", "upload", after=1)
+    with pytest.raises(StoreError, match="injected upload failure"):
+        publish(slow, items, info, threads=1)
+    started = [i.path for i in items if (slow.root / "candidates" / i.path).exists()]
+    assert len(started) < len(items) - 1, started  # the one worker did not run the queue dry
 
 
 def test_bad_inputs(cli: Cli, workdir: WorkDir, tmp_path: Path) -> None:

@@ -9,7 +9,8 @@ Artifactory. Layout under ``root``::
                                         its sidecar: digests, properties, and the file's
                                         identity (size, inode, mtime) when the sidecar was written
     .blobs/<sha256[:2]>/<sha256>        content store: an upload whose content is there already
-                                        copies no byte (Artifactory's checksum deploy)
+                                        copies no byte (Artifactory's checksum deploy), once
+                                        the blob is read and found to still hold that content
     .builds/<name>/<number>.json        published build-info documents
 
 Sidecars live in a mirror tree rather than next to the files so that no artifact name can
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import stat as stat_mode
 import uuid
@@ -38,6 +40,8 @@ from cipipe.adapters.artifact_store.interface import (
 )
 from cipipe.digests import digest_file
 from cipipe.fileio import atomic_copy, atomic_write_text
+
+log = logging.getLogger("cipipe.store")
 
 PROPS_DIR = ".cipipe-props"
 BLOBS_DIR = ".blobs"
@@ -101,7 +105,7 @@ class LocalFolderStore:
         sidecar = self._sidecar(path)
         blob = self._blob(file.sha256)
         try:
-            skipped = blob.is_file()
+            skipped = blob.is_file() and _holds(blob, file)
             if not skipped:
                 self._store_blob(file, blob)
             _place(blob, target)
@@ -235,6 +239,17 @@ class LocalFolderStore:
             atomic_copy(source, target)
         except OSError as exc:
             raise StoreError(f"{self.location}: cannot download {path}: {exc}") from exc
+
+
+def _holds(blob: Path, file: LocalFile) -> bool:
+    """Whether the blob still holds ``file``'s content. Blobs are read-only, not immutable: one
+    changed behind the store's back must not be linked in under the good digest (the sidecar
+    would then vouch for bytes nobody checked), so it is stored again from the local file."""
+    found = digest_file(blob, threads=1)
+    if found.sha256 == file.sha256 and found.size == file.size:
+        return True
+    log.warning("%s does not hold the content its name says: storing it again", blob)
+    return False
 
 
 def _place(blob: Path, target: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import sys
@@ -31,30 +30,36 @@ def execute(
     threads: int = 4,
     dry_run: bool = False,
 ) -> int:
+    """Inputs checked first (exit 2, no request made), then the whole publish under the work
+    folder's lock, publish.json written last (see cipipe.steps.publish for the order)."""
     from cipipe.cli.inputs import artifact_store
-    from cipipe.contracts.artifacts import Artifacts
-    from cipipe.contracts.build_info import BuildInfo
+    from cipipe.cli.interrupts import sigterm_unwinds
     from cipipe.steps.publish import plan, publish, with_store_urls
+    from cipipe.steps.publish.inputs import read_inputs
 
     work = state.workdir
-    info = work.read(BuildInfo, produced_by="build-info")
-    artifacts = work.read_optional(Artifacts)
-    items = plan(work.path, info, artifacts)
+    inputs = read_inputs(work)
+    info = inputs.info
     target = target or os.environ.get("CIPIPE_ARTIFACTORY_URL")
     if dry_run:
-        for item in items:
+        for item in plan(work.path, info, inputs.artifacts):
             click.echo(f"{item.file.path} -> {repository}/{item.path} ({item.file.size} bytes)")
         return int(ExitCode.OK)
-    store = artifact_store(
-        state, target, via, repository, build_name=info.service, build_number=info.build_id
-    )
-    jfrog_file = work.file("build-info.jfrog.json")
-    jfrog = json.loads(jfrog_file.read_text()) if jfrog_file.is_file() else None
-    with progress_reporter(items) as on_upload:
-        report = publish(
-            store, items, info, threads=threads, jfrog_build_info=jfrog, on_upload=on_upload
+    with sigterm_unwinds(), work.locked():
+        # Digests under the lock: no other cipipe rewrites the artifacts while they go up.
+        items = plan(work.path, info, inputs.artifacts)
+        store = artifact_store(
+            state, target, via, repository, build_name=info.service, build_number=info.build_id
         )
-    with work.locked():
+        with progress_reporter(items) as on_upload:
+            report = publish(
+                store,
+                items,
+                info,
+                threads=threads,
+                jfrog_build_info=inputs.jfrog_build_info,
+                on_upload=on_upload,
+            )
         work.write(report)
         work.write(with_store_urls(info, report))
     log.info(
@@ -133,6 +138,10 @@ def command(
             build.timestamp, vcs.revision, service, platform and state=candidate; publish.json
     Credentials only from the environment: CIPIPE_ARTIFACTORY_TOKEN (Bearer),
     CIPIPE_ARTIFACTORY_API_KEY, or CIPIPE_ARTIFACTORY_USER + CIPIPE_ARTIFACTORY_PASSWORD.
-    Exit 3 when the store fails after retries; no file is then left a candidate.
+    Every input is checked before the store is contacted (exit 2), and the work folder stays
+    locked to the end. The build becomes a candidate in the last request, which writes the
+    completion marker that bundle, checklist and decide-strategy require. Exit 3 when the store
+    fails after retries; SIGTERM exits 143, SIGINT 130; in every case without the marker, and
+    a rerun finishes the job without re-sending what the store has.
     """
     return execute(state, target, via, repository, threads, dry_run)

@@ -1,11 +1,12 @@
 """cipipe decide-strategy (seed Step 3): decide, record, attach, tell.
 
 Order matters for "nothing half-written": the decision and its exports are computed first
-(bad input fails here, before anything is written), then the decision is appended to the
-audit log (a database failure leaves no files behind) and the log's heads are sealed into
-the decision's ``audit`` anchor, then the files are written, attached to the candidate in the
-artifact store (the anchor beside them), and announced. A failed notification never changes
-the decision or the exit code.
+(bad input fails here, before anything is written), then a published build is checked complete
+in the store (its completion marker: a publish that did not finish is refused, exit 1), then
+the decision is appended to the audit log (a database failure leaves no files behind) and the
+log's heads are sealed into the decision's ``audit`` anchor, then the files are written,
+attached to the candidate in the artifact store (the anchor beside them), and announced. A
+failed notification never changes the decision or the exit code.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from cipipe.risk.policy import PolicyBundle
 from cipipe.steps.audit.anchor import seal
 from cipipe.steps.decide_strategy.inputs import DecisionInputs
 from cipipe.steps.decide_strategy.record import attach, audit, decision_message
+from cipipe.steps.publish.completion import require_complete
 from cipipe.workdir import WorkDir
 
 log = logging.getLogger("cipipe.decide_strategy")
@@ -46,6 +48,23 @@ class DecideResult:
     audit_hash: str
     attached: list[str] | None  # store paths; None when the build was not published
     delivery: Delivery
+
+
+def _complete_candidate(
+    work: WorkDir, open_store: Callable[[PublishReport], ArtifactStore]
+) -> tuple[ArtifactStore, PublishReport] | None:
+    """The store and publish.json of the published build; None when it was not published.
+
+    A build whose publish did not finish gets no decision: ``IncompleteCandidate`` (exit 1)
+    before anything is audited, written or attached; rerunning publish, then this step,
+    completes both."""
+    published = work.read_optional(PublishReport)
+    if published is None:
+        return None
+    store = open_store(published)
+    expected = [(f.path, f.sha256) for f in published.files]
+    require_complete(store, published.service, published.build_id, expected)
+    return store, published
 
 
 def run_decide_strategy(
@@ -83,6 +102,7 @@ def run_decide_strategy(
         EXPORT_FILES[kind]: export(decided.decision, kind, **options.get(kind, {}))
         for kind in exports
     }
+    candidate = _complete_candidate(work, open_store)
     appended = audit(history, decided.inputs, decided.decision)
     d = decided.decision
     anchor = seal(history, "decision", d.service, d.build_id, now, appended)
@@ -90,9 +110,9 @@ def run_decide_strategy(
     written = [work.write(decided.inputs), work.write(decided.decision)]
     written += [work.write_text(name, text) for name, text in rendered.items()]
     attached = None
-    if work.exists(PublishReport):
-        published = work.read(PublishReport)
-        attached = attach(open_store(published), published, decided.decision, written[1])
+    if candidate is not None:
+        store, published = candidate
+        attached = attach(store, published, decided.decision, written[1])
         log.info(
             "decision attached to %d file(s) of build %s in %s",
             len(attached),

@@ -1,8 +1,27 @@
 """cipipe publish (seed 8): candidates in the artifact store, all or nothing.
 
-Files go up with ``state=uploading``; only when every file of every platform is uploaded and
-its stored sha256 equals the local one does each get ``state=candidate``. A failure half way
-leaves no candidate, and a rerun completes the job without re-sending what the store has.
+A publish can be stopped at any point (a store error, SIGTERM, SIGKILL), so it is ordered so that
+every check that can fail comes before the first file is marked, and the one request that makes
+the build a candidate comes last:
+
+1. read and check every input (``inputs.read_inputs``: build-info.json, artifacts.json, the
+   service name and build id, build-info.jfrog.json), then ``plan``: each file's digests. A bad
+   input is exit 2 before the store is contacted. (The CLI does this, taking the work folder's
+   lock before ``plan`` and holding it to the end, so that no other cipipe rewrites the files
+   while they go up.)
+2. upload every file with ``state=uploading`` and ``cipipe.fileset=<D>``, D the digest of the
+   build's file set (``completion``), known before the first byte goes;
+3. verify every stored sha256 against the local one (a store or proxy that kept other bytes
+   fails the publish here, whatever the store adapter itself checked);
+4. publish the JFrog build info;
+5. mark: ``state=candidate`` on every file, build-info.json last, and in that same last request
+   the completion marker ``cipipe.complete=<D>``;
+6. write publish.json (the CLI).
+
+A failure in 2-4 leaves no file a candidate; a failure or interruption in 5 leaves some files
+``state=candidate`` but no marker, which every reader (``completion.require_complete``) refuses
+(a failed marking is also taken back, best effort). A rerun finishes the job: the store's
+checksum deploy sends no byte it already has, and the marker is again written last.
 """
 
 from __future__ import annotations
@@ -26,6 +45,14 @@ from cipipe.contracts.build_info import BuildInfo
 from cipipe.contracts.publish import PublishedFile, PublishReport
 from cipipe.digests import digest_file
 from cipipe.errors import InputError
+from cipipe.steps.publish.completion import (
+    COMPLETE_PROPERTY,
+    FILESET_PROPERTY,
+    MARKER_NAME,
+    UPLOADING,
+    fileset_digest,
+    marker_path,
+)
 
 log = logging.getLogger("cipipe.publish")
 
@@ -84,7 +111,9 @@ def plan(workdir: Path, info: BuildInfo, artifacts: Artifacts | None) -> list[Pl
     return planned
 
 
-def properties(info: BuildInfo, platform: str | None, state: str) -> dict[str, str]:
+def properties(
+    info: BuildInfo, platform: str | None, state: str, fileset: str | None = None
+) -> dict[str, str]:
     props = {
         "build.name": info.service,
         "build.number": info.build_id,
@@ -97,6 +126,8 @@ def properties(info: BuildInfo, platform: str | None, state: str) -> dict[str, s
         props["vcs.branch"] = info.branch
     if platform:
         props["platform"] = platform
+    if fileset:
+        props[FILESET_PROPERTY] = fileset
     return props
 
 
@@ -126,13 +157,70 @@ def with_store_urls(info: BuildInfo, report: PublishReport) -> BuildInfo:
     return info.model_copy(update={"platforms": platforms})
 
 
-def _unmark(store: ArtifactStore, marked: Sequence[Planned], info: BuildInfo) -> None:
-    """Best effort: a build is a candidate whole or not at all, so take back what was marked."""
+def _unmark(store: ArtifactStore, marked: Sequence[Planned], info: BuildInfo, fileset: str) -> None:
+    """Best effort: readers refuse a build without its marker anyway, but a person browsing the
+    store should not see half a build as candidates either."""
     for item in marked:
         try:
-            store.set_properties(item.path, properties(info, item.platform, "uploading"))
+            store.set_properties(item.path, properties(info, item.platform, UPLOADING, fileset))
         except StoreError as exc:
             log.error("%s stays marked candidate: %s (rerun the publish)", item.path, exc)
+
+
+def _marker_carrier(items: Sequence[Planned], info: BuildInfo) -> Planned:
+    path = marker_path(info.service, info.build_id)
+    for item in items:
+        if item.path == path:
+            return item
+    raise InputError(
+        f"{MARKER_NAME} is not among the files to publish",
+        file=MARKER_NAME,
+        expected="the build-info.json `cipipe build-info` wrote: it carries the completion marker",
+    )
+
+
+def _upload_all(
+    store: ArtifactStore,
+    items: Sequence[Planned],
+    properties_of: Callable[[Planned], dict[str, str]],
+    threads: int,
+    on_upload: Callable[[Planned, UploadResult], None] | None,
+) -> list[UploadResult]:
+    def upload(item: Planned) -> UploadResult:
+        result = store.upload(item.file, item.path, properties_of(item))
+        if on_upload is not None:
+            on_upload(item, result)
+        return result
+
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        # When a result raises (a failed upload, or SIGTERM/SIGINT while waiting), map cancels
+        # the uploads not started yet: only those in flight finish, each bounded by the
+        # store's timeouts.
+        return list(pool.map(upload, items))
+
+
+def _mark(
+    store: ArtifactStore,
+    items: Sequence[Planned],
+    carrier: Planned,
+    info: BuildInfo,
+    fileset: str,
+) -> None:
+    """state=candidate on every file, then on the marker carrier with the completion marker:
+    the last request of the publish."""
+    marked: list[Planned] = []
+    try:
+        for item in items:
+            if item is not carrier:
+                store.set_properties(
+                    item.path, properties(info, item.platform, "candidate", fileset)
+                )
+                marked.append(item)
+        complete = {**properties(info, None, "candidate", fileset), COMPLETE_PROPERTY: fileset}
+        store.set_properties(carrier.path, complete)
+    except StoreError:
+        _unmark(store, marked, info, fileset)
+        raise
 
 
 def publish(
@@ -144,27 +232,19 @@ def publish(
     jfrog_build_info: Mapping[str, Any] | None = None,
     on_upload: Callable[[Planned, UploadResult], None] | None = None,
 ) -> PublishReport:
-    def upload(item: Planned) -> UploadResult:
-        result = store.upload(item.file, item.path, properties(info, item.platform, "uploading"))
-        if on_upload is not None:
-            on_upload(item, result)
-        return result
+    """Phases 2-5 of the module docstring; returns what publish.json records."""
+    carrier = _marker_carrier(items, info)  # refused before the first request
+    fileset = fileset_digest((item.path, item.file.sha256) for item in items)
 
-    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        results = list(pool.map(upload, items))
+    def uploading(item: Planned) -> dict[str, str]:
+        return properties(info, item.platform, UPLOADING, fileset)
+
+    results = _upload_all(store, items, uploading, threads, on_upload)
     for item in items:
         _verify(store, item)
-    # Only now, with every file in place and verified, do they become candidates.
-    marked: list[Planned] = []
-    try:
-        for item in items:
-            store.set_properties(item.path, properties(info, item.platform, "candidate"))
-            marked.append(item)
-    except StoreError:
-        _unmark(store, marked, info)
-        raise
     if jfrog_build_info is not None:
         store.publish_build_info(jfrog_build_info)
+    _mark(store, items, carrier, info, fileset)
     files = [
         PublishedFile(
             path=item.path,
