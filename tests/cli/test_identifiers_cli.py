@@ -88,13 +88,14 @@ def test_a_hostile_agent_label_never_reaches_the_jenkins_lines(
 def test_hostile_platform_names_are_refused_as_list_items_and_keys(
     cli: Cli, make_repo: Callable[[str], GitRepoBuilder], workdir: Path, name: str
 ) -> None:
+    pattern = "should match pattern '^[a-z0-9][a-z0-9._-]*$'"
     listed = matrix_lines(cli, make_repo, workdir, config(supports=["arm", name]))
-    assert_refused(listed, workdir, ".cipipe.yaml: supports[1]")
+    assert_refused(listed, workdir, ".cipipe.yaml: supports[1]", pattern)
     keyed = matrix_lines(cli, make_repo, workdir, config(agents={name: "linux"}))
-    assert_refused(keyed, workdir, ".cipipe.yaml: agents")
+    assert_refused(keyed, workdir, ".cipipe.yaml: agents", pattern)
     platforms = {**config()["platforms"], name: {"toolchain": {"version": "1"}}}
     declared = matrix_lines(cli, make_repo, workdir, config(platforms=platforms))
-    assert_refused(declared, workdir, ".cipipe.yaml: platforms")
+    assert_refused(declared, workdir, ".cipipe.yaml: platforms", pattern)
 
 
 def test_label_expressions_stay_valid(

@@ -147,6 +147,19 @@ def test_a_dependency_file_linked_out_of_the_repository_is_not_read(
     assert TOKEN in cli("--workdir", work, "sbom", "--repo", repo.root).stderr
 
 
+def test_a_components_file_linked_out_of_the_repository_is_not_read(
+    cli: Cli, make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, work: Path
+) -> None:
+    # Valid components YAML: without the refusal its names would land in sbom.json.
+    components = f"components:\n  - {{name: {TOKEN}, version: '1', path: vendor}}\n"
+    target = secret(tmp_path, components, "components.yaml")
+    repo = commit_with_link(make_repo, tmp_path, "third_party/components.yaml", target)
+    result = cli("--workdir", work, "sbom", "--repo", repo.root)
+    assert result.exit_code == 2
+    assert "third_party/components.yaml: is a symbolic link that leads outside" in result.stderr
+    nowhere_quoted(result, work)
+
+
 def test_a_source_file_linked_out_of_the_repository_is_refused_by_precheck(
     cli: Cli, make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path
 ) -> None:

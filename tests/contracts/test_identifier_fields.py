@@ -45,7 +45,9 @@ def properties(schema: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any
 
 def string_branch(sub: dict[str, Any]) -> dict[str, Any]:
     """The string schema of a field, also when it is optional (anyOf string | null)."""
-    branches = [b for b in sub.get("anyOf", [sub]) if b.get("type") == "string"]
+    branches: list[dict[str, Any]] = [
+        b for b in sub.get("anyOf", [sub]) if b.get("type") == "string"
+    ]
     assert len(branches) == 1, sub
     return branches[0]
 

@@ -9,6 +9,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from cipipe.contracts.artifacts import Artifact, Artifacts, PlatformBuild, Reproducibility
 from cipipe.contracts.loading import read_contract
 from cipipe.contracts.testing import PlatformTests, TestCounts, TestsReport
@@ -215,6 +217,36 @@ def test_collected_files_are_never_written_through_a_link(cli: Cli, tmp_path: Pa
     (work / "logs").mkdir(parents=True)
     key = secret(tmp_path)
     (work / "logs" / "build-linux.log").symlink_to(key)
-    result = cli("--workdir", work, "collect", "--part", part(tmp_path / "linux", "linux"))
+    linux = part(tmp_path / "linux", "linux")
+    result = cli("--workdir", work, "collect", "--part", linux)
     assert result.exit_code == 2 and "build-linux.log: is a symbolic link" in result.stderr
     assert key.read_text() == SECRET
+    shutil.rmtree(work / "logs")
+    (work / "logs").symlink_to(key.parent)  # a whole folder of the work folder
+    result = cli("--workdir", work, "collect", "--part", linux)
+    assert result.exit_code == 2 and "logs: is a symbolic link" in result.stderr
+    assert [p.name for p in key.parent.iterdir()] == [key.name]
+
+
+def test_a_file_swapped_for_a_link_after_the_listing_is_still_not_followed(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cipipe.steps.collect as collect_step
+
+    work = tmp_path / "work"
+    work.mkdir()
+    key = secret(tmp_path)
+    listed = collect_step.part_files
+
+    def listed_then_swapped(folder: Path) -> list[Path]:
+        files = listed(folder)
+        log = folder / "logs" / "build-linux.log"  # another process wins the race here
+        log.unlink()
+        log.symlink_to(key)
+        return files
+
+    monkeypatch.setattr(collect_step, "part_files", listed_then_swapped)
+    result = cli("--workdir", work, "collect", "--part", part(tmp_path / "linux", "linux"))
+    assert result.exit_code == 2 and "build-linux.log: is a symbolic link" in result.stderr
+    copied = work / "logs" / "build-linux.log"
+    assert not copied.exists() or SECRET not in copied.read_text()

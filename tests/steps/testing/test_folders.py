@@ -215,3 +215,30 @@ def test_real_folders_still_work(
     assert report["platforms"][0]["counts"]["passed"] == 1
     assert (work / "reports" / "junit-linux.xml").is_file()
     assert (work / "logs" / "test-linux.log").is_file()
+
+
+def test_the_repository_itself_is_never_a_build_folder_even_without_git(tmp_path: Path) -> None:
+    from cipipe.errors import InputError
+    from cipipe.steps.build.paths import build_folder
+
+    source = tmp_path / "exported-source"  # a tarball's tree: no .git to guard
+    source.mkdir()
+    for value in (".", "", "src/.."):
+        with pytest.raises(InputError, match="is not allowed"):
+            build_folder(source, value, field="platforms.linux.build_dir")
+    assert build_folder(source, "build/linux", field="f") == source.resolve() / "build" / "linux"
+
+
+def test_a_linked_coverage_report_is_refused_before_the_tool_writes_it(
+    make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli, outside: Path
+) -> None:
+    repo, work = project(make_repo, tmp_path, cli, plan_config())
+    matrix = json.loads((work / "matrix.json").read_text())
+    # A coverage tool that writes its report wherever {report} leads, as gcovr would.
+    matrix["platforms"][0]["tests"]["coverage"]["command"] = ["sh", "-c", "echo lcov > {report}"]
+    (work / "matrix.json").write_text(json.dumps(matrix))
+    (work / "reports").mkdir()
+    (work / "reports" / "coverage-linux.xml").symlink_to(outside / "keep.txt")
+    result = cli("--workdir", work, "test", "--repo", repo.root)
+    assert result.exit_code == 2 and "coverage-linux.xml: is a symbolic link" in result.stderr
+    assert (outside / "keep.txt").read_text() == SENTINEL

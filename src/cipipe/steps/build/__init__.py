@@ -159,12 +159,12 @@ def build_one(
     plan: PlatformPlan,
     request: BuildRequest,
     compiler: Compiler,
-    suffix: str,
+    build_dir: Path,
     log_path: Path,
     runner: Runner,
 ) -> _Built:
+    """Build ``plan`` in ``build_dir``, a folder platform_build_folder() resolved and allowed."""
     repo = request.repo
-    build_dir = platform_build_folder(plan, request, suffix)
     shutil.rmtree(build_dir, ignore_errors=True)
     build_dir.mkdir(parents=True)
     fresh_output(log_path, root=request.workdir)
@@ -237,7 +237,8 @@ def _recheck(
 ) -> list[str]:
     """Build again in another folder; the names of artifacts whose bytes differ."""
     log_path = request.workdir / "logs" / f"build-{plan.platform}{RECHECK_SUFFIX}.log"
-    again = build_one(plan, request, compiler, RECHECK_SUFFIX, log_path, runner)
+    build_dir = platform_build_folder(plan, request, RECHECK_SUFFIX)
+    again = build_one(plan, request, compiler, build_dir, log_path, runner)
     if again.record.status != "built" or len(again.files) != len(first):
         return [a.name for a in first]
     return [
@@ -245,16 +246,17 @@ def _recheck(
     ]
 
 
-def _check_folders_first(plans: Sequence[PlatformPlan], request: BuildRequest) -> None:
+def _check_folders_first(plans: Sequence[PlatformPlan], request: BuildRequest) -> dict[str, Path]:
     """Every build folder and every output folder is checked before any is emptied or
-    written, so a bad one leaves nothing half-done."""
-    for plan in plans:
-        platform_build_folder(plan, request)
-        if request.check_reproducible:
+    written, so a bad one leaves nothing half-done; the resolved build folders by platform."""
+    folders = {plan.platform: platform_build_folder(plan, request) for plan in plans}
+    if request.check_reproducible:
+        for plan in plans:
             platform_build_folder(plan, request, RECHECK_SUFFIX)
     workdir = request.workdir
     outputs = [workdir / "logs", workdir / "artifacts"]
     check_folders([*outputs, *(workdir / "artifacts" / p.platform for p in plans)], root=workdir)
+    return folders
 
 
 def run_build(
@@ -268,7 +270,7 @@ def run_build(
         )
         for p in plans
     }
-    _check_folders_first(plans, request)
+    build_dirs = _check_folders_first(plans, request)
 
     def work(plan: PlatformPlan) -> tuple[_Built, list[Artifact], list[str]]:
         compiler = checked[plan.platform]
@@ -280,7 +282,7 @@ def run_build(
                 [],
             )
         log_path = request.workdir / "logs" / f"build-{plan.platform}.log"
-        built = build_one(plan, request, compiler, "", log_path, runner)
+        built = build_one(plan, request, compiler, build_dirs[plan.platform], log_path, runner)
         if built.record.status != "built":
             return built, [], []
         artifacts = _publish_files(built, plan, request)

@@ -34,8 +34,9 @@ def build_folder(repo: Path, relative: str, *, field: str, keep_out: Sequence[Pa
     """
     real_repo = Path(os.path.realpath(repo))
     real = Path(os.path.realpath(repo / relative))
+    # Holding .git (whether or not it exists) also refuses the repository itself.
     guarded = [real_repo / ".git", *(Path(os.path.realpath(p)) for p in keep_out)]
-    leaves = real == real_repo or not real.is_relative_to(real_repo)
+    leaves = not real.is_relative_to(real_repo)
     if leaves or any(real.is_relative_to(g) or g.is_relative_to(real) for g in guarded):
         shown = repr(relative)
         if real != (repo / relative).absolute():
