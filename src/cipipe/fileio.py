@@ -25,7 +25,7 @@ from typing import BinaryIO
 from cipipe.errors import InputError, LinkRefusedError
 
 _FOLDER_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_NO_LINKS = "a real file or folder (cipipe never follows a symbolic link in its work folder)"
+_NO_LINKS = "a real file or folder: cipipe does not read or write through a link here"
 _COPY_CHUNK = 1 << 20
 
 
@@ -42,22 +42,22 @@ def _relative_parts(path: Path, root: Path) -> tuple[str, ...]:
 
 
 def _enter(parent_fd: int, name: str, shown: Path, create: bool) -> int:
-    """The descriptor of folder ``name`` in ``parent_fd``, never through a link."""
+    """The descriptor of folder ``name`` in ``parent_fd`` (made when missing and ``create``)."""
     try:
-        return os.open(name, _FOLDER_FLAGS, dir_fd=parent_fd)
+        return _open_folder_at(parent_fd, name, shown)
     except FileNotFoundError:
         if not create:
             raise
-    except OSError as exc:
-        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
-            raise _not_a_folder(parent_fd, name, shown) from None
-        raise
     with contextlib.suppress(FileExistsError):  # another process made it meanwhile
         os.mkdir(name, 0o777, dir_fd=parent_fd)
+    return _open_folder_at(parent_fd, name, shown)
+
+
+def _open_folder_at(parent_fd: int, name: str, shown: Path) -> int:
     try:
         return os.open(name, _FOLDER_FLAGS, dir_fd=parent_fd)
     except OSError as exc:
-        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR):  # O_NOFOLLOW met a link, or a file
             raise _not_a_folder(parent_fd, name, shown) from None
         raise
 
