@@ -234,12 +234,23 @@ def atomic_copy(
 ) -> None:
     """Copy a file with its mode bits, so ``target`` is never seen half-written.
 
-    With ``source_root`` the source too is opened without following a link below it."""
-    if source_root is None:
-        source_fd = os.open(source, os.O_RDONLY | os.O_CLOEXEC)
-    else:
-        source_fd = open_regular(source, os.O_RDONLY | os.O_NONBLOCK, root=source_root)
-    with os.fdopen(source_fd, "rb") as reader:
+    With ``source_root`` the source too is opened without following a link below it (a
+    file from another agent's work folder); else it is copied as named (a built file)."""
+    if source_root is not None:
+        _copy_unfollowed(source, target, root=root, source_root=source_root)
+        return
+
+    def fill(tmp: Path) -> None:
+        shutil.copyfile(source, tmp)
+        shutil.copymode(source, tmp)
+
+    _atomically(target, fill, root)
+
+
+def _copy_unfollowed(source: Path, target: Path, *, root: Path | None, source_root: Path) -> None:
+    with os.fdopen(
+        open_regular(source, os.O_RDONLY | os.O_NONBLOCK, root=source_root), "rb"
+    ) as reader:
         mode = stat.S_IMODE(os.fstat(reader.fileno()).st_mode)
 
         def fill(handle: BinaryIO) -> None:
