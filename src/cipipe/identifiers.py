@@ -68,6 +68,14 @@ def _check(
     return value
 
 
+def is_name(value: str) -> bool:
+    return _NAME.fullmatch(value) is not None and len(value) <= NAME_MAX
+
+
+def is_build_id(value: str) -> bool:
+    return _BUILD_ID.fullmatch(value) is not None
+
+
 def check_name(value: str, *, file: str | None = None, field: str | None = None) -> str:
     """A service, platform or bundle name, else an InputError naming ``file`` and ``field``."""
     return _check(_NAME, value, NAME_EXPECTED, file=file, field=field, max_length=NAME_MAX)

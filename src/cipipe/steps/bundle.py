@@ -28,6 +28,7 @@ from cipipe.contracts.bundle import (
 from cipipe.digests import digest_file
 from cipipe.errors import CipipeError, ExitCode
 from cipipe.fileio import atomic_write_text
+from cipipe.identifiers import is_build_id, is_name
 
 log = logging.getLogger("cipipe.bundle")
 OUTPUT_KEPT = 4000
@@ -72,7 +73,8 @@ def resolve(store: ArtifactStore, member: MemberSpec) -> tuple[str, list[StoredF
     builds: dict[str, list[StoredFile]] = {}
     for stored in found:
         build = _first(stored, "build.number")
-        if build is None:
+        # A candidate a manifest could not name (cipipe.identifiers) is not a candidate.
+        if build is None or not is_build_id(build) or not is_name(_first(stored, "platform") or ""):
             continue
         if member.min_build is not None and not (
             build.isdigit() and int(build) >= member.min_build
