@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cipipe.adapters.git.interface import GitRepo
-from cipipe.confine import repository_file
 from cipipe.contracts.artifacts import Artifacts
 from cipipe.contracts.deps_changed import DepsChanged
 from cipipe.contracts.repo_config import RepoConfig
@@ -69,8 +68,7 @@ def run_sbom(
     repo = git.root
     manifests = find_manifests(repo, git.tracked_files(), config.sbom.exclude)
     log.info("sbom: %d dependency file(s): %s", len(manifests), ", ".join(manifests) or "none")
-    components = repository_file(repo, config.sbom.vendored, leave_out="sbom.vendored")
-    vendored = read_vendored(repo, components)
+    vendored = read_vendored(repo, repo / config.sbom.vendored)
     for drift in vendored.drift:
         log.warning(
             "vendored %s (%s) drifted: recorded %s, now %s",
