@@ -63,3 +63,20 @@ def test_length_limits() -> None:
         check_build_id("a" * 65)
     with pytest.raises(InputError):
         check_name("a" * 101)
+
+
+@pytest.mark.parametrize("value", [*HOSTILE, "a b", ".hidden", "-flag"])
+def test_artifact_names_and_the_predicates_refuse_what_the_checks_refuse(value: str) -> None:
+    from cipipe.identifiers import check_artifact_name, is_build_id, is_name
+
+    with pytest.raises(InputError):
+        check_artifact_name(value, field="artifacts[0].name")
+    assert not is_build_id(value) and not is_name(value)
+
+
+def test_artifact_names_keep_case_and_plus() -> None:
+    from cipipe.identifiers import check_artifact_name, is_build_id, is_name
+
+    name = "svc-libFoo+x-linux-cccccccccccc-PR-17.tar.gz"
+    assert check_artifact_name(name) == name
+    assert is_build_id("PR-17") and is_name("sample-service") and not is_name("a" * 101)

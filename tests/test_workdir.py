@@ -134,3 +134,100 @@ def test_lock_is_reentrant_within_one_process(tmp_path: Path) -> None:
         pass
     with work.locked(timeout=0):  # released after the outer block
         pass
+
+
+# -- nothing in the work folder is followed through a link --------------------------------------
+
+SECRET = "root:$6$TOPSECRET-HASH:19000:0:99999:7:::\n"
+
+
+def secret_file(tmp_path: Path) -> Path:
+    """Stands for /etc/shadow or ~/.ssh/authorized_keys: outside, and not to be touched."""
+    path = tmp_path / "outside" / "shadow"
+    path.parent.mkdir()
+    path.write_text(SECRET)
+    return path
+
+
+def test_a_linked_lock_is_refused_not_truncated(tmp_path: Path) -> None:
+    secret = secret_file(tmp_path)
+    work = tmp_path / "w"
+    work.mkdir()
+    (work / ".lock").symlink_to(secret)
+    with pytest.raises(InputError) as info, WorkDir(work).locked(timeout=0):
+        pass
+    assert info.value.exit_code == 2 and ".lock: is a symbolic link" in str(info.value)
+    assert secret.read_text() == SECRET  # the old open(O_CREAT) truncated it to a pid
+
+
+def test_a_lock_that_is_not_a_file_is_refused(tmp_path: Path) -> None:
+    work = tmp_path / "w"
+    work.mkdir()
+    os.mkfifo(work / ".lock")
+    with pytest.raises(InputError, match="not a regular file"), WorkDir(work).locked(timeout=0):
+        pass
+
+
+def test_a_linked_work_folder_is_refused(tmp_path: Path) -> None:
+    secret = secret_file(tmp_path)
+    link = tmp_path / ".cipipe"
+    link.symlink_to(secret.parent)
+    work = WorkDir(link)
+    with pytest.raises(InputError, match="--workdir: is a symbolic link"):
+        work.write(sample_source())
+    with pytest.raises(InputError, match="--workdir: is a symbolic link"), work.locked(timeout=0):
+        pass
+    assert sorted(p.name for p in secret.parent.iterdir()) == ["shadow"]
+
+
+def test_linked_files_are_neither_read_nor_written(tmp_path: Path) -> None:
+    secret = secret_file(tmp_path)
+    work = WorkDir(tmp_path / "w")
+    work.write(sample_source())
+    (tmp_path / "w" / "source.json").unlink()
+    (tmp_path / "w" / "source.json").symlink_to(secret)
+    for action in (
+        lambda: work.read(Source),
+        lambda: work.exists(Source),
+        lambda: work.write(sample_source()),
+    ):
+        with pytest.raises(InputError) as info:
+            action()
+        assert "source.json: is a symbolic link" in str(info.value)
+        assert "TOPSECRET" not in str(info.value)
+    assert secret.read_text() == SECRET
+    (tmp_path / "w" / ".build-counter").symlink_to(secret)
+    with pytest.raises(InputError, match="is a symbolic link"):
+        work.next_build_number()
+    assert secret.read_text() == SECRET
+
+
+def test_cli_refuses_a_planted_link_and_writes_nothing(tmp_path: Path) -> None:
+    secret = secret_file(tmp_path)
+    work = tmp_path / "w"
+    WorkDir(work).write(sample_source())
+    (work / "matrix.json").symlink_to(secret)
+    repo = tmp_path / "r"
+    repo.mkdir()
+    (repo / ".cipipe.yaml").write_text(
+        "service: s\nsupports: [linux]\nplatforms: {linux: {toolchain: {version: '1'}}}\n"
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cipipe",
+            "--workdir",
+            str(work),
+            "build-matrix",
+            "--repo",
+            str(repo),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert "matrix.json: is a symbolic link" in line
+    assert secret.read_text() == SECRET and (work / "matrix.json").is_symlink()

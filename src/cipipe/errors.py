@@ -57,3 +57,9 @@ class OutsideSystemError(CipipeError):
 
 class WorkdirBusyError(InputError):
     """Another cipipe process holds the work folder's lock for longer than we wait."""
+
+
+class LinkRefusedError(InputError):
+    """A symbolic link where cipipe reads or writes only real files (the work folder, a part,
+    a served policy) or where a link leads out of the repository. Its message names the link
+    and quotes nothing of what the link points at."""

@@ -1,4 +1,5 @@
-"""The names that travel: service, platform and bundle names, build ids, Jenkins agent labels.
+"""The names that travel: service, platform and bundle names, build ids, Jenkins agent labels
+and the artifact file names made of them.
 
 They end up in store paths, URLs, file names, Jenkins ``parallel`` blocks and shell lines, so
 each is held to a strict alphabet wherever it is read (a contract field or a flag), not only
@@ -33,13 +34,20 @@ AGENT_LABEL_EXPECTED = (
     "a Jenkins label expression: letters, digits, spaces and . _ + : ( ) ! & | < > = -"
 )
 
+# An artifact's file name, <service>-<platform>-<commit>-<buildId>[.ext]: a stem taken from the
+# built file may keep its case and a '+'. One path component, never a folder or a second line.
+ARTIFACT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,254}$"
+ARTIFACT_NAME_EXPECTED = "a file name of letters, digits, '.', '_', '+', '-'"
+
 Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=NAME_MAX)]
 BuildIdText = Annotated[str, Field(pattern=BUILD_ID_PATTERN)]
 AgentLabel = Annotated[str, Field(pattern=AGENT_LABEL_PATTERN)]
+ArtifactName = Annotated[str, Field(pattern=ARTIFACT_NAME_PATTERN)]
 
 _NAME = re.compile(NAME_PATTERN[1:-1])
 _BUILD_ID = re.compile(BUILD_ID_PATTERN[1:-1])
 _AGENT_LABEL = re.compile(AGENT_LABEL_PATTERN[1:-1])
+_ARTIFACT_NAME = re.compile(ARTIFACT_NAME_PATTERN[1:-1])
 
 
 def _check(
@@ -60,6 +68,14 @@ def _check(
     return value
 
 
+def is_name(value: str) -> bool:
+    return _NAME.fullmatch(value) is not None and len(value) <= NAME_MAX
+
+
+def is_build_id(value: str) -> bool:
+    return _BUILD_ID.fullmatch(value) is not None
+
+
 def check_name(value: str, *, file: str | None = None, field: str | None = None) -> str:
     """A service, platform or bundle name, else an InputError naming ``file`` and ``field``."""
     return _check(_NAME, value, NAME_EXPECTED, file=file, field=field, max_length=NAME_MAX)
@@ -71,3 +87,7 @@ def check_build_id(value: str, *, file: str | None = None, field: str | None = N
 
 def check_agent_label(value: str, *, file: str | None = None, field: str | None = None) -> str:
     return _check(_AGENT_LABEL, value, AGENT_LABEL_EXPECTED, file=file, field=field)
+
+
+def check_artifact_name(value: str, *, file: str | None = None, field: str | None = None) -> str:
+    return _check(_ARTIFACT_NAME, value, ARTIFACT_NAME_EXPECTED, file=file, field=field)

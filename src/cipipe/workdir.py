@@ -1,4 +1,10 @@
-"""The work folder: where every step reads the files of earlier steps and writes its own."""
+"""The work folder: where every step reads the files of earlier steps and writes its own.
+
+Nothing in it is followed through a symbolic link: not the folder itself, not ``.lock``, not a
+file a step reads or writes. By default the folder is ``.cipipe`` inside the checkout, so a
+commit could plant a link there (``.cipipe/.lock -> ~/.ssh/authorized_keys``); such a link is
+refused with exit 2 and left alone.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +17,8 @@ from typing import TypeVar
 
 from cipipe.contracts.base import Contract
 from cipipe.contracts.loading import read_contract
-from cipipe.errors import InputError, WorkdirBusyError
-from cipipe.fileio import atomic_write_text
+from cipipe.errors import InputError, LinkRefusedError, WorkdirBusyError
+from cipipe.fileio import atomic_write_text, link_refused, open_regular
 
 C = TypeVar("C", bound=Contract)
 
@@ -27,11 +33,25 @@ class WorkDir:
         self.path = path
         self._lock_depth = 0  # re-entrant: `cipipe run` holds the lock across its steps
 
+    def root(self) -> Path:
+        """The folder, once it is known not to be a link (its parents may be: /tmp often is)."""
+        if self.path.is_symlink():
+            raise LinkRefusedError(
+                "is a symbolic link",
+                file=str(self.path),
+                field="--workdir",
+                expected="a real folder (give the link's target instead)",
+            )
+        return self.path
+
     def file(self, name: str) -> Path:
         # Names come from contracts and config; refuse anything that could leave the folder.
         if not name or "/" in name or "\\" in name or name in {".", ".."}:
             raise InputError(f"not a plain file name: {name!r}", file=str(self.path))
-        return self.path / name
+        path = self.root() / name
+        if path.is_symlink():
+            raise link_refused(path)
+        return path
 
     def exists(self, model: type[Contract]) -> bool:
         return self.file(model.FILE_NAME).is_file()
@@ -54,7 +74,7 @@ class WorkDir:
 
     def write_text(self, name: str, text: str) -> Path:
         path = self.file(name)
-        atomic_write_text(path, text)
+        atomic_write_text(path, text, root=self.path)
         return path
 
     def next_build_number(self) -> int:
@@ -66,7 +86,7 @@ class WorkDir:
             current = int(counter.read_text().strip() or 0)
         except (FileNotFoundError, ValueError):
             current = 0
-        atomic_write_text(counter, f"{current + 1}\n")
+        atomic_write_text(counter, f"{current + 1}\n", root=self.path)
         return current + 1
 
     @contextlib.contextmanager
@@ -83,9 +103,9 @@ class WorkDir:
             return
         if timeout is None:
             timeout = _lock_timeout_from_env()
-        self.path.mkdir(parents=True, exist_ok=True)
+        self.root().mkdir(parents=True, exist_ok=True)
         lock_path = self.path / LOCK_NAME
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = open_regular(lock_path, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK, root=self.path)
         try:
             deadline = time.monotonic() + timeout
             while True:
@@ -94,7 +114,7 @@ class WorkDir:
                     break
                 except BlockingIOError:
                     if time.monotonic() >= deadline:
-                        holder = _read_holder(lock_path)
+                        holder = _read_holder(fd)
                         raise WorkdirBusyError(
                             f"locked by another cipipe process{holder} for more than {timeout:g}s",
                             file=str(self.path),
@@ -127,9 +147,10 @@ def _lock_timeout_from_env() -> float:
     return value
 
 
-def _read_holder(lock_path: Path) -> str:
+def _read_holder(fd: int) -> str:
+    # From the descriptor we locked: reopening the name could reach another file.
     try:
-        pid = lock_path.read_text().strip()
+        pid = os.pread(fd, 32, 0).decode("ascii", errors="replace").strip()
     except OSError:
         return ""
     return f" (pid {pid})" if pid.isdigit() else ""

@@ -162,6 +162,7 @@ def _set(path: str, value: Any) -> Edit:
 
 
 _DB, _FREEZE = "overrides.db_schema_change", "calendar.change_freeze.dates"
+_ENFORCE = "enforcement.enforce_services"
 M, W, T = MAPPING_FILE, WEIGHTS_FILE, THRESHOLDS_FILE
 # (file, location, new value, field the error names (None: the location), words it contains)
 BROKEN: list[tuple[str, str, Any, str | None, str]] = [
@@ -196,6 +197,8 @@ BROKEN: list[tuple[str, str, Any, str | None, str]] = [
     (T, "calendar.change_freeze.dates.0.end", "2026-01-01", f"{_FREEZE}[0]", "before start"),
     (T, "calendar.timezone", "Mars/Olympus", None, "time zone"),
     (T, "services.Payments!", {}, "services.Payments!.[key]", "service name"),
+    # re.match with $ let a trailing newline through; cipipe.identifiers does not.
+    (T, "enforcement.enforce_services", ["payments\n"], f"{_ENFORCE}[0]", "service name"),
     (T, "services.payments.typo", 1, None, "unknown"),
 ]
 

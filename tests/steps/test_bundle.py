@@ -212,3 +212,18 @@ def test_resolution_over_rest_uses_aql(tmp_path: Path) -> None:
         # 9 is newer, but its publish did not finish.
         assert newest == "7" and [f.path for f in files] == ["driver/7/arm/driver"]
         assert any(s.kind == "aql" for s in fake.seen)
+
+
+def test_a_candidate_a_manifest_could_not_name_is_passed_over(tmp_path: Path) -> None:
+    from cipipe.contracts.bundle import MemberSpec
+    from cipipe.steps.bundle import resolve
+
+    store = LocalFolderStore(tmp_path / "store")
+    files = tmp_path / "files"
+    files.mkdir()
+    candidate(store, files, "driver", 5, "arm")
+    # Newer, but its properties would put a second line or a path into manifest.json.
+    candidate(store, files, "driver", 90, "arm", **{"build.number": "90\nstate=approved"})
+    candidate(store, files, "driver", 91, "Arm;x")
+    newest, found = resolve(store, MemberSpec(service="driver"))
+    assert newest == "5" and [f.path for f in found] == ["driver/5/arm/driver"]

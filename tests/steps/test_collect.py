@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from cipipe.contracts.artifacts import Artifact, Artifacts, PlatformBuild, Reproducibility
 from cipipe.contracts.loading import read_contract
@@ -135,3 +139,114 @@ def test_the_work_folder_itself_may_be_a_part(cli: Cli, tmp_path: Path) -> None:
     assert cli("--workdir", work, "collect", "--part", work, "--part", arm).exit_code == 0
     data = json.loads((work / "artifacts.json").read_text())
     assert [a["platform"] for a in data["artifacts"]] == ["linux", "arm"]
+
+
+# -- a part is another agent's stash: no link in it is followed ---------------------------------
+
+SECRET = "TOPSECRET deploy key\n"
+
+
+def secret(tmp_path: Path) -> Path:
+    path = tmp_path / "agent-home" / "id_ed25519"
+    path.parent.mkdir()
+    path.write_text(SECRET)
+    return path
+
+
+def assert_nothing_collected(result: CliResult, work: Path, *needles: str) -> None:
+    assert result.exit_code == 2, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    for needle in needles:
+        assert needle in line, (needle, line)
+    assert "TOPSECRET" not in result.stdout + result.stderr
+    assert sorted(p.name for p in work.iterdir()) == [".lock"]  # nothing copied or merged
+
+
+def test_a_linked_file_in_a_part_is_refused_and_nothing_copied(cli: Cli, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    linux = part(tmp_path / "linux", "linux")
+    arm = part(tmp_path / "arm", "arm")
+    (arm / "logs" / "build-arm.log").unlink()
+    (arm / "logs" / "build-arm.log").symlink_to(secret(tmp_path))
+    result = cli("--workdir", work, "collect", "--part", linux, "--part", arm)
+    assert_nothing_collected(result, work, "logs/build-arm.log: is a symbolic link")
+
+
+def test_a_linked_folder_in_a_part_is_refused(cli: Cli, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    linux = part(tmp_path / "linux", "linux")
+    key = secret(tmp_path)
+    (linux / "reports" / "extra").symlink_to(key.parent)
+    result = cli("--workdir", work, "collect", "--part", linux)
+    assert_nothing_collected(result, work, "reports/extra: is a symbolic link")
+    # The same with the top folder itself a link: the old rglob walked the target.
+    shutil.rmtree(linux / "reports")
+    (linux / "reports").symlink_to(key.parent)
+    result = cli("--workdir", work, "collect", "--part", linux)
+    assert_nothing_collected(result, work, "reports: is a symbolic link")
+
+
+def test_a_linked_part_or_part_file_is_refused(cli: Cli, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    linux = part(tmp_path / "linux", "linux")
+    alias = tmp_path / "alias"
+    alias.symlink_to(linux)
+    result = cli("--workdir", work, "collect", "--part", alias)
+    assert_nothing_collected(result, work, "alias: --part: is a symbolic link")
+    (tmp_path / "fake.json").write_text(SECRET)
+    (linux / "tests.json").unlink()
+    (linux / "tests.json").symlink_to(tmp_path / "fake.json")
+    result = cli("--workdir", work, "collect", "--part", linux)
+    assert_nothing_collected(result, work, "tests.json: is a symbolic link")
+
+
+def test_special_files_in_a_part_are_refused(cli: Cli, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    linux = part(tmp_path / "linux", "linux")
+    os.mkfifo(linux / "logs" / "pipe")
+    result = cli("--workdir", work, "collect", "--part", linux)
+    assert_nothing_collected(result, work, "logs/pipe: is not a regular file")
+
+
+def test_collected_files_are_never_written_through_a_link(cli: Cli, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    (work / "logs").mkdir(parents=True)
+    key = secret(tmp_path)
+    (work / "logs" / "build-linux.log").symlink_to(key)
+    linux = part(tmp_path / "linux", "linux")
+    result = cli("--workdir", work, "collect", "--part", linux)
+    assert result.exit_code == 2 and "build-linux.log: is a symbolic link" in result.stderr
+    assert key.read_text() == SECRET
+    shutil.rmtree(work / "logs")
+    (work / "logs").symlink_to(key.parent)  # a whole folder of the work folder
+    result = cli("--workdir", work, "collect", "--part", linux)
+    assert result.exit_code == 2 and "logs: is a symbolic link" in result.stderr
+    assert [p.name for p in key.parent.iterdir()] == [key.name]
+
+
+def test_a_file_swapped_for_a_link_after_the_listing_is_still_not_followed(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cipipe.steps.collect as collect_step
+
+    work = tmp_path / "work"
+    work.mkdir()
+    key = secret(tmp_path)
+    listed = collect_step.part_files
+
+    def listed_then_swapped(folder: Path) -> list[Path]:
+        files = listed(folder)
+        log = folder / "logs" / "build-linux.log"  # another process wins the race here
+        log.unlink()
+        log.symlink_to(key)
+        return files
+
+    monkeypatch.setattr(collect_step, "part_files", listed_then_swapped)
+    result = cli("--workdir", work, "collect", "--part", part(tmp_path / "linux", "linux"))
+    assert result.exit_code == 2 and "build-linux.log: is a symbolic link" in result.stderr
+    copied = work / "logs" / "build-linux.log"
+    assert not copied.exists() or SECRET not in copied.read_text()

@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cipipe.fileio import open_append
+
 DEFAULT_TIMEOUT_SECONDS = 600.0
 
 
@@ -97,8 +99,8 @@ def run_logged(
     Build and test output can be large, so it goes to a file, never into memory. The umask is
     fixed because file modes end up inside archives and images.
     """
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("ab") as log:
+    # Never appended through a link: a log planted as one would send build output elsewhere.
+    with open_append(log_path) as log:
         log.write(("$ " + " ".join(argv) + "\n").encode())
         log.flush()
         try:

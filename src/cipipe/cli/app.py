@@ -17,6 +17,7 @@ import click
 from cipipe import __version__
 from cipipe.cli.help import render_help
 from cipipe.cli.interrupts import INTERRUPTED_EXIT, TERMINATED_EXIT, Terminated
+from cipipe.cli.quoting import shown_message
 from cipipe.cli.spec import COMMANDS, GLOBAL_OPTIONS, PROG
 from cipipe.errors import CipipeError, ExitCode
 from cipipe.logs import LogFormat, SecretMasker, setup_logging
@@ -117,7 +118,7 @@ def invoke(argv: Sequence[str]) -> int:
         _say(state, f"{where}: error: {exc.format_message()} (see '{where} --help')")
         return int(ExitCode.BAD_INPUT)
     except CipipeError as exc:
-        _say(state, f"{PROG}: error: {exc}")
+        _say(state, f"{PROG}: error: {shown_message(exc)}")
         return int(exc.exit_code)
     except KeyboardInterrupt:
         _say(state, f"{PROG}: interrupted")

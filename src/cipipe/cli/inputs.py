@@ -38,12 +38,15 @@ def build_label(state: CliState, flag: str | None, source: Source) -> str:
     import os
 
     from cipipe.contracts.artifacts import Artifacts
+    from cipipe.identifiers import check_build_id
 
     if flag:
-        return flag
+        return check_build_id(flag, field="--build-id")
     if state.workdir.exists(Artifacts):
         return state.workdir.read(Artifacts).build_id
-    return os.environ.get("BUILD_NUMBER") or source.commit[:12]
+    if os.environ.get("BUILD_NUMBER"):
+        return check_build_id(os.environ["BUILD_NUMBER"], field="BUILD_NUMBER")
+    return source.commit[:12]
 
 
 def history_store(state: CliState, db: str | None, *, appends: bool = False) -> HistoryStore:

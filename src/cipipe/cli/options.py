@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import click
 
@@ -60,3 +60,26 @@ def repo_options(func: F) -> F:
 
 def config_path(repo: Path, explicit: Path | None) -> Path:
     return explicit if explicit is not None else repo / ".cipipe.yaml"
+
+
+IdentifierKind = Literal["name", "build id"]
+
+
+def identifier(kind: IdentifierKind) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A click callback holding a flag (--platform, --service, --build-id ...) to the strict
+    pattern of its kind in cipipe.identifiers, as the same value is held in a contract; a
+    repeatable flag is checked value by value. Empty means "not given", as before."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if not value:
+            return value
+        # Imported here: cipipe.identifiers needs pydantic, which `--help` must not load.
+        from cipipe.identifiers import check_build_id, check_name
+
+        check = check_name if kind == "name" else check_build_id
+        flag = param.opts[0]
+        if isinstance(value, tuple):
+            return tuple(check(item, field=flag) for item in value)
+        return check(value, field=flag)
+
+    return callback

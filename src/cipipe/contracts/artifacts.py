@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from cipipe.contracts.base import Contract, Strict
+from cipipe.identifiers import ArtifactName, BuildIdText, Name
 
 
 class CompilerFound(Strict):
@@ -29,7 +30,7 @@ class BuildEnvironment(Strict):
 
 
 class PlatformBuild(Strict):
-    platform: str
+    platform: Name
     status: Literal["built", "failed", "skipped"]
     reason: str | None = None
     duration_seconds: float = 0.0
@@ -39,8 +40,8 @@ class PlatformBuild(Strict):
 
 
 class Artifact(Strict):
-    name: str = Field(description="<service>-<platform>-<commit>-<buildId>[.ext]")
-    platform: str
+    name: ArtifactName = Field(description="<service>-<platform>-<commit>-<buildId>[.ext]")
+    platform: Name
     path: str = Field(description="Relative to the work folder")
     built_as: str = Field(description="The file the build produced, relative to the repository")
     size: int
@@ -61,9 +62,9 @@ class Artifacts(Contract):
     SCHEMA_NAME = "artifacts"
     FILE_NAME = "artifacts.json"
 
-    service: str
+    service: Name
     commit: str
-    build_id: str
+    build_id: BuildIdText
     build_id_source: Literal["flag", "jenkins", "counter"]
     platforms: list[PlatformBuild]
     artifacts: list[Artifact]

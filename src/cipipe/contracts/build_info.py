@@ -9,6 +9,7 @@ from pydantic import Field
 
 from cipipe.contracts.base import Contract, Strict
 from cipipe.contracts.source import Person
+from cipipe.identifiers import ArtifactName, BuildIdText, Name
 
 RangeSource = Literal["flag", "merge-base", "jenkins-previous-success", "parent", "root"]
 
@@ -61,7 +62,7 @@ class Changes(Strict):
 
 
 class StoredArtifact(Strict):
-    name: str
+    name: ArtifactName
     size: int
     sha256: str
     sha1: str
@@ -71,7 +72,7 @@ class StoredArtifact(Strict):
 
 
 class PlatformInfo(Strict):
-    platform: str
+    platform: Name
     build: Literal["built", "failed", "skipped", "missing"]
     artifacts: list[StoredArtifact] = Field(default_factory=list)
     tests: Literal["ran", "not-run", "missing"] = "missing"
@@ -105,8 +106,8 @@ class BuildInfo(Contract):
     SCHEMA_NAME = "build-info"
     FILE_NAME = "build-info.json"
 
-    service: str
-    build_id: str
+    service: Name
+    build_id: BuildIdText
     commit: str
     repo_url: str | None
     branch: str | None

@@ -7,12 +7,13 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from cipipe.contracts.base import Contract, Strict
-from cipipe.contracts.repo_config import NAME_PATTERN, Command
+from cipipe.contracts.repo_config import Command
+from cipipe.identifiers import BuildIdText, Name
 
 
 class MemberSpec(Strict):
-    service: str = Field(pattern=NAME_PATTERN)
-    platform: str | None = Field(default=None, description="Only this platform's artifacts")
+    service: Name
+    platform: Name | None = Field(default=None, description="Only this platform's artifacts")
     branch: str | None = Field(default=None, description="Built from this branch")
     min_build: int | None = Field(default=None, description="Build number at least this")
     properties: dict[str, str] = Field(
@@ -23,7 +24,7 @@ class MemberSpec(Strict):
 class BundleSpec(Strict):
     SCHEMA_NAME: ClassVar[str] = "bundle-spec"
 
-    bundle: str = Field(pattern=NAME_PATTERN)
+    bundle: Name
     members: list[MemberSpec] = Field(min_length=1)
     smoke: Command | None = Field(
         default=None, description="Integration smoke test, run in the folder of the members"
@@ -32,9 +33,9 @@ class BundleSpec(Strict):
 
 
 class BundleMember(Strict):
-    service: str
-    build_id: str
-    platform: str | None
+    service: Name
+    build_id: BuildIdText
+    platform: Name | None
     path: str = Field(description="Path in the store's repository")
     sha256: str
 
@@ -50,8 +51,8 @@ class BundleManifest(Contract):
     SCHEMA_NAME = "bundle-manifest"
     FILE_NAME = "manifest.json"
 
-    bundle: str
-    build_id: str
+    bundle: Name
+    build_id: BuildIdText
     members: list[BundleMember]
     verified: Literal[True] = Field(description="Every member's sha256 checked after download")
     smoke: SmokeReport | None

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from cipipe.contracts.base import Contract, Strict
+from cipipe.identifiers import BuildIdText, Name
 
 Verdict = Literal["passed", "needs-attention", "rejected"]
 GateStatus = Literal["passed", "failed", "missing", "warning", "skipped"]
@@ -37,8 +38,8 @@ class GateReport(Contract):
     SCHEMA_NAME = "gate"
     FILE_NAME = "gate.json"
 
-    service: str
-    build_id: str
+    service: Name
+    build_id: BuildIdText
     commit: str
     verdict: Verdict
     summary: str = Field(description="One line: the verdict and why")

@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field
 
 from cipipe.contracts.base import Contract, Strict
+from cipipe.contracts.repo_config import RepoPath
+from cipipe.identifiers import AgentLabel, Name
 
 TestRunner = Literal["native", "emulator", "none"]
 
@@ -30,7 +32,7 @@ class SmokePlan(Strict):
 
 
 class CoveragePlan(Strict):
-    build_dir: str
+    build_dir: RepoPath
     compile_flags: list[str]
     linker_flags: list[str]
     command: list[str]
@@ -48,21 +50,21 @@ class TestPlan(Strict):
 
 
 class PlatformPlan(Strict):
-    platform: str
+    platform: Name
     os: str
     arch: str
-    agent: str = Field(description="Jenkins agent label")
+    agent: AgentLabel = Field(description="Jenkins agent label")
     toolchain: ToolchainLock
-    build_dir: str
+    build_dir: RepoPath
     build: list[list[str]] = Field(description="argv lists; {source_dir} {build_dir} expanded late")
     tests: TestPlan
-    artifacts: list[str] = Field(description="Globs, relative to the repository")
+    artifacts: list[RepoPath] = Field(description="Globs, relative to the repository")
 
 
 class Matrix(Contract):
     SCHEMA_NAME = "matrix"
     FILE_NAME = "matrix.json"
 
-    service: str
+    service: Name
     commit: str
     platforms: list[PlatformPlan]

@@ -7,12 +7,13 @@ from typing import Literal
 from pydantic import Field
 
 from cipipe.contracts.base import Contract, Strict
+from cipipe.identifiers import BuildIdText, Name
 
 
 class PublishedFile(Strict):
     path: str = Field(description="Path in the repository")
     url: str
-    platform: str | None = Field(description="null for the build's attachments")
+    platform: Name | None = Field(description="null for the build's attachments")
     sha256: str
     size: int
     bytes_sent: int
@@ -25,8 +26,8 @@ class PublishReport(Contract):
     FILE_NAME = "publish.json"
 
     store: str = Field(description="Where the store is (no credentials)")
-    service: str
-    build_id: str
+    service: Name
+    build_id: BuildIdText
     state: Literal["candidate"] = Field(
         description="Set on every file only after all were uploaded and verified"
     )

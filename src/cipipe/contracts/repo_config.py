@@ -13,8 +13,10 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
 from cipipe.contracts.base import Strict
 from cipipe.contracts.precheck import Severity
 from cipipe.errors import InputError
+from cipipe.identifiers import AgentLabel, Name
 
-NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+# Platform names also make folders (build/<platform>) and artifact names: kept short.
+PlatformName = Annotated[Name, Field(max_length=40)]
 # {report} is where a coverage command writes its report; the others name folders and the platform.
 PLACEHOLDERS = frozenset({"source_dir", "build_dir", "platform", "report"})
 _PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
@@ -188,7 +190,7 @@ class TestPolicy(Strict):
 class PlatformConfig(Strict):
     os: str | None = None
     arch: str | None = None
-    agent: str | None = None
+    agent: AgentLabel | None = None
     toolchain: ToolchainConfig | None = None
     build_dir: RepoPath | None = None
     build: list[Command] | None = None
@@ -294,13 +296,20 @@ class RepoConfig(Strict):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     version: Literal[1] = 1
-    service: Annotated[str, Field(pattern=NAME_PATTERN, max_length=100)]
+    service: Name
     kind: Literal["service", "user-space", "firmware", "driver"] = "service"
     criticality: Literal["low", "normal", "high", "critical"] = "normal"
     default_branch: str = "main"
-    supports: list[Annotated[str, Field(pattern=NAME_PATTERN, max_length=40)]] = Field(min_length=1)
-    agents: dict[str, str] = Field(default_factory=dict, description="platform -> agent label")
-    platforms: dict[str, PlatformConfig] = Field(default_factory=dict)
+    supports: list[PlatformName] = Field(min_length=1)
+    # additionalProperties: a JSON Schema validator would let a key the pattern refuses pass.
+    agents: dict[PlatformName, AgentLabel] = Field(
+        default_factory=dict,
+        description="platform -> agent label",
+        json_schema_extra={"additionalProperties": False},
+    )
+    platforms: dict[PlatformName, PlatformConfig] = Field(
+        default_factory=dict, json_schema_extra={"additionalProperties": False}
+    )
     precheck: PrecheckConfig = Field(default_factory=PrecheckConfig)
     build: BuildPolicy = Field(default_factory=BuildPolicy)
     test: TestPolicy = Field(default_factory=TestPolicy)

@@ -16,6 +16,7 @@ from cipipe.contracts.audit_anchor import AuditAnchor
 from cipipe.contracts.base import Contract, Strict
 from cipipe.contracts.decision_context import DecisionContext
 from cipipe.contracts.risk_inputs import RiskInputs, Status
+from cipipe.identifiers import BuildIdText, Name
 
 Strategy = Literal["rolling", "canary", "blue-green"]
 Mode = Literal["shadow", "enforce"]
@@ -45,8 +46,8 @@ class RiskInputsForDecision(Contract):
     SCHEMA_NAME = "risk-inputs-for-decision"
     FILE_NAME = "risk-inputs-for-decision.json"
 
-    service: str
-    build_id: str
+    service: Name
+    build_id: BuildIdText
     commit: str
     risk_inputs_sha256: Sha256 = Field(description="Digest of the risk-inputs.json read")
     risk_inputs: RiskInputs
@@ -151,8 +152,8 @@ class RiskDecision(Contract):
     SCHEMA_NAME = "risk-decision"
     FILE_NAME = "risk-decision.json"
 
-    service: str
-    build_id: str
+    service: Name
+    build_id: BuildIdText
     commit: str
     risk_score: int = Field(ge=0, le=100)
     score_before_clamp: float = Field(description="The exact sum of the contributors' points")

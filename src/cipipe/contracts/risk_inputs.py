@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field
 
 from cipipe.contracts.base import Contract, Strict
+from cipipe.identifiers import ArtifactName, BuildIdText, Name
 
 Status = Literal["measured", "defaulted", "missing"]
 
@@ -35,13 +36,13 @@ class Text(Strict):
 
 
 class ArtifactDigest(Strict):
-    platform: str
-    name: str
+    platform: Name
+    name: ArtifactName
     sha256: str
 
 
 class EmulatorResult(Strict):
-    platform: str
+    platform: Name
     runner: str
     passed: bool | None = Field(description="null: tests did not run on this platform")
 
@@ -51,14 +52,14 @@ class RiskInputs(Contract):
     FILE_NAME = "risk-inputs.json"
 
     commit: str
-    build_id: str
+    build_id: BuildIdText
     repo: str | None
     branch: str | None
     author: str | None
-    service: str
+    service: Name
     kind: Text
     criticality: Text
-    targets: list[str] = Field(description="Platforms built for: arm, linux, windows, ...")
+    targets: list[Name] = Field(description="Platforms built for: arm, linux, windows, ...")
     artifacts: list[ArtifactDigest]
     unit_tests_failed: Number
     unit_tests_flaky: Number

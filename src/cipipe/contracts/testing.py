@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from cipipe.contracts.base import Contract, Strict
+from cipipe.identifiers import Name
 
 
 class TestCounts(Strict):
@@ -50,7 +51,7 @@ class CoverageResult(Strict):
 
 
 class PlatformTests(Strict):
-    platform: str
+    platform: Name
     runner: Literal["native", "qemu", "wine", "emulator", "none"]
     status: Literal["ran", "not-run"]
     reason: str | None = None

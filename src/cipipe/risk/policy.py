@@ -22,6 +22,7 @@ from pydantic import AfterValidator, Field, model_validator
 from cipipe.contracts.base import Strict
 from cipipe.contracts.loading import load_yaml, read_text, validate_data
 from cipipe.errors import InputError
+from cipipe.identifiers import NAME_EXPECTED, check_name
 from cipipe.risk.policy_models import (
     Duration,
     RiskWeights,
@@ -40,7 +41,6 @@ METADATA_FILE = "policy-metadata.md"
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Mode = Literal["shadow", "enforce"]
 _CLOCK_RE = re.compile(r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$")
-_SERVICE_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
 def _check_clock(value: str) -> str:
@@ -106,9 +106,11 @@ class Calendar(Strict):
 
 
 def _check_service(name: str) -> str:
-    if not _SERVICE_RE.match(name):
-        raise ValueError(f"service name {name!r} does not match {_SERVICE_RE.pattern}")
-    return name
+    # The one name pattern (cipipe.identifiers); re.match with $ let a trailing newline in.
+    try:
+        return check_name(name)
+    except InputError:
+        raise ValueError(f"service name {name!r}: expected {NAME_EXPECTED}") from None
 
 
 ServiceName = Annotated[str, AfterValidator(_check_service)]

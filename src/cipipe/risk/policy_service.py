@@ -5,6 +5,11 @@ their version id and the commit that last touched them, so every pipeline fetche
 bundle without a checkout of the policy repository. The server re-validates the folder when a
 file changes and never serves a bundle that fails validation: an edit in progress or a broken
 push keeps the last good bundle online, with a warning in the log.
+
+Nothing is served through a symbolic link: a folder or file that is one (a commit to the
+policy repository could make ``risk-weights.yaml`` point at a secret on the host) is refused
+at start-up with exit 2, and while serving it is an invalid change that keeps the last good
+bundle online. The files are read with ``O_NOFOLLOW``, and the bytes checked are the bytes sent.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import os
 import socket
 import tempfile
 import threading
@@ -21,8 +27,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from cipipe.contracts.loading import read_text
 from cipipe.errors import InputError
+from cipipe.fileio import link_refused, read_bytes
 from cipipe.risk.policy import (
     MAPPING_FILE,
     METADATA_FILE,
@@ -107,7 +113,8 @@ class PolicySource:
         stamps: list[tuple[str, int, int] | None] = []
         for name in BUNDLE_FILES:
             try:
-                info = (self.folder / name).stat()
+                # lstat: a file swapped for a link is a change, to be checked (and refused).
+                info = os.lstat(self.folder / name)
             except OSError:
                 stamps.append(None)
             else:
@@ -115,9 +122,11 @@ class PolicySource:
         return tuple(stamps)
 
     def _load(self) -> Snapshot:
+        if self.folder.is_symlink():
+            raise link_refused(self.folder)
         if not self.folder.is_dir():
             raise InputError("policy folder not found", file=str(self.folder), expected="a folder")
-        files = {name: read_text(self.folder / name) for name in BUNDLE_FILES}
+        files = {name: _read_served(self.folder / name, self.folder) for name in BUNDLE_FILES}
         with tempfile.TemporaryDirectory(prefix="cipipe-policy-") as tmp:
             try:
                 bundle = bundle_from_texts(files, Path(tmp))
@@ -130,6 +139,22 @@ class PolicySource:
                 ) from None
         body = policy_document(bundle.version_id, folder_commit(self.folder), files)
         return Snapshot(bundle.version_id, body)
+
+
+def _read_served(path: Path, folder: Path) -> str:
+    """The text of one bundle file, read without following a link (refused, exit 2)."""
+    try:
+        data = read_bytes(path, root=folder)
+    except FileNotFoundError:
+        raise InputError("file not found", file=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", file=str(path)) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", file=str(path)) from None
+    # Universal newlines, as the policy loader reads the same file: one text, one version id.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _etag_matches(header: str | None, version_id: str) -> bool:

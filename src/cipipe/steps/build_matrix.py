@@ -23,6 +23,7 @@ from cipipe.contracts.matrix import (
 from cipipe.contracts.repo_config import PlatformConfig, RepoConfig
 from cipipe.contracts.source import Source
 from cipipe.errors import InputError
+from cipipe.identifiers import check_agent_label, check_name
 
 
 @dataclass(frozen=True)
@@ -196,5 +197,17 @@ def plan_matrix(config: RepoConfig, source: Source, *, config_file: str) -> Matr
 
 
 def jenkins_lines(matrix: Matrix) -> str:
-    """One ``platform<TAB>agent label`` line per platform, for a Jenkins ``parallel`` block."""
-    return "".join(f"{p.platform}\t{p.agent}\n" for p in matrix.platforms)
+    """One ``platform<TAB>agent label`` line per platform, for a Jenkins ``parallel`` block.
+
+    The Jenkinsfile splits these lines and runs ``node(agent) { sh "... ${platform}" }``: a
+    newline or tab would make a second stage, a ``;`` or ``$`` a second command. Both values
+    were held to cipipe.identifiers when read; they are checked again here, where they become
+    Groovy input, so a matrix made any other way cannot slip a line in either.
+    """
+    lines = []
+    for index, plan in enumerate(matrix.platforms):
+        where = f"platforms[{index}]"
+        platform = check_name(plan.platform, file="matrix.json", field=f"{where}.platform")
+        agent = check_agent_label(plan.agent, file="matrix.json", field=f"{where}.agent")
+        lines.append(f"{platform}\t{agent}\n")
+    return "".join(lines)

@@ -26,9 +26,9 @@ from cipipe.contracts.bundle import (
     SmokeReport,
 )
 from cipipe.digests import digest_file
-from cipipe.errors import CipipeError, ExitCode, InputError
+from cipipe.errors import CipipeError, ExitCode
 from cipipe.fileio import atomic_write_text
-from cipipe.identifiers import check_build_id
+from cipipe.identifiers import is_build_id, is_name
 from cipipe.steps.publish.completion import IncompleteCandidate, require_complete
 
 log = logging.getLogger("cipipe.bundle")
@@ -75,16 +75,6 @@ def _described(member: MemberSpec) -> str:
     return described
 
 
-def _is_build_id(text: str) -> bool:
-    """A property anyone can set is no path to follow: other build numbers are not ours."""
-    try:
-        check_build_id(text)
-    except InputError:
-        log.warning("build number %r in the store is not a build id: ignored", text)
-        return False
-    return True
-
-
 def _matching_builds(store: ArtifactStore, member: MemberSpec) -> dict[str, list[StoredFile]]:
     """The member's platform files marked candidate that match its constraints, by build."""
     found = [
@@ -93,7 +83,8 @@ def _matching_builds(store: ArtifactStore, member: MemberSpec) -> dict[str, list
     builds: dict[str, list[StoredFile]] = {}
     for stored in found:
         build = _first(stored, "build.number")
-        if build is None or not _is_build_id(build):
+        # A candidate a manifest could not name (cipipe.identifiers) is not a candidate.
+        if build is None or not is_build_id(build) or not is_name(_first(stored, "platform") or ""):
             continue
         if member.min_build is not None and not (
             build.isdigit() and int(build) >= member.min_build

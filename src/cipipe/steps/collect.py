@@ -5,10 +5,16 @@ each agent's artifacts.json and tests.json describe its platform only. Unstashed
 folder they would overwrite each other; collected, they are merged by platform, their files
 (artifacts, reports, logs) copied, and SHA256SUMS written for the whole build. Parts must be
 of the same build: a part of another commit or build id is refused, not mixed in.
+
+A part comes from another agent's stash, so nothing in it is trusted to be what it seems: a
+symbolic link anywhere in a part (the part itself, its JSON files, a folder or a file under
+artifacts/, reports/ or logs/) is refused with exit 2 before anything is written, and every
+file is then opened without following links. A link's target is never copied.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +22,8 @@ from pathlib import Path
 from cipipe.contracts.artifacts import Artifacts, Reproducibility
 from cipipe.contracts.testing import TestsReport
 from cipipe.digests import sha256sums_line
-from cipipe.errors import InputError
-from cipipe.fileio import atomic_copy
+from cipipe.errors import InputError, LinkRefusedError
+from cipipe.fileio import atomic_copy, link_refused
 from cipipe.workdir import WorkDir
 
 # What a build or test step leaves besides its JSON: copied from every part.
@@ -87,34 +93,60 @@ def merge_tests(parts: Sequence[tuple[str, TestsReport]]) -> TestsReport:
     )
 
 
-def _copy_tree(source: Path, target: Path) -> int:
-    copied = 0
-    for file in sorted(source.rglob("*")):
-        if file.is_file() and not file.is_symlink():
-            destination = target / file.relative_to(source)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            atomic_copy(file, destination)
-            copied += 1
-    return copied
+def part_files(part: Path) -> list[Path]:
+    """The files under the part's FOLDERS, each a regular file reached without a link."""
+    found: list[Path] = []
+    pending = [part / name for name in FOLDERS]
+    while pending:  # ends: links are never entered, so every folder is visited once
+        folder = pending.pop()
+        if folder.is_symlink():
+            raise link_refused(folder)
+        if not folder.is_dir():
+            continue
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                path = Path(entry.path)
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(path)
+                elif entry.is_symlink():
+                    raise link_refused(path)
+                elif entry.is_file(follow_symlinks=False):
+                    found.append(path)
+                else:
+                    raise InputError(
+                        "is not a regular file", file=str(path), expected="files and folders only"
+                    )
+    return sorted(found)
 
 
 def collect(work: WorkDir, parts: Sequence[Path]) -> Collected:
     """Merge the parts' artifacts.json and tests.json into ``work`` and copy their files."""
     folders = [WorkDir(p) for p in parts]
     for folder in folders:
+        if folder.path.is_symlink():
+            raise LinkRefusedError(
+                "is a symbolic link",
+                file=str(folder.path),
+                field="--part",
+                expected="a part's real work folder (give the link's target instead)",
+            )
         if not folder.path.is_dir():
             raise InputError("not a folder", file=str(folder.path), expected="a part's work folder")
     found_artifacts = [(str(f.path), f.read(Artifacts)) for f in folders if f.exists(Artifacts)]
     found_tests = [(str(f.path), f.read(TestsReport)) for f in folders if f.exists(TestsReport)]
     artifacts = merge_artifacts(found_artifacts) if found_artifacts else None
     tests = merge_tests(found_tests) if found_tests else None
-    copied = 0
-    for folder in folders:
-        if folder.path.resolve() == work.path.resolve():
-            continue
-        for name in FOLDERS:
-            if (folder.path / name).is_dir():
-                copied += _copy_tree(folder.path / name, work.path / name)
+    # Every part's files are listed (and every link refused) before the first is copied.
+    copies = [
+        (folder.path, part_files(folder.path))
+        for folder in folders
+        if folder.path.resolve() != work.path.resolve()
+    ]
+    for part, files in copies:
+        for file in files:
+            target = work.path / file.relative_to(part)
+            atomic_copy(file, target, root=work.root(), source_root=part)
+    copied = sum(len(files) for _, files in copies)
     if artifacts is not None:
         work.write_text(
             artifacts.checksums_file,

@@ -73,3 +73,18 @@ def test_a_broken_file_is_a_failed_delivery_not_an_exception(
     assert not delivery.ok and delivery.error and "notification.json" in delivery.error
     assert (tmp_path / "notification.json").read_text() == '{"schema": "cipipe.other/1"}'
     assert any(r.levelno == logging.WARNING for r in caplog.records)
+
+
+@pytest.mark.parametrize("name", ["notification.json", "notification.md"])
+def test_a_linked_log_file_is_refused_unread(tmp_path: Path, name: str) -> None:
+    from cipipe.errors import LinkRefusedError
+
+    secret = tmp_path / "host-secret"
+    secret.write_text('{"schema": "cipipe.notification/1", "messages": "TOPSECRET"}\n')
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / name).symlink_to(secret)
+    with pytest.raises(LinkRefusedError) as info:
+        FileNotifier(work, clock=lambda: NOW).send(message(1))
+    assert f"{name}: is a symbolic link" in str(info.value) and "TOPSECRET" not in str(info.value)
+    assert secret.read_text().count("TOPSECRET") == 1 and [p.name for p in work.iterdir()] == [name]

@@ -29,7 +29,11 @@ BUILDS_PER_SERVICE = 100
 START = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(hours=6 * BUILDS_PER_SERVICE + 24)
 MALICIOUS_BRANCH = "<script>alert(1)</script>"
+# Today's contracts refuse such a build id (cipipe.identifiers), so decisions are made for a
+# stand-in and recorded under it: a row an older cipipe or another writer left in the store,
+# which the dashboard must still escape and keep inside its folder.
 MALICIOUS_BUILD = '../../evil"<b>'
+STAND_IN_BUILD = "evil-stand-in"
 MODULES = ("src/net", "src/db", "src/ui", "firmware/boot", "lib/util")
 PLATFORMS = (("linux",), ("linux", "arm"), ("linux", "arm", "windows"))
 QUIET = {
@@ -84,13 +88,19 @@ def decision_for(
     )
 
 
-def record(store: SqlAlchemyHistoryStore, decided: Decided) -> None:
+def record(store: SqlAlchemyHistoryStore, decided: Decided, build_id: str) -> None:
     d = decided.decision
+    documents = {
+        "decision": json.loads(d.to_json()),
+        "inputs": json.loads(decided.inputs.to_json()),
+    }
+    for document in documents.values():
+        document["build_id"] = build_id
     append_decision(
         store,
         DecisionRecord(
             service=d.service,
-            build_id=d.build_id,
+            build_id=build_id,
             decided_at=datetime.fromisoformat(d.decided_at.replace("Z", "+00:00")),
             decided_by=d.decided_by,
             mode=d.mode,
@@ -98,10 +108,7 @@ def record(store: SqlAlchemyHistoryStore, decided: Decided) -> None:
             model_version=d.model_version,
             risk_score=float(d.risk_score),
             strategy=d.recommended_strategy,
-            document={
-                "decision": json.loads(d.to_json()),
-                "inputs": json.loads(decided.inputs.to_json()),
-            },
+            document=documents,
         ),
     )
 
@@ -136,8 +143,11 @@ def fill(path: Path, *, seed: int = 7) -> Filled:
                 filled.builds += 1
                 if n % 10 == 9 and build_id != MALICIOUS_BUILD:
                     continue  # some builds were never decided
-                decided = decision_for(service, build_id, rng, targets, at + timedelta(minutes=20))
-                record(store, decided)
+                decided_as = STAND_IN_BUILD if build_id == MALICIOUS_BUILD else build_id
+                decided = decision_for(
+                    service, decided_as, rng, targets, at + timedelta(minutes=20)
+                )
+                record(store, decided, build_id)
                 filled.decisions += 1
                 filled.scores[(service, build_id)] = decided.decision.risk_score
                 filled.strategies[(service, build_id)] = decided.decision.recommended_strategy

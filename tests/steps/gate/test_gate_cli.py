@@ -340,3 +340,15 @@ def test_scan_report_is_read_from_the_work_folder(cli: Cli, tmp_path: Path) -> N
     result, report = run_gate(cli, work, repo)
     assert result.exit_code == 1
     assert {g.name: g.status for g in report.gates}["security"] == "missing"
+
+
+def test_the_gates_junit_is_never_written_through_a_link(cli: Cli, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    repo = write_reports(work)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (work / "reports").symlink_to(elsewhere)
+    result = cli("--workdir", work, "gate", "--repo", repo)
+    assert result.exit_code == 2, result.stderr
+    assert "reports: is a symbolic link" in result.stderr
+    assert list(elsewhere.iterdir()) == [] and not (work / GateReport.FILE_NAME).exists()

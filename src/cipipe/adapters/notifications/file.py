@@ -21,7 +21,7 @@ from cipipe.adapters.notifications.interface import (
 from cipipe.contracts.loading import read_contract
 from cipipe.contracts.notification import DeliveryRecord, NotificationLog, NotifiedMessage
 from cipipe.errors import InputError
-from cipipe.fileio import atomic_write_text
+from cipipe.fileio import atomic_write_text, link_refused
 
 MARKDOWN_NAME = "notification.md"
 console_log = logging.getLogger("cipipe.notify")
@@ -71,6 +71,9 @@ class FileNotifier:
         """Add ``message`` (and how another channel delivered it) to both files; returns the
         number of messages the log now holds."""
         sent_at = self._clock().astimezone(UTC).replace(microsecond=0)
+        for path in (self.json_path, self.markdown_path):
+            if path.is_symlink():  # its target would be read into the log, then quoted
+                raise link_refused(path)
         document = self._read()
         document.messages.append(
             NotifiedMessage(

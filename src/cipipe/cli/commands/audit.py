@@ -8,6 +8,7 @@ import json
 import click
 
 from cipipe.cli.app import CliState
+from cipipe.cli.options import identifier
 from cipipe.errors import ExitCode
 
 DB_HELP = "History store: a SQLite path or a URL  [env: CIPIPE_DB]"
@@ -78,8 +79,18 @@ def verify_command(
 
 
 @command.command("show")
-@click.option("--build", "build_id", required=True, help="The build whose decisions to show")
-@click.option("--service", help="Only this service's decisions  [default: every service]")
+@click.option(
+    "--build",
+    "build_id",
+    required=True,
+    callback=identifier("build id"),
+    help="The build whose decisions to show",
+)
+@click.option(
+    "--service",
+    callback=identifier("name"),
+    help="Only this service's decisions  [default: every service]",
+)
 @click.option("--db", help=DB_HELP)
 @click.pass_obj
 def show_command(state: CliState, build_id: str, service: str | None, db: str | None) -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from cipipe.cli.app import CliState
-from cipipe.cli.options import repo_options
+from cipipe.cli.options import identifier, repo_options
 from cipipe.errors import ExitCode
 
 log = logging.getLogger("cipipe.build")
@@ -68,11 +68,17 @@ def execute(state: CliState, args: BuildArgs) -> int:
 @click.command("build")
 @repo_options
 @click.option(
-    "--platform", "platforms", multiple=True, help="Build only this platform (repeatable)"
+    "--platform",
+    "platforms",
+    multiple=True,
+    callback=identifier("name"),
+    help="Build only this platform (repeatable)",
 )
 @click.option("--jobs", type=click.IntRange(min=1), help="Platforms built at once  [default: CPUs]")
 @click.option(
-    "--build-id", help="Build id in artifact names  [default: BUILD_NUMBER, else a counter]"
+    "--build-id",
+    callback=identifier("build id"),
+    help="Build id in artifact names  [default: BUILD_NUMBER, else a counter]",
 )
 @click.option(
     "--check-reproducible",

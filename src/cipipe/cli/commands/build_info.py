@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from cipipe.cli.app import CliState
-from cipipe.cli.options import config_path, repo_options
+from cipipe.cli.options import config_path, identifier, repo_options
 from cipipe.errors import ExitCode
 
 log = logging.getLogger("cipipe.build-info")
@@ -33,13 +33,14 @@ def execute(
 
     config = load_repo_config(config_path(repo, config_file))
     reports = reports_in(state)
+    label = build_label(state, build_id, reports.source)  # checked before the store is opened
     store = history_store(state, db)
     try:
         outputs = run_build_info(
             GitCli(repo),
             reports,
             config,
-            build_id=build_label(state, build_id, reports.source),
+            build_id=label,
             env=os.environ,
             base=base,
             store=store,
@@ -72,7 +73,11 @@ def execute(
     help="Start of the change  [default: PR merge base, Jenkins' last "
     "successful commit, else the parent]",
 )
-@click.option("--build-id", help="Build id  [default: artifacts.json, BUILD_NUMBER]")
+@click.option(
+    "--build-id",
+    callback=identifier("build id"),
+    help="Build id  [default: artifacts.json, BUILD_NUMBER]",
+)
 @click.option("--db", help="History store: a SQLite path or a URL  [env: CIPIPE_DB]")
 @click.pass_obj
 def command(

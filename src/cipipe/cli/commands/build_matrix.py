@@ -32,15 +32,18 @@ def execute(state: CliState, args: BuildMatrixArgs) -> int:
     config = load_repo_config(path)
     source = state.workdir.read(Source, produced_by="precheck")
     matrix = plan_matrix(config, source, config_file=str(path))
+    # Rendered before anything is written: a refusal leaves neither matrix.json nor a line.
+    output = ""
+    if args.output_format == "jenkins":
+        output = jenkins_lines(matrix)
+    elif args.output_format == "json":
+        output = matrix.to_json()
     with state.workdir.locked():
         state.workdir.write(matrix)
     log.info(
         "build matrix: %s", ", ".join(f"{p.platform} on {p.agent!r}" for p in matrix.platforms)
     )
-    if args.output_format == "jenkins":
-        sys.stdout.write(jenkins_lines(matrix))
-    elif args.output_format == "json":
-        sys.stdout.write(matrix.to_json())
+    sys.stdout.write(output)
     return int(ExitCode.OK)
 
 

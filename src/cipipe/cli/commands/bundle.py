@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from cipipe.cli.app import CliState
+from cipipe.cli.options import identifier
 from cipipe.errors import ExitCode
 
 log = logging.getLogger("cipipe.bundle")
@@ -29,7 +30,11 @@ log = logging.getLogger("cipipe.bundle")
 )
 @click.option("--via", type=click.Choice(["rest", "jf"]), default="rest", show_default=True)
 @click.option("--repository", default="candidates", show_default=True)
-@click.option("--build-id", help="The bundle's build id  [default: BUILD_NUMBER, else a counter]")
+@click.option(
+    "--build-id",
+    callback=identifier("build id"),
+    help="The bundle's build id  [default: BUILD_NUMBER, else a counter]",
+)
 @click.pass_obj
 def command(
     state: CliState,
@@ -55,7 +60,7 @@ def command(
     spec = validate_data(BundleSpec, load_yaml(spec_path), str(spec_path))
     work = state.workdir
     with work.locked():
-        label = build_id or os.environ.get("BUILD_NUMBER") or str(work.next_build_number())
+        label = build_id or _jenkins_build_number() or str(work.next_build_number())
         store = open_artifact_store(
             target or os.environ.get("CIPIPE_ARTIFACTORY_URL"),
             via=via,
@@ -79,3 +84,10 @@ def command(
         )
         return int(ExitCode.REJECTED)
     return int(ExitCode.OK)
+
+
+def _jenkins_build_number() -> str | None:
+    from cipipe.identifiers import check_build_id
+
+    value = os.environ.get("BUILD_NUMBER")
+    return check_build_id(value, field="BUILD_NUMBER") if value else None

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from cipipe.cli.app import CliState
-from cipipe.cli.options import POLICY_HELP, policy_fetch_options
+from cipipe.cli.options import POLICY_HELP, identifier, policy_fetch_options
 from cipipe.errors import ExitCode
 
 DB_HELP = "History store: a SQLite path or a URL  [env: CIPIPE_DB]"
@@ -22,7 +22,9 @@ DB_HELP = "History store: a SQLite path or a URL  [env: CIPIPE_DB]"
     help="Folder to write the site to (index.html, builds/...)",
 )
 @click.option("--db", help=DB_HELP)
-@click.option("--service", help="Only this service  [default: every service]")
+@click.option(
+    "--service", callback=identifier("name"), help="Only this service  [default: every service]"
+)
 @click.option(
     "--limit",
     type=click.IntRange(min=1),

@@ -92,10 +92,8 @@ def execute(
         pull_request=where,
         env=os.environ,
     )
-    junit = work.path / report.junit
     with work.locked():
-        junit.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(junit, gate_junit(report))
+        atomic_write_text(work.path / report.junit, gate_junit(report), root=work.path)
         work.write(report)
     for gate in report.gates:
         log.info("%-18s %-8s %s", gate.name, gate.status, gate.reason)

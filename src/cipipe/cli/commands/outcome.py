@@ -17,7 +17,7 @@ import click
 
 from cipipe.cli.app import CliState
 from cipipe.cli.options import config_path as config_file
-from cipipe.cli.options import repo_options
+from cipipe.cli.options import identifier, repo_options
 from cipipe.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
@@ -45,7 +45,9 @@ def command() -> None:
 
 @command.command("record")
 @repo_options
-@click.option("--build", "build_id", required=True, help="The build id")
+@click.option(
+    "--build", "build_id", required=True, callback=identifier("build id"), help="The build id"
+)
 @click.option(
     "--result", required=True, type=click.Choice(["ok", "rollback", "slo-breach", "hotfix"])
 )

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from cipipe.cli.app import CliState
-from cipipe.cli.options import config_path, repo_options
+from cipipe.cli.options import config_path, identifier, repo_options
 from cipipe.errors import ExitCode
 
 log = logging.getLogger("cipipe.sbom")
@@ -79,7 +79,11 @@ def execute(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Baseline SBOM (e.g. the last main build's) for deps_changed.json",
 )
-@click.option("--build-id", help="Build id for the serial number  [default: artifacts.json]")
+@click.option(
+    "--build-id",
+    callback=identifier("build id"),
+    help="Build id for the serial number  [default: artifacts.json]",
+)
 @click.pass_obj
 def command(
     state: CliState,

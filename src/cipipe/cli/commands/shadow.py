@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cipipe.cli.app import CliState
-from cipipe.cli.options import POLICY_HELP, policy_fetch_options
+from cipipe.cli.options import POLICY_HELP, identifier, policy_fetch_options
 from cipipe.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
@@ -37,7 +37,9 @@ def parse_since(text: str | None) -> datetime | None:
 @command.command("report")
 @click.option("--policy", help=POLICY_HELP + "; its enforcement thresholds are used")
 @policy_fetch_options
-@click.option("--service", help="Only this service  [default: every service]")
+@click.option(
+    "--service", callback=identifier("name"), help="Only this service  [default: every service]"
+)
 @click.option("--since", help="Only decisions made at or after this date (ISO 8601, UTC)")
 @click.option("--include-enforced", is_flag=True, help="Count enforce-mode decisions too")
 @click.option("--db", help=DB_HELP)

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from cipipe.cli.app import CliState
-from cipipe.cli.options import repo_options
+from cipipe.cli.options import identifier, repo_options
 from cipipe.errors import ExitCode
 
 log = logging.getLogger("cipipe.test")
@@ -72,7 +72,13 @@ def execute(state: CliState, args: TestArgs) -> int:
 
 @click.command("test")
 @repo_options
-@click.option("--platform", "platforms", multiple=True, help="Test only this platform (repeatable)")
+@click.option(
+    "--platform",
+    "platforms",
+    multiple=True,
+    callback=identifier("name"),
+    help="Test only this platform (repeatable)",
+)
 @click.option(
     "--baseline",
     type=click.Path(path_type=Path, dir_okay=False),

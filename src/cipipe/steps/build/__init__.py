@@ -12,16 +12,17 @@ from pathlib import Path
 
 from cipipe.adapters.process import ProgramNotFound, ProgramTimedOut, run_logged
 from cipipe.adapters.toolchain import Compiler, probe_compiler
+from cipipe.confine import inside
 from cipipe.contracts.artifacts import Artifact, Artifacts, PlatformBuild, Reproducibility
 from cipipe.contracts.matrix import Matrix, PlatformPlan
 from cipipe.contracts.repo_config import BuildPolicy
 from cipipe.contracts.source import Source
 from cipipe.digests import digest_file, sha256sums_line
 from cipipe.errors import InputError
-from cipipe.fileio import atomic_copy
+from cipipe.fileio import atomic_copy, check_folders, fresh_output
 from cipipe.steps.build.environment import BuildSettings, build_settings, describe
 from cipipe.steps.build.naming import BuildId, artifact_name, commit_label
-from cipipe.steps.build.paths import expand, inside
+from cipipe.steps.build.paths import build_folder, expand
 
 log = logging.getLogger("cipipe.build")
 
@@ -144,6 +145,16 @@ def collect(plan: PlatformPlan, repo: Path, build_dir: Path) -> list[Path]:
     return sorted(files)
 
 
+def platform_build_folder(plan: PlatformPlan, request: BuildRequest, suffix: str = "") -> Path:
+    """Where ``plan`` builds, resolved; exit 2 when that is not a folder cipipe may empty."""
+    return build_folder(
+        request.repo,
+        plan.build_dir + suffix,
+        field=f"platforms.{plan.platform}.build_dir",
+        keep_out=(request.workdir,),
+    )
+
+
 def build_one(
     plan: PlatformPlan,
     request: BuildRequest,
@@ -152,17 +163,11 @@ def build_one(
     log_path: Path,
     runner: Runner,
 ) -> _Built:
+    """Build ``plan`` in ``build_dir``, a folder platform_build_folder() resolved and allowed."""
     repo = request.repo
-    if not inside(build_dir, repo):
-        raise InputError(
-            "build folder leaves the repository",
-            file="matrix.json",
-            field="build_dir",
-            expected="a folder inside the repository",
-        )
     shutil.rmtree(build_dir, ignore_errors=True)
     build_dir.mkdir(parents=True)
-    log_path.unlink(missing_ok=True)
+    fresh_output(log_path, root=request.workdir)
     settings = build_settings(
         plan.toolchain,
         source_dir=repo,
@@ -206,7 +211,7 @@ def _publish_files(built: _Built, plan: PlatformPlan, request: BuildRequest) -> 
             stem=file.name.split(".")[0] if several else None,
         )
         target = request.workdir / "artifacts" / plan.platform / name
-        atomic_copy(file, target)
+        atomic_copy(file, target, root=request.workdir)
         digests = digest_file(target)
         artifacts.append(
             Artifact(
@@ -231,14 +236,27 @@ def _recheck(
     runner: Runner,
 ) -> list[str]:
     """Build again in another folder; the names of artifacts whose bytes differ."""
-    build_dir = request.repo / (plan.build_dir + RECHECK_SUFFIX)
     log_path = request.workdir / "logs" / f"build-{plan.platform}{RECHECK_SUFFIX}.log"
+    build_dir = platform_build_folder(plan, request, RECHECK_SUFFIX)
     again = build_one(plan, request, compiler, build_dir, log_path, runner)
     if again.record.status != "built" or len(again.files) != len(first):
         return [a.name for a in first]
     return [
         a.name for a, f in zip(first, again.files, strict=True) if digest_file(f).sha256 != a.sha256
     ]
+
+
+def _check_folders_first(plans: Sequence[PlatformPlan], request: BuildRequest) -> dict[str, Path]:
+    """Every build folder and every output folder is checked before any is emptied or
+    written, so a bad one leaves nothing half-done; the resolved build folders by platform."""
+    folders = {plan.platform: platform_build_folder(plan, request) for plan in plans}
+    if request.check_reproducible:
+        for plan in plans:
+            platform_build_folder(plan, request, RECHECK_SUFFIX)
+    workdir = request.workdir
+    outputs = [workdir / "logs", workdir / "artifacts"]
+    check_folders([*outputs, *(workdir / "artifacts" / p.platform for p in plans)], root=workdir)
+    return folders
 
 
 def run_build(
@@ -252,6 +270,7 @@ def run_build(
         )
         for p in plans
     }
+    build_dirs = _check_folders_first(plans, request)
 
     def work(plan: PlatformPlan) -> tuple[_Built, list[Artifact], list[str]]:
         compiler = checked[plan.platform]
@@ -262,9 +281,8 @@ def run_build(
                 [],
                 [],
             )
-        build_dir = request.repo / plan.build_dir
         log_path = request.workdir / "logs" / f"build-{plan.platform}.log"
-        built = build_one(plan, request, compiler, build_dir, log_path, runner)
+        built = build_one(plan, request, compiler, build_dirs[plan.platform], log_path, runner)
         if built.record.status != "built":
             return built, [], []
         artifacts = _publish_files(built, plan, request)

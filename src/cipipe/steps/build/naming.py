@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Literal
 
 from cipipe.errors import InputError
+from cipipe.identifiers import check_artifact_name, check_build_id
 
-# A name goes into URLs, Artifactory paths and shell lines: keep it to a safe alphabet.
-SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
-SAFE_BUILD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 # Suffixes kept whole, so sample.tar.gz stays .tar.gz rather than .gz.
 DOUBLE_SUFFIXES = (".tar.gz", ".tar.bz2", ".tar.xz", ".tar.zst")
 
@@ -24,11 +21,11 @@ class BuildId:
 
 
 def check_name(name: str, what: str) -> str:
-    if not SAFE_NAME.match(name) or ".." in name:
-        raise InputError(
-            f"unsafe {what} {name!r}",
-            expected="letters, digits, '.', '_', '+', '-'; no path separators or '..'",
-        )
+    """An artifact name: one path component of a safe alphabet (cipipe.identifiers), and no
+    '..' anywhere, so no store or URL path built from it can climb a folder."""
+    check_artifact_name(name, field=what)
+    if ".." in name:
+        raise InputError(f"got {name!r}", field=what, expected="a name without '..'")
     return name
 
 
@@ -40,12 +37,8 @@ def resolve_build_id(flag: str | None, env: Mapping[str, str], next_counter: int
         candidate = BuildId(env["BUILD_NUMBER"], "jenkins")
     else:
         candidate = BuildId(str(next_counter), "counter")
-    if not SAFE_BUILD_ID.match(candidate.value):
-        raise InputError(
-            f"got {candidate.value!r}",
-            field="--build-id" if candidate.source == "flag" else "BUILD_NUMBER",
-            expected="1-64 letters, digits, '.', '_', '-'",
-        )
+    field = "--build-id" if candidate.source == "flag" else "BUILD_NUMBER"
+    check_build_id(candidate.value, field=field)
     return candidate
 
 

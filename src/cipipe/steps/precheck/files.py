@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cipipe.adapters.git.interface import GitRepo
+from cipipe.confine import repository_file
 from cipipe.contracts.repo_config import PrecheckConfig
 from cipipe.errors import InputError
 from cipipe.globs import glob_match
@@ -51,4 +52,7 @@ def select_files(
         if any(glob_match(path, p) for p in config.include)
         and not any(glob_match(path, p) for p in config.exclude)
     )
+    # The tools would read a link's target and quote it in their findings.
+    for path in files:
+        repository_file(git.root, path, leave_out="precheck.exclude in .cipipe.yaml")
     return FileSelection(scope=scope, base=base, files=files)

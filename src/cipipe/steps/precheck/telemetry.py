@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from cipipe.confine import inside
 from cipipe.contracts.precheck import Finding
 from cipipe.contracts.repo_config import ContractFile
 
@@ -51,6 +52,16 @@ def check_contract_files(repo: Path, required: list[ContractFile]) -> list[Findi
             )
             continue
         file = repo / rel
+        if not inside(file, repo):
+            # Its parse errors and keys would show the target's content in the findings.
+            findings.append(
+                _finding(
+                    entry.path,
+                    RULE_UNREADABLE,
+                    "a symbolic link that leads outside the repository: not read",
+                )
+            )
+            continue
         if not file.is_file():
             findings.append(
                 _finding(

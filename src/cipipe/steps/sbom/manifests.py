@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
+from cipipe.confine import repository_file
 from cipipe.errors import InputError
 from cipipe.globs import glob_match
 from cipipe.readers.deps import Dependency, DependencyFileError
@@ -66,7 +67,8 @@ def read_manifests(repo: Path, paths: Sequence[str]) -> tuple[list[Dependency], 
         kind = kind_of(path)
         if kind is None:
             continue
-        text = (repo / path).read_text(encoding="utf-8", errors="replace")
+        file = repository_file(repo, path, leave_out="sbom.exclude in .cipipe.yaml")
+        text = file.read_text(encoding="utf-8", errors="replace")
         try:
             found = _reader(kind.reader)(text, source=path)
         except DependencyFileError as exc:

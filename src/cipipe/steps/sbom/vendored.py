@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import Field
 
+from cipipe.confine import repository_file
 from cipipe.contracts.base import Strict
 from cipipe.contracts.deps_changed import VendoredDrift
 from cipipe.contracts.loading import load_yaml, validate_data
@@ -83,6 +84,9 @@ def _safe_folder(repo: Path, entry: VendoredEntry, file: str, index: int) -> Pat
 
 
 def read_vendored(repo: Path, components_file: Path) -> VendoredResult:
+    # A link out of the repository would put another file's names into the SBOM.
+    relative = components_file.relative_to(repo).as_posix()
+    repository_file(repo, relative, leave_out="sbom.vendored")
     if not components_file.is_file():
         return VendoredResult([], [])
     data: Any = load_yaml(components_file)

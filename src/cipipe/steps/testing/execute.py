@@ -20,13 +20,13 @@ from cipipe.contracts.testing import (
     TestCounts,
     TestsReport,
 )
-from cipipe.fileio import atomic_write_text
+from cipipe.fileio import atomic_write_text, check_folders, fresh_output
 from cipipe.formats.junit import JUnitCase, junit_xml
 from cipipe.logs import SECRET_NAME
 from cipipe.readers.coverage import CoverageSummary
 from cipipe.steps.build import run_build_commands, select_plans
 from cipipe.steps.build.environment import build_settings
-from cipipe.steps.build.paths import expand
+from cipipe.steps.build.paths import build_folder, expand
 from cipipe.steps.testing.coverage import coverage_result, read_report
 from cipipe.steps.testing.gtest_runs import ProgramRun, RunContext, run_gtest_program
 from cipipe.steps.testing.runners import resolve_runner
@@ -100,6 +100,25 @@ def _junit(platform: str, runs: list[ProgramRun]) -> str:
     return junit_xml(suites)
 
 
+@dataclass(frozen=True)
+class _Folders:
+    """A platform's folders in the repository, resolved and checked before anything runs."""
+
+    tests: Path  # the coverage build when there is one, else the release build
+    release: Path  # where the smoke test finds the built program
+
+
+def _folders(plan: PlatformPlan, request: TestRequest) -> _Folders:
+    def resolved(relative: str, field: str) -> Path:
+        return build_folder(request.repo, relative, field=field, keep_out=(request.workdir,))
+
+    where = f"platforms.{plan.platform}"
+    release = resolved(plan.build_dir, f"{where}.build_dir")
+    coverage = plan.tests.coverage
+    tests = resolved(coverage.build_dir, f"{where}.tests.coverage.build_dir") if coverage else None
+    return _Folders(tests=tests or release, release=release)
+
+
 def _coverage_build(
     plan: PlatformPlan, request: TestRequest, build_dir: Path, log_path: Path, runner: Runner
 ) -> str | None:
@@ -121,7 +140,9 @@ def _coverage_build(
     return run_build_commands(plan, settings, request.repo, build_dir, log_path, runner, timeout)
 
 
-def run_platform_tests(plan: PlatformPlan, request: TestRequest, runner: Runner) -> PlatformTests:
+def run_platform_tests(
+    plan: PlatformPlan, request: TestRequest, runner: Runner, folders: _Folders
+) -> PlatformTests:
     start = time.monotonic()
     repo, workdir = request.repo, request.workdir
     test_runner = resolve_runner(plan.tests)
@@ -133,10 +154,9 @@ def run_platform_tests(plan: PlatformPlan, request: TestRequest, runner: Runner)
             status="not-run",
             reason=test_runner.unavailable,
         )
-    log_path = workdir / "logs" / f"test-{plan.platform}.log"
-    log_path.unlink(missing_ok=True)
+    log_path = fresh_output(workdir / "logs" / f"test-{plan.platform}.log", root=workdir)
     coverage = plan.tests.coverage
-    build_dir = repo / (coverage.build_dir if coverage else plan.build_dir)
+    build_dir = folders.tests
     if coverage:
         log.info("%s: instrumented build for coverage in %s", plan.platform, coverage.build_dir)
         failure = _coverage_build(plan, request, build_dir, log_path, runner)
@@ -148,7 +168,7 @@ def run_platform_tests(plan: PlatformPlan, request: TestRequest, runner: Runner)
                 reason=f"coverage build failed: {failure}",
             )
     env = {k: v for k, v in request.env.items() if not SECRET_NAME.search(k)}
-    ctx = RunContext(repo, env, log_path, request.policy.timeout_minutes * 60, runner)
+    ctx = RunContext(repo, env, log_path, request.policy.timeout_minutes * 60, runner, workdir)
     runs = []
     for index, argv in enumerate(plan.tests.commands):
         command = [
@@ -162,20 +182,19 @@ def run_platform_tests(plan: PlatformPlan, request: TestRequest, runner: Runner)
         )
     counts, failures = _tally(runs, request.policy.critical)
     junit_path = workdir / "reports" / f"junit-{plan.platform}.xml"
-    atomic_write_text(junit_path, _junit(plan.platform, runs))
+    atomic_write_text(junit_path, _junit(plan.platform, runs), root=workdir)
 
     smoke = None
     if plan.tests.smoke:
-        release_dir = repo / plan.build_dir
         argv = [
-            expand(a, source_dir=repo, build_dir=release_dir, platform=plan.platform)
+            expand(a, source_dir=repo, build_dir=folders.release, platform=plan.platform)
             for a in plan.tests.smoke.command
         ]
         smoke = run_smoke(plan.tests.smoke, argv, test_runner.prefix, repo)
 
     coverage_result_ = None
     if coverage:
-        report = workdir / "reports" / f"coverage-{plan.platform}.xml"
+        report = fresh_output(workdir / "reports" / f"coverage-{plan.platform}.xml", root=workdir)
         argv = [
             expand(
                 a, source_dir=repo, build_dir=build_dir, platform=plan.platform, report=str(report)
@@ -214,9 +233,15 @@ def run_platform_tests(plan: PlatformPlan, request: TestRequest, runner: Runner)
 
 
 def run_tests(request: TestRequest, *, runner: Runner = run_logged) -> TestsReport:
+    plans = select_plans(request.matrix, request.platforms)
+    # Every folder is checked before any platform runs: a bad one leaves nothing half-done.
+    folders = [_folders(p, request) for p in plans]
+    workdir = request.workdir
+    outputs = [workdir / "logs", workdir / "reports"]
+    check_folders([*outputs, *(workdir / "reports" / p.platform for p in plans)], root=workdir)
     platforms = [
-        run_platform_tests(p, request, runner)
-        for p in select_plans(request.matrix, request.platforms)
+        run_platform_tests(plan, request, runner, folder)
+        for plan, folder in zip(plans, folders, strict=True)
     ]
     critical = [f"{p.platform}: {f.name}" for p in platforms for f in p.failures if f.critical] + [
         f"{p.platform}: smoke test ({p.smoke.reason})"

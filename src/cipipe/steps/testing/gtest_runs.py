@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cipipe.adapters.process import ProgramNotFound, ProgramTimedOut
+from cipipe.fileio import fresh_output
 from cipipe.readers.gtest_xml import GtestReport, GtestXmlError, parse_gtest_xml
 from cipipe.steps.testing.flaky import MergedRun, merge_attempts, rerun_filter
 
@@ -30,6 +31,7 @@ class RunContext:
     log_path: Path
     timeout: float
     runner: Runner
+    workdir: Path  # reports are written below it, never through a link
 
 
 def _attempt(
@@ -37,8 +39,7 @@ def _attempt(
 ) -> tuple[GtestReport | None, str | None]:
     """The parsed report, or why there is none. A program that exits non-zero although its
     report shows no failed test (gtest's SetUpTestSuite failures look like that) is an error."""
-    report.parent.mkdir(parents=True, exist_ok=True)
-    report.unlink(missing_ok=True)
+    fresh_output(report, root=ctx.workdir)
     # GTEST_OUTPUT rather than a flag: it reaches the program unchanged through qemu and wine,
     # and leaves the configured command as the team wrote it.
     env = {**ctx.env, "GTEST_OUTPUT": f"xml:{report}"}
