@@ -14,6 +14,7 @@ from pydantic import Field
 
 from cipipe.contracts.base import Contract, Strict
 from cipipe.contracts.decision_context import DecisionContext
+from cipipe.contracts.numbers import Fraction
 from cipipe.contracts.risk_inputs import RiskInputs, Status
 
 Strategy = Literal["rolling", "canary", "blue-green"]
@@ -136,7 +137,9 @@ class ModelUse(Strict):
 
     version: str
     scored: bool = Field(description="false: the heuristic decided (see reason)")
-    probability: float | None = Field(description="The model's P(failure); null when it fell back")
+    probability: Fraction | None = Field(
+        description="The model's P(failure); null when it fell back"
+    )
     reason: str
 
 
