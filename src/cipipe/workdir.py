@@ -46,8 +46,11 @@ class WorkDir:
         return read_contract(model, path)
 
     def read_optional(self, model: type[C]) -> C | None:
-        """The file when a step wrote it; None when none did (a broken file is still an error)."""
-        return self.read(model) if self.exists(model) else None
+        """The file when a step wrote it; None when nothing is there. Anything else in its
+        place is an error: a broken file, and a folder or a FIFO, which must not pass as
+        "not produced" (a gate would then judge without the evidence)."""
+        path = self.file(model.FILE_NAME)
+        return self.read(model) if os.path.lexists(path) else None
 
     def write(self, contract: Contract) -> Path:
         return self.write_text(contract.FILE_NAME, contract.to_json())

@@ -32,6 +32,8 @@ from cipipe.errors import InputError
 
 __all__ = [
     "check_schema_id",
+    "contract_from_text",
+    "decode_text",
     "describe_validation_error",
     "field_path",
     "load_json",
@@ -166,11 +168,14 @@ def _too_big(path: Path, limit: int) -> InputError:
 
 def read_text(path: Path, *, limit: int = MAX_INPUT_BYTES) -> str:
     """A regular file as UTF-8 text (see ``read_bytes``)."""
-    raw = read_bytes(path, limit=limit)
+    return decode_text(read_bytes(path, limit=limit), str(path))
+
+
+def decode_text(raw: bytes, file: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", file=str(path)) from None
+        raise InputError(f"not UTF-8 text (byte {exc.start})", file=file) from None
 
 
 def load_json(path: Path, *, check: bool = True) -> Any:
@@ -258,6 +263,11 @@ def check_schema_id(model: type[Contract], data: Any, file: str) -> None:
 
 
 def read_contract(model: type[C], path: Path) -> C:
-    data = load_json(path)
-    check_schema_id(model, data, str(path))
-    return validate_data(model, data, str(path))
+    return contract_from_text(model, read_text(path, limit=MAX_JSON_BYTES), str(path))
+
+
+def contract_from_text(model: type[C], text: str, file: str) -> C:
+    """A contract from text already read (say, to digest exactly the bytes that were parsed)."""
+    data = parse_json(text, file)
+    check_schema_id(model, data, file)
+    return validate_data(model, data, file)

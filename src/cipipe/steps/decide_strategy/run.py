@@ -1,10 +1,11 @@
 """cipipe decide-strategy (seed Step 3): decide, record, attach, tell.
 
-Order matters for "nothing half-written": the decision and its exports are computed first
-(bad input fails here, before anything is written), then the decision is appended to the
-audit log (a database failure leaves no files behind), then the files are written, attached
-to the candidate in the artifact store, and announced. A failed notification never changes
-the decision or the exit code.
+Order matters for "nothing half-written": every input file, publish.json included, has been
+read and validated before this runs (``inputs.read_decision_inputs``); the decision and its
+exports are computed first (bad input fails here, before anything is written), then the
+decision is appended to the audit log (a database failure leaves no files behind), then the
+files are written, attached to the candidate in the artifact store, and announced. A failed
+notification never changes the decision or the exit code.
 """
 
 from __future__ import annotations
@@ -85,8 +86,8 @@ def run_decide_strategy(
     written = [work.write(decided.inputs), work.write(decided.decision)]
     written += [work.write_text(name, text) for name, text in rendered.items()]
     attached = None
-    if work.exists(PublishReport):
-        published = work.read(PublishReport)
+    published = inputs.published
+    if published is not None:
         attached = attach(open_store(published), published, decided.decision, written[1])
         log.info(
             "decision attached to %d file(s) of build %s in %s",
