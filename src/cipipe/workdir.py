@@ -104,8 +104,12 @@ class WorkDir:
                             expected="one cipipe at a time per work folder (CIPIPE_LOCK_TIMEOUT)",
                         ) from None
                     time.sleep(0.05)
-            os.ftruncate(fd, 0)
-            os.write(fd, f"{os.getpid()}\n".encode())
+            try:
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()}\n".encode())
+            except OSError as exc:  # a full disk: say which file could not be written
+                exc.filename = str(lock_path)
+                raise
             self._lock_depth = 1
             try:
                 yield
