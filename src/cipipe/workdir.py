@@ -34,7 +34,9 @@ class WorkDir:
         return self.path / name
 
     def exists(self, model: type[Contract]) -> bool:
-        return self.file(model.FILE_NAME).is_file()
+        """Whether anything is at the file's name. A folder, a FIFO or a device there counts:
+        reading it is then an error, never "the step did not run" (fail closed)."""
+        return os.path.lexists(self.file(model.FILE_NAME))
 
     def read(self, model: type[C], *, produced_by: str | None = None) -> C:
         path = self.file(model.FILE_NAME)
@@ -49,8 +51,7 @@ class WorkDir:
         """The file when a step wrote it; None when nothing is there. Anything else in its
         place is an error: a broken file, and a folder or a FIFO, which must not pass as
         "not produced" (a gate would then judge without the evidence)."""
-        path = self.file(model.FILE_NAME)
-        return self.read(model) if os.path.lexists(path) else None
+        return self.read(model) if self.exists(model) else None
 
     def write(self, contract: Contract) -> Path:
         return self.write_text(contract.FILE_NAME, contract.to_json())

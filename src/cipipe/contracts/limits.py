@@ -78,14 +78,40 @@ def check_values(data: Any, file: str) -> None:
     _check(data, (), file)
 
 
+def check_depth(data: Any, file: str) -> None:
+    """Refuse a document nested deeper than MAX_DEPTH, whatever else it holds: the readers of
+    other tools' formats (SBOMs, scanner reports) walk it recursively."""
+    path = too_deep(data)
+    if path is not None:
+        raise _too_deep_error(path, file)
+
+
+def too_deep(data: Any) -> tuple[int | str, ...] | None:
+    """The path of a value nested deeper than MAX_DEPTH levels, or None (no recursion)."""
+    pending: list[tuple[Any, tuple[int | str, ...]]] = [(data, ())]
+    while pending:
+        node, path = pending.pop()
+        if len(path) > MAX_DEPTH:
+            return path[:MAX_DEPTH]
+        if isinstance(node, dict):
+            pending += [(value, (*path, key)) for key, value in node.items()]
+        elif isinstance(node, list):
+            pending += [(value, (*path, index)) for index, value in enumerate(node)]
+    return None
+
+
+def _too_deep_error(path: tuple[int | str, ...], file: str) -> InputError:
+    return InputError(
+        f"nested more than {MAX_DEPTH} levels deep",
+        file=file,
+        field=_field(path),
+        expected="a flatter document",
+    )
+
+
 def _check(node: Any, path: tuple[int | str, ...], file: str) -> None:
     if len(path) > MAX_DEPTH:
-        raise InputError(
-            f"nested more than {MAX_DEPTH} levels deep",
-            file=file,
-            field=_field(path[:MAX_DEPTH]),
-            expected="a flatter document",
-        )
+        raise _too_deep_error(path[:MAX_DEPTH], file)
     if isinstance(node, dict):
         for key, value in node.items():
             if not isinstance(key, str):

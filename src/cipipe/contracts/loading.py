@@ -19,6 +19,7 @@ from cipipe.contracts.limits import (
     MAX_JSON_BYTES,
     MAX_JSON_VALUES,
     MAX_YAML_BYTES,
+    check_depth,
     check_values,
     field_path,
     json_values_at_most,
@@ -42,6 +43,7 @@ __all__ = [
     "read_bytes",
     "read_contract",
     "read_text",
+    "require_regular_file",
     "schema_id_of",
     "validate_data",
 ]
@@ -50,12 +52,19 @@ M = TypeVar("M", bound=BaseModel)
 C = TypeVar("C", bound=Contract)
 
 
-def describe_validation_error(exc: ValidationError) -> tuple[str, str, str | None]:
-    """The first error as (field, problem, expected); the count of the others is appended."""
+def describe_validation_error(
+    exc: ValidationError, data: Any = None
+) -> tuple[str, str, str | None]:
+    """The first error as (field, problem, expected); the count of the others is appended.
+
+    With the validated ``data``, the field is the path as it is in the file: a discriminated
+    union's tag (``suggested_pace.canary.steps``) is not a key the reader can find."""
     errors = exc.errors(include_url=False)
     first = errors[0]
     # Unions report one error per branch; the tag-free branch names are noise to a reader.
     loc = tuple(p for p in first["loc"] if not _is_union_branch_tag(p))
+    if data is not None:
+        loc = _as_in_file(loc, data)
     field = field_path(loc)
     kind = first["type"]
     msg = str(first["msg"])
@@ -97,11 +106,30 @@ def _is_union_branch_tag(part: int | str) -> bool:
     )
 
 
+def _as_in_file(loc: tuple[int | str, ...], data: Any) -> tuple[int | str, ...]:
+    """``loc`` without the segments that are not in the document: a segment the current
+    mapping lacks while it has the next one is a union tag (a last one is a missing key)."""
+    kept: list[int | str] = []
+    node = data
+    for index, part in enumerate(loc):
+        after = loc[index + 1] if index + 1 < len(loc) else None
+        if isinstance(node, dict) and part not in node and after is not None and after in node:
+            continue
+        kept.append(part)
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return tuple(kept)
+
+
 def validate_data(model: type[M], data: Any, file: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        field, problem, expected = describe_validation_error(exc)
+        field, problem, expected = describe_validation_error(exc, data)
         raise InputError(problem, file=file, field=field, expected=expected) from None
 
 
@@ -147,6 +175,14 @@ def read_bytes(path: Path, *, limit: int = MAX_INPUT_BYTES) -> bytes:
         os.close(fd)
 
 
+def require_regular_file(path: Path) -> None:
+    """Refuse a path that is not a regular file before a reader streams it (see read_bytes)."""
+    try:
+        _refuse_special(path, path.stat())
+    except OSError as exc:
+        raise _read_error(path, exc) from None
+
+
 def _refuse_special(path: Path, info: os.stat_result) -> None:
     for test, what in _KINDS:
         if test(info.st_mode):
@@ -179,7 +215,9 @@ def decode_text(raw: bytes, file: str) -> str:
 
 
 def load_json(path: Path, *, check: bool = True) -> Any:
-    """A JSON file; with ``check`` (cipipe's own files) also refuse what no contract may hold."""
+    """A JSON file; with ``check`` (cipipe's own files) also refuse what no contract may hold.
+
+    Size, depth and values are limited either way: see ``limits``."""
     return parse_json(read_text(path, limit=MAX_JSON_BYTES), str(path), check=check)
 
 
@@ -209,6 +247,8 @@ def parse_json(text: str, file: str, *, check: bool = True) -> Any:
         raise InputError(f"invalid JSON: {str(exc).split(';')[0]}", file=file) from None
     if check:
         check_values(data, file)
+    else:
+        check_depth(data, file)
     return data
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -45,11 +45,10 @@ def execute(
         for item in items:
             click.echo(f"{item.file.path} -> {repository}/{item.path} ({item.file.size} bytes)")
         return int(ExitCode.OK)
+    jfrog = _jfrog_build_info(work.file("build-info.jfrog.json"))
     store = artifact_store(
         state, target, via, repository, build_name=info.service, build_number=info.build_id
     )
-    jfrog_file = work.file("build-info.jfrog.json")
-    jfrog = json.loads(jfrog_file.read_text()) if jfrog_file.is_file() else None
     with progress_reporter(items) as on_upload:
         report = publish(
             store, items, info, threads=threads, jfrog_build_info=jfrog, on_upload=on_upload
@@ -65,6 +64,21 @@ def execute(
         report.files_skipped,
     )
     return int(ExitCode.OK)
+
+
+def _jfrog_build_info(path: Path) -> dict[str, Any] | None:
+    """build-info.jfrog.json when build-info wrote one, read before the store is opened."""
+    from cipipe.contracts.loading import load_json
+    from cipipe.errors import InputError
+
+    if not os.path.lexists(path):
+        return None
+    document = load_json(path)
+    if not isinstance(document, dict):
+        raise InputError(
+            f"top level is {type(document).__name__}", file=str(path), expected="a JSON object"
+        )
+    return document
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
+from cipipe.contracts.loading import read_bytes
 from cipipe.errors import InputError
 from cipipe.globs import glob_match
 from cipipe.readers.deps import Dependency, DependencyFileError
@@ -66,7 +67,8 @@ def read_manifests(repo: Path, paths: Sequence[str]) -> tuple[list[Dependency], 
         kind = kind_of(path)
         if kind is None:
             continue
-        text = (repo / path).read_text(encoding="utf-8", errors="replace")
+        # A tracked symlink can point at /dev/zero: read only a regular file, and not for ever.
+        text = read_bytes(repo / path).decode("utf-8", errors="replace")
         try:
             found = _reader(kind.reader)(text, source=path)
         except DependencyFileError as exc:

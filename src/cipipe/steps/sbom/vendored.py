@@ -83,8 +83,8 @@ def _safe_folder(repo: Path, entry: VendoredEntry, file: str, index: int) -> Pat
 
 
 def read_vendored(repo: Path, components_file: Path) -> VendoredResult:
-    if not components_file.is_file():
-        return VendoredResult([], [])
+    if not os.path.lexists(components_file):
+        return VendoredResult([], [])  # a folder or a FIFO in its place is refused by the read
     data: Any = load_yaml(components_file)
     declared = validate_data(ComponentsFile, data, str(components_file))
     dependencies, drift = [], []
