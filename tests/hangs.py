@@ -1,6 +1,6 @@
-"""Hang detectors for tests of hostile input: a wall-clock limit that fails the test instead of
-hanging the suite. The limits are generous (speed targets live in bench/); they only tell a
-slow refusal from none at all."""
+"""Hostile input's classic document and hang detectors for its tests: a wall-clock limit that
+fails the test instead of hanging the suite. The limits are generous (speed targets live in
+bench/); they only tell a slow refusal from none at all."""
 
 from __future__ import annotations
 
@@ -12,6 +12,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
+# The classic: 342 bytes that expand to 9**9 strings (a billion laughs) once the aliases are
+# followed. PyYAML parses it in a millisecond; whatever walks the result then runs for ever.
+BILLION_LAUGHS = """\
+a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+"""
 HANG_SECONDS = 10.0
 # A step run in-process may import its heavy dependencies first (cyclonedx and jsonschema take
 # seconds on a loaded machine): a hang of a whole step is told apart at this.

@@ -18,19 +18,7 @@ from cipipe.contracts.limits import MAX_DEPTH, MAX_JSON_VALUES, MAX_YAML_BYTES, 
 from cipipe.contracts.loading import load_json, load_yaml, parse_json, read_bytes
 from cipipe.contracts.yaml_loader import parse_yaml
 from cipipe.errors import InputError
-from tests.hangs import no_hang, unblocking
-
-BILLION_LAUGHS = """\
-a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
-b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
-c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
-d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
-e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
-f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
-g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
-h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
-i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
-"""
+from tests.hangs import BILLION_LAUGHS, no_hang, unblocking
 
 
 def refusal(action: Callable[[], Any]) -> InputError:

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from cipipe.contracts.limits import MAX_JSON_BYTES, MAX_YAML_BYTES, MAX_YAML_NODES
+from tests.hangs import BILLION_LAUGHS
 
 Apply = Callable[[Path, str], str | None]
 Location = tuple[int | str, ...]
@@ -44,10 +45,6 @@ RISK_COUNT_KEYS = frozenset(
 )  # fmt: skip
 # Fields that hold another system's free-form JSON (Slack's Block Kit): any value is valid.
 FREE_FORM = frozenset({"blocks"})
-BILLION_LAUGHS = "".join(
-    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9 if prev else ['lol'] * 9)}]\n"
-    for prev, name in zip(["", *"abcdefgh"], "abcdefghi", strict=True)
-)
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,7 @@ from cipipe.contracts.risk_inputs import RiskInputs
 from cipipe.risk.decide import decide
 from cipipe.risk.policy import load_policy_bundle
 from tests.conftest import CliResult
-from tests.contracts.test_loading_limits import BILLION_LAUGHS
-from tests.hangs import STEP_HANG_SECONDS, no_hang, unblocking
+from tests.hangs import BILLION_LAUGHS, STEP_HANG_SECONDS, no_hang, unblocking
 from tests.risk.riskinputs import make_risk_inputs, measured, write_workdir
 from tests.steps.decide_strategy.conftest import POLICIES, Decide
 
