@@ -104,7 +104,7 @@ def _too_deep_error(path: tuple[int | str, ...], file: str) -> InputError:
     return InputError(
         f"nested more than {MAX_DEPTH} levels deep",
         file=file,
-        field=_field(path),
+        field=field_path(path),
         expected="a flatter document",
     )
 
@@ -118,7 +118,7 @@ def _check(node: Any, path: tuple[int | str, ...], file: str) -> None:
                 raise InputError(
                     f"key {str(key)[:40]!r} is {_kind(key)}, not text",
                     file=file,
-                    field=_field(path),
+                    field=field_path(path),
                     expected="text keys (quote the key in YAML)",
                 )
             _check_text(key, path, file, what="key")
@@ -142,7 +142,7 @@ def _check(node: Any, path: tuple[int | str, ...], file: str) -> None:
         raise InputError(
             f"got {_kind(node)}",
             file=file,
-            field=_field(path),
+            field=field_path(path),
             expected="text, a number, a boolean, a list or a mapping",
         )
 
@@ -154,7 +154,7 @@ def _check_text(text: str, path: tuple[int | str, ...], file: str, *, what: str)
     char = bad.group()
     problem = "a NUL character" if char == "\x00" else f"a lone surrogate \\u{ord(char):04x}"
     raise InputError(
-        f"{what} holds {problem}", file=file, field=_field(path), expected="valid Unicode text"
+        f"{what} holds {problem}", file=file, field=field_path(path), expected="valid Unicode text"
     )
 
 
@@ -162,8 +162,8 @@ def _number_error(problem: str, path: tuple[int | str, ...], file: str) -> Input
     return InputError(
         f"got {problem}",
         file=file,
-        field=_field(path),
-        expected=f"a finite number, an integer at most {len(str(MAX_INT))} digits long",
+        field=field_path(path),
+        expected="a finite number (integers within 64 bits)",
     )
 
 
@@ -179,10 +179,6 @@ def _kind(value: Any) -> str:
     if isinstance(value, bytes):
         return "binary data"
     return f"a {type(value).__name__}"
-
-
-def _field(path: tuple[int | str, ...]) -> str:
-    return field_path(path)
 
 
 def field_path(loc: tuple[int | str, ...]) -> str:
