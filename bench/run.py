@@ -13,6 +13,7 @@ import bench_change_metrics
 import bench_cli
 import bench_decide
 import bench_digests
+import bench_hostile
 import bench_model
 import bench_publish
 import bench_scan
@@ -24,6 +25,7 @@ BENCHMARKS = {
     "change-metrics": bench_change_metrics.run,
     "publish": bench_publish.run,
     "decide": bench_decide.run,
+    "hostile": bench_hostile.run,
     "backtest": bench_backtest.run,
     "model": bench_model.run,
 }

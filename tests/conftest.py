@@ -147,3 +147,12 @@ def sample_repo(tmp_path: Path) -> Iterator[GitRepoBuilder]:
     readme = repo.root / "README.md"
     repo.commit("Document the service", {"README.md": readme.read_text() + "\nMore docs.\n"})
     yield repo
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """`make test` says how many malformed inputs the probe corpus tried (tests/probes)."""
+    from tests.probes.tally import TALLY
+
+    line = TALLY.summary()
+    if line:
+        terminalreporter.write_sep("-", line)

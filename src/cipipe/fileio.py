@@ -193,9 +193,11 @@ def _replacing(path: Path, root: Path | None) -> Iterator[tuple[int, str]]:
             # rename replaces the name itself: even a link planted since the check above is
             # replaced, never written through.
             os.rename(tmp, path.name, src_dir_fd=folder_fd, dst_dir_fd=folder_fd)
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp, dir_fd=folder_fd)
+            if isinstance(exc, OSError) and exc.errno is not None and exc.filename is None:
+                exc.filename = str(path)  # write() names no file; "disk full writing ..." should
             raise
         # The rename is durable only once the directory entry is on disk.
         with contextlib.suppress(OSError):

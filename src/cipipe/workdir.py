@@ -54,7 +54,9 @@ class WorkDir:
         return path
 
     def exists(self, model: type[Contract]) -> bool:
-        return self.file(model.FILE_NAME).is_file()
+        """Whether anything is at the file's name. A folder, a FIFO or a device there counts:
+        reading it is then an error, never "the step did not run" (fail closed)."""
+        return os.path.lexists(self.file(model.FILE_NAME))
 
     def read(self, model: type[C], *, produced_by: str | None = None) -> C:
         path = self.file(model.FILE_NAME)
@@ -66,7 +68,9 @@ class WorkDir:
         return read_contract(model, path)
 
     def read_optional(self, model: type[C]) -> C | None:
-        """The file when a step wrote it; None when none did (a broken file is still an error)."""
+        """The file when a step wrote it; None when nothing is there. Anything else in its
+        place is an error: a broken file, and a folder or a FIFO, which must not pass as
+        "not produced" (a gate would then judge without the evidence)."""
         return self.read(model) if self.exists(model) else None
 
     def write(self, contract: Contract) -> Path:
@@ -121,8 +125,12 @@ class WorkDir:
                             expected="one cipipe at a time per work folder (CIPIPE_LOCK_TIMEOUT)",
                         ) from None
                     time.sleep(0.05)
-            os.ftruncate(fd, 0)
-            os.write(fd, f"{os.getpid()}\n".encode())
+            try:
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()}\n".encode())
+            except OSError as exc:  # a full disk: say which file could not be written
+                exc.filename = str(lock_path)
+                raise
             self._lock_depth = 1
             try:
                 yield

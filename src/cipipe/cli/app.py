@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
 import logging
 import os
@@ -99,6 +100,26 @@ def _say(state: CliState, text: str) -> None:
     sys.stderr.write(state.masker.mask(text) + "\n")
 
 
+# A full disk or an exhausted quota is the machine failing, not cipipe: exit 3, like any
+# outside system that fails, wherever in the step the write happened.
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def disk_full(exc: BaseException) -> str | None:
+    """The message for a write that ran out of space, when ``exc`` or what caused it is one
+    (e.g. "disk full writing PATH: No space left on device"); None for anything else."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in DISK_FULL_ERRNOS:
+            where = f" writing {current.filename}" if current.filename else ""
+            reason = current.strerror or os.strerror(current.errno)
+            return f"disk full{where}: {reason}"
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def invoke(argv: Sequence[str]) -> int:
     state = CliState()
     group = build_group()
@@ -127,6 +148,10 @@ def invoke(argv: Sequence[str]) -> int:
         _say(state, f"{PROG}: terminated")
         return TERMINATED_EXIT
     except Exception as exc:  # a bug: say so plainly, show the traceback only on request
+        full = disk_full(exc)
+        if full is not None:
+            _say(state, f"{PROG}: error: {full}")
+            return int(ExitCode.OUTSIDE_FAILURE)
         if state.debug or os.environ.get("CIPIPE_DEBUG"):
             _say(state, traceback.format_exc().rstrip())
         _say(

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from cipipe.contracts.base import Contract, Strict
+from cipipe.contracts.numbers import Amount, Count
 from cipipe.identifiers import ArtifactName, BuildIdText, Name
 
 
@@ -33,7 +34,7 @@ class PlatformBuild(Strict):
     platform: Name
     status: Literal["built", "failed", "skipped"]
     reason: str | None = None
-    duration_seconds: float = 0.0
+    duration_seconds: Amount = 0.0
     build_dir: str | None = None
     log: str | None = Field(default=None, description="Build log, relative to the work folder")
     environment: BuildEnvironment | None = None
@@ -44,7 +45,7 @@ class Artifact(Strict):
     platform: Name
     path: str = Field(description="Relative to the work folder")
     built_as: str = Field(description="The file the build produced, relative to the repository")
-    size: int
+    size: Count
     sha256: str
     sha1: str
     md5: str

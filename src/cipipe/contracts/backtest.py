@@ -11,6 +11,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from cipipe.contracts.base import Contract, Strict
+from cipipe.contracts.numbers import Count, Fraction
 
 
 class BucketOutcomes(Strict):
@@ -19,31 +20,31 @@ class BucketOutcomes(Strict):
     strategy: str
     min: int
     max: int
-    releases: int
-    failed: int
-    ok: int
+    releases: Count
+    failed: Count
+    ok: Count
 
 
 class AtTopRow(Strict):
-    fraction: float
-    gated: int
-    precision: float | None
-    recall: float | None
+    fraction: Fraction
+    gated: Count
+    precision: Fraction | None
+    recall: Fraction | None
 
 
 class Performance(Strict):
-    releases: int
-    failures: int
+    releases: Count
+    failures: Count
     buckets: list[BucketOutcomes]
-    tp: int = Field(description="Failed releases the policy would have slowed down")
-    fp: int = Field(description="Good releases slowed down for nothing")
-    tn: int
-    fn: int
-    tpr: float | None
-    fpr: float | None
-    precision: float | None
-    auc: float | None = Field(description="AUC of the integer risk score")
-    auc_before_clamp: float | None = Field(description="AUC of the unrounded, unclamped score")
+    tp: Count = Field(description="Failed releases the policy would have slowed down")
+    fp: Count = Field(description="Good releases slowed down for nothing")
+    tn: Count
+    fn: Count
+    tpr: Fraction | None
+    fpr: Fraction | None
+    precision: Fraction | None
+    auc: Fraction | None = Field(description="AUC of the integer risk score")
+    auc_before_clamp: Fraction | None = Field(description="AUC of the unrounded, unclamped score")
     at_top: list[AtTopRow]
     weeks: float = Field(description="Span of the time column in weeks (at least 1)")
     unnecessary_blue_green_per_week: float
@@ -57,14 +58,14 @@ class BadRowOut(Strict):
 
 class ServiceTuning(Strict):
     service: str
-    releases: int
-    failures: int
+    releases: Count
+    failures: Count
     method: str = Field(description="'recall' (high-criticality) or 'fpr'")
-    target: float
+    target: Fraction
     edge: int = Field(description="The lowest score this service should slow down")
     met: bool
-    fpr: float | None
-    tpr: float | None
+    fpr: Fraction | None
+    tpr: Fraction | None
     current_score_shift: int
     proposed_score_shift: int
 
@@ -76,8 +77,8 @@ class BucketEdge(Strict):
 
 
 class Tuning(Strict):
-    target_fpr: float
-    target_recall: float | None
+    target_fpr: Fraction
+    target_recall: Fraction | None
     method: str
     met: bool
     buckets: list[BucketEdge]
@@ -98,13 +99,13 @@ class Backtest(Contract):
     policy_version: str
     label: str
     time: str
-    rows_read: int = Field(description="Rows loaded (after bad rows, before the label lag)")
-    rows: int = Field(description="Rows replayed")
-    bad_rows: int
+    rows_read: Count = Field(description="Rows loaded (after bad rows, before the label lag)")
+    rows: Count = Field(description="Rows replayed")
+    bad_rows: Count
     bad_row_examples: list[BadRowOut] = Field(description="The first bad rows and why")
-    label_lag_seconds: int
-    excluded_by_label_lag: int
-    unlabelled_excluded: int = Field(description="History-store builds without an outcome")
+    label_lag_seconds: Count
+    excluded_by_label_lag: Count
+    unlabelled_excluded: Count = Field(description="History-store builds without an outcome")
     features_used: dict[str, list[str]] = Field(description="Heuristic term -> history columns")
     features_not_in_history: list[str] = Field(
         description="Terms the history has no column for: they contribute 0 in the replay"

@@ -24,14 +24,18 @@ def _pin_schema_id(schema: dict[str, Any], model: type[BaseModel]) -> None:
 class Strict(BaseModel):
     """Nested objects: unknown keys are errors, so a typo never goes unnoticed."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # NaN passes every bound (it compares false) and infinity none of the arithmetic: refused.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 class Contract(Strict):
     """A top-level cipipe file. ``schema`` is ``cipipe.<SCHEMA_NAME>/<SCHEMA_MAJOR>``."""
 
     model_config = ConfigDict(
-        extra="forbid", populate_by_name=True, json_schema_extra=_pin_schema_id
+        extra="forbid",
+        populate_by_name=True,
+        allow_inf_nan=False,
+        json_schema_extra=_pin_schema_id,
     )
 
     SCHEMA_NAME: ClassVar[str]

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from cipipe.contracts.base import Contract, Strict
+from cipipe.contracts.numbers import Amount, Count, Fraction, Percent, PercentPoints
 from cipipe.contracts.source import Person
 from cipipe.identifiers import ArtifactName, BuildIdText, Name
 
@@ -24,8 +25,8 @@ class ChangedFile(Strict):
     path: str
     old_path: str | None = None
     status: Literal["added", "modified", "deleted", "renamed", "copied", "type-changed"]
-    added: int | None = Field(description="null for binary files")
-    deleted: int | None
+    added: Count | None = Field(description="null for binary files")
+    deleted: Count | None
     binary: bool
     module: str
 
@@ -33,37 +34,37 @@ class ChangedFile(Strict):
 class ChangeMetrics(Strict):
     """Kamei et al.'s 14 just-in-time metrics of the change (TSE 2013)."""
 
-    ns: int = Field(description="Subsystems touched")
-    nd: int = Field(description="Directories touched")
-    nf: int = Field(description="Files touched")
-    entropy: float = Field(
+    ns: Count = Field(description="Subsystems touched")
+    nd: Count = Field(description="Directories touched")
+    nf: Count = Field(description="Files touched")
+    entropy: Amount = Field(
         description="Spread of the changed lines across files (bits, not normalised, as in the "
         "just-in-time defect data)"
     )
-    la: int = Field(description="Lines added")
-    ld: int = Field(description="Lines deleted")
-    lt: int = Field(description="Lines in the touched files before the change")
+    la: Count = Field(description="Lines added")
+    ld: Count = Field(description="Lines deleted")
+    lt: Count = Field(description="Lines in the touched files before the change")
     fix: bool = Field(description="The change fixes a defect")
-    ndev: int = Field(description="Developers who changed the touched files before")
-    age: float = Field(description="Mean days since the touched files last changed")
-    nuc: int = Field(description="Unique earlier changes to the touched files")
-    exp: float = Field(description="The author's earlier changes")
-    rexp: float = Field(description="The author's earlier changes, weighted by recency")
-    sexp: float = Field(description="The author's earlier changes to these subsystems")
+    ndev: Count = Field(description="Developers who changed the touched files before")
+    age: Amount = Field(description="Mean days since the touched files last changed")
+    nuc: Count = Field(description="Unique earlier changes to the touched files")
+    exp: Amount = Field(description="The author's earlier changes")
+    rexp: Amount = Field(description="The author's earlier changes, weighted by recency")
+    sexp: Amount = Field(description="The author's earlier changes to these subsystems")
 
 
 class Changes(Strict):
     range: DiffRange
     files: list[ChangedFile]
-    files_changed: int
-    lines_added: int
-    lines_deleted: int
+    files_changed: Count
+    lines_added: Count
+    lines_deleted: Count
     metrics: ChangeMetrics
 
 
 class StoredArtifact(Strict):
     name: ArtifactName
-    size: int
+    size: Count
     sha256: str
     sha1: str
     md5: str
@@ -76,30 +77,30 @@ class PlatformInfo(Strict):
     build: Literal["built", "failed", "skipped", "missing"]
     artifacts: list[StoredArtifact] = Field(default_factory=list)
     tests: Literal["ran", "not-run", "missing"] = "missing"
-    passed: int | None = None
-    failed: int | None = None
-    flaky: int | None = None
-    errors: int | None = None
+    passed: Count | None = None
+    failed: Count | None = None
+    flaky: Count | None = None
+    errors: Count | None = None
     smoke_passed: bool | None = None
-    coverage_line_percent: float | None = None
-    coverage_line_delta: float | None = None
+    coverage_line_percent: Percent | None = None
+    coverage_line_delta: PercentPoints | None = None
 
 
 class ScanSummary(Strict):
-    critical: int
-    high: int
-    medium: int
-    low: int
-    unknown: int
+    critical: Count
+    high: Count
+    medium: Count
+    low: Count
+    unknown: Count
     blocking: list[str]
 
 
 class ModuleHistory(Strict):
     module: str
-    failed: int
-    total: int
-    failure_rate: float | None = Field(description="failed / total; null when total is 0")
-    window_days: int | None
+    failed: Count
+    total: Count
+    failure_rate: Fraction | None = Field(description="failed / total; null when total is 0")
+    window_days: Count | None
 
 
 class BuildInfo(Contract):
@@ -119,7 +120,7 @@ class BuildInfo(Contract):
     build_url: str | None = None
     platforms: list[PlatformInfo]
     sbom: str | None = Field(description="Path of the SBOM in the work folder, if made")
-    components: int | None = None
+    components: Count | None = None
     dependencies_added: list[str] = Field(default_factory=list)
     dependencies_updated: list[str] = Field(default_factory=list)
     dependencies_baseline: bool = Field(description="deps_changed compared with a baseline")

@@ -7,6 +7,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from cipipe.contracts.base import Contract, Strict
+from cipipe.contracts.numbers import Count, Timeout
 from cipipe.contracts.repo_config import Command
 from cipipe.identifiers import BuildIdText, Name
 
@@ -15,7 +16,7 @@ class MemberSpec(Strict):
     service: Name
     platform: Name | None = Field(default=None, description="Only this platform's artifacts")
     branch: str | None = Field(default=None, description="Built from this branch")
-    min_build: int | None = Field(default=None, description="Build number at least this")
+    min_build: Count | None = Field(default=None, description="Build number at least this")
     properties: dict[str, str] = Field(
         default_factory=dict, description="Store properties that must match, e.g. compat.abi: '3'"
     )
@@ -29,7 +30,7 @@ class BundleSpec(Strict):
     smoke: Command | None = Field(
         default=None, description="Integration smoke test, run in the folder of the members"
     )
-    smoke_timeout_seconds: float = Field(default=300, gt=0)
+    smoke_timeout_seconds: Timeout = 300
 
 
 class BundleMember(Strict):

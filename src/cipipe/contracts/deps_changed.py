@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from cipipe.contracts.base import Contract, Strict
+from cipipe.contracts.numbers import Count
 
 
 class ChangedDependency(Strict):
@@ -35,5 +36,5 @@ class DepsChanged(Contract):
     added: list[ChangedDependency] = Field(default_factory=list)
     removed: list[ChangedDependency] = Field(default_factory=list)
     updated: list[ChangedDependency] = Field(default_factory=list)
-    components: int = Field(description="Components in the new SBOM")
+    components: Count = Field(description="Components in the new SBOM")
     vendored_drift: list[VendoredDrift] = Field(default_factory=list)

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from cipipe.contracts.base import Contract, Strict
+from cipipe.contracts.numbers import Timeout
 from cipipe.contracts.repo_config import RepoPath
 from cipipe.identifiers import AgentLabel, Name
 
@@ -28,7 +29,7 @@ class SmokePlan(Strict):
     command: list[str]
     expect_exit: int = 0
     expect_output: str | None = None
-    timeout_seconds: float = 60
+    timeout_seconds: Timeout = 60
 
 
 class CoveragePlan(Strict):

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from cipipe.contracts.base import Contract, Strict
+from cipipe.contracts.numbers import Count
 
 
 class DeliveryRecord(Strict):
@@ -22,7 +23,7 @@ class DeliveryRecord(Strict):
     target: str = Field(description="Channel or 'the Slack webhook'; never a secret")
     error: str | None = None
     ts: str | None = Field(default=None, description="Slack's id of the posted message")
-    attempts: int = 1
+    attempts: Count = 1
 
 
 class NotifiedMessage(Strict):

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from cipipe.contracts.base import Contract, Strict
+from cipipe.contracts.numbers import Amount, Count
 
 Severity = Literal["error", "warning", "note"]
 SEVERITY_ORDER: dict[str, int] = {"note": 0, "warning": 1, "error": 2}
@@ -16,8 +17,8 @@ CheckStatus = Literal["ran", "not-installed", "failed-to-run", "skipped", "disab
 
 class Finding(Strict):
     file: str | None = Field(description="Repository-relative path, '/' separated")
-    line: int | None = None
-    column: int | None = None
+    line: Count | None = None
+    column: Count | None = None
     rule: str
     message: str
     severity: Severity
@@ -25,9 +26,9 @@ class Finding(Strict):
 
 
 class SeverityCounts(Strict):
-    error: int = 0
-    warning: int = 0
-    note: int = 0
+    error: Count = 0
+    warning: Count = 0
+    note: Count = 0
 
 
 class ToolInfo(Strict):
@@ -45,10 +46,10 @@ class CheckResult(Strict):
         default=None, description="Why it failed, was skipped or did not run"
     )
     tool: ToolInfo | None = None
-    files_checked: int = 0
+    files_checked: Count = 0
     counts: SeverityCounts = Field(default_factory=SeverityCounts)
     findings: list[Finding] = Field(default_factory=list)
-    duration_seconds: float = 0.0
+    duration_seconds: Amount = 0.0
 
 
 class Precheck(Contract):

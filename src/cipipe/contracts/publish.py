@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from cipipe.contracts.base import Contract, Strict
+from cipipe.contracts.numbers import Count
 from cipipe.identifiers import BuildIdText, Name
 
 
@@ -15,10 +16,10 @@ class PublishedFile(Strict):
     url: str
     platform: Name | None = Field(description="null for the build's attachments")
     sha256: str
-    size: int
-    bytes_sent: int
+    size: Count
+    bytes_sent: Count
     skipped_by_checksum: bool = Field(description="The store had the content: no byte sent")
-    attempts: int
+    attempts: Count
 
 
 class PublishReport(Contract):
@@ -32,5 +33,5 @@ class PublishReport(Contract):
         description="Set on every file only after all were uploaded and verified"
     )
     files: list[PublishedFile]
-    bytes_sent: int
-    files_skipped: int
+    bytes_sent: Count
+    files_skipped: Count

@@ -11,6 +11,7 @@ from typing import Annotated, Any, ClassVar, Literal, get_args
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
 
 from cipipe.contracts.base import Strict
+from cipipe.contracts.numbers import TIMEOUT_MINUTES, Timeout
 from cipipe.contracts.precheck import Severity
 from cipipe.errors import InputError
 from cipipe.identifiers import AgentLabel, Name
@@ -133,7 +134,7 @@ class SmokeConfig(Strict):
     command: Command
     expect_exit: int = 0
     expect_output: str | None = Field(default=None, description="Text stdout must contain")
-    timeout_seconds: float = Field(default=60, gt=0)
+    timeout_seconds: Timeout = 60
 
 
 class CoverageConfig(Strict):
@@ -173,7 +174,9 @@ class BuildPolicy(Strict):
     require_reproducible: bool = Field(
         default=False, description="--check-reproducible exits 1 when an artifact differs"
     )
-    timeout_minutes: float = Field(default=60, gt=0, description="Per build command")
+    timeout_minutes: float = Field(
+        default=60, gt=0, le=TIMEOUT_MINUTES, description="Per build command"
+    )
 
 
 class TestPolicy(Strict):
@@ -184,7 +187,9 @@ class TestPolicy(Strict):
         default_factory=lambda: ["*"],
         description="Globs over Suite.name; a failing test that matches fails the step",
     )
-    timeout_minutes: float = Field(default=30, gt=0, description="Per test command")
+    timeout_minutes: float = Field(
+        default=30, gt=0, le=TIMEOUT_MINUTES, description="Per test command"
+    )
 
 
 class PlatformConfig(Strict):

@@ -15,6 +15,7 @@ from pydantic import Field
 from cipipe.contracts.audit_anchor import AuditAnchor
 from cipipe.contracts.base import Contract, Strict
 from cipipe.contracts.decision_context import DecisionContext
+from cipipe.contracts.numbers import Fraction
 from cipipe.contracts.risk_inputs import RiskInputs, Status
 from cipipe.identifiers import BuildIdText, Name
 
@@ -138,7 +139,9 @@ class ModelUse(Strict):
 
     version: str
     scored: bool = Field(description="false: the heuristic decided (see reason)")
-    probability: float | None = Field(description="The model's P(failure); null when it fell back")
+    probability: Fraction | None = Field(
+        description="The model's P(failure); null when it fell back"
+    )
     reason: str
 
 

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from cipipe.contracts.base import Contract, Strict
+from cipipe.contracts.numbers import Count
 
 SeverityLevel = Literal["critical", "high", "medium", "low", "unknown"]
 
@@ -35,11 +36,11 @@ class VulnerabilityFinding(Strict):
 
 
 class SeverityTally(Strict):
-    critical: int = 0
-    high: int = 0
-    medium: int = 0
-    low: int = 0
-    unknown: int = 0
+    critical: Count = 0
+    high: Count = 0
+    medium: Count = 0
+    low: Count = 0
+    unknown: Count = 0
 
 
 class ScanReport(Contract):
@@ -47,8 +48,8 @@ class ScanReport(Contract):
     FILE_NAME = "scan.json"
 
     sbom: str = "sbom.json"
-    components: int
-    advisories: int = Field(description="Advisories loaded from the OSV folder")
+    components: Count
+    advisories: Count = Field(description="Advisories loaded from the OSV folder")
     sources: list[str] = Field(description="The OSV folder and reports read")
     findings: list[VulnerabilityFinding]
     counts: SeverityTally = Field(description="Findings by severity, ignored ones excluded")

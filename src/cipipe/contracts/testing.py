@@ -7,19 +7,20 @@ from typing import Literal
 from pydantic import Field
 
 from cipipe.contracts.base import Contract, Strict
+from cipipe.contracts.numbers import Amount, Count, Percent, PercentPoints
 from cipipe.identifiers import Name
 
 
 class TestCounts(Strict):
     __test__ = False
 
-    total: int = 0
-    passed: int = 0
-    failed: int = 0
-    skipped: int = 0
-    disabled: int = 0
-    flaky: int = Field(default=0, description="Failed first, passed on a rerun (in passed too)")
-    errors: int = Field(default=0, description="Test programs that crashed or left no report")
+    total: Count = 0
+    passed: Count = 0
+    failed: Count = 0
+    skipped: Count = 0
+    disabled: Count = 0
+    flaky: Count = Field(default=0, description="Failed first, passed on a rerun (in passed too)")
+    errors: Count = Field(default=0, description="Test programs that crashed or left no report")
 
 
 class FailedTest(Strict):
@@ -38,16 +39,16 @@ class SmokeResult(Strict):
 
 class CoverageResult(Strict):
     format: Literal["cobertura", "lcov"]
-    line_percent: float | None
-    branch_percent: float | None
-    lines_covered: int
-    lines_valid: int
-    branches_covered: int
-    branches_valid: int
+    line_percent: Percent | None
+    branch_percent: Percent | None
+    lines_covered: Count
+    lines_valid: Count
+    branches_covered: Count
+    branches_valid: Count
     report: str = Field(description="Report file, relative to the work folder")
     baseline: str | None = Field(description="What the delta compares with; null: no baseline")
-    line_delta: float | None = Field(description="Percentage points; null when unknown")
-    branch_delta: float | None
+    line_delta: PercentPoints | None = Field(description="Percentage points; null when unknown")
+    branch_delta: PercentPoints | None
 
 
 class PlatformTests(Strict):
@@ -61,7 +62,7 @@ class PlatformTests(Strict):
     junit: str | None = Field(default=None, description="Merged JUnit XML, relative to workdir")
     smoke: SmokeResult | None = None
     coverage: CoverageResult | None = None
-    duration_seconds: float = 0.0
+    duration_seconds: Amount = 0.0
 
 
 class TestsReport(Contract):

@@ -92,7 +92,7 @@ def parse_osv(text: str | bytes) -> Advisory:
     """The advisory in one OSV JSON document."""
     try:
         document = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # also too deep, or a 5,000-digit number
         raise OsvError(f"malformed OSV JSON ({exc}); a truncated file or not JSON") from None
     return advisory_from_json(document)
 

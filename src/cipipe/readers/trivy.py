@@ -33,7 +33,7 @@ def parse_trivy_json(text: str | bytes) -> list[ExternalFinding]:
     """The vulnerability findings of a trivy JSON report, in the order of the report."""
     try:
         document = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # also too deep, or a 5,000-digit number
         raise TrivyJsonError(
             f"malformed trivy JSON ({exc}); a truncated file or not JSON at all"
         ) from None

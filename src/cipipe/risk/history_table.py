@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from cipipe.contracts.loading import require_regular_file
 from cipipe.errors import InputError
 
 # Kamei et al.'s change metrics (as cipipe's risk inputs name them) and cipipe's own numeric
@@ -146,23 +147,32 @@ def _records(path: Path) -> Iterator[Mapping[str, Any]]:
             file=str(path),
             expected="csv, jsonl or parquet",
         )
-    if kind == "csv":
-        with path.open(newline="", encoding="utf-8") as handle:
-            yield from csv.DictReader(handle)
-    elif kind == "jsonl":
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if line.strip():
-                    try:
-                        record = json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        yield {"__error__": f"line {number}: not JSON ({exc.msg})"}
-                        continue
-                    yield record if isinstance(record, dict) else {"__error__": "not an object"}
-    else:
+    require_regular_file(path)  # a FIFO would block the reader for ever
+    if kind == "parquet":
         import pyarrow.parquet as pq  # only Parquet histories pay for pyarrow
 
         yield from pq.read_table(path).to_pylist()
+        return
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            yield from csv.DictReader(handle) if kind == "csv" else _json_lines(handle)
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", file=str(path), expected="a UTF-8 history") from None
+
+
+def _json_lines(lines: Iterable[str]) -> Iterator[Mapping[str, Any]]:
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield {"__error__": f"line {number}: not JSON ({exc.msg})"}
+            continue
+        except (ValueError, RecursionError):  # a 5,000-digit number; deep nesting
+            yield {"__error__": f"line {number}: not JSON a history can hold"}
+            continue
+        yield record if isinstance(record, dict) else {"__error__": "not an object"}
 
 
 def _canonical(record: Mapping[str, Any]) -> dict[str, Any]:

@@ -63,7 +63,10 @@ def execute(
 
     work = state.workdir
     bundle, spec = policy_bundle(policy, pin=policy_pin, deadline=policy_deadline)
-    decision_inputs = read_decision_inputs(inputs or work.file("risk-inputs.json"), context, labels)
+    # Every file is read and validated before anything is opened or written.
+    decision_inputs = read_decision_inputs(
+        inputs or work.file("risk-inputs.json"), context, labels, work
+    )
     service = decision_inputs.risk_inputs.service
     options: dict[ExportKind, dict[str, Any]] = {
         "argo-rollouts": {

@@ -8,12 +8,13 @@ that a tool wrote, often hundreds of lines long.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from packageurl import PackageURL
 
+from cipipe.contracts.loading import parse_json
+from cipipe.errors import InputError
 from cipipe.readers.deps import DependencyFileError
 
 # SPDX 2.x checksum algorithm names -> CycloneDX hash algorithm names (what Dependency holds).
@@ -36,16 +37,18 @@ SPDX_NO_LICENSE = frozenset({"NOASSERTION", "NONE", ""})
 
 
 def load_json(text: str, what: str) -> Any:
-    """The parsed document; a truncated or non-JSON file says so with its line and column."""
+    """The parsed document; a truncated or non-JSON file says so with its line and column.
+
+    The same limits as cipipe's own files: no NaN, no number that overflows, no NUL or lone
+    surrogate, nothing nested past the depth the recursive readers can follow."""
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise DependencyFileError(f"empty file, expected {what}")
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DependencyFileError(
-            f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg} (expected {what})"
-        ) from None
+        return parse_json(text, what)
+    except InputError as exc:
+        where = f"{exc.field}: " if exc.field else ""
+        raise DependencyFileError(f"{where}{exc.detail} (expected {what})") from None
 
 
 def load_json_object(text: str, what: str) -> dict[str, Any]:

@@ -1,17 +1,32 @@
-"""Reading what a decision is made from: risk-inputs.json, context.yaml, the changed paths."""
+"""Reading what a decision is made from: risk-inputs.json, context.yaml, the changed paths,
+and publish.json, which says where the decision goes.
+
+All of them are read and validated here, before the decision is computed, so a broken file is
+exit 2 with nothing written and nothing audited."""
 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from cipipe.contracts.build_info import BuildInfo
 from cipipe.contracts.decision_context import DecisionContext
-from cipipe.contracts.loading import load_yaml, read_contract, validate_data
+from cipipe.contracts.limits import MAX_JSON_BYTES
+from cipipe.contracts.loading import (
+    contract_from_text,
+    decode_text,
+    load_yaml,
+    read_bytes,
+    read_contract,
+    validate_data,
+)
+from cipipe.contracts.publish import PublishReport
 from cipipe.contracts.risk_inputs import RiskInputs
 from cipipe.errors import InputError
+from cipipe.workdir import WorkDir
 
 
 @dataclass(frozen=True)
@@ -20,6 +35,7 @@ class DecisionInputs:
     risk_inputs_sha256: str
     context: DecisionContext
     changed_paths: list[str] | None  # None: no build-info.json beside the risk inputs
+    published: PublishReport | None  # None: the build was not published
 
 
 def read_context(path: Path | None, labels: Sequence[str]) -> DecisionContext:
@@ -38,8 +54,8 @@ def read_context(path: Path | None, labels: Sequence[str]) -> DecisionContext:
 def changed_paths_beside(inputs_path: Path) -> list[str] | None:
     """The changed files from build-info.json in the same folder, old and new names both."""
     info_path = inputs_path.parent / BuildInfo.FILE_NAME
-    if not info_path.is_file():
-        return None
+    if not os.path.lexists(info_path):
+        return None  # anything else in its place, a folder or a FIFO, is refused by the read
     info = read_contract(BuildInfo, info_path)
     paths = {f.path for f in info.changes.files}
     paths.update(f.old_path for f in info.changes.files if f.old_path)
@@ -47,14 +63,17 @@ def changed_paths_beside(inputs_path: Path) -> list[str] | None:
 
 
 def read_decision_inputs(
-    inputs_path: Path, context_path: Path | None, labels: Sequence[str]
+    inputs_path: Path, context_path: Path | None, labels: Sequence[str], work: WorkDir
 ) -> DecisionInputs:
-    if not inputs_path.is_file():
+    if not inputs_path.exists():
         raise InputError(
             "missing; run `cipipe build-info` first (or give --inputs)", file=str(inputs_path)
         )
-    raw = inputs_path.read_bytes()
-    risk_inputs = read_contract(RiskInputs, inputs_path)
+    # The digest and the decision must describe the same bytes: read once, parse those.
+    raw = read_bytes(inputs_path, limit=MAX_JSON_BYTES)
+    risk_inputs = contract_from_text(
+        RiskInputs, decode_text(raw, str(inputs_path)), str(inputs_path)
+    )
     context = read_context(context_path, labels)
     if context.changed_paths is not None:
         paths: list[str] | None = context.changed_paths
@@ -65,4 +84,5 @@ def read_decision_inputs(
         risk_inputs_sha256="sha256:" + hashlib.sha256(raw).hexdigest(),
         context=context,
         changed_paths=paths,
+        published=work.read_optional(PublishReport),
     )

@@ -1,12 +1,14 @@
 """cipipe decide-strategy (seed Step 3): decide, record, attach, tell.
 
-Order matters for "nothing half-written": the decision and its exports are computed first
-(bad input fails here, before anything is written), then a published build is checked complete
-in the store (its completion marker: a publish that did not finish is refused, exit 1), then
-the decision is appended to the audit log (a database failure leaves no files behind) and the
-log's heads are sealed into the decision's ``audit`` anchor, then the files are written,
-attached to the candidate in the artifact store (the anchor beside them), and announced. A
-failed notification never changes the decision or the exit code.
+Order matters for "nothing half-written": every input file, publish.json included, has been
+read and validated before this runs (``inputs.read_decision_inputs``); the decision and its
+exports are computed first (bad input fails here, before anything is written), then a
+published build is checked complete in the store (its completion marker: a publish that did
+not finish is refused, exit 1), then the decision is appended to the audit log (a database
+failure leaves no files behind) and the log's heads are sealed into the decision's ``audit``
+anchor, then the files are written, attached to the candidate in the artifact store (the
+anchor beside them), and announced. A failed notification never changes the decision or the
+exit code.
 """
 
 from __future__ import annotations
@@ -51,14 +53,13 @@ class DecideResult:
 
 
 def _complete_candidate(
-    work: WorkDir, open_store: Callable[[PublishReport], ArtifactStore]
+    published: PublishReport | None, open_store: Callable[[PublishReport], ArtifactStore]
 ) -> tuple[ArtifactStore, PublishReport] | None:
-    """The store and publish.json of the published build; None when it was not published.
+    """The store the published build is in; None when it was not published.
 
     A build whose publish did not finish gets no decision: ``IncompleteCandidate`` (exit 1)
     before anything is audited, written or attached; rerunning publish, then this step,
     completes both."""
-    published = work.read_optional(PublishReport)
     if published is None:
         return None
     store = open_store(published)
@@ -102,7 +103,7 @@ def run_decide_strategy(
         EXPORT_FILES[kind]: export(decided.decision, kind, **options.get(kind, {}))
         for kind in exports
     }
-    candidate = _complete_candidate(work, open_store)
+    candidate = _complete_candidate(inputs.published, open_store)
     appended = audit(history, decided.inputs, decided.decision)
     d = decided.decision
     anchor = seal(history, "decision", d.service, d.build_id, now, appended)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
-
 from cipipe.confine import inside
+from cipipe.contracts.loading import load_json, load_yaml
 from cipipe.contracts.precheck import Finding
 from cipipe.contracts.repo_config import ContractFile
+from cipipe.errors import InputError
 
 RULE_MISSING_FILE = "telemetry-contract/missing-file"
 RULE_MISSING_KEY = "telemetry-contract/missing-key"
@@ -34,10 +33,11 @@ def _has_key(document: Any, dotted: str) -> bool:
 
 
 def _load(file: Path) -> Any:
-    text = file.read_text(encoding="utf-8")
+    # The project's own file, not a cipipe one: any keys and values, but the same limits on
+    # size, depth and aliases, so a hostile contract file cannot hang or crash the precheck.
     if file.suffix.lower() == ".json":
-        return json.loads(text)
-    return yaml.safe_load(text)
+        return load_json(file, check=False)
+    return load_yaml(file, check=False)
 
 
 def check_contract_files(repo: Path, required: list[ContractFile]) -> list[Finding]:
@@ -80,9 +80,8 @@ def check_contract_files(repo: Path, required: list[ContractFile]) -> list[Findi
             continue
         try:
             document = _load(file)
-        except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            findings.append(_finding(entry.path, RULE_UNREADABLE, f"cannot parse: {reason}"))
+        except InputError as exc:
+            findings.append(_finding(entry.path, RULE_UNREADABLE, f"cannot parse: {exc.detail}"))
             continue
         for key in entry.keys:
             if not _has_key(document, key):

@@ -7,6 +7,7 @@ platforms) are held to ``cipipe.identifiers`` here even when the contract admits
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,8 @@ def read_inputs(work: WorkDir) -> PublishInputs:
     if artifacts is not None:
         _check_artifacts(artifacts, info, str(work.file(Artifacts.FILE_NAME)))
     jfrog = work.file(JFROG_FILE)
-    document = _jfrog_document(jfrog, info) if jfrog.is_file() else None
+    # lexists: a folder or FIFO in its place is an error (load_json says so), not "none".
+    document = _jfrog_document(jfrog, info) if os.path.lexists(jfrog) else None
     return PublishInputs(info, artifacts, document)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from pathlib import Path
 from cipipe.adapters.git.interface import GitRepo
 from cipipe.contracts.artifacts import Artifacts
 from cipipe.contracts.deps_changed import DepsChanged
+from cipipe.contracts.loading import parse_json, read_text
 from cipipe.contracts.repo_config import RepoConfig
 from cipipe.contracts.source import Source
 from cipipe.errors import InputError
@@ -34,14 +34,8 @@ def read_sbom_file(path: Path) -> list[Dependency]:
     """Components of a CycloneDX (1.4-1.7) or SPDX 2.3 JSON document."""
     from cipipe.readers.deps import cyclonedx_json, spdx_json
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", file=str(path)) from None
-    try:
-        head = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON at line {exc.lineno}: {exc.msg}", file=str(path)) from None
+    text = read_text(path)
+    head = parse_json(text, str(path), check=False)  # another tool's file: only the limits
     source = f"merged:{path.name}"
     try:
         if isinstance(head, dict) and head.get("bomFormat") == "CycloneDX":

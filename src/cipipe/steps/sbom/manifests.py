@@ -13,6 +13,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
 from cipipe.confine import repository_file
+from cipipe.contracts.loading import read_bytes
 from cipipe.errors import InputError
 from cipipe.globs import glob_match
 from cipipe.readers.deps import Dependency, DependencyFileError
@@ -68,7 +69,8 @@ def read_manifests(repo: Path, paths: Sequence[str]) -> tuple[list[Dependency], 
         if kind is None:
             continue
         file = repository_file(repo, path, leave_out="sbom.exclude in .cipipe.yaml")
-        text = file.read_text(encoding="utf-8", errors="replace")
+        # A tracked symlink can point at /dev/zero: read only a regular file, and not for ever.
+        text = read_bytes(file).decode("utf-8", errors="replace")
         try:
             found = _reader(kind.reader)(text, source=path)
         except DependencyFileError as exc:

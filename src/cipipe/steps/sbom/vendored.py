@@ -87,8 +87,8 @@ def read_vendored(repo: Path, components_file: Path) -> VendoredResult:
     # A link out of the repository would put another file's names into the SBOM.
     relative = components_file.relative_to(repo).as_posix()
     repository_file(repo, relative, leave_out="sbom.vendored")
-    if not components_file.is_file():
-        return VendoredResult([], [])
+    if not os.path.lexists(components_file):
+        return VendoredResult([], [])  # a folder or a FIFO in its place is refused by the read
     data: Any = load_yaml(components_file)
     declared = validate_data(ComponentsFile, data, str(components_file))
     dependencies, drift = [], []

@@ -17,9 +17,11 @@ and a file that does not end in "}" (most truncations). A file cut off right aft
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import stat
 from pathlib import Path
 
 from cipipe.steps.scan.index import AdvisoryIndex
@@ -110,9 +112,13 @@ def scan_keys(data: bytes) -> ScannedKeys | None:
 
 def _read(path: str) -> bytes:
     """The bytes of a file, with the fewest system calls and objects (no buffered reader)."""
-    fd = os.open(path, os.O_RDONLY)
+    # Non-blocking, and only a regular file: a FIFO or /dev/zero named *.json must not hang.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
-        size = os.fstat(fd).st_size
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", path)
+        size = info.st_size
         data = os.read(fd, size + 1)
         if len(data) > size:  # the file grew since fstat: read on to the end
             while chunk := os.read(fd, 1 << 16):

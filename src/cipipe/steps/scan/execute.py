@@ -4,6 +4,7 @@ other scanners left on the agent."""
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from cipipe.adapters.git.cli import GitCli
 from cipipe.adapters.git.interface import GitError
+from cipipe.contracts.loading import read_bytes, read_text
 from cipipe.contracts.repo_config import ScanPolicy
 from cipipe.contracts.scan import ScanReport
 from cipipe.errors import InputError
@@ -41,10 +43,10 @@ class ScanRequest:
 
 
 def read_components(sbom: Path) -> list[Dependency]:
+    if not os.path.lexists(sbom):
+        raise InputError("missing; run `cipipe sbom` first", file=str(sbom))
     try:
-        return parse_cyclonedx(sbom.read_text(encoding="utf-8"), source=sbom.name)
-    except FileNotFoundError:
-        raise InputError("missing; run `cipipe sbom` first", file=str(sbom)) from None
+        return parse_cyclonedx(read_text(sbom), source=sbom.name)
     except DependencyFileError as exc:
         raise InputError(str(exc), file=str(sbom), expected="a CycloneDX JSON SBOM") from None
 
@@ -115,9 +117,7 @@ def _report_drafts(
     drafts = []
     for path in paths:
         try:
-            found = parse(path.read_text(encoding="utf-8", errors="replace"))
-        except FileNotFoundError:
-            raise InputError("file not found", file=str(path)) from None
+            found = parse(read_bytes(path).decode("utf-8", errors="replace"))
         except ReportError as exc:
             # One broken report must not hide the findings of the others.
             warnings.append(f"{path}: not read: {exc}")

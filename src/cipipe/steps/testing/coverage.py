@@ -6,8 +6,10 @@ look alike on a dashboard.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+from cipipe.contracts.loading import read_bytes
 from cipipe.contracts.testing import CoverageResult
 from cipipe.errors import InputError
 from cipipe.readers.coverage import (
@@ -19,10 +21,10 @@ from cipipe.readers.coverage import (
 
 
 def read_report(path: Path) -> CoverageSummary:
+    if not os.path.lexists(path):
+        raise InputError("coverage report not found", file=str(path))
     try:
-        return detect_and_parse(path.read_text(encoding="utf-8", errors="replace"))
-    except FileNotFoundError:
-        raise InputError("coverage report not found", file=str(path)) from None
+        return detect_and_parse(read_bytes(path).decode("utf-8", errors="replace"))
     except CoverageReportError as exc:
         raise InputError(f"unreadable coverage report: {exc}", file=str(path)) from None
 
