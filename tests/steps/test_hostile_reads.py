@@ -119,7 +119,26 @@ def test_a_manifest_linked_to_dev_zero_is_exit_2(
     with no_hang(STEP_HANG_SECONDS):
         result = cli("--workdir", work, "sbom", "--repo", repo.root)
     assert result.exit_code == 2, result.stderr
-    assert "conanfile.txt: is a character device" in result.stderr
+    # Refused before it is opened: the link leads outside the repository.
+    assert "conanfile.txt: is a symbolic link that leads outside the repository" in result.stderr
+    assert not (work / "sbom.json").exists()
+
+
+def test_a_manifest_linked_to_a_fifo_inside_the_repository_is_exit_2(
+    cli: Cli, make_repo: Callable[..., GitRepoBuilder], tmp_path: Path
+) -> None:
+    repo = make_repo("svc")
+    repo.commit("init", {".cipipe.yaml": "service: svc\nsupports: [linux]\n"})
+    (repo.root / "conanfile.txt").symlink_to("pipe")  # inside: only the reader can refuse it
+    repo.commit("a manifest that is a pipe")
+    os.mkfifo(repo.root / "pipe")
+    work = tmp_path / "work"
+    assert cli("--workdir", work, "precheck", "--repo", repo.root).exit_code in (0, 1)
+    with no_hang(STEP_HANG_SECONDS):
+        result = cli("--workdir", work, "sbom", "--repo", repo.root)
+    assert result.exit_code == 2, result.stderr
+    # Reached through a link, so the message keeps only the name and what was expected.
+    assert "conanfile.txt: " in result.stderr and "(expected a regular file)" in result.stderr
     assert not (work / "sbom.json").exists()
 
 

@@ -65,11 +65,18 @@ def describe_validation_error(
     loc = tuple(p for p in first["loc"] if not _is_union_branch_tag(p))
     if data is not None:
         loc = _as_in_file(loc, data)
-    field = field_path(loc)
     kind = first["type"]
     msg = str(first["msg"])
     expected: str | None = None
-    if kind == "missing":
+    ctx = first.get("ctx") or {}
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        # The union is reported at its parent; the reader must fix the key that chooses.
+        loc = (*loc, str(ctx.get("discriminator", "")).strip("'"))
+    field = field_path(loc)
+    if kind == "union_tag_invalid":
+        problem = f"got {short_repr(ctx.get('tag'))}"
+        expected = f"one of {ctx.get('expected_tags')}"
+    elif kind == "missing" or kind == "union_tag_not_found":
         problem = "required field is missing"
     elif kind == "extra_forbidden":
         problem = "unknown field"

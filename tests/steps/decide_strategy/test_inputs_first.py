@@ -68,7 +68,7 @@ def snapshot(folder: Path) -> dict[str, bytes | None]:
 def audited(cli: Cli, work: Path, db: Path) -> str:
     result = cli("--workdir", work, "audit", "verify", "--db", db)
     assert result.exit_code == 0, result.stderr
-    return result.stdout.strip()
+    return result.stdout.strip().splitlines()[-1]  # the summary, after one line per chain
 
 
 def _edit_risk_inputs(work: Path, change: Callable[[dict[str, object]], None]) -> None:
@@ -197,7 +197,10 @@ def test_bad_input_is_refused_before_anything_is_written(
     for needle in needles:
         assert needle in line, (needle, line)
     assert snapshot(work) == before
-    assert audited(cli, work, history_db) == "chain intact: 0 decisions, 0 model approvals"
+    assert (
+        audited(cli, work, history_db)
+        == "audit log intact: 0 decisions, 0 outcomes, 0 model approvals"
+    )
 
 
 def test_a_valid_publish_json_is_read_before_deciding(
@@ -206,10 +209,11 @@ def test_a_valid_publish_json_is_read_before_deciding(
     (work / PublishReport.FILE_NAME).write_text(publish_report().to_json())
     store = tmp_path / "store"
     result = decide(work, "--target", f"file://{store}")
-    # The published build is not in this empty store: attaching fails (exit 3), but only
-    # after the decision was made from valid inputs.
-    assert result.exit_code in (0, 3), result.stderr
-    assert (work / "risk-decision.json").is_file()
+    # publish.json was read and accepted: the build it names is looked up in the store, which
+    # does not hold it complete, so no decision is made (exit 1) and nothing is written.
+    assert result.exit_code == 1, result.stderr
+    assert "svc/7" in result.stderr and "not a complete candidate" in result.stderr
+    assert not (work / "risk-decision.json").exists()
 
 
 # -- the contract refuses what would lower the risk ------------------------------------------
