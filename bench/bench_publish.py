@@ -82,7 +82,9 @@ def run(rounds: int) -> bool:
         for number in range(rounds):
             for label, threads in (("threads 1", 1), ("threads 4", 4)):
                 with serve(FakeArtifactory()) as fake:
-                    run_info = info.model_copy(update={"build_id": f"{label}-{number}"})
+                    run_info = info.model_copy(
+                        update={"build_id": f"{label.replace(' ', '')}-{number}"}
+                    )
                     items = plan(work.path, run_info, artifacts)
                     seconds, sent[label] = _publish_once(fake.url, items, run_info, threads)
                     timings[label].append(seconds)

@@ -14,7 +14,7 @@ from cipipe.fileio import (
     atomic_write_text,
     fresh_output,
     open_append,
-    read_bytes,
+    read_unfollowed,
 )
 
 PRECIOUS = "precious: must survive\n"
@@ -134,15 +134,17 @@ def test_a_log_is_never_appended_through_a_link(work: Path, outside: Path) -> No
     assert untouched(outside)
 
 
-def test_read_bytes_refuses_links_and_special_files(work: Path, outside: Path) -> None:
+def test_read_unfollowed_refuses_links_special_files_and_excess(work: Path, outside: Path) -> None:
     (work / "a.yaml").write_text("a: 1\n")
-    assert read_bytes(work / "a.yaml", root=work) == b"a: 1\n"
+    assert read_unfollowed(work / "a.yaml", limit=5, root=work) == b"a: 1\n"
+    with pytest.raises(InputError, match="too big"):
+        read_unfollowed(work / "a.yaml", limit=4, root=work)
     (work / "b.yaml").symlink_to(outside / "precious.txt")
     with pytest.raises(LinkRefusedError):
-        read_bytes(work / "b.yaml", root=work)
+        read_unfollowed(work / "b.yaml", limit=100, root=work)
     os.mkfifo(work / "fifo.yaml")
     with pytest.raises(InputError, match="not a regular file"):
-        read_bytes(work / "fifo.yaml", root=work)  # must not block either
+        read_unfollowed(work / "fifo.yaml", limit=100, root=work)  # must not block either
 
 
 def test_writers_that_need_a_file_name_get_the_same_guard(work: Path, outside: Path) -> None:

@@ -166,10 +166,15 @@ def open_regular(path: Path, flags: int, *, root: Path | None = None, mode: int 
     return fd
 
 
-def read_bytes(path: Path, *, root: Path | None = None) -> bytes:
-    """The bytes of the regular file ``path``, never read through a link."""
+def read_unfollowed(path: Path, *, limit: int, root: Path | None = None) -> bytes:
+    """The bytes of the regular file ``path``, never read through a link, at most ``limit``
+    of them (more is an InputError). ``contracts.loading.read_bytes`` is the reader for
+    inputs that may be links; this one is for files cipipe hands on, which must not be."""
     with os.fdopen(open_regular(path, os.O_RDONLY | os.O_NONBLOCK, root=root), "rb") as handle:
-        return handle.read()
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise InputError("file is too big", file=str(path), expected=f"at most {limit} bytes")
+    return data
 
 
 @contextlib.contextmanager

@@ -205,3 +205,18 @@ def test_a_telemetry_contract_linked_out_of_the_repository_is_not_read(tmp_path:
     )
     assert finding.rule == "telemetry-contract/unreadable"
     assert "leads outside the repository" in finding.message and TOKEN not in finding.message
+
+
+def test_a_link_that_stays_in_the_current_folder_is_quoted(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A workspace reached through a link keeps its messages whole: the content is its own."""
+    real = tmp_path / "data" / "workspace"
+    real.mkdir(parents=True)
+    (tmp_path / "workspace").symlink_to(real)
+    (real / "source.json").write_text('{"schema": "cipipe.source/1", "commit": 7}')
+    monkeypatch.chdir(real)
+    result = cli("validate", tmp_path / "workspace" / "source.json")
+    assert result.exit_code == 2, result.stderr
+    assert "detail not shown" not in result.stderr
+    assert "workspace/source.json: " in result.stderr

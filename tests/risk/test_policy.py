@@ -25,17 +25,10 @@ from cipipe.risk.policy import (
     load_policy_bundle,
 )
 from tests.gitrepo import GitRepoBuilder
+from tests.policyserver import SHIPPED
 
-SHIPPED = Path(__file__).resolve().parents[2] / "policies"
 YAML_FILES = (WEIGHTS_FILE, MAPPING_FILE, THRESHOLDS_FILE)
 Edit = Callable[[dict[str, Any]], None]
-
-
-@pytest.fixture
-def bundle_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "policies"
-    shutil.copytree(SHIPPED, folder)
-    return folder
 
 
 def edit(folder: Path, name: str, change: Edit) -> Path:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -30,30 +29,17 @@ from cipipe.risk.policy_fetch import default_deadline, load_policy
 from cipipe.risk.policy_http import MAX_BODY_BYTES, MAX_JSON_DEPTH
 from cipipe.risk.policy_pin import parse_pins
 from cipipe.risk.policy_service import BUNDLE_FILES, policy_document
-from tests.conftest import REPO_ROOT, CliResult
+from tests.conftest import CliResult
 from tests.loopback import serve_http
+from tests.policyserver import clock, no_sleep, reply, running, set_weight
 from tests.risk.riskinputs import write_workdir
-from tests.risk.test_policy_service import clock, no_sleep, reply, running, set_weight
 
 Cli = Callable[..., CliResult]
 Handler = Callable[[BaseHTTPRequestHandler], None]
-SHIPPED = REPO_ROOT / "policies"
 TTL = 300
 OTHER_PIN = "sha256:" + "0" * 64
 # A hang detector, not a speed target: each of these fetches is given a 1 s deadline.
 HANG_LIMIT_SECONDS = 15.0
-
-
-@pytest.fixture
-def bundle_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "policies"
-    shutil.copytree(SHIPPED, folder)
-    return folder
-
-
-@pytest.fixture
-def cache(tmp_path: Path) -> Path:
-    return tmp_path / "cache"
 
 
 @pytest.fixture(autouse=True)

@@ -21,17 +21,10 @@ import requests
 import yaml
 
 from cipipe.risk.policy import WEIGHTS_FILE, load_policy_bundle
+from tests.policyserver import SHIPPED
 
-SHIPPED = Path(__file__).resolve().parents[2] / "policies"
 MARKER = "TOPSECRET-host-file"
 START_SECONDS = 60
-
-
-@pytest.fixture
-def bundle_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "policies"
-    shutil.copytree(SHIPPED, folder)
-    return folder
 
 
 @pytest.fixture

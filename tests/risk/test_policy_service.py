@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
 import socket
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,44 +13,17 @@ from pathlib import Path
 
 import pytest
 import requests
-import yaml
 
 from cipipe.errors import InputError, OutsideSystemError
 from cipipe.risk.policy import METADATA_FILE, WEIGHTS_FILE, load_policy_bundle
 from cipipe.risk.policy_fetch import META_FILE, default_cache_dir, default_ttl, load_policy
-from cipipe.risk.policy_service import BUNDLE_FILES, PolicyServer, serve_policy
+from cipipe.risk.policy_service import BUNDLE_FILES, serve_policy
 from tests.conftest import CliResult
 from tests.loopback import serve_http
+from tests.policyserver import SHIPPED, clock, no_sleep, reply, running, set_weight
 
-SHIPPED = Path(__file__).resolve().parents[2] / "policies"
 TTL = 300
 T0 = 1_000_000.0
-
-
-@pytest.fixture
-def bundle_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "policies"
-    shutil.copytree(SHIPPED, folder)
-    return folder
-
-
-@pytest.fixture
-def cache(tmp_path: Path) -> Path:
-    return tmp_path / "cache"
-
-
-@contextmanager
-def running(folder: Path) -> Iterator[PolicyServer]:
-    server = serve_policy(folder)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 @dataclass
@@ -72,18 +42,6 @@ class Proxy:
         reply(handler, answer.status_code, answer.content, dict(answer.headers))
 
 
-def reply(
-    handler: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str, str]
-) -> None:
-    handler.send_response(status)
-    for key in ("ETag", "X-Cipipe-Policy-Version", "Content-Type", "Retry-After"):
-        if key in headers:
-            handler.send_header(key, headers[key])
-    handler.send_header("Content-Length", str(len(body)))
-    handler.end_headers()
-    handler.wfile.write(body)
-
-
 @contextmanager
 def proxied(folder: Path) -> Iterator[tuple[str, Proxy]]:
     with running(folder) as server:
@@ -92,33 +50,10 @@ def proxied(folder: Path) -> Iterator[tuple[str, Proxy]]:
             yield url + "/policy", proxy
 
 
-def clock(start: float = T0) -> tuple[Callable[[], float], Callable[[float], None]]:
-    now = [start]
-
-    def advance(seconds: float) -> None:
-        now[0] += seconds
-
-    return (lambda: now[0]), advance
-
-
-def set_weight(folder: Path, value: float) -> None:
-    path = folder / WEIGHTS_FILE
-    data = yaml.safe_load(path.read_text())
-    data["weights"]["integration_failure"] = value
-    path.write_text(yaml.safe_dump(data))
-    # The server notices changes by mtime and size; make sure at least one moves.
-    stat = path.stat()
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def no_sleep(seconds: float) -> None:
-    pass
 
 
 def test_server_answers_policy_version_304_and_404(bundle_dir: Path) -> None:

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,32 +14,14 @@ import requests
 
 from cipipe.errors import InputError
 from cipipe.risk.policy import WEIGHTS_FILE, load_policy_bundle
-from cipipe.risk.policy_service import PolicyServer, serve_policy
-from tests.conftest import REPO_ROOT
+from cipipe.risk.policy_service import serve_policy
 from tests.hangs import BILLION_LAUGHS, no_hang, unblocking
-
-SHIPPED = REPO_ROOT / "policies"
+from tests.policyserver import running
 
 
 @pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    folder = tmp_path / "policies"
-    shutil.copytree(SHIPPED, folder)
-    return folder
-
-
-@contextmanager
-def running(folder: Path) -> Iterator[PolicyServer]:
-    server = serve_policy(folder)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+def folder(bundle_dir: Path) -> Path:
+    return bundle_dir
 
 
 def _bomb(path: Path) -> None:

@@ -14,6 +14,7 @@ second log line nor drive the terminal.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from cipipe.errors import CipipeError, InputError, LinkRefusedError
@@ -24,17 +25,25 @@ _CONTROLS = {c: repr(chr(c))[1:-1] for c in (*range(0x20), *range(0x7F, 0xA0))}
 
 
 def reached_through_link(file: str) -> bool:
-    """Whether ``file`` exists and the file, or a folder on the way to it as written, is a
-    link. For a relative path only the part below the current folder is looked at."""
+    """Whether ``file`` exists, the file or a folder on the way to it as written is a link,
+    and its real location is outside the real current folder. A link that stays inside the
+    folder cipipe runs in (a Jenkins workspace, a checkout) reaches that folder's own content,
+    and a workspace reached through an administrator's link (/var/lib/jenkins -> /data) is not
+    another file. For a relative path only the part below the current folder is looked at."""
     path = Path(file)
     if not path.exists():
         return False  # nothing there, so nothing of another file to quote
     here = Path(path.anchor)
+    linked = False
     for part in path.parts[1:] if path.anchor else path.parts:
         here = here / part
         if here.is_symlink():
-            return True
-    return False
+            linked = True
+            break
+    if not linked:
+        return False
+    real = Path(os.path.realpath(path))
+    return not real.is_relative_to(os.path.realpath(Path.cwd()))
 
 
 def shown_message(exc: CipipeError) -> str:

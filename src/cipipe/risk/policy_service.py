@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from cipipe.contracts.limits import MAX_YAML_BYTES
 from cipipe.errors import InputError
-from cipipe.fileio import link_refused, read_bytes
+from cipipe.fileio import link_refused, read_unfollowed
 from cipipe.risk.policy import (
     MAPPING_FILE,
     METADATA_FILE,
@@ -144,7 +145,8 @@ class PolicySource:
 def _read_served(path: Path, folder: Path) -> str:
     """The text of one bundle file, read without following a link (refused, exit 2)."""
     try:
-        data = read_bytes(path, root=folder)
+        # A bundle file is hand-written YAML or Markdown: the YAML cap fits every one of them.
+        data = read_unfollowed(path, limit=MAX_YAML_BYTES, root=folder)
     except FileNotFoundError:
         raise InputError("file not found", file=str(path)) from None
     except OSError as exc:
