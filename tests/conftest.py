@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import importlib
+import itertools
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -9,10 +10,13 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
+from pytest_postgresql.janitor import DatabaseJanitor
 
 from cipipe.cli import run
 from tests.gitrepo import GitRepoBuilder
+from tests.historydb import Backend
 from tests.jitdata import missing_reason
+from tests.pgserver import PgServer, Unavailable, find_bindir, start_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_SERVICE = REPO_ROOT / "examples" / "sample-service"
@@ -156,3 +160,43 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     line = TALLY.summary()
     if line:
         terminalreporter.write_sep("-", line)
+
+
+# -- history databases: SQLite, and a real PostgreSQL started once for the session ---------------
+
+_database_names = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One server for the session. Missing binaries skip (fail with CIPIPE_REQUIRE_TOOLS=1); a
+    server that will not start fails, so a broken PostgreSQL install cannot hide behind a skip."""
+    try:
+        server = start_server()
+    except Unavailable as exc:
+        if find_bindir() is None or "no 'postgres' user" in str(exc):
+            require_or_skip(str(exc))
+        pytest.fail(f"PostgreSQL did not start: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    if request.param == "sqlite":
+        path = tmp_path / "history.db"
+        yield Backend.sqlite(path)
+        return
+    server: PgServer = request.getfixturevalue("pg_server")
+    dbname = f"cipipe_test_{next(_database_names)}"
+    janitor = DatabaseJanitor(
+        user=server.user,
+        host=server.host,
+        port=server.port,
+        dbname=dbname,
+        password=server.password,
+    )
+    with janitor:
+        yield Backend("postgresql", server.url(dbname), server.url(dbname))

@@ -28,7 +28,7 @@ from cipipe.adapters.history.schema import decisions as decisions_table
 from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore, open_store
 from cipipe.cli.app import CliState
 from cipipe.cli.commands.audit import command as audit_command
-from tests.adapters.history.conftest import Backend
+from tests.historydb import Backend, run_sql
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -52,16 +52,6 @@ def _decision(n: int, *, service: str = "gateway", build_id: str | None = None) 
             "note": "café ✓",
         },
     )
-
-
-def _sql(backend: Backend, *statements: str) -> None:
-    engine = create_engine(backend.raw_url)
-    try:
-        with engine.begin() as conn:
-            for statement in statements:
-                conn.execute(text(statement))
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture
@@ -118,7 +108,7 @@ def test_bad_records_are_refused(store: SqlAlchemyHistoryStore) -> None:
 def test_an_edited_record_is_named(
     backend: Backend, store: SqlAlchemyHistoryStore, chain: list[str], change: str
 ) -> None:
-    _sql(backend, f"UPDATE decisions SET {change} WHERE id = 3")
+    run_sql(backend, f"UPDATE decisions SET {change} WHERE id = 3")
     problem = verify_chain(store)
     assert problem is not None
     assert (problem.id, problem.build_id, problem.kind) == (3, "103", "changed")
@@ -127,7 +117,7 @@ def test_an_edited_record_is_named(
 def test_an_edited_time_is_named(
     backend: Backend, store: SqlAlchemyHistoryStore, chain: list[str]
 ) -> None:
-    _sql(backend, "UPDATE decisions SET decided_at = '2026-03-01 12:00:00' WHERE id = 2")
+    run_sql(backend, "UPDATE decisions SET decided_at = '2026-03-01 12:00:00' WHERE id = 2")
     problem = verify_chain(store)
     assert problem is not None
     assert (problem.id, problem.kind) == (2, "changed")
@@ -159,7 +149,7 @@ def test_a_rewritten_and_rehashed_record_breaks_the_next_link(
 def test_a_removed_record_is_named(
     backend: Backend, store: SqlAlchemyHistoryStore, chain: list[str], gone: int, named: int
 ) -> None:
-    _sql(backend, f"DELETE FROM decisions WHERE id = {gone}")
+    run_sql(backend, f"DELETE FROM decisions WHERE id = {gone}")
     problem = verify_chain(store)
     assert problem is not None
     assert (problem.id, problem.build_id, problem.kind) == (named, str(100 + named), "removed")
@@ -168,7 +158,7 @@ def test_a_removed_record_is_named(
 def test_swapped_records_are_named(
     backend: Backend, store: SqlAlchemyHistoryStore, chain: list[str]
 ) -> None:
-    _sql(
+    run_sql(
         backend,
         "UPDATE decisions SET id = 0 WHERE id = 2",
         "UPDATE decisions SET id = 2 WHERE id = 4",
@@ -189,7 +179,7 @@ def test_swapped_contents_are_named(
         "service, build_id, decided_at, decided_by, mode, policy_version, model_version, "
         "risk_score, strategy, record, prev_hash, hash"
     )
-    _sql(
+    run_sql(
         backend,
         f"CREATE TABLE saved AS SELECT id, {columns} FROM decisions WHERE id IN (3, 4)",
         "DELETE FROM decisions WHERE id IN (3, 4)",
@@ -238,7 +228,7 @@ def test_v2_database_migrates_to_v3_and_keeps_its_data(backend: Backend, tmp_pat
             assert not inspect(conn).has_table("decisions")
     finally:
         engine.dispose()
-    _sql(
+    run_sql(
         backend,
         """INSERT INTO builds (service, build_id, "commit", started_at, result, risk_inputs)
             VALUES ('gateway', '100', 'abc', '2026-02-27 10:00:00', 'success', '{"n": 1}')""",
@@ -299,7 +289,7 @@ def test_cli_verify_and_show(backend: Backend, store: SqlAlchemyHistoryStore) ->
     code, out = _cli("show", "--build", "55", "--db", backend.url)
     assert len(out.splitlines()) == 3
 
-    _sql(backend, "UPDATE decisions SET risk_score = 0 WHERE id = 3")
+    run_sql(backend, "UPDATE decisions SET risk_score = 0 WHERE id = 3")
     code, out = _cli("verify", "--db", backend.url, "--no-anchors")
     assert code == 1
     assert out.splitlines()[0] == (

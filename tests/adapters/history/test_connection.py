@@ -11,7 +11,7 @@ from cipipe.adapters.history.connection import database_url
 from cipipe.adapters.history.interface import HistoryError
 from cipipe.adapters.history.sqlalchemy_store import open_store
 from cipipe.errors import ExitCode, OutsideSystemError
-from tests.adapters.history.conftest import Backend
+from tests.historydb import Backend
 from tests.pgserver import PgServer
 
 WRONG = "not-The-Password-77"

@@ -12,19 +12,9 @@ from cipipe.adapters.history.interface import HistoryError
 from cipipe.adapters.history.schema import SCHEMA_VERSION, current_version
 from cipipe.adapters.history.sqlalchemy_store import open_store
 from cipipe.errors import ExitCode
-from tests.adapters.history.conftest import Backend
+from tests.historydb import Backend, run_sql
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-def _sql(backend: Backend, *statements: str) -> None:
-    engine = create_engine(backend.raw_url)
-    try:
-        with engine.begin() as conn:
-            for statement in statements:
-                conn.execute(text(statement))
-    finally:
-        engine.dispose()
 
 
 def _make_v1(backend: Backend) -> None:
@@ -32,7 +22,7 @@ def _make_v1(backend: Backend) -> None:
     pg = backend.name == "postgresql"
     pk = "SERIAL PRIMARY KEY" if pg else "INTEGER PRIMARY KEY"
     stamp = "TIMESTAMP WITH TIME ZONE" if pg else "DATETIME"
-    _sql(
+    run_sql(
         backend,
         "CREATE TABLE schema_version (version INTEGER NOT NULL)",
         "INSERT INTO schema_version (version) VALUES (1)",
@@ -98,7 +88,7 @@ def test_v1_database_is_migrated_and_keeps_its_builds(backend: Backend, tmp_path
 def test_half_migrated_database_finishes_migrating(backend: Backend, tmp_path: Path) -> None:
     """A step finds part of its work done (say, by an admin who added a column by hand)."""
     _make_v1(backend)
-    _sql(backend, "ALTER TABLE builds ADD COLUMN risk_inputs TEXT")
+    run_sql(backend, "ALTER TABLE builds ADD COLUMN risk_inputs TEXT")
     with open_store(backend.url, default_path=tmp_path / "x.db") as store:
         assert [b.build_id for b in store.builds("gateway")] == ["100"]
     assert _version(backend) == SCHEMA_VERSION
@@ -107,7 +97,7 @@ def test_half_migrated_database_finishes_migrating(backend: Backend, tmp_path: P
 def test_newer_schema_is_refused_untouched(backend: Backend, tmp_path: Path) -> None:
     open_store(backend.url, default_path=tmp_path / "x.db").close()
     newer = SCHEMA_VERSION + 5
-    _sql(backend, f"UPDATE schema_version SET version = {newer}")
+    run_sql(backend, f"UPDATE schema_version SET version = {newer}")
     with pytest.raises(HistoryError) as err:
         open_store(backend.url, default_path=tmp_path / "x.db")
     assert err.value.exit_code == ExitCode.BAD_INPUT
@@ -134,7 +124,7 @@ def test_v4_outcomes_are_chained_by_the_v5_migration(backend: Backend, tmp_path:
             conn.execute(text("INSERT INTO schema_version (version) VALUES (4)"))
     finally:
         engine.dispose()
-    _sql(
+    run_sql(
         backend,
         """INSERT INTO builds (service, build_id, started_at, result)
             VALUES ('gateway', '100', '2026-02-27 10:00:00', 'success'),

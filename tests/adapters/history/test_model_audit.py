@@ -31,7 +31,7 @@ from cipipe.adapters.history.schema import MIGRATIONS, SCHEMA_VERSION, current_v
 from cipipe.adapters.history.schema import decisions as decisions_table
 from cipipe.adapters.history.schema import model_approvals as approvals_table
 from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore, open_store
-from tests.adapters.history.conftest import Backend
+from tests.historydb import Backend, run_sql
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 STATES = ("candidate", "approved", "retired")
@@ -49,16 +49,6 @@ def _event(n: int) -> dict[str, object]:
         "at": NOW + timedelta(minutes=n),
         "record": {"metrics": {"auc": 0.7 + n / 100}, "previous_approved": None, "n": "café ✓"},
     }
-
-
-def _sql(backend: Backend, *statements: str) -> None:
-    engine = create_engine(backend.raw_url)
-    try:
-        with engine.begin() as conn:
-            for statement in statements:
-                conn.execute(text(statement))
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture
@@ -107,7 +97,7 @@ def test_bad_events_are_refused(store: SqlAlchemyHistoryStore) -> None:
 def test_an_edited_event_is_named(
     backend: Backend, store: SqlAlchemyHistoryStore, chain: list[str], change: str
 ) -> None:
-    _sql(backend, f"UPDATE model_approvals SET {change} WHERE id = 3")
+    run_sql(backend, f"UPDATE model_approvals SET {change} WHERE id = 3")
     problem = verify_model_chain(store)
     assert problem is not None
     assert (problem.id, problem.kind) == (3, "changed")
@@ -138,7 +128,7 @@ def test_a_rewritten_and_rehashed_event_breaks_the_next_link(
 def test_a_removed_event_is_named(
     backend: Backend, store: SqlAlchemyHistoryStore, chain: list[str], gone: int, named: int
 ) -> None:
-    _sql(backend, f"DELETE FROM model_approvals WHERE id = {gone}")
+    run_sql(backend, f"DELETE FROM model_approvals WHERE id = {gone}")
     problem = verify_model_chain(store)
     assert problem is not None
     assert (problem.id, problem.version, problem.kind) == (named, _version(named), "removed")
@@ -147,7 +137,7 @@ def test_a_removed_event_is_named(
 def test_swapped_events_are_named(
     backend: Backend, store: SqlAlchemyHistoryStore, chain: list[str]
 ) -> None:
-    _sql(
+    run_sql(
         backend,
         "UPDATE model_approvals SET id = 0 WHERE id = 2",
         "UPDATE model_approvals SET id = 2 WHERE id = 4",

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from pytest_postgresql.janitor import DatabaseJanitor
-from sqlalchemy import create_engine, insert, select, text, update
+from sqlalchemy import create_engine, insert, select, update
 
 from cipipe.adapters.artifact_store.local import LocalFolderStore
 from cipipe.adapters.history.audit import row_hash
@@ -21,42 +19,15 @@ from cipipe.adapters.history.signing import AuditKeys
 from cipipe.contracts.audit_anchor import AuditAnchor
 from cipipe.contracts.loading import read_contract
 from cipipe.contracts.risk_decision import RiskDecision
-from tests.adapters.history.conftest import pg_server
 from tests.conftest import CliResult
-from tests.pgserver import PgServer
+from tests.historydb import Backend, run_sql
 from tests.risk.riskinputs import make_risk_inputs, write_workdir
 from tests.steps.decide_strategy.conftest import Decide
 from tests.steps.decide_strategy.test_attach_store import published
 
-__all__ = ["pg_server"]  # the session fixture, shared with the history store's tests
-
 Cli = Callable[..., CliResult]
 KEY = "audit-key-0123456789-abcdefghij-XYZ"
 KEY_ID = AuditKeys(KEY.encode()).signing_key_id
-
-
-@dataclass(frozen=True)
-class Db:
-    arg: str  # what --db says
-    url: str  # the insider's SQLAlchemy URL
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Db]:
-    if request.param == "sqlite":
-        path = tmp_path / "audit.sqlite3"
-        yield Db(str(path), f"sqlite:///{path}")
-        return
-    server: PgServer = request.getfixturevalue("pg_server")
-    janitor = DatabaseJanitor(
-        user=server.user,
-        host=server.host,
-        port=server.port,
-        dbname="cipipe_anchor_test",
-        password=server.password,
-    )
-    with janitor:
-        yield Db(server.url("cipipe_anchor_test"), server.url("cipipe_anchor_test"))
 
 
 @pytest.fixture
@@ -64,32 +35,24 @@ def store_url(tmp_path: Path) -> str:
     return f"file://{tmp_path / 'store'}"
 
 
-def _sql(db: Db, *statements: str) -> None:
-    engine = create_engine(db.url)
-    try:
-        with engine.begin() as conn:
-            for statement in statements:
-                conn.execute(text(statement))
-    finally:
-        engine.dispose()
-
-
-def verify(cli: Cli, tmp_path: Path, db: Db, store_url: str, *args: str) -> CliResult:
+def verify(cli: Cli, tmp_path: Path, backend: Backend, store_url: str, *args: str) -> CliResult:
+    work = tmp_path / "work"
     return cli(
-        "--workdir", tmp_path / "work", "audit", "verify", "--db", db.arg, "--target", store_url,
-        *args,
+        "--workdir", work, "audit", "verify", "--db", backend.url, "--target", store_url, *args
     )  # fmt: skip
 
 
-def three_decisions(cli: Cli, decide: Decide, tmp_path: Path, db: Db, store_url: str) -> None:
+def three_decisions(
+    cli: Cli, decide: Decide, tmp_path: Path, backend: Backend, store_url: str
+) -> None:
     """Builds 8 and 9 decided without being published (no anchor in the store), then build 7
     published and decided: its anchor holds the decisions chain at 3."""
     for build in ("8", "9"):
         work = write_workdir(tmp_path / f"w{build}", make_risk_inputs(build_id=build)).path
-        assert decide(work, "--db", db.arg).exit_code == 0
+        assert decide(work, "--db", backend.url).exit_code == 0
     work = tmp_path / "work"
     published(cli, work, "--target", store_url)
-    result = decide(work, "--db", db.arg, "--target", store_url)
+    result = decide(work, "--db", backend.url, "--target", store_url)
     assert result.exit_code == 0, result.stderr
 
 
@@ -102,10 +65,10 @@ def keyed(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_decision_is_signed_and_anchored_beside_its_candidate(
     cli: Cli, decide: Decide, tmp_path: Path, store_url: str
 ) -> None:
-    db = Db(str(tmp_path / "h.sqlite3"), "")
+    backend = Backend.sqlite(tmp_path / "h.sqlite3")
     work = tmp_path / "work"
     published(cli, work, "--target", store_url)
-    assert decide(work, "--db", db.arg, "--target", store_url).exit_code == 0
+    assert decide(work, "--db", backend.url, "--target", store_url).exit_code == 0
     decision = read_contract(RiskDecision, work / RiskDecision.FILE_NAME)
     anchor = decision.audit
     assert anchor is not None
@@ -127,7 +90,7 @@ def test_a_decision_is_signed_and_anchored_beside_its_candidate(
     store.download("svc/7/audit-anchor.json", tmp_path / "a.json")
     assert read_contract(AuditAnchor, tmp_path / "a.json") == anchor
 
-    result = verify(cli, tmp_path, db, store_url)
+    result = verify(cli, tmp_path, backend, store_url)
     assert result.exit_code == 0, result.stdout + result.stderr
     assert result.stdout.splitlines() == [
         f"decisions: 1 intact; 1 signed and checked (key {KEY_ID}); anchored up to 1 by "
@@ -139,12 +102,12 @@ def test_a_decision_is_signed_and_anchored_beside_its_candidate(
     ]
 
 
-def _delete_newest(db: Db) -> None:
-    _sql(db, "DELETE FROM decisions WHERE id = (SELECT MAX(id) FROM decisions)")
+def _delete_newest(backend: Backend) -> None:
+    run_sql(backend, "DELETE FROM decisions WHERE id = (SELECT MAX(id) FROM decisions)")
 
 
-def _append_forged(db: Db) -> None:
-    engine = create_engine(db.url)
+def _append_forged(backend: Backend) -> None:
+    engine = create_engine(backend.raw_url)
     try:
         with engine.begin() as conn:
             last = conn.execute(
@@ -165,8 +128,8 @@ def _append_forged(db: Db) -> None:
         engine.dispose()
 
 
-def _recompute_all(db: Db) -> None:
-    engine = create_engine(db.url)
+def _recompute_all(backend: Backend) -> None:
+    engine = create_engine(backend.raw_url)
     try:
         with engine.begin() as conn:
             rows = conn.execute(select(decisions_table).order_by(decisions_table.c.id)).all()
@@ -184,8 +147,8 @@ def _recompute_all(db: Db) -> None:
         engine.dispose()
 
 
-def _edit_second(db: Db) -> None:
-    _sql(db, "UPDATE decisions SET strategy = 'big-bang' WHERE build_id = '9'")
+def _edit_second(backend: Backend) -> None:
+    run_sql(backend, "UPDATE decisions SET strategy = 'big-bang' WHERE build_id = '9'")
 
 
 ATTACKS = {
@@ -216,13 +179,13 @@ ATTACKS = {
 @pytest.mark.usefixtures("keyed")
 @pytest.mark.parametrize("attack", list(ATTACKS))
 def test_audit_verify_names_the_first_missing_or_forged_record(
-    cli: Cli, decide: Decide, tmp_path: Path, db: Db, store_url: str, attack: str
+    cli: Cli, decide: Decide, tmp_path: Path, backend: Backend, store_url: str, attack: str
 ) -> None:
-    three_decisions(cli, decide, tmp_path, db, store_url)
-    assert verify(cli, tmp_path, db, store_url).exit_code == 0
+    three_decisions(cli, decide, tmp_path, backend, store_url)
+    assert verify(cli, tmp_path, backend, store_url).exit_code == 0
     tamper, line = ATTACKS[attack]
-    tamper(db)
-    result = verify(cli, tmp_path, db, store_url)
+    tamper(backend)
+    result = verify(cli, tmp_path, backend, store_url)
     assert result.exit_code == 1, result.stdout + result.stderr
     assert result.stdout.splitlines()[0] == line
     assert not any(x.startswith("audit log intact") for x in result.stdout.splitlines())
@@ -233,14 +196,14 @@ def test_a_recomputed_chain_is_caught_by_the_anchor_without_the_key(
     cli: Cli,
     decide: Decide,
     tmp_path: Path,
-    db: Db,
+    backend: Backend,
     store_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    three_decisions(cli, decide, tmp_path, db, store_url)
-    _recompute_all(db)
+    three_decisions(cli, decide, tmp_path, backend, store_url)
+    _recompute_all(backend)
     monkeypatch.delenv("CIPIPE_AUDIT_KEY")  # a laptop: signatures cannot be checked
-    result = verify(cli, tmp_path, db, store_url)
+    result = verify(cli, tmp_path, backend, store_url)
     assert result.exit_code == 1
     first = result.stdout.splitlines()[0]
     assert first.startswith(
@@ -255,14 +218,14 @@ def test_a_recomputed_chain_is_caught_by_the_anchor_without_the_key(
 def test_an_anchor_edited_in_the_store_is_refused(
     cli: Cli, decide: Decide, tmp_path: Path, store_url: str
 ) -> None:
-    db = Db(str(tmp_path / "h.sqlite3"), "")
-    three_decisions(cli, decide, tmp_path, db, store_url)
+    backend = Backend.sqlite(tmp_path / "h.sqlite3")
+    three_decisions(cli, decide, tmp_path, backend, store_url)
     path = tmp_path / "store" / "candidates" / "svc" / "7" / "audit-anchor.json"
     data = json.loads(path.read_text())
     data["heads"]["decisions"]["seq"] = 9  # a false alarm, planted without the key
     path.unlink()  # the blob is read-only and hard-linked: replace, never edit in place
     path.write_text(json.dumps(data))
-    result = verify(cli, tmp_path, db, store_url)
+    result = verify(cli, tmp_path, backend, store_url)
     assert result.exit_code == 1
     assert (
         f"anchor svc/7/audit-anchor.json is refused: its signature (key {KEY_ID}) does not "
@@ -279,20 +242,20 @@ def test_unsigned_on_a_laptop_said_plainly_and_refused_when_required(
     store_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    db = Db(str(tmp_path / "h.sqlite3"), "")
+    backend = Backend.sqlite(tmp_path / "h.sqlite3")
     work = tmp_path / "work"
     published(cli, work, "--target", store_url)
-    assert decide(work, "--db", db.arg, "--target", store_url).exit_code == 0
+    assert decide(work, "--db", backend.url, "--target", store_url).exit_code == 0
     decision = read_contract(RiskDecision, work / RiskDecision.FILE_NAME)
     assert decision.audit is not None and decision.audit.signature is None
-    result = verify(cli, tmp_path, db, store_url)
+    result = verify(cli, tmp_path, backend, store_url)
     assert result.exit_code == 0
     assert result.stdout.splitlines()[0] == (
         "decisions: 1 intact; 1 unsigned; anchored up to 1 by svc/7/audit-anchor.json"
     )
     assert ", 1 unsigned" in result.stdout.splitlines()[3]
 
-    required = verify(cli, tmp_path, db, store_url, "--require-signed")
+    required = verify(cli, tmp_path, backend, store_url, "--require-signed")
     assert required.exit_code == 2
     assert required.stderr.strip() == (
         "cipipe: error: CIPIPE_AUDIT_KEY: no audit key is set, and --require-signed requires "
@@ -301,7 +264,7 @@ def test_unsigned_on_a_laptop_said_plainly_and_refused_when_required(
     )
     monkeypatch.setenv("CIPIPE_AUDIT_KEY", KEY)
     monkeypatch.setenv("CIPIPE_AUDIT_REQUIRE_SIGNATURE", "1")
-    required = verify(cli, tmp_path, db, store_url)
+    required = verify(cli, tmp_path, backend, store_url)
     assert required.exit_code == 1
     lines = required.stdout.splitlines()
     assert lines[0] == (
@@ -311,8 +274,8 @@ def test_unsigned_on_a_laptop_said_plainly_and_refused_when_required(
     assert lines[3].endswith(", 1 unsigned and not used (signatures are required)")
 
     # Signing begins: the new, signed record vouches for the unsigned one before it.
-    assert decide(work, "--db", db.arg, "--target", store_url).exit_code == 0
-    required = verify(cli, tmp_path, db, store_url)
+    assert decide(work, "--db", backend.url, "--target", store_url).exit_code == 0
+    required = verify(cli, tmp_path, backend, store_url)
     assert required.exit_code == 0, required.stdout
     assert required.stdout.splitlines()[0] == (
         f"decisions: 2 intact; 1 signed and checked (key {KEY_ID}); 1 unsigned from before "
@@ -326,19 +289,19 @@ def test_a_required_signature_without_a_key_writes_nothing(
     monkeypatch.setenv("CIPIPE_AUDIT_REQUIRE_SIGNATURE", "1")
     work = write_workdir(tmp_path / "work", make_risk_inputs()).path
     before = sorted(p.name for p in work.iterdir())
-    db = tmp_path / "h.sqlite3"
-    result = decide(work, "--db", db)
+    history_file = tmp_path / "h.sqlite3"
+    result = decide(work, "--db", history_file)
     assert result.exit_code == 2
     assert "CIPIPE_AUDIT_REQUIRE_SIGNATURE=1 requires signed records" in result.stderr
     assert sorted(p.name for p in work.iterdir()) == before
-    assert not db.exists()
+    assert not history_file.exists()
 
 
 @pytest.mark.usefixtures("keyed")
 def test_the_key_never_leaves_the_environment(
     cli: Cli, decide: Decide, tmp_path: Path, store_url: str
 ) -> None:
-    db = Db(str(tmp_path / "h.sqlite3"), "")
+    backend = Backend.sqlite(tmp_path / "h.sqlite3")
     work = tmp_path / "work"
     published(cli, work, "--target", store_url)
     printed = []
@@ -354,14 +317,14 @@ def test_the_key_never_leaves_the_environment(
             "--policy",
             tmp_path / "nope",
             "--db",
-            db.arg,
+            backend.url,
         )  # fmt: skip  (an error, with --debug's traceback)
         assert result.exit_code == 2
         printed.append(result.stdout + result.stderr)
-        result = decide(work, "--db", db.arg, "--target", store_url)
+        result = decide(work, "--db", backend.url, "--target", store_url)
         printed.append(result.stdout + result.stderr)
     for command in (("audit", "verify", "--target", store_url), ("audit", "show", "--build", "7")):
-        result = cli("-v", "--workdir", work, *command, "--db", db.arg)
+        result = cli("-v", "--workdir", work, *command, "--db", backend.url)
         assert result.exit_code == 0
         printed.append(result.stdout + result.stderr)
     assert all(KEY not in text for text in printed)
@@ -393,7 +356,7 @@ def test_an_anchor_names_the_record_it_was_made_for(tmp_path: Path) -> None:
         at = datetime(2026, 3, 4, 10, tzinfo=UTC)
         return DecisionRecord("svc", build, at, "ci", "shadow", "p", None, 1.0, "canary", {})
 
-    with open_store(str(tmp_path / "h.db"), default_path=tmp_path / "h.db") as store:
+    with open_store(str(tmp_path / "h.backend"), default_path=tmp_path / "h.backend") as store:
         mine = append_decision(store, record("7"))
         theirs = append_decision(store, record("8"))
         anchor = seal(store, "decision", "svc", "7", datetime.now(UTC), mine)
@@ -411,7 +374,7 @@ def test_anchors_are_found_in_artifactory_and_through_jf(
     from tests.artifactoryserver import FakeArtifactory, serve
     from tests.steps.decide_strategy.test_attach_store import FAKE_JF, TOKEN
 
-    db = Db(str(tmp_path / "h.sqlite3"), f"sqlite:///{tmp_path / 'h.sqlite3'}")
+    backend = Backend.sqlite(tmp_path / "h.sqlite3")
     work = tmp_path / "work"
     with serve(FakeArtifactory(authorization={"Authorization": f"Bearer {TOKEN}"})) as fake:
         if via == "jf":
@@ -425,17 +388,17 @@ def test_anchors_are_found_in_artifactory_and_through_jf(
             monkeypatch.setenv("CIPIPE_ARTIFACTORY_TOKEN", TOKEN)
             store_args = ("--target", fake.url)
         published(cli, work, *store_args)
-        assert decide(work, "--db", db.arg, *store_args).exit_code == 0
-        rerun = decide(work, "--db", db.arg, *store_args)  # the newer anchor replaces it
+        assert decide(work, "--db", backend.url, *store_args).exit_code == 0
+        rerun = decide(work, "--db", backend.url, *store_args)  # the newer anchor replaces it
         assert rerun.exit_code == 0, rerun.stderr
-        verified = cli("--workdir", work, "audit", "verify", "--db", db.arg, *store_args)
+        verified = cli("--workdir", work, "audit", "verify", "--db", backend.url, *store_args)
         assert verified.exit_code == 0, verified.stdout + verified.stderr
         assert verified.stdout.splitlines()[0] == (
             f"decisions: 2 intact; 2 signed and checked (key {KEY_ID}); anchored up to 2 by "
             "svc/7/audit-anchor.json"
         )
-        _delete_newest(db)
-        verified = cli("--workdir", work, "audit", "verify", "--db", db.arg, *store_args)
+        _delete_newest(backend)
+        verified = cli("--workdir", work, "audit", "verify", "--db", backend.url, *store_args)
     assert verified.exit_code == 1
     assert verified.stdout.splitlines()[0].startswith(
         "decisions chain broken at decision 2 (build 7 of svc): the anchor "

@@ -11,13 +11,10 @@ import pytest
 from pytest_postgresql.janitor import DatabaseJanitor
 
 from cipipe.contracts.risk_decision import RiskDecision
-from tests.adapters.history.conftest import pg_server
 from tests.conftest import CliResult
 from tests.pgserver import PgServer
 from tests.risk.riskinputs import make_risk_inputs, write_workdir
 from tests.steps.decide_strategy.conftest import Decide
-
-__all__ = ["pg_server"]  # the session fixture, shared with the history store's tests
 
 
 @pytest.fixture
