@@ -38,6 +38,24 @@ def policy_fetch_options(func: F) -> F:
     return func
 
 
+def store_options(holding: str) -> Callable[[F], F]:
+    """--target, --via and --repository: the artifact store holding ``holding``, the same
+    three on every command that reads or writes the store (cli.inputs.artifact_store opens it)."""
+
+    def add(func: F) -> F:
+        func = click.option("--repository", default="candidates", show_default=True)(func)
+        func = click.option(
+            "--via", type=click.Choice(["rest", "jf"]), default="rest", show_default=True
+        )(func)
+        return click.option(
+            "--target",
+            help=f"Artifact store holding {holding}: https://HOST/artifactory or file:///PATH  "
+            "[env: CIPIPE_ARTIFACTORY_URL; default: the local folder beside the work folder]",
+        )(func)
+
+    return add
+
+
 def repo_options(func: F) -> F:
     func = click.option(
         "--config",

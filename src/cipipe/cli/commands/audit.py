@@ -8,7 +8,7 @@ import json
 import click
 
 from cipipe.cli.app import CliState
-from cipipe.cli.options import identifier
+from cipipe.cli.options import identifier, store_options
 from cipipe.errors import ExitCode
 
 DB_HELP = "History store: a SQLite path or a URL  [env: CIPIPE_DB]"
@@ -20,13 +20,7 @@ command = click.Group(
 
 @command.command("verify")
 @click.option("--db", help=DB_HELP)
-@click.option(
-    "--target",
-    help="Artifact store holding the anchors  [env: CIPIPE_ARTIFACTORY_URL; default: the local "
-    "folder beside the work folder]",
-)
-@click.option("--via", type=click.Choice(["rest", "jf"]), default="rest", show_default=True)
-@click.option("--repository", default="candidates", show_default=True)
+@store_options("the anchors")
 @click.option(
     "--anchors/--no-anchors",
     default=True,

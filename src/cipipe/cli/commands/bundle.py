@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from cipipe.cli.app import CliState
-from cipipe.cli.options import identifier
+from cipipe.cli.options import identifier, store_options
 from cipipe.errors import ExitCode
 
 log = logging.getLogger("cipipe.bundle")
@@ -23,13 +23,7 @@ log = logging.getLogger("cipipe.bundle")
     type=click.Path(path_type=Path, dir_okay=False),
     help="The bundle spec (YAML)",
 )
-@click.option(
-    "--target",
-    help="https://HOST/artifactory or file:///PATH  [env: "
-    "CIPIPE_ARTIFACTORY_URL; default: the local folder beside the work folder]",
-)
-@click.option("--via", type=click.Choice(["rest", "jf"]), default="rest", show_default=True)
-@click.option("--repository", default="candidates", show_default=True)
+@store_options("the members' candidates")
 @click.option(
     "--build-id",
     callback=identifier("build id"),

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from cipipe.cli.app import CliState
-from cipipe.cli.options import config_path, repo_options
+from cipipe.cli.options import config_path, repo_options, store_options
 from cipipe.errors import ExitCode
 
 
@@ -43,9 +43,7 @@ def execute(
 
 @click.command("checklist")
 @repo_options
-@click.option("--target", help="Artifact store  [env: CIPIPE_ARTIFACTORY_URL]")
-@click.option("--via", type=click.Choice(["rest", "jf"]), default="rest", show_default=True)
-@click.option("--repository", default="candidates", show_default=True)
+@store_options("the candidate")
 @click.pass_obj
 def command(
     state: CliState,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 
 from cipipe.cli.app import CliState
-from cipipe.cli.options import POLICY_HELP, policy_fetch_options
+from cipipe.cli.options import POLICY_HELP, policy_fetch_options, store_options
 from cipipe.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -160,13 +160,7 @@ def execute(
     "[env: CIPIPE_APPROVAL_URL]",
 )
 @click.option("--db", help="History store for the audit log: SQLite path or URL  [env: CIPIPE_DB]")
-@click.option(
-    "--target",
-    help="Artifact store holding the candidate  [env: CIPIPE_ARTIFACTORY_URL; default: the "
-    "local folder beside the work folder]",
-)
-@click.option("--via", type=click.Choice(["rest", "jf"]), default="rest", show_default=True)
-@click.option("--repository", default="candidates", show_default=True)
+@store_options("the candidate")
 @click.option("--channel", help="Slack channel  [env: SLACK_CHANNEL]")
 @click.option(
     "--registry",

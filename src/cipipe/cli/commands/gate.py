@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cipipe.cli.app import CliState
-from cipipe.cli.options import config_path, repo_options
+from cipipe.cli.options import config_path, repo_options, store_options
 from cipipe.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -103,11 +103,7 @@ def execute(
 
 @click.command("gate")
 @repo_options
-@click.option(
-    "--target", help="Artifact store holding the candidate  [env: CIPIPE_ARTIFACTORY_URL]"
-)
-@click.option("--via", type=click.Choice(["rest", "jf"]), default="rest", show_default=True)
-@click.option("--repository", default="candidates", show_default=True)
+@store_options("the candidate")
 @click.option("--github-repo", help="OWNER/NAME  [default: from CHANGE_URL / GIT_URL]")
 @click.option("--pr", type=click.IntRange(1), help="Pull request number  [default: CHANGE_ID]")
 @click.option(

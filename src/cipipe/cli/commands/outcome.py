@@ -17,7 +17,7 @@ import click
 
 from cipipe.cli.app import CliState
 from cipipe.cli.options import config_path as config_file
-from cipipe.cli.options import identifier, repo_options
+from cipipe.cli.options import identifier, repo_options, store_options
 from cipipe.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
@@ -54,13 +54,7 @@ def command() -> None:
 @click.option("--at", "at", help="When it happened (ISO 8601)  [default: now]")
 @click.option("--note", help="What happened, for the audit")
 @click.option("--db", help="History store: a SQLite path or a URL  [env: CIPIPE_DB]")
-@click.option(
-    "--target",
-    help="Artifact store holding the build, where the audit anchor goes  "
-    "[env: CIPIPE_ARTIFACTORY_URL; default: the local folder beside the work folder]",
-)
-@click.option("--via", type=click.Choice(["rest", "jf"]), default="rest", show_default=True)
-@click.option("--repository", default="candidates", show_default=True)
+@store_options("the build, where the audit anchor goes")
 @click.pass_obj
 def record_command(
     state: CliState,
