@@ -16,6 +16,28 @@ from cipipe.workdir import WorkDir
 from tests.contracts.samples import sample_source
 
 
+def build_matrix_process(
+    work: Path, repo: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """`cipipe build-matrix` as its own process: the lock is per process, as in Jenkins."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cipipe",
+            "--workdir",
+            str(work),
+            "build-matrix",
+            "--repo",
+            str(repo),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+
 def test_write_then_read_round_trips(tmp_path: Path) -> None:
     work = WorkDir(tmp_path / "w")
     path = work.write(sample_source())
@@ -104,22 +126,7 @@ def test_cli_reports_busy_workdir_as_exit_2(tmp_path: Path) -> None:
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         env = {**os.environ, "CIPIPE_LOCK_TIMEOUT": "0.2"}
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "cipipe",
-                "--workdir",
-                str(work),
-                "build-matrix",
-                "--repo",
-                str(repo),
-            ],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-        )
+        result = build_matrix_process(work, repo, env)
     finally:
         holder.wait(timeout=10)
     assert result.returncode == 2
@@ -212,21 +219,7 @@ def test_cli_refuses_a_planted_link_and_writes_nothing(tmp_path: Path) -> None:
     (repo / ".cipipe.yaml").write_text(
         "service: s\nsupports: [linux]\nplatforms: {linux: {toolchain: {version: '1'}}}\n"
     )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cipipe",
-            "--workdir",
-            str(work),
-            "build-matrix",
-            "--repo",
-            str(repo),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = build_matrix_process(work, repo, dict(os.environ))
     assert result.returncode == 2, result.stderr
     [line] = result.stderr.strip().splitlines()
     assert "matrix.json: is a symbolic link" in line

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from cipipe.adapters.toolchain import probe_compiler
-from tests.conftest import CliResult
+from tests.conftest import CliResult, requires
 from tests.gitrepo import GitRepoBuilder
 from tests.steps.build.test_build_step import COMPILE, config, setup
 
 Cli = Callable[..., CliResult]
-pytestmark = pytest.mark.skipif(probe_compiler("gcc") is None, reason="gcc is not installed")
+pytestmark = requires(probe_compiler("gcc") is not None, "gcc is not installed")
 SENTINEL = "lives outside the repository\n"
 
 
