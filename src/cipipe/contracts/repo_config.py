@@ -177,6 +177,11 @@ class BuildPolicy(Strict):
     timeout_minutes: float = Field(
         default=60, gt=0, le=TIMEOUT_MINUTES, description="Per build command"
     )
+    optional_platforms: list[PlatformName] = Field(
+        default_factory=list,
+        description="Platforms (from supports) whose failed, skipped or missing build only needs "
+        "attention: the build gate passes without them and publish records them as missing",
+    )
 
 
 class TestPolicy(Strict):
@@ -256,6 +261,7 @@ class HistoryPolicy(Strict):
 
 
 GateName = Literal[
+    "build",
     "unit-tests",
     "integration-smoke",
     "static-analysis",
@@ -339,4 +345,19 @@ def load_repo_config(path: Path) -> RepoConfig:
         raise InputError(
             f"top level is {type(data).__name__}", file=str(path), expected="a mapping of settings"
         )
-    return validate_data(RepoConfig, data, str(path))
+    config = validate_data(RepoConfig, data, str(path))
+    _check_optional_platforms(config, str(path))
+    return config
+
+
+def _check_optional_platforms(config: RepoConfig, file: str) -> None:
+    # An optional platform the repository does not support is a typo that would silently
+    # make nothing optional.
+    for index, name in enumerate(config.build.optional_platforms):
+        if name not in config.supports:
+            raise InputError(
+                f"{name!r} is not a supported platform",
+                file=file,
+                field=f"build.optional_platforms[{index}]",
+                expected="a platform listed under supports: " + ", ".join(config.supports),
+            )

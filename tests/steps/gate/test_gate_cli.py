@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from cipipe.adapters.artifact_store.local import LocalFolderStore
+from cipipe.contracts.artifacts import Artifacts
 from cipipe.contracts.base import Contract
 from cipipe.contracts.gate import GateReport
 from cipipe.contracts.loading import read_contract
@@ -28,11 +29,13 @@ from tests.conftest import CliResult
 from tests.githubserver import FakeGitHub
 from tests.githubserver import serve as serve_github
 from tests.steps.decide_strategy.test_attach_store import published
+from tests.steps.gate.test_build_gate import built, matrix, outcomes
 from tests.steps.gate.test_gate_table import make_tests, platform, precheck, scan
 
 Cli = Callable[..., CliResult]
 COMMIT = "c" * 40  # the commit of the published candidate (tests/steps/publish)
 GATES = (
+    "build",
     "unit-tests",
     "integration-smoke",
     "static-analysis",
@@ -124,6 +127,10 @@ def write_reports(
     elif workdir.exists(TestsReport):
         (work / TestsReport.FILE_NAME).unlink()
     workdir.write(scan(blocking=blocking))
+    # linux planned and built (the published candidate's artifacts.json, when there is one).
+    workdir.write(matrix("linux", commit=COMMIT))
+    made = workdir.read(Artifacts) if workdir.exists(Artifacts) else outcomes(commit=COMMIT)
+    workdir.write(made.model_copy(update={"platforms": [built("linux")]}))
     return repo
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from cipipe.contracts.artifacts import Artifacts, Reproducibility
+from cipipe.contracts.matrix import Matrix
 from cipipe.contracts.precheck import CheckResult, Precheck, SeverityCounts
 from cipipe.contracts.repo_config import RepoConfig
 from cipipe.contracts.scan import ScanReport, SeverityTally
@@ -134,13 +135,38 @@ def artifacts(checked: bool = True, differing: tuple[str, ...] = ()) -> Artifact
             "commit": COMMIT,
             "build_id": "7",
             "build_id_source": "flag",
-            "platforms": [],
+            "platforms": [{"platform": p, "status": "built"} for p in ("linux", "arm")],
             "artifacts": [],
             "reproducibility": Reproducibility(
                 checked=checked, required=True, differing=list(differing)
             ).model_dump(),
         }
     )
+
+
+def matrix(*platforms: str) -> Matrix:
+    """matrix.json planning ``platforms`` (default: the config's linux and arm)."""
+    return Matrix.model_validate(
+        {
+            "service": "svc",
+            "commit": COMMIT,
+            "platforms": [plan(name) for name in platforms or ("linux", "arm")],
+        }
+    )
+
+
+def plan(name: str) -> dict[str, Any]:
+    return {
+        "platform": name,
+        "os": "linux",
+        "arch": "x86_64",
+        "agent": "any",
+        "toolchain": {"compiler": "g++", "version": "12", "lock_id": "0" * 64},
+        "build_dir": f"build/{name}",
+        "build": [["cmake", "--build", "{build_dir}"]],
+        "tests": {"runner": "native", "commands": []},
+        "artifacts": ["{build_dir}/bin/*"],
+    }
 
 
 ALL = object()
@@ -184,7 +210,7 @@ ROWS = [
         "passed",
         {"reproducibility": "skipped"},
         config={"build": {}},
-        artifacts=None,
+        artifacts=artifacts(checked=False),
     ),
     Row(
         "reproducibility not checked",
@@ -318,6 +344,7 @@ def test_verdict(row: Row) -> None:
         tests=make_tests() if row.tests is ALL else row.tests,
         scan=scan() if row.scan is ALL else row.scan,
         artifacts=artifacts() if row.artifacts is ALL else row.artifacts,
+        matrix=matrix(),
     )
     gates = evaluate(inputs)
     result, summary = verdict(gates)
@@ -329,7 +356,8 @@ def test_verdict(row: Row) -> None:
     if row.verdict == "passed":
         assert all(by_name[n].status in ("passed", "skipped") for n in untouched)
     assert summary.startswith(row.verdict.replace("-", " "))
-    assert [g.name for g in gates][:7] == [
+    assert [g.name for g in gates][:8] == [
+        "build",
         "unit-tests",
         "integration-smoke",
         "static-analysis",

@@ -55,6 +55,7 @@ def execute(
     from cipipe.adapters.github.factory import github_from_env
     from cipipe.cli.inputs import build_label, candidate_store
     from cipipe.contracts.artifacts import Artifacts
+    from cipipe.contracts.matrix import Matrix
     from cipipe.contracts.precheck import Precheck
     from cipipe.contracts.publish import PublishReport
     from cipipe.contracts.repo_config import load_repo_config
@@ -75,6 +76,7 @@ def execute(
         tests=work.read_optional(TestsReport),
         scan=work.read_optional(ScanReport),
         artifacts=work.read_optional(Artifacts),
+        matrix=work.read_optional(Matrix),
     )
     report = judge(inputs, source, build_label(state, None, source))
 
@@ -116,8 +118,9 @@ def command(state: CliState, /, repo: Path, config_path: Path | None, **options:
     """Judge the build: passed, needs-attention or rejected (exit 1), with each gate's reason.
 
     \b
-    Reads:  precheck.json, tests.json, scan.json, artifacts.json, publish.json, .cipipe.yaml
-            (gate policy); a missing report fails its mandatory gate (fail closed)
+    Reads:  matrix.json and artifacts.json (every planned platform built, unless optional),
+            precheck.json, tests.json, scan.json, publish.json, .cipipe.yaml (gate policy);
+            a missing report fails its mandatory gate (fail closed)
     Writes: gate.json, reports/junit-gates.xml; on rejection state=rejected on the published
             files; with GITHUB_TOKEN the commit status cipipe/gate and one PR comment,
             updated in place on reruns

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 
 from cipipe.contracts.artifacts import Artifacts
 from cipipe.contracts.gate import GateResult, GateStatus, Verdict
+from cipipe.contracts.matrix import Matrix
 from cipipe.contracts.precheck import CheckResult, Precheck
 from cipipe.contracts.repo_config import GATE_NAMES, RepoConfig
 from cipipe.contracts.scan import ScanReport
 from cipipe.contracts.testing import TestsReport
+from cipipe.steps.gate.build_outcome import judge_build
 
 STATIC_ANALYSERS = ("cppcheck", "clang-tidy")
 FORMATTER = "clang-format"
@@ -31,6 +33,8 @@ class GateInputs:
     tests: TestsReport | None
     scan: ScanReport | None
     artifacts: Artifacts | None
+    # The planned platforms; None (no matrix.json) fails the build gate closed.
+    matrix: Matrix | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,13 @@ class Judgement:
 
 def _missing(file: str, step: str) -> Judgement:
     return Judgement("missing", f"{file} not found: `cipipe {step}` did not run")
+
+
+def _build(inputs: GateInputs) -> Judgement:
+    status, reason = judge_build(
+        inputs.matrix, inputs.artifacts, inputs.config.build.optional_platforms
+    )
+    return Judgement(status, reason)
 
 
 def _unit_tests(inputs: GateInputs) -> Judgement:
@@ -211,6 +222,7 @@ def _flaky(inputs: GateInputs) -> Judgement:
 
 
 MANDATORY_KINDS: dict[str, tuple[Callable[[GateInputs], Judgement], str]] = {
+    "build": (_build, Artifacts.FILE_NAME),
     "unit-tests": (_unit_tests, TestsReport.FILE_NAME),
     "integration-smoke": (_smoke, TestsReport.FILE_NAME),
     "static-analysis": (_static_analysis, Precheck.FILE_NAME),
