@@ -39,7 +39,9 @@ def not_built(
     for platform in planned:
         status, reason = recorded.get(platform, ("missing", None))
         if status == "missing" and reason is None:
-            reason = f"no record in artifacts.json (`cipipe build --platform {platform}` did not run)"
+            reason = (
+                f"no record in artifacts.json (`cipipe build --platform {platform}` did not run)"
+            )
         if status != "built":
             found.append(NotBuilt(platform, status, reason))
     return found
