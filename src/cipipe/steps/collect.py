@@ -43,18 +43,35 @@ def _same(values: dict[str, str], what: str, field: str) -> None:
         raise InputError(f"the parts are of different builds ({shown})", field=field, expected=what)
 
 
+def _last_part_of_each_platform(parts: Sequence[tuple[str, Artifacts]]) -> dict[str, str]:
+    """A platform in two parts: the last part with a record or an artifact of it wins (a
+    rebuild that failed replaces the artifacts of the build before)."""
+    last: dict[str, str] = {}
+    for name, part in parts:
+        for platform in [
+            *(p.platform for p in part.platforms),
+            *(a.platform for a in part.artifacts),
+        ]:
+            last[platform] = name
+    return last
+
+
 def merge_artifacts(parts: Sequence[tuple[str, Artifacts]]) -> Artifacts:
-    """Union by platform; a later part's platform replaces an earlier one's."""
+    """Union by platform; a later part's platform replaces an earlier one's, with its
+    artifacts and its reproducibility findings (a platform rebuilt is judged on its rebuild)."""
     for field in ("service", "commit", "build_id"):
         _same(
             {name: getattr(a, field) for name, a in parts}, "one build", f"artifacts.json {field}"
         )
     platforms = {p.platform: p for _, a in parts for p in a.platforms}
-    # A platform built by two parts: the last part's artifacts win, as its platform entry does.
-    last = {a.platform: name for name, part in parts for a in part.artifacts}
+    last = _last_part_of_each_platform(parts)
     artifacts = [a for name, part in parts for a in part.artifacts if last[a.platform] == name]
+    lost = {
+        (name, a.name) for name, part in parts for a in part.artifacts if last[a.platform] != name
+    }
     order = list(platforms)
-    checks = [a.reproducibility for _, a in parts if a.artifacts]
+    winners = {name for name, part in parts for a in part.artifacts if last[a.platform] == name}
+    checks = [a.reproducibility for name, a in parts if name in winners]
     first = parts[0][1]
     return first.model_copy(
         update={
@@ -68,8 +85,15 @@ def merge_artifacts(parts: Sequence[tuple[str, Artifacts]]) -> Artifacts:
             ),
             "reproducibility": Reproducibility(
                 checked=bool(checks) and all(c.checked for c in checks),
-                required=any(c.required for c in checks),
-                differing=sorted({d for c in checks for d in c.differing}),
+                required=any(c.reproducibility.required for _, c in parts),
+                differing=sorted(
+                    {
+                        d
+                        for name, a in parts
+                        for d in a.reproducibility.differing
+                        if (name, d) not in lost
+                    }
+                ),
             ),
         }
     )

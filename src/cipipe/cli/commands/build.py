@@ -29,12 +29,23 @@ class BuildArgs:
 
 def execute(state: CliState, args: BuildArgs) -> int:
     from cipipe.cli.inputs import plan_inputs
+    from cipipe.contracts.artifacts import Artifacts
     from cipipe.steps.build import BuildRequest, run_build
     from cipipe.steps.build.naming import resolve_build_id
+    from cipipe.steps.build.rerun import merged_into, reused_build_id
 
     config, source, matrix = plan_inputs(state, args.repo, args.config_path)
     with state.workdir.locked():
-        build_id = resolve_build_id(
+        # A per-platform run merges into the work folder's files (another build's are replaced).
+        previous = state.workdir.read_optional(Artifacts) if args.platforms else None
+        build_id = reused_build_id(
+            previous,
+            args.platforms,
+            service=matrix.service,
+            commit=source.commit,
+            flag=args.build_id,
+            env=os.environ,
+        ) or resolve_build_id(
             args.build_id,
             os.environ,
             # Taken only when needed: a counter that skips numbers would confuse people.
@@ -58,10 +69,12 @@ def execute(state: CliState, args: BuildArgs) -> int:
                 skip_missing_toolchains=args.skip_missing_toolchains,
             )
         )
-        state.workdir.write_text(outputs.artifacts.checksums_file, outputs.checksums)
-        state.workdir.write(outputs.artifacts)
+        whole = merged_into(previous, outputs)
+        state.workdir.write_text(whole.artifacts.checksums_file, whole.checksums)
+        state.workdir.write(whole.artifacts)
     built = [a.name for a in outputs.artifacts.artifacts]
     log.info("build %s: %d artifact(s) in %s", build_id.value, len(built), state.workdir.path)
+    # The exit code is this run's: a platform that failed earlier is the build gate's to judge.
     return int(ExitCode.REJECTED if outputs.failed else ExitCode.OK)
 
 
@@ -108,8 +121,12 @@ def command(
     Reads:  matrix.json, source.json, .cipipe.yaml (build policy)
     Writes: artifacts/<platform>/<service>-<platform>-<commit>-<buildId>[.ext],
             artifacts.json, SHA256SUMS, logs/build-<platform>.log
-    Exit 1 when a build fails, or when artifacts differ between two builds and the policy
-    requires reproducible builds.
+    Every platform built gets a record in artifacts.json: built, failed (the command and its
+    exit code, or no file matching the artifact globs) or skipped (the compiler to install).
+    With --platform, artifacts.json and SHA256SUMS of the same build in the work folder keep
+    the other platforms (the build id is reused when none is given); another build's files
+    are replaced. Exit 1 when a build fails, or when artifacts differ between two builds and
+    the policy requires reproducible builds.
     """
     return execute(
         state,
