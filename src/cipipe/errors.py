@@ -49,6 +49,13 @@ class InputError(CipipeError):
         return text
 
 
+class RefusedError(CipipeError):
+    """The step did its work and the answer is no (exit 1): a build the gate rejected, a
+    platform that did not build. Nothing was written or sent."""
+
+    exit_code = ExitCode.REJECTED
+
+
 class OutsideSystemError(CipipeError):
     """An outside system (store, chat, code host, database) failed after retries."""
 

@@ -75,6 +75,11 @@ class StoredArtifact(Strict):
 class PlatformInfo(Strict):
     platform: Name
     build: Literal["built", "failed", "skipped", "missing"]
+    optional: bool = Field(
+        default=False,
+        description="Listed in build.optional_platforms: publish goes on without it when it did "
+        "not build, and records it as missing on the candidate",
+    )
     artifacts: list[StoredArtifact] = Field(default_factory=list)
     tests: Literal["ran", "not-run", "missing"] = "missing"
     passed: Count | None = None

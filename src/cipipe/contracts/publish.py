@@ -33,5 +33,10 @@ class PublishReport(Contract):
         description="Set on every file only after all were uploaded and verified"
     )
     files: list[PublishedFile]
+    missing_platforms: list[Name] = Field(
+        default_factory=list,
+        description="Optional platforms (build.optional_platforms) that did not build: the "
+        "candidate was published without them (also cipipe.missing_platforms on build-info.json)",
+    )
     bytes_sent: Count
     files_skipped: Count

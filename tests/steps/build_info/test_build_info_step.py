@@ -237,3 +237,26 @@ def test_build_info_without_author(cli: Cli, repo: GitRepoBuilder, tmp_path: Pat
     WorkDir(work).write(source.model_copy(update={"author": None}))
     assert build_info(cli, repo, work)["author"] is None
     assert json.loads((work / "risk-inputs.json").read_text())["author"] is None
+
+
+def test_planned_platforms_with_their_outcome_and_whether_optional(
+    cli: Cli, repo: GitRepoBuilder, tmp_path: Path
+) -> None:
+    from tests.steps.gate.test_build_gate import WINDOWS_FAILED, built, matrix, outcomes
+
+    work = tmp_path / "w"
+    prepare(repo, work)
+    config = tmp_path / "optional.yaml"
+    config.write_text(
+        "service: svc\nsupports: [linux, arm, windows]\n"
+        "build: {optional_platforms: [arm, windows]}\n"
+    )
+    commit = json.loads((work / "source.json").read_text())["commit"]
+    WorkDir(work).write(matrix(commit=commit))
+    WorkDir(work).write(outcomes(built("linux"), WINDOWS_FAILED, commit=commit))
+    info = build_info(cli, repo, work, "--build-id", "5", "--config", str(config))
+    assert [(p["platform"], p["build"], p["optional"]) for p in info["platforms"]] == [
+        ("linux", "built", False),
+        ("arm", "missing", True),
+        ("windows", "failed", True),
+    ]

@@ -36,10 +36,14 @@ def execute(
     from cipipe.cli.interrupts import sigterm_unwinds
     from cipipe.steps.publish import plan, publish, with_store_urls
     from cipipe.steps.publish.inputs import read_inputs
+    from cipipe.steps.publish.platforms import missing_optional
 
     work = state.workdir
     inputs = read_inputs(work)
     info = inputs.info
+    missing = missing_optional(info, inputs.artifacts)  # exit 1 when one is not optional
+    if missing:
+        log.warning("published without the optional platform(s) %s: not built", ", ".join(missing))
     target = target or os.environ.get("CIPIPE_ARTIFACTORY_URL")
     if dry_run:
         for item in plan(work.path, info, inputs.artifacts):
@@ -59,6 +63,7 @@ def execute(
                 threads=threads,
                 jfrog_build_info=inputs.jfrog_build_info,
                 on_upload=on_upload,
+                missing_platforms=missing,
             )
         work.write(report)
         work.write(with_store_urls(info, report))
@@ -136,6 +141,10 @@ def command(
     Reads:  build-info.json, artifacts.json and the artifacts, the reports to attach
     Writes: <repository>/<service>/<buildId>/<platform>/<name> with build.name, build.number,
             build.timestamp, vcs.revision, service, platform and state=candidate; publish.json
+    Refused (exit 1, nothing sent) when a planned platform failed, was skipped or is missing,
+    unless .cipipe.yaml lists it in build.optional_platforms (then the others are published and
+    the missing ones recorded: publish.json and cipipe.missing_platforms on build-info.json),
+    and when the gate rejected this build (state=rejected in the store).
     Credentials only from the environment: CIPIPE_ARTIFACTORY_TOKEN (Bearer),
     CIPIPE_ARTIFACTORY_API_KEY, or CIPIPE_ARTIFACTORY_USER + CIPIPE_ARTIFACTORY_PASSWORD.
     Every input is checked before the store is contacted (exit 2), and the work folder stays

@@ -63,7 +63,9 @@ def store_path(service: str, build_id: str, platform: str, name: str) -> str:
     return f"candidates/{service}/{build_id}/{platform}/{name}"
 
 
-def _platforms(reports: StepReports, service: str, build_id: str) -> list[PlatformInfo]:
+def _platforms(
+    reports: StepReports, service: str, build_id: str, optional: Sequence[str]
+) -> list[PlatformInfo]:
     names = [p.platform for p in reports.matrix.platforms] if reports.matrix else []
     builds = {p.platform: p for p in reports.artifacts.platforms} if reports.artifacts else {}
     tests = {p.platform: p for p in reports.tests.platforms} if reports.tests else {}
@@ -92,6 +94,7 @@ def _platforms(reports: StepReports, service: str, build_id: str) -> list[Platfo
             PlatformInfo(
                 platform=name,
                 build=build.status if build else "missing",
+                optional=name in optional,
                 artifacts=artifacts,
                 tests=test.status if test else "missing",
                 passed=test.counts.passed if ran and test else None,
@@ -129,7 +132,7 @@ def build_info(
         criticality=config.criticality,
         created=created,
         build_url=build_url,
-        platforms=_platforms(reports, config.service, build_id),
+        platforms=_platforms(reports, config.service, build_id, config.build.optional_platforms),
         sbom=reports.sbom,
         components=deps.components if deps else None,
         dependencies_added=[d.key for d in deps.added] if deps else [],

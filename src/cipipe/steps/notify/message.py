@@ -99,6 +99,12 @@ def _next_steps(r: BuildReports) -> list[str]:
     return steps
 
 
+def _published_without(r: BuildReports) -> str:
+    """The optional platforms the candidate lacks, said where the verdict is read."""
+    missing = r.published.missing_platforms if r.published else []
+    return f"\npublished without {', '.join(missing)} (optional, not built)" if missing else ""
+
+
 def _mrkdwn(text: str) -> str:
     # Slack's mrkdwn treats these three as control characters.
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -108,7 +114,7 @@ def build_message(r: BuildReports, env: Mapping[str, str]) -> Message:
     outcome, severity = _outcome(r)
     title = f"{r.service} build {r.build_id}: {outcome}"
     where = f"commit {r.commit[:12]}" + (f" on {r.branch}" if r.branch else "")
-    summary = r.gate.summary if r.gate else "no gate verdict"
+    summary = (r.gate.summary if r.gate else "no gate verdict") + _published_without(r)
     tests, decision, steps, links = (
         _tests(r.tests),
         _decision(r.decision),

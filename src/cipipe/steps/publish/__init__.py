@@ -6,9 +6,11 @@ the build a candidate comes last:
 
 1. read and check every input (``inputs.read_inputs``: build-info.json, artifacts.json, the
    service name and build id, build-info.jfrog.json), then ``plan``: each file's digests. A bad
-   input is exit 2 before the store is contacted. (The CLI does this, taking the work folder's
-   lock before ``plan`` and holding it to the end, so that no other cipipe rewrites the files
-   while they go up.)
+   input is exit 2 before the store is contacted; a planned platform that did not build and is
+   not optional is exit 1 (``platforms``), and so is a build whose build-info.json the store
+   holds as ``state=rejected`` (the gate rejected it: the first request only reads). (The CLI
+   does this, taking the work folder's lock before ``plan`` and holding it to the end, so that
+   no other cipipe rewrites the files while they go up.)
 2. upload every file with ``state=uploading`` and ``cipipe.fileset=<D>``, D the digest of the
    build's file set (``completion``), known before the first byte goes;
 3. verify every stored sha256 against the local one (a store or proxy that kept other bytes
@@ -53,6 +55,7 @@ from cipipe.steps.publish.completion import (
     fileset_digest,
     marker_path,
 )
+from cipipe.steps.publish.platforms import MISSING_PROPERTY, refuse_rejected
 
 log = logging.getLogger("cipipe.publish")
 
@@ -205,9 +208,10 @@ def _mark(
     carrier: Planned,
     info: BuildInfo,
     fileset: str,
+    missing_platforms: Sequence[str] = (),
 ) -> None:
-    """state=candidate on every file, then on the marker carrier with the completion marker:
-    the last request of the publish."""
+    """state=candidate on every file, then on the marker carrier with the completion marker
+    (and the optional platforms published without): the last request of the publish."""
     marked: list[Planned] = []
     try:
         for item in items:
@@ -217,6 +221,8 @@ def _mark(
                 )
                 marked.append(item)
         complete = {**properties(info, None, "candidate", fileset), COMPLETE_PROPERTY: fileset}
+        if missing_platforms:
+            complete[MISSING_PROPERTY] = ",".join(missing_platforms)
         store.set_properties(carrier.path, complete)
     except StoreError:
         _unmark(store, marked, info, fileset)
@@ -231,9 +237,12 @@ def publish(
     threads: int = 4,
     jfrog_build_info: Mapping[str, Any] | None = None,
     on_upload: Callable[[Planned, UploadResult], None] | None = None,
+    missing_platforms: Sequence[str] = (),
 ) -> PublishReport:
-    """Phases 2-5 of the module docstring; returns what publish.json records."""
+    """Phases 2-5 of the module docstring; returns what publish.json records.
+    ``missing_platforms``: the optional platforms that did not build (``platforms``)."""
     carrier = _marker_carrier(items, info)  # refused before the first request
+    refuse_rejected(store, info)  # the first request only reads
     fileset = fileset_digest((item.path, item.file.sha256) for item in items)
 
     def uploading(item: Planned) -> dict[str, str]:
@@ -244,7 +253,7 @@ def publish(
         _verify(store, item)
     if jfrog_build_info is not None:
         store.publish_build_info(jfrog_build_info)
-    _mark(store, items, carrier, info, fileset)
+    _mark(store, items, carrier, info, fileset, missing_platforms)
     files = [
         PublishedFile(
             path=item.path,
@@ -264,6 +273,7 @@ def publish(
         build_id=info.build_id,
         state="candidate",
         files=files,
+        missing_platforms=list(missing_platforms),
         bytes_sent=sum(f.bytes_sent for f in files),
         files_skipped=sum(1 for f in files if f.skipped_by_checksum),
     )
