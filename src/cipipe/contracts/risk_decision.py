@@ -184,6 +184,11 @@ class RiskDecision(Contract):
     inputs_digest: Sha256 = Field(description="Digest of risk-inputs-for-decision.json")
     decided_at: str
     decided_by: str
+    rejected_by_gate: str | None = Field(
+        default=None,
+        description="Why the gate rejected this build, when it was decided anyway with "
+        "--allow-rejected: for analysis only, no rollout, nothing set on the rejected files",
+    )
     audit: AuditAnchor | None = Field(
         default=None,
         description="The audit log's heads once this decision was recorded, signed with the "

@@ -53,6 +53,7 @@ def execute(
     registry: Path | None = None,
     policy_pin: str | None = None,
     policy_deadline: float | None = None,
+    allow_rejected: bool = False,
 ) -> int:
     from cipipe.adapters.history.signing import signature_required
     from cipipe.adapters.notifications.factory import open_notifier
@@ -103,6 +104,7 @@ def execute(
                 exports=cast("tuple[ExportKind, ...]", exports),
                 export_options=options,
                 model=model,
+                allow_rejected=allow_rejected,
             )
     finally:
         store.close()
@@ -168,13 +170,24 @@ def execute(
     help="Model registry, when the policy references a model  [env: CIPIPE_MODEL_REGISTRY; "
     "default: models/ beside the work folder]",
 )
+@click.option(
+    "--allow-rejected",
+    is_flag=True,
+    help="Decide even when the gate rejected the build, for analysis: the decision records "
+    "the rejection and nothing is set on the rejected files",
+)
 @click.pass_obj
 def command(state: CliState, /, **options: Any) -> int:
     """Score the change's risk and choose rolling, canary or blue-green, with its pace.
 
+    A build the gate rejected (gate.json, or state=rejected on its files in the store) gets no
+    decision: exit 1, "rejected by the gate: no rollout", before anything is audited, written
+    or attached, unless --allow-rejected.
+
     \b
     Reads:  risk-inputs.json (and build-info.json beside it for the changed paths),
-            context.yaml, the policy bundle, publish.json when the build was published
+            context.yaml, the policy bundle, publish.json when the build was published,
+            gate.json when the gate ran
     Writes: risk-inputs-for-decision.json, risk-decision.json, rollout-*.yaml with --export;
             a record in the audit log (signed with CIPIPE_AUDIT_KEY when set); risk.*
             properties on the candidate's files, risk-decision.json and the audit log's

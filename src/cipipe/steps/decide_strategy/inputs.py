@@ -1,5 +1,5 @@
 """Reading what a decision is made from: risk-inputs.json, context.yaml, the changed paths,
-and publish.json, which says where the decision goes.
+publish.json, which says where the decision goes, and gate.json, whose rejection stops it.
 
 All of them are read and validated here, before the decision is computed, so a broken file is
 exit 2 with nothing written and nothing audited."""
@@ -14,6 +14,7 @@ from pathlib import Path
 
 from cipipe.contracts.build_info import BuildInfo
 from cipipe.contracts.decision_context import DecisionContext
+from cipipe.contracts.gate import GateReport
 from cipipe.contracts.limits import MAX_JSON_BYTES
 from cipipe.contracts.loading import (
     contract_from_text,
@@ -36,6 +37,7 @@ class DecisionInputs:
     context: DecisionContext
     changed_paths: list[str] | None  # None: no build-info.json beside the risk inputs
     published: PublishReport | None  # None: the build was not published
+    gate: GateReport | None = None  # None: the gate did not run in this work folder
 
 
 def read_context(path: Path | None, labels: Sequence[str]) -> DecisionContext:
@@ -85,4 +87,5 @@ def read_decision_inputs(
         context=context,
         changed_paths=paths,
         published=work.read_optional(PublishReport),
+        gate=work.read_optional(GateReport),
     )

@@ -105,6 +105,10 @@ def decision_message(decision: RiskDecision) -> Message:
     ]
     if d.mode == "shadow":
         lines.append(f"Applied now: {d.apply.strategy} ({d.apply.reason})")
+    if d.rejected_by_gate is not None:
+        lines.append(
+            f"Rejected by the gate, decided for analysis only: no rollout ({d.rejected_by_gate})"
+        )
     text = "\n".join(lines)
     blocks: list[dict[str, object]] = [
         {"type": "header", "text": {"type": "plain_text", "text": title}},
@@ -117,5 +121,5 @@ def decision_message(decision: RiskDecision) -> Message:
         text=text,
         markdown=markdown,
         blocks=blocks,
-        severity="warning" if d.manual_approval_required else "info",
+        severity="warning" if d.manual_approval_required or d.rejected_by_gate else "info",
     )

@@ -1,10 +1,12 @@
 """cipipe decide-strategy (seed Step 3): decide, record, attach, tell.
 
-Order matters for "nothing half-written": every input file, publish.json included, has been
-read and validated before this runs (``inputs.read_decision_inputs``); the decision and its
-exports are computed first (bad input fails here, before anything is written), then a
-published build is checked complete in the store (its completion marker: a publish that did
-not finish is refused, exit 1), then the decision is appended to the audit log (a database
+Order matters for "nothing half-written": every input file, publish.json and gate.json
+included, has been read and validated before this runs (``inputs.read_decision_inputs``); the
+decision and its exports are computed first (bad input fails here, before anything is
+written), then a build the gate rejected is refused (exit 1, ``rejection``; decided for
+analysis with --allow-rejected, then nothing is set on its files), then a published build is
+checked complete in the store (its completion marker: a publish that did not finish is
+refused, exit 1), then the decision is appended to the audit log (a database
 failure leaves no files behind) and the log's heads are sealed into the decision's ``audit``
 anchor, then the files are written, attached to the candidate in the artifact store (the
 anchor beside them), and announced. A failed notification never changes the decision or the
@@ -24,14 +26,20 @@ from cipipe.adapters.artifact_store.interface import ArtifactStore
 from cipipe.adapters.history.audit import Target
 from cipipe.adapters.notifications.interface import Delivery, Notifier, deliver
 from cipipe.contracts.publish import PublishReport
-from cipipe.contracts.risk_decision import Mode
+from cipipe.contracts.risk_decision import Mode, RiskDecision
 from cipipe.risk.decide import Decided, decide
 from cipipe.risk.exports import ExportKind, export
 from cipipe.risk.model_score import ModelChoice
 from cipipe.risk.policy import PolicyBundle
 from cipipe.steps.audit.anchor import seal
+from cipipe.steps.audit.anchor import upload as upload_anchor
 from cipipe.steps.decide_strategy.inputs import DecisionInputs
 from cipipe.steps.decide_strategy.record import attach, audit, decision_message
+from cipipe.steps.decide_strategy.rejection import (
+    gate_rejection,
+    refuse_unless_allowed,
+    store_rejection,
+)
 from cipipe.steps.publish.completion import require_complete
 from cipipe.workdir import WorkDir
 
@@ -52,9 +60,16 @@ class DecideResult:
     delivery: Delivery
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    store: ArtifactStore
+    published: PublishReport
+    rejection: str | None  # why the store holds it as rejected; None when it does not
+
+
 def _complete_candidate(
     published: PublishReport | None, open_store: Callable[[PublishReport], ArtifactStore]
-) -> tuple[ArtifactStore, PublishReport] | None:
+) -> _Candidate | None:
     """The store the published build is in; None when it was not published.
 
     A build whose publish did not finish gets no decision: ``IncompleteCandidate`` (exit 1)
@@ -64,8 +79,37 @@ def _complete_candidate(
         return None
     store = open_store(published)
     expected = [(f.path, f.sha256) for f in published.files]
-    require_complete(store, published.service, published.build_id, expected)
-    return store, published
+    members = require_complete(store, published.service, published.build_id, expected)
+    return _Candidate(store, published, store_rejection(members, store.location))
+
+
+def _attach(
+    candidate: _Candidate | None, decision: RiskDecision, file: Path, work: WorkDir
+) -> list[str] | None:
+    """Put the decision beside the candidate; the store paths touched (None: not published).
+    A rejected build gets only the audit anchor (it protects the log): no risk.* property on
+    its files, no risk-decision.json among them."""
+    if candidate is None:
+        log.warning(
+            "%s not found: the build was not published, so the decision is not attached "
+            "to a candidate and its audit anchor is only in risk-decision.json (run "
+            "`cipipe publish`, then decide again)",
+            work.file(PublishReport.FILE_NAME),
+        )
+        return None
+    store, published = candidate.store, candidate.published
+    if decision.rejected_by_gate is not None:
+        anchor = [] if decision.audit is None else [upload_anchor(store, decision.audit)]
+        log.warning("decision not attached to the rejected build %s", published.build_id)
+        return anchor
+    attached = attach(store, published, decision, file)
+    log.info(
+        "decision attached to %d file(s) of build %s in %s",
+        len(attached),
+        published.build_id,
+        published.store,
+    )
+    return attached
 
 
 def run_decide_strategy(
@@ -83,6 +127,7 @@ def run_decide_strategy(
     exports: Sequence[ExportKind] = (),
     export_options: Mapping[ExportKind, Mapping[str, Any]] | None = None,
     model: ModelChoice | None = None,
+    allow_rejected: bool = False,
 ) -> DecideResult:
     decided = decide(
         inputs.risk_inputs,
@@ -103,29 +148,23 @@ def run_decide_strategy(
         EXPORT_FILES[kind]: export(decided.decision, kind, **options.get(kind, {}))
         for kind in exports
     }
+    # A rejected build: refused before the store is asked, when gate.json says so.
+    rejection = gate_rejection(inputs.gate, inputs.risk_inputs)
+    if not allow_rejected:
+        refuse_unless_allowed(inputs.risk_inputs, rejection, allow=False)
     candidate = _complete_candidate(inputs.published, open_store)
+    rejection = rejection or (candidate.rejection if candidate else None)
+    refuse_unless_allowed(inputs.risk_inputs, rejection, allow=allow_rejected)
+    if rejection is not None:
+        decided = replace(
+            decided, decision=decided.decision.model_copy(update={"rejected_by_gate": rejection})
+        )
     appended = audit(history, decided.inputs, decided.decision)
     d = decided.decision
     anchor = seal(history, "decision", d.service, d.build_id, now, appended)
     decided = replace(decided, decision=d.model_copy(update={"audit": anchor}))
     written = [work.write(decided.inputs), work.write(decided.decision)]
     written += [work.write_text(name, text) for name, text in rendered.items()]
-    attached = None
-    if candidate is not None:
-        store, published = candidate
-        attached = attach(store, published, decided.decision, written[1])
-        log.info(
-            "decision attached to %d file(s) of build %s in %s",
-            len(attached),
-            published.build_id,
-            published.store,
-        )
-    else:
-        log.warning(
-            "%s not found: the build was not published, so the decision is not attached "
-            "to a candidate and its audit anchor is only in risk-decision.json (run "
-            "`cipipe publish`, then decide again)",
-            work.file(PublishReport.FILE_NAME),
-        )
+    attached = _attach(candidate, decided.decision, written[1], work)
     delivery = deliver(notifier, decision_message(decided.decision))
     return DecideResult(decided, written, appended.hash, attached, delivery)
