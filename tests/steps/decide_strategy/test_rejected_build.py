@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cipipe.adapters.artifact_store.local import LocalFolderStore
-from cipipe.contracts.gate import GateReport
+from cipipe.contracts.gate import GateReport, Verdict
 from cipipe.contracts.publish import PublishReport
 from cipipe.contracts.risk_decision import RiskDecision
 from cipipe.steps.gate.feedback import mark_rejected
@@ -23,12 +23,12 @@ Cli = Callable[..., CliResult]
 OUTPUTS = ("risk-decision.json", "risk-inputs-for-decision.json")
 
 
-def gate_report(verdict: str = "rejected", build_id: str = "7") -> GateReport:
+def gate_report(verdict: Verdict = "rejected", build_id: str = "7") -> GateReport:
     return GateReport(
         service="svc",
         build_id=build_id,
         commit="c" * 40,
-        verdict=verdict,  # type: ignore[arg-type]
+        verdict=verdict,
         summary=f"{verdict}: build (failed)",
         gates=[],
         junit="reports/junit-gates.xml",
