@@ -17,5 +17,6 @@ def call(Map args = [:]) {
         via        : '--via',
         repository : '--repository',
         channel    : '--channel',
+        allowRejected: '--allow-rejected',
     ])
 }

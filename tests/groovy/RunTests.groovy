@@ -100,8 +100,8 @@ Map wrappers = [
         output: null, credentials: [[type: 'string', credentialsId: 'cipipe-artifactory-token', variable: 'CIPIPE_ARTIFACTORY_TOKEN']]],
     cipipeDecideStrategy: [
         args: [context: 'context.yaml', label: ['hotfix', 'db-migration'], policy: 'policies', mode: 'enforce',
-               export: 'argo-rollouts', channel: '#deploys'],
-        line: "'cipipe' '--log-format' 'text' 'decide-strategy' '--context=context.yaml' '--label=hotfix' '--label=db-migration' '--policy=policies' '--mode=enforce' '--export=argo-rollouts' '--channel=#deploys'",
+               export: 'argo-rollouts', channel: '#deploys', allowRejected: true],
+        line: "'cipipe' '--log-format' 'text' 'decide-strategy' '--context=context.yaml' '--label=hotfix' '--label=db-migration' '--policy=policies' '--mode=enforce' '--export=argo-rollouts' '--channel=#deploys' '--allow-rejected'",
         output: 'risk-decision.json', credentials: [
             [type: 'string', credentialsId: 'cipipe-artifactory-token', variable: 'CIPIPE_ARTIFACTORY_TOKEN'],
             [type: 'string', credentialsId: 'cipipe-slack-bot-token', variable: 'SLACK_BOT_TOKEN'],
