@@ -14,11 +14,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-# Debian tools the pipeline runs for real (installed when we are root; otherwise listed).
+# Debian tools the pipeline runs for real (installed when we are root; otherwise listed): the
+# demo builds all three platforms, so the ARM and Windows cross toolchains and qemu-user too.
 tools:
 	@bash .ci/install-debian-tools
 
-# The ARM and Windows cross toolchains and qemu-user, so the tests build and run all three.
+# And what only the tests need: PostgreSQL, Chromium, Groovy.
 cross-tools:
 	@bash .ci/install-debian-tools --cross
 
