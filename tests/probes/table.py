@@ -190,7 +190,8 @@ STEPS = [
     ),
     Step(
         "gate",
-        ".cipipe.yaml source.json precheck.json tests.json scan.json artifacts.json publish.json",
+        ".cipipe.yaml source.json precheck.json tests.json scan.json artifacts.json matrix.json "
+        "publish.json",
         lambda e: [*_w(e), "gate", *_repo(e), "--target", e.store_url],
     ),
     Step(
@@ -205,7 +206,7 @@ STEPS = [
     ),
     Step(
         "decide-strategy",
-        f"risk-inputs.json build-info.json context.yaml {POLICY_FILES} publish.json",
+        f"risk-inputs.json build-info.json context.yaml {POLICY_FILES} publish.json gate.json",
         lambda e: [
             *_w(e),
             *("decide-strategy", "--policy", e.policy, "--db", e.db),
