@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from cipipe.adapters.artifact_store.local import LocalFolderStore
-from cipipe.contracts.artifacts import Artifacts
+from cipipe.contracts.artifacts import Artifacts, PlatformBuild
 from cipipe.contracts.base import Contract
 from cipipe.contracts.gate import GateReport
 from cipipe.contracts.loading import read_contract
@@ -158,6 +158,23 @@ def test_passed(cli: Cli, tmp_path: Path) -> None:
     cases = junit_cases(work, report)
     assert all(c.find("failure") is None and c.find("error") is None for c in cases.values())
     assert report.junit == "reports/junit-gates.xml"
+
+
+def test_a_failed_platform_rejects_the_build_naming_it(cli: Cli, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    repo = write_reports(work)
+    failed = PlatformBuild(
+        platform="linux", status="failed", reason="`cmake --build build/linux` exited 2"
+    )
+    WorkDir(work).write(outcomes(failed, commit=COMMIT))
+    result, report = run_gate(cli, work, repo)
+    assert result.exit_code == 1
+    assert report.verdict == "rejected" and report.summary == "rejected: build (failed)"
+    build = report.gates[0]
+    assert (build.name, build.status, build.mandatory) == ("build", "failed", True)
+    assert build.reason == "linux failed: `cmake --build build/linux` exited 2"
+    failure = junit_cases(work, report)["build"].find("failure")
+    assert failure is not None
 
 
 def test_a_missing_report_fails_closed(cli: Cli, tmp_path: Path) -> None:
