@@ -18,6 +18,7 @@ from cipipe.steps.precheck.telemetry import check_contract_files
 log = logging.getLogger("cipipe.precheck")
 
 TELEMETRY_CHECK = "telemetry-contract"
+FORMATTER = "clang-format"
 COMPILE_DB_FOLDERS = (".", "build")
 
 
@@ -51,7 +52,7 @@ def _timed(fn: Callable[[], CheckResult]) -> CheckResult:
 
 
 def judged(
-    result: Callable[..., CheckResult],
+    result: partial[CheckResult],
     policy: CheckPolicy,
     findings: list[Finding],
     timed_out_after: float | None,
@@ -61,6 +62,10 @@ def judged(
     incomplete (never passed) when the tool was stopped, with what it found in time."""
     bad = failing(findings, policy.fail_on)
     reason = f"{len(bad)} finding(s) at or above {policy.fail_on}" if bad else None
+    if bad and result.keywords["name"] == FORMATTER:
+        # Files are what a developer reformats: 4,808 findings may be 80 files.
+        files = len({f.file for f in bad})
+        reason = f"{files} file(s) not formatted ({len(bad)} finding(s))"
     if timed_out_after is not None:
         stopped = f"timed out after {timed_out_after:g} s, {len(findings)} finding(s) before"
         reason = stopped + (f"; {reason}" if reason else "")
