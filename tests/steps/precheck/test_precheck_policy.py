@@ -133,14 +133,36 @@ exec sleep 30
 """
 
 
-def fake_cppcheck(folder: Path) -> Path:
+def fake_cppcheck(folder: Path, text: str = FAKE_CPPCHECK) -> Path:
     """A cppcheck that reports one finding, starts a second and then hangs (stopped by the
     one-second limit; the sleep bounds it even if it were not)."""
     folder.mkdir()
     script = folder / "slow-cppcheck"
-    script.write_text(FAKE_CPPCHECK)
+    script.write_text(text)
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     return script
+
+
+def test_a_tool_stopped_before_any_finding_is_no_pass(
+    cli: Cli, make_repo: Factory, tmp_path: Path
+) -> None:
+    silent = "\n".join(line for line in FAKE_CPPCHECK.splitlines() if "<error" not in line)
+    script = fake_cppcheck(tmp_path / "bin", silent + "\n")
+    repo = make_repo("r")
+    repo.commit(
+        "code",
+        {
+            ".cipipe.yaml": "service: demo\nsupports: [linux]\nprecheck:\n"
+            f"  cppcheck: {{executable: {script}, timeout_seconds: 1, blocking: true}}\n"
+            "  clang-tidy: {enabled: false}\n  clang-format: {enabled: false}\n",
+            "src/a.cpp": "int a;\n",
+        },
+    )
+    work = tmp_path / "w"
+    assert precheck(cli, repo.root, work).exit_code == 1
+    check = named(work, "cppcheck")
+    assert (check["status"], check["passed"], check["findings"]) == ("incomplete", False, [])
+    assert check["reason"] == "timed out after 1 s, 0 finding(s) before"
 
 
 @pytest.mark.parametrize("blocking", [False, True])
