@@ -134,8 +134,8 @@ exec sleep 30
 
 
 def fake_cppcheck(folder: Path, text: str = FAKE_CPPCHECK) -> Path:
-    """A cppcheck that reports one finding, starts a second and then hangs (stopped by the
-    one-second limit; the sleep bounds it even if it were not)."""
+    """A tool (by default a cppcheck) that reports one finding, starts a second and then
+    hangs (stopped by the one-second limit; the sleep bounds it even if it were not)."""
     folder.mkdir()
     script = folder / "slow-cppcheck"
     script.write_text(text)
@@ -204,6 +204,40 @@ def test_a_timed_out_tool_is_incomplete_with_what_it_found(
     static = next(g for g in load(work, "gate.json")["gates"] if g["name"] == "static-analysis")
     assert static["status"] == ("failed" if blocking else "warning")
     assert "cppcheck incomplete (timed out after 1 s)" in static["reason"]
+
+
+FAKE_CLANG_TIDY = """\
+#!/bin/sh
+if [ "$1" = "--version" ]; then echo "LLVM version 14.0.6"; exit 0; fi
+echo "src/a.cpp:2:3: warning: reported in time [bugprone-in-time]"
+echo "  return v[3];"
+exec sleep 30
+"""
+
+
+def test_a_timed_out_clang_tidy_keeps_the_diagnostics_it_printed(
+    cli: Cli, make_repo: Factory, tmp_path: Path
+) -> None:
+    script = fake_cppcheck(tmp_path / "bin", FAKE_CLANG_TIDY)
+    repo = make_repo("r")
+    repo.commit(
+        "code",
+        {
+            ".cipipe.yaml": "service: demo\nsupports: [linux]\nprecheck:\n"
+            "  cppcheck: {enabled: false}\n  clang-format: {enabled: false}\n"
+            f"  clang-tidy: {{executable: {script}, timeout_seconds: 1, fail_on: warning}}\n",
+            "src/a.cpp": "int f() {\n  int v[3] = {1, 2, 3};\n  return v[3];\n}\n",
+        },
+    )
+    work = tmp_path / "w"
+    assert precheck(cli, repo.root, work).exit_code == 0
+    check = named(work, "clang-tidy")
+    assert check["status"] == "incomplete" and check["timed_out_after"] == 1
+    assert [(f["rule"], f["file"], f["line"]) for f in check["findings"]] == [
+        ("bugprone-in-time", "src/a.cpp", 2)
+    ]
+    assert check["failing"] == 1
+    assert load(work, "precheck.json")["attention"] == ["clang-tidy"]
 
 
 @needs_cmake
