@@ -154,8 +154,8 @@ def _static_analysis(inputs: GateInputs) -> Judgement:
             continue
         if check.status in ("ran", "incomplete"):
             ran.append(name)
-        if verdict := _judge_check(check, _problem(check)):
-            judged.append(verdict)
+        if problem := _judge_check(check, _problem(check)):
+            judged.append(problem)
     if not ran and not judged:
         return Judgement("skipped", "no static analyser ran (disabled or not required)")
     return _combined(judged, Judgement("passed", f"no critical finding from {', '.join(ran)}"))
@@ -171,9 +171,9 @@ def _formatting(inputs: GateInputs) -> Judgement:
         check.status in ("not-installed", "failed-to-run") and not check.required
     ):
         return Judgement("skipped", f"{FORMATTER} {check.status}")
-    verdict = _judge_check(check, _problem(check, files=True))
+    judged = _judge_check(check, _problem(check, files=True))
     passed = Judgement("passed", f"{check.files_checked} file(s) formatted")
-    return _combined([verdict] if verdict else [], passed)
+    return _combined([judged] if judged else [], passed)
 
 
 def _security(inputs: GateInputs) -> Judgement:

@@ -82,6 +82,13 @@ def judged(
     )
 
 
+def _analyze(analyzer: Analyzer, request: AnalysisRequest) -> AnalysisResult:
+    try:
+        return analyzer.analyze(request)
+    except ProgramNotFound as exc:
+        return AnalysisResult(error=str(exc))
+
+
 def run_analyzer(
     analyzer: Analyzer,
     policy: CheckPolicy,
@@ -124,10 +131,7 @@ def run_analyzer(
             timeout=policy.timeout_seconds,
         )
         log.info("%s: checking %d file(s)", analyzer.name, len(files))
-        try:
-            outcome = analyzer.analyze(request)
-        except ProgramNotFound as exc:
-            outcome = AnalysisResult(error=str(exc))
+        outcome = _analyze(analyzer, request)
         if outcome.error:
             return result(
                 status="failed-to-run",
@@ -136,14 +140,8 @@ def run_analyzer(
                 tool=tool,
                 files_checked=len(files),
             )
-        return judged(
-            result,
-            policy,
-            outcome.findings,
-            outcome.timed_out_after,
-            tool=tool,
-            files_checked=len(files),
-        )
+        details = {"tool": tool, "files_checked": len(files)}
+        return judged(result, policy, outcome.findings, outcome.timed_out_after, **details)
 
     return _timed(attempt)
 
