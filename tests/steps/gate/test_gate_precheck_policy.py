@@ -170,6 +170,22 @@ ROWS = [
         "passed",
     ),
     Row(
+        "an analyser with nothing to check is passed over",
+        check("clang-tidy", status="skipped"),
+        "static-analysis",
+        "passed",
+        "no critical finding from cppcheck",
+        "passed",
+    ),
+    Row(
+        "no .clang-format: formatting is skipped, as precheck skipped it",
+        check("clang-format", status="skipped"),
+        "formatting",
+        "skipped",
+        "clang-format skipped",
+        "passed",
+    ),
+    Row(
         "formatting counts files, not findings",
         check(
             "clang-format",

@@ -150,7 +150,7 @@ def _static_analysis(inputs: GateInputs) -> Judgement:
     judged, ran = [], []
     for name in STATIC_ANALYSERS:
         check = _check(inputs.precheck, name)
-        if check is None or check.status in ("disabled", "skipped"):
+        if check is None:
             continue
         if check.status in ("ran", "incomplete"):
             ran.append(name)
