@@ -2,7 +2,7 @@
 // Help: vars/cipipePrecheck.txt
 def call(Map args = [:]) {
     return cipipeStep(step: 'cipipePrecheck', command: 'precheck', args: args,
-                      output: 'precheck.json', credentials: [],
+                      output: 'precheck.json', credentials: ['db'],
                       flags: [
         repo        : '--repo',
         config      : '--config',
@@ -11,5 +11,6 @@ def call(Map args = [:]) {
         pr          : '--pr',
         targetBranch: '--target-branch',
         scope       : '--scope',
+        db          : '--db',
     ])
 }

@@ -183,12 +183,12 @@ def test_a_link_inside_the_repository_is_fine(
     repo.commit("an alias")
     from cipipe.adapters.git.cli import GitCli
     from cipipe.contracts.repo_config import PrecheckConfig
+    from cipipe.contracts.source import ChangeBase
     from cipipe.steps.precheck.files import select_files
 
     git = GitCli(repo.root)
-    chosen = select_files(
-        git, PrecheckConfig(), scope="all", commit=repo.head(), target_branch=None
-    )
+    root = ChangeBase(commit=None, found="root")
+    chosen = select_files(git, PrecheckConfig(), scope="all", commit=repo.head(), base=root)
     assert chosen.files == ["a.cpp", "b.cpp"]
 
 

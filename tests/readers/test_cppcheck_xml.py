@@ -2,7 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from cipipe.readers.cppcheck_xml import CppcheckXmlError, parse_cppcheck_xml
+from cipipe.readers.cppcheck_xml import (
+    CppcheckXmlError,
+    parse_cppcheck_xml,
+    parse_partial_cppcheck_xml,
+)
 from tests.conftest import DATA
 
 
@@ -44,3 +48,16 @@ def test_configuration_messages_are_ignored_and_locationless_kept() -> None:
 def test_not_a_report(text: str) -> None:
     with pytest.raises(CppcheckXmlError):
         parse_cppcheck_xml(text)
+
+
+def test_a_report_cut_short_keeps_every_complete_error() -> None:
+    """cppcheck stopped at its time limit: the errors it finished writing count."""
+    whole = (DATA / "cppcheck-2.10-report.xml").read_text()
+    _, every = parse_cppcheck_xml(whole)
+    second_ends = whole.index("</error>", whole.index("</error>") + 1) + len("</error>")
+    cut = parse_partial_cppcheck_xml(whole[: second_ends + 20])
+    assert cut == every[:2]
+    assert parse_partial_cppcheck_xml(whole) == every
+    assert parse_partial_cppcheck_xml('<results version="2"><errors><error id="x" sev') == []
+    assert parse_partial_cppcheck_xml("") == []
+    assert parse_partial_cppcheck_xml(whole[:second_ends] + "<<garbage") == every[:2]

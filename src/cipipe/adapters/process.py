@@ -22,9 +22,23 @@ class ProgramNotFound(Exception):
 
 
 class ProgramTimedOut(Exception):
-    def __init__(self, argv: Sequence[str], timeout: float) -> None:
+    """``stdout`` and ``stderr``: what the program printed before it was stopped (captured
+    runs only), so a caller can keep the findings a slow tool reported in time."""
+
+    def __init__(
+        self, argv: Sequence[str], timeout: float, stdout: str = "", stderr: str = ""
+    ) -> None:
         super().__init__(f"{argv[0]}: still running after {timeout:g}s, stopped")
         self.timeout = timeout
+        self.stdout = stdout
+        self.stderr = stderr
+
+
+def _text(output: bytes | str | None) -> str:
+    # subprocess hands over bytes on a timeout even for a text-mode run.
+    if isinstance(output, bytes):
+        return output.decode(errors="replace")
+    return output or ""
 
 
 @dataclass(frozen=True)
@@ -75,8 +89,8 @@ def run_program(
         )
     except FileNotFoundError:
         raise ProgramNotFound(argv[0]) from None
-    except subprocess.TimeoutExpired:
-        raise ProgramTimedOut(argv, timeout) from None
+    except subprocess.TimeoutExpired as exc:
+        raise ProgramTimedOut(argv, timeout, _text(exc.stdout), _text(exc.stderr)) from None
     return ProgramResult(tuple(argv), completed.returncode, completed.stdout, completed.stderr)
 
 

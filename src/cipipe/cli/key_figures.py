@@ -13,7 +13,10 @@ def _precheck(work: WorkDir) -> str:
 
     report = work.read(Precheck)
     findings = sum(len(c.findings) for c in report.checks)
-    return f"{report.outcome}, {findings} finding(s) from {len(report.checks)} check(s)"
+    outcome: str = report.outcome
+    if report.attention:
+        outcome += f" (needs attention: {', '.join(report.attention)})"
+    return f"{outcome}, {findings} finding(s) from {len(report.checks)} check(s)"
 
 
 def _matrix(work: WorkDir) -> str:

@@ -12,7 +12,9 @@ from cipipe.contracts.numbers import Amount, Count, Fraction, Percent, PercentPo
 from cipipe.contracts.source import Person
 from cipipe.identifiers import ArtifactName, BuildIdText, Name
 
-RangeSource = Literal["flag", "merge-base", "jenkins-previous-success", "parent", "root"]
+RangeSource = Literal[
+    "flag", "merge-base", "previous-build", "jenkins-previous-success", "parent", "root"
+]
 
 
 class DiffRange(Strict):

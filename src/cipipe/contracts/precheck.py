@@ -11,8 +11,10 @@ from cipipe.contracts.numbers import Amount, Count
 
 Severity = Literal["error", "warning", "note"]
 SEVERITY_ORDER: dict[str, int] = {"note": 0, "warning": 1, "error": 2}
-# skipped: nothing to check (no files, no style file); disabled: turned off in .cipipe.yaml
-CheckStatus = Literal["ran", "not-installed", "failed-to-run", "skipped", "disabled"]
+# skipped: nothing to check (no files, no style file); disabled: turned off in .cipipe.yaml;
+# incomplete: the tool was stopped at its time limit, its findings so far are kept
+CheckStatus = Literal["ran", "incomplete", "not-installed", "failed-to-run", "skipped", "disabled"]
+CompileDbOrigin = Literal["configured", "found", "configure-step", "none"]
 
 
 class Finding(Strict):
@@ -42,14 +44,38 @@ class CheckResult(Strict):
     passed: bool = Field(description="False when the check failed its policy (or could not run)")
     blocking: bool = Field(description="Whether a failure of this check fails the precheck")
     required: bool
+    fail_on: Severity = Field(
+        default="error", description="Lowest severity that fails the check (its policy)"
+    )
+    failing: Count = Field(default=0, description="Findings at or above fail_on")
+    timed_out_after: Amount | None = Field(
+        default=None, description="Seconds after which the tool was stopped (status incomplete)"
+    )
     reason: str | None = Field(
         default=None, description="Why it failed, was skipped or did not run"
     )
     tool: ToolInfo | None = None
     files_checked: Count = 0
+    files_with_findings: Count = Field(default=0, description="Distinct files among the findings")
     counts: SeverityCounts = Field(default_factory=SeverityCounts)
     findings: list[Finding] = Field(default_factory=list)
     duration_seconds: Amount = 0.0
+
+
+class CompileDatabase(Strict):
+    """Where clang-tidy and cppcheck took compile flags from."""
+
+    origin: CompileDbOrigin = Field(
+        default="none",
+        description="configured: precheck.compile_commands; found: a compile_commands.json in "
+        "the repository; configure-step: made by precheck's cmake configure; none: flags from "
+        "precheck.std and include_dirs",
+    )
+    folder: str | None = Field(
+        default=None, description="Repository-relative folder of compile_commands.json"
+    )
+    log: str | None = Field(default=None, description="The configure step's log (work folder)")
+    note: str | None = Field(default=None, description="Why the configure step gave no database")
 
 
 class Precheck(Contract):
@@ -58,8 +84,16 @@ class Precheck(Contract):
 
     commit: str
     scope: Literal["all", "changed"]
-    base: str | None = Field(description="Merge base the changed files were taken against")
+    base: str | None = Field(
+        description="Start of the change (source.json change_base) the changed files were "
+        "taken against; null for scope all or a first commit"
+    )
     outcome: Literal["passed", "failed"]
     blocking_failures: list[str]
+    attention: list[str] = Field(
+        default_factory=list,
+        description="Checks that failed or stopped early without blocking: a gate warning",
+    )
+    compile_db: CompileDatabase = Field(default_factory=CompileDatabase)
     checks: list[CheckResult]
     sarif: str = "precheck.sarif"

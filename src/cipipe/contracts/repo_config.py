@@ -71,6 +71,11 @@ class CheckPolicy(Strict):
     fail_on: Severity = Field(default="error", description="Lowest severity that fails it")
     executable: str | None = None
     args: list[str] = Field(default_factory=list, description="Extra arguments for the tool")
+    timeout_seconds: Timeout = Field(
+        default=1800,
+        description="The tool is stopped after this long; its findings so far are kept and the "
+        "check is incomplete",
+    )
 
 
 def _formatting_policy() -> CheckPolicy:

@@ -36,6 +36,21 @@ def _location(finding: Finding) -> dict[str, Any]:
     return {"physicalLocation": physical}
 
 
+def _invocation(check: CheckResult) -> dict[str, Any]:
+    """A tool that did not finish is not a successful execution: one that was stopped at its
+    time limit keeps the results it reported, and says so in a notification."""
+    invocation: dict[str, Any] = {"executionSuccessful": check.status in {"ran", "skipped"}}
+    if check.status == "incomplete":
+        after = f" after {check.timed_out_after:g} s" if check.timed_out_after else ""
+        text = f"{check.name} timed out{after} and was stopped; results are those reported before"
+        invocation["toolExecutionNotifications"] = [{"level": "warning", "message": {"text": text}}]
+    elif check.status in {"not-installed", "failed-to-run"} and check.reason:
+        invocation["toolExecutionNotifications"] = [
+            {"level": "error", "message": {"text": check.reason}}
+        ]
+    return invocation
+
+
 def _run(check: CheckResult, source: Source) -> dict[str, Any]:
     rule_ids = sorted({f.rule for f in check.findings})
     driver: dict[str, Any] = {"name": check.tool.executable if check.tool else check.name}
@@ -56,16 +71,11 @@ def _run(check: CheckResult, source: Source) -> dict[str, Any]:
         if finding.file:
             result["locations"] = [_location(finding)]
         results.append(result)
-    invocation: dict[str, Any] = {"executionSuccessful": check.status in {"ran", "skipped"}}
-    if check.status in {"not-installed", "failed-to-run"} and check.reason:
-        invocation["toolExecutionNotifications"] = [
-            {"level": "error", "message": {"text": check.reason}}
-        ]
     run: dict[str, Any] = {
         "tool": {"driver": driver},
         "automationDetails": {"id": f"cipipe/precheck/{check.name}/"},
         "originalUriBaseIds": {SRCROOT: {"description": {"text": "The repository root"}}},
-        "invocations": [invocation],
+        "invocations": [_invocation(check)],
         "results": results,
         "columnKind": "unicodeCodePoints",
     }

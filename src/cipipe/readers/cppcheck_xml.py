@@ -48,25 +48,44 @@ def parse_cppcheck_xml(text: str) -> tuple[str | None, list[CppcheckError]]:
         raise CppcheckXmlError("not a cppcheck XML version 2 report")
     version_el = root.find("cppcheck")
     version = version_el.get("version") if version_el is not None else None
-    errors: list[CppcheckError] = []
-    for el in root.iter("error"):
-        error_id = el.get("id", "")
-        if error_id in IGNORED_IDS:
-            continue
-        # The first location is where the problem is; later ones are the path to it.
-        loc = el.find("location")
-        errors.append(
-            CppcheckError(
-                id=error_id,
-                severity=el.get("severity", "information"),
-                message=el.get("msg", ""),
-                file=loc.get("file") if loc is not None else None,
-                line=_int(loc.get("line")) if loc is not None else None,
-                column=_int(loc.get("column")) if loc is not None else None,
-                cwe=el.get("cwe"),
-            )
-        )
+    errors = [e for e in map(_error, root.iter("error")) if e is not None]
     return version, errors
+
+
+def parse_partial_cppcheck_xml(text: str) -> list[CppcheckError]:
+    """The errors of a report cut short (cppcheck stopped at its time limit): every
+    ``<error>`` element that was complete when the output ended; the rest is dropped."""
+    start = text.find("<results")
+    if start < 0:
+        return []
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("end",))
+    errors: list[CppcheckError] = []
+    try:
+        parser.feed(text[start:])
+        for _, el in parser.read_events():  # type: ignore[misc]  # ("end", element) pairs
+            error = _error(el) if isinstance(el, ET.Element) and el.tag == "error" else None
+            if error is not None:
+                errors.append(error)
+    except ET.ParseError:
+        pass  # garbage after the last complete error: what came before still counts
+    return errors
+
+
+def _error(el: ET.Element) -> CppcheckError | None:
+    error_id = el.get("id", "")
+    if error_id in IGNORED_IDS:
+        return None
+    # The first location is where the problem is; later ones are the path to it.
+    loc = el.find("location")
+    return CppcheckError(
+        id=error_id,
+        severity=el.get("severity", "information"),
+        message=el.get("msg", ""),
+        file=loc.get("file") if loc is not None else None,
+        line=_int(loc.get("line")) if loc is not None else None,
+        column=_int(loc.get("column")) if loc is not None else None,
+        cwe=el.get("cwe"),
+    )
 
 
 def _int(value: str | None) -> int | None:

@@ -266,7 +266,7 @@ ROWS = [
         "unformatted files",
         "rejected",
         {"formatting": "failed"},
-        precheck=precheck(clang_format=check("clang-format", passed=False)),
+        precheck=precheck(clang_format=check("clang-format", errors=3, passed=False)),
     ),
     Row("critical CVE", "rejected", {"security": "failed"}, scan=scan(blocking=("CVE-1",))),
     Row("high CVEs only", "passed", {"security": "passed"}, scan=scan(high=2)),

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 
-from tests.conftest import DATA, CliResult, needs_tools
+from tests.conftest import CliResult, needs_tools
 from tests.gitrepo import GitRepoBuilder
+from tests.sarif import assert_valid_sarif
 from tests.snapshots import assert_snapshot, assert_snapshot_text
 
 pytestmark = needs_tools
@@ -45,18 +45,6 @@ FILES: dict[str, str | bytes] = {
     "telemetry/contract.json": json.dumps({"service": "demo", "metrics": {}}),
     "docs/readme.md": "not C++\n",
 }
-
-
-def sarif_validators() -> list[jsonschema.protocols.Validator]:
-    draft7 = json.loads((DATA / "sarif-schema-2.1.0.json").read_text())
-    errata = json.loads((DATA / "sarif-schema-2.1.0-errata01.json").read_text())
-    return [jsonschema.Draft7Validator(draft7), jsonschema.Draft4Validator(errata)]
-
-
-def assert_valid_sarif(log: dict[str, Any]) -> None:
-    for validator in sarif_validators():
-        errors = sorted(validator.iter_errors(log), key=str)
-        assert not errors, errors[0].message
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from cipipe.adapters.analyzers.interface import (
     run_tool,
     tool_version,
 )
+from cipipe.adapters.process import ProgramTimedOut
 from cipipe.contracts.precheck import Finding
 from cipipe.readers.clang_diagnostics import parse_clang_diagnostics
 
@@ -36,7 +37,14 @@ class ClangFormat:
         result = AnalysisResult()
         for chunk in batches(request.files):
             argv = [request.executable, "--dry-run", "--Werror", "--style=file", *request.args]
-            code, _, stderr = run_tool([*argv, "--", *chunk], request.repo)
+            try:
+                code, _, stderr = run_tool(
+                    [*argv, "--", *chunk], request.repo, timeout=request.timeout
+                )
+            except ProgramTimedOut as exc:
+                # What it reported in time stays; the remaining batches are not started.
+                code, stderr = 0, exc.stderr
+                result.timed_out_after = exc.timeout
             # Anything else clang-format reports (a broken .clang-format, say) is not a finding.
             diagnostics = [d for d in parse_clang_diagnostics(stderr) if d.rule == VIOLATION_FLAG]
             if code != 0 and not diagnostics:
@@ -55,4 +63,6 @@ class ClangFormat:
                         tool_severity=diag.level,
                     )
                 )
+            if result.timed_out_after is not None:
+                break
         return result

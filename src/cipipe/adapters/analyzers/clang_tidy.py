@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from cipipe.adapters.analyzers.interface import (
@@ -16,12 +17,22 @@ from cipipe.adapters.analyzers.interface import (
     run_tool,
     tool_version,
 )
+from cipipe.adapters.process import ProgramTimedOut
 from cipipe.contracts.precheck import Finding, Severity
 from cipipe.readers.clang_diagnostics import ClangDiagnostic, parse_clang_diagnostics
 
 # Used only when the repository has no .clang-tidy of its own.
 DEFAULT_CHECKS = "-*,clang-analyzer-*,bugprone-*,performance-*,portability-*"
 SEVERITY: dict[str, Severity] = {"error": "error", "warning": "warning"}
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """One clang-tidy process: its diagnostics (those printed in time, if it was stopped)."""
+
+    diagnostics: list[ClangDiagnostic]
+    error: str | None = None
+    timed_out_after: float | None = None
 
 
 def split_evenly(items: list[str], parts: int) -> list[list[str]]:
@@ -54,14 +65,17 @@ class ClangTidy:
         includes = [f"-I{d}" for d in request.include_dirs]
         return [*argv, *files, "--", f"-std={request.std}", *includes]
 
-    def _run_chunk(
-        self, request: AnalysisRequest, files: list[str]
-    ) -> tuple[list[ClangDiagnostic], str | None]:
-        code, stdout, stderr = run_tool(self._argv(request, files), request.repo)
+    def _run_chunk(self, request: AnalysisRequest, files: list[str]) -> _Chunk:
+        try:
+            code, stdout, stderr = run_tool(
+                self._argv(request, files), request.repo, timeout=request.timeout
+            )
+        except ProgramTimedOut as exc:
+            return _Chunk(parse_clang_diagnostics(exc.stdout), timed_out_after=exc.timeout)
         diagnostics = parse_clang_diagnostics(stdout)
         if code != 0 and not diagnostics:
-            return [], failure_reason(self.name, code, stderr or stdout)
-        return diagnostics, None
+            return _Chunk([], error=failure_reason(self.name, code, stderr or stdout))
+        return _Chunk(diagnostics)
 
     def analyze(self, request: AnalysisRequest) -> AnalysisResult:
         # Headers are analysed through the sources that include them.
@@ -74,10 +88,12 @@ class ClangTidy:
         result = AnalysisResult()
         wanted = set(request.files)
         seen: set[ClangDiagnostic] = set()
-        for diagnostics, error in outcomes:
-            if error:
-                return AnalysisResult(error=error)
-            for diag in diagnostics:
+        for chunk in outcomes:
+            if chunk.error:
+                return AnalysisResult(error=chunk.error)
+            if chunk.timed_out_after is not None:
+                result.timed_out_after = chunk.timed_out_after
+            for diag in chunk.diagnostics:
                 file = repo_relative(diag.file, request.repo)
                 if file not in wanted or diag in seen:
                     continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cipipe.adapters.analyzers.interface import (
+    FILES_PER_INVOCATION,
     SOURCE_SUFFIXES,
     AnalysisRequest,
     AnalysisResult,
@@ -13,8 +14,14 @@ from cipipe.adapters.analyzers.interface import (
     run_tool,
     tool_version,
 )
+from cipipe.adapters.process import ProgramTimedOut
 from cipipe.contracts.precheck import Finding, Severity
-from cipipe.readers.cppcheck_xml import CppcheckXmlError, parse_cppcheck_xml
+from cipipe.readers.cppcheck_xml import (
+    CppcheckError,
+    CppcheckXmlError,
+    parse_cppcheck_xml,
+    parse_partial_cppcheck_xml,
+)
 
 # Seed 2.2 asks for a smoke test: the checks that find bugs, not every style opinion.
 ENABLED = "warning,style,performance,portability"
@@ -38,11 +45,9 @@ class Cppcheck:
     def skip_reason(self, repo: Path) -> str | None:
         return None
 
-    def analyze(self, request: AnalysisRequest) -> AnalysisResult:
-        # Headers are checked through the sources that include them: alone, cppcheck sees
-        # every struct member as unused. A change to headers only still checks the headers.
-        sources = [f for f in request.files if f.lower().endswith(SOURCE_SUFFIXES)]
-        targets = sources or request.files
+    def _argv(self, request: AnalysisRequest) -> tuple[list[str], str | None]:
+        """The command line, and the file list for its stdin (None: the compilation database
+        names the files)."""
         argv = [
             request.executable,
             "--xml",
@@ -53,18 +58,37 @@ class Cppcheck:
             "--suppress=missingIncludeSystem",
             f"--std={request.std}",
         ]
-        stdin_text = None
+        # Headers are checked through the sources that include them: alone, cppcheck sees
+        # every struct member as unused. A change to headers only still checks the headers.
+        sources = [f for f in request.files if f.lower().endswith(SOURCE_SUFFIXES)]
         if request.compile_db_dir is not None:
             argv.append(f"--project={request.compile_db_dir / 'compile_commands.json'}")
-        else:
-            argv += [f"-I{d}" for d in request.include_dirs]
-            argv.append("--file-list=-")
-            stdin_text = "\n".join(targets) + "\n"
-        code, _, stderr = run_tool([*argv, *request.args], request.repo, stdin_text=stdin_text)
+            # Only the selected sources of the database (a long selection: all of it, and
+            # the findings are filtered below).
+            if sources and len(sources) <= FILES_PER_INVOCATION:
+                argv += [f"--file-filter={request.repo.resolve() / f}" for f in sources]
+            return [*argv, *request.args], None
+        argv += [f"-I{d}" for d in request.include_dirs]
+        argv.append("--file-list=-")
+        return [*argv, *request.args], "\n".join(sources or request.files) + "\n"
+
+    def analyze(self, request: AnalysisRequest) -> AnalysisResult:
+        argv, stdin_text = self._argv(request)
+        try:
+            code, _, stderr = run_tool(argv, request.repo, stdin_text, request.timeout)
+        except ProgramTimedOut as exc:
+            result = self._findings(request, parse_partial_cppcheck_xml(exc.stderr))
+            result.timed_out_after = exc.timeout
+            return result
         try:
             _, errors = parse_cppcheck_xml(stderr)
         except CppcheckXmlError:
             return AnalysisResult(error=failure_reason(self.name, code, stderr))
+        return self._findings(request, errors)
+
+    def _findings(self, request: AnalysisRequest, errors: list[CppcheckError]) -> AnalysisResult:
+        # With a compilation database cppcheck checks every file in it: the selection (the
+        # changed files, the excludes) still decides which findings count.
         wanted = set(request.files)
         result = AnalysisResult()
         for error in errors:

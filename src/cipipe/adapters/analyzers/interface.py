@@ -27,12 +27,15 @@ class AnalysisRequest:
     std: str = "c++17"
     include_dirs: list[str] = field(default_factory=list)
     compile_db_dir: Path | None = None
+    timeout: float = ANALYZER_TIMEOUT_SECONDS
 
 
 @dataclass
 class AnalysisResult:
     findings: list[Finding] = field(default_factory=list)
     error: str | None = None  # set when the tool itself failed: no result, not a pass
+    # Set when the tool was stopped at its time limit: ``findings`` are those it printed before.
+    timed_out_after: float | None = None
 
 
 class Analyzer(Protocol):
@@ -56,8 +59,14 @@ def tool_version(executable: str) -> str | None:
     return match.group(1) if match else None
 
 
-def run_tool(argv: list[str], cwd: Path, stdin_text: str | None = None) -> tuple[int, str, str]:
-    result = run_program(argv, cwd=cwd, timeout=ANALYZER_TIMEOUT_SECONDS, stdin_text=stdin_text)
+def run_tool(
+    argv: list[str],
+    cwd: Path,
+    stdin_text: str | None = None,
+    timeout: float = ANALYZER_TIMEOUT_SECONDS,
+) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr); ProgramTimedOut carries the output printed in time."""
+    result = run_program(argv, cwd=cwd, timeout=timeout, stdin_text=stdin_text)
     return result.returncode, result.stdout, result.stderr
 
 

@@ -70,8 +70,8 @@ def execute(
 @repo_options
 @click.option(
     "--base",
-    help="Start of the change  [default: PR merge base, Jenkins' last "
-    "successful commit, else the parent]",
+    help="Start of the change  [default: source.json's change_base (PR merge base, the "
+    "branch's last successful build, else the parent)]",
 )
 @click.option(
     "--build-id",

@@ -1,8 +1,9 @@
 """Which range of commits a build is "the change" of.
 
---base when given; else, on a PR, the merge base with its target branch (what the PR adds);
-else Jenkins' last successful build of this job (what this build adds to it); else the parent
-commit. The choice is recorded, because the metrics mean different things for each.
+--base when given; else the start precheck recorded in source.json (change_base, decided by
+cipipe.steps.change_base for every step); for a source.json of an older cipipe without it, the
+same rules decided here without the history store. The choice is recorded, because the
+metrics mean different things for each.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from cipipe.adapters.git.interface import GitRepo
 from cipipe.contracts.build_info import DiffRange
 from cipipe.contracts.source import Source
 from cipipe.errors import InputError
+from cipipe.steps.change_base import ChangeOf, resolve_change_base
 
 
 def resolve_range(
@@ -26,18 +28,16 @@ def resolve_range(
             raise InputError(
                 f"unknown revision {base!r}", field="--base", expected="a commit of the repository"
             ) from None
-    target = source.target_branch if source.pr_id else None
-    if target:
-        for ref in (f"origin/{target}", target):
-            if git.ref_exists(ref):
-                merge_base = git.merge_base(ref, commit)
-                if merge_base:
-                    return DiffRange(base=merge_base, commit=commit, source="merge-base")
-    previous = env.get("GIT_PREVIOUS_SUCCESSFUL_COMMIT")
-    if previous and previous != commit and git.ref_exists(previous):
-        resolved = git.resolve_commit(previous)
-        if git.is_ancestor(resolved, commit):
-            return DiffRange(base=resolved, commit=commit, source="jenkins-previous-success")
-    if git.ref_exists(f"{commit}^"):
-        return DiffRange(base=git.resolve_commit(f"{commit}^"), commit=commit, source="parent")
-    return DiffRange(base=None, commit=commit, source="root")
+    recorded = source.change_base
+    if recorded is None:
+        # As before change_base existed: a PR's target only counts with its PR id.
+        change = ChangeOf(
+            commit=commit,
+            branch=source.branch,
+            target_branch=source.target_branch if source.pr_id else None,
+        )
+        try:
+            recorded = resolve_change_base(git, change, env=env)
+        except InputError:
+            recorded = resolve_change_base(git, ChangeOf(commit, source.branch), env=env)
+    return DiffRange(base=recorded.commit, commit=commit, source=recorded.found)

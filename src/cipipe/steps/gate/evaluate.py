@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from cipipe.contracts.artifacts import Artifacts
 from cipipe.contracts.gate import GateResult, GateStatus, Verdict
 from cipipe.contracts.matrix import Matrix
-from cipipe.contracts.precheck import CheckResult, Precheck
+from cipipe.contracts.precheck import SEVERITY_ORDER, CheckResult, Precheck
 from cipipe.contracts.repo_config import GATE_NAMES, RepoConfig
 from cipipe.contracts.scan import ScanReport
 from cipipe.contracts.testing import TestsReport
@@ -114,26 +114,62 @@ def _check(precheck: Precheck, name: str) -> CheckResult | None:
     return next((c for c in precheck.checks if c.name == name), None)
 
 
+def at_or_above(check: CheckResult) -> int:
+    """Findings at or above the check's fail_on, from its counts (older files hold no fail_on
+    and judged errors only, which is the default)."""
+    floor = SEVERITY_ORDER[check.fail_on]
+    counts = check.counts.model_dump()
+    return sum(n for severity, n in counts.items() if SEVERITY_ORDER[severity] >= floor)
+
+
+def _judge_check(check: CheckResult, problem: str | None) -> tuple[str, str] | None:
+    """(failed | warning, text) for a check with a ``problem``: it fails the gate only when
+    blocking, as it failed precheck; a required tool that gave no result always does."""
+    if problem is None:
+        return None
+    if check.status in ("not-installed", "failed-to-run"):
+        return ("failed", problem) if check.required else None
+    return ("failed" if check.blocking else "warning", problem)
+
+
+def _problem(check: CheckResult, *, files: bool = False) -> str | None:
+    if check.status in ("not-installed", "failed-to-run"):
+        return f"{check.name} {check.status}"
+    if check.status == "incomplete":
+        after = f" (timed out after {check.timed_out_after:g} s)" if check.timed_out_after else ""
+        return f"{check.name} incomplete{after}"
+    bad = at_or_above(check) if check.status == "ran" else 0
+    if not bad:
+        return None
+    if files:
+        count = len({f.file for f in check.findings if f.file}) or check.files_with_findings
+        return f"{count} file(s) not formatted ({bad} finding(s))"
+    return f"{check.name}: {bad} finding(s) at or above {check.fail_on}"
+
+
+def _combined(judged: list[tuple[str, str]], passed: Judgement) -> Judgement:
+    if not judged:
+        return passed
+    status: GateStatus = "failed" if any(s == "failed" for s, _ in judged) else "warning"
+    texts = [t + ("" if s == "failed" else " (not blocking)") for s, t in judged]
+    return Judgement(status, "; ".join(texts))
+
+
 def _static_analysis(inputs: GateInputs) -> Judgement:
     if inputs.precheck is None:
         return _missing(Precheck.FILE_NAME, "precheck")
-    problems, ran = [], []
+    judged, ran = [], []
     for name in STATIC_ANALYSERS:
         check = _check(inputs.precheck, name)
-        if check is None or check.status == "disabled":
+        if check is None:
             continue
-        if check.status != "ran":
-            if check.required:
-                problems.append(f"{name} {check.status}")
-            continue
-        ran.append(name)
-        if check.counts.error:
-            problems.append(f"{name}: {check.counts.error} error(s)")
-    if problems:
-        return Judgement("failed", "; ".join(problems))
-    if not ran:
+        if check.status in ("ran", "incomplete"):
+            ran.append(name)
+        if problem := _judge_check(check, _problem(check)):
+            judged.append(problem)
+    if not ran and not judged:
         return Judgement("skipped", "no static analyser ran (disabled or not required)")
-    return Judgement("passed", f"no critical finding from {', '.join(ran)}")
+    return _combined(judged, Judgement("passed", f"no critical finding from {', '.join(ran)}"))
 
 
 def _formatting(inputs: GateInputs) -> Judgement:
@@ -142,11 +178,13 @@ def _formatting(inputs: GateInputs) -> Judgement:
     check = _check(inputs.precheck, FORMATTER)
     if check is None or check.status == "disabled":
         return Judgement("skipped", f"{FORMATTER} disabled")
-    if check.status != "ran":
-        return Judgement("failed" if check.required else "skipped", f"{FORMATTER} {check.status}")
-    if not check.passed:
-        return Judgement("failed", f"{len(check.findings)} file(s) not formatted")
-    return Judgement("passed", f"{check.files_checked} file(s) formatted")
+    if check.status == "skipped" or (
+        check.status in ("not-installed", "failed-to-run") and not check.required
+    ):
+        return Judgement("skipped", f"{FORMATTER} {check.status}")
+    judged = _judge_check(check, _problem(check, files=True))
+    passed = Judgement("passed", f"{check.files_checked} file(s) formatted")
+    return _combined([judged] if judged else [], passed)
 
 
 def _security(inputs: GateInputs) -> Judgement:

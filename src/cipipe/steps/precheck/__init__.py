@@ -5,22 +5,41 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from cipipe.adapters.analyzers.interface import Analyzer
 from cipipe.adapters.git.interface import GitRepo
+from cipipe.adapters.history.interface import BuildRecord
+from cipipe.adapters.process import find_program, run_logged
 from cipipe.contracts.precheck import CheckResult, Precheck
 from cipipe.contracts.repo_config import CheckPolicy, RepoConfig
-from cipipe.contracts.source import Source
+from cipipe.contracts.source import ChangeBase, Source
+from cipipe.errors import InputError
 from cipipe.formats.sarif import precheck_sarif
+from cipipe.steps.change_base import ChangeOf, resolve_change_base
 from cipipe.steps.precheck.checks import run_analyzer, run_telemetry_check
+from cipipe.steps.precheck.configure import Runner, compile_database
 from cipipe.steps.precheck.files import select_files
 from cipipe.steps.precheck.source import SourceFlags, resolve_source
 
-__all__ = ["PrecheckOutputs", "SourceFlags", "blocking_failures", "run_precheck"]
+__all__ = [
+    "PrecheckOutputs",
+    "PrecheckRequest",
+    "SourceFlags",
+    "attention",
+    "blocking_failures",
+    "run_precheck",
+]
 
 log = logging.getLogger("cipipe.precheck")
+
+# A required tool that gave no result fails the precheck whatever its policy: a missing tool
+# is never a silent pass.
+NO_RESULT = ("not-installed", "failed-to-run")
+# The checks that read a compilation database.
+READS_COMPILE_DB = ("cppcheck", "clang-tidy")
 
 
 @dataclass(frozen=True)
@@ -28,6 +47,18 @@ class PrecheckOutputs:
     source: Source
     precheck: Precheck
     sarif: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PrecheckRequest:
+    """``builds``: the service's builds in the history store, newest first (empty: no store);
+    ``workdir`` receives the configure step's log."""
+
+    workdir: Path
+    env: Mapping[str, str]
+    flags: SourceFlags
+    scope: str | None = None
+    builds: Sequence[BuildRecord] = field(default_factory=tuple)
 
 
 def _policy(config: RepoConfig, name: str) -> CheckPolicy:
@@ -40,50 +71,100 @@ def _policy(config: RepoConfig, name: str) -> CheckPolicy:
 
 
 def blocking_failures(checks: Sequence[CheckResult]) -> list[str]:
-    """A check fails the precheck when it is blocking and failed, or could not give a result
-    although it is required (a missing tool is never a silent pass)."""
-    return [c.name for c in checks if not c.passed and (c.blocking or c.status != "ran")]
+    """A check fails the precheck when it is blocking and failed (findings at or above its
+    fail_on, or stopped at its time limit), or gave no result although it is required."""
+    return [c.name for c in checks if not c.passed and (c.blocking or c.status in NO_RESULT)]
+
+
+def attention(checks: Sequence[CheckResult]) -> list[str]:
+    """The checks that failed or stopped early without blocking: the gate's warning."""
+    failures = set(blocking_failures(checks))
+    return [c.name for c in checks if not c.passed and c.name not in failures]
+
+
+def _will_read_compile_db(analyzers: Sequence[Analyzer], config: RepoConfig) -> bool:
+    for analyzer in analyzers:
+        policy = _policy(config, analyzer.name)
+        executable = policy.executable or analyzer.default_executable
+        if analyzer.name in READS_COMPILE_DB and policy.enabled and find_program(executable):
+            return True
+    return False
+
+
+def _log_checks(checks: Sequence[CheckResult]) -> None:
+    for check in checks:
+        state = check.status if check.passed else f"{check.status}, FAILED"
+        if not check.passed and not check.blocking and check.status not in NO_RESULT:
+            state = f"{check.status}, needs attention (not blocking)"
+        log.info("%s: %s%s", check.name, state, f" ({check.reason})" if check.reason else "")
+
+
+def _with_change_base(
+    git: GitRepo, source: Source, request: PrecheckRequest, *, strict: bool
+) -> tuple[Source, ChangeBase]:
+    """``source`` with the start of its change, and that start. A pull request's target
+    branch that is not fetched stops ``--scope changed`` (exit 2); otherwise the next rule
+    decides, with a warning, since the files to check do not depend on it."""
+    change = ChangeOf(source.commit, source.branch, source.target_branch)
+    warnings = list(source.warnings)
+    try:
+        base = resolve_change_base(git, change, env=request.env, builds=request.builds)
+    except InputError as exc:
+        if strict:
+            raise
+        base = resolve_change_base(
+            git, ChangeOf(source.commit, source.branch), env=request.env, builds=request.builds
+        )
+        warnings.append(
+            f"no merge base with the target branch ({exc.detail}): the change "
+            f"starts at the {base.found} instead"
+        )
+    log.info(
+        "the change: %s..%s (%s)", (base.commit or "root")[:12], source.commit[:12], base.found
+    )
+    return source.model_copy(update={"change_base": base, "warnings": warnings}), base
 
 
 def run_precheck(
     git: GitRepo,
     config: RepoConfig,
     analyzers: Sequence[Analyzer],
+    request: PrecheckRequest,
     *,
-    env: Mapping[str, str],
-    flags: SourceFlags,
-    scope: str | None = None,
+    runner: Runner = run_logged,
 ) -> PrecheckOutputs:
-    source = resolve_source(git, env, flags)
+    source = resolve_source(git, request.env, request.flags)
+    scope = request.scope or config.precheck.scope
+    source, base = _with_change_base(git, source, request, strict=scope == "changed")
     for warning in source.warnings:
         log.warning("%s", warning)
-    scope = scope or config.precheck.scope
-    selection = select_files(
-        git,
-        config.precheck,
-        scope=scope,
-        commit=source.commit,
-        target_branch=source.target_branch or config.default_branch,
-    )
+    selection = select_files(git, config.precheck, scope=scope, commit=source.commit, base=base)
     log.info("precheck: %d C/C++ file(s) in scope (%s)", len(selection.files), scope)
+    database = compile_database(
+        git.root,
+        request.workdir,
+        config,
+        needed=bool(selection.files) and _will_read_compile_db(analyzers, config),
+        env=request.env,
+        runner=runner,
+    )
     # The tools are separate processes: running them side by side halves a precheck's wall time.
     with ThreadPoolExecutor(max_workers=max(1, len(analyzers))) as pool:
         checks = list(
             pool.map(
                 lambda a: run_analyzer(
-                    a, _policy(config, a.name), git.root, selection.files, config.precheck
+                    a,
+                    _policy(config, a.name),
+                    git.root,
+                    selection.files,
+                    config.precheck,
+                    database.folder,
                 ),
                 analyzers,
             )
         )
     checks.append(run_telemetry_check(git.root, config.precheck))
-    for check in checks:
-        log.info(
-            "%s: %s%s",
-            check.name,
-            check.status if check.passed else f"{check.status}, FAILED",
-            f" ({check.reason})" if check.reason else "",
-        )
+    _log_checks(checks)
     failures = blocking_failures(checks)
     precheck = Precheck(
         commit=source.commit,
@@ -91,6 +172,8 @@ def run_precheck(
         base=selection.base,
         outcome="failed" if failures else "passed",
         blocking_failures=failures,
+        attention=attention(checks),
+        compile_db=database.record,
         checks=checks,
     )
     return PrecheckOutputs(source=source, precheck=precheck, sarif=precheck_sarif(precheck, source))

@@ -7,9 +7,10 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
-from cipipe.adapters.analyzers.interface import AnalysisRequest, Analyzer
-from cipipe.adapters.process import ProgramNotFound, ProgramTimedOut, find_program
+from cipipe.adapters.analyzers.interface import AnalysisRequest, AnalysisResult, Analyzer
+from cipipe.adapters.process import ProgramNotFound, find_program
 from cipipe.contracts.precheck import SEVERITY_ORDER, CheckResult, Finding, SeverityCounts, ToolInfo
 from cipipe.contracts.repo_config import CheckPolicy, PrecheckConfig
 from cipipe.steps.precheck.telemetry import check_contract_files
@@ -17,6 +18,7 @@ from cipipe.steps.precheck.telemetry import check_contract_files
 log = logging.getLogger("cipipe.precheck")
 
 TELEMETRY_CHECK = "telemetry-contract"
+FORMATTER = "clang-format"
 COMPILE_DB_FOLDERS = (".", "build")
 
 
@@ -33,6 +35,8 @@ def failing(findings: list[Finding], fail_on: str) -> list[Finding]:
 
 
 def find_compile_db(repo: Path, config: PrecheckConfig) -> Path | None:
+    """precheck.compile_commands when set, else a compile_commands.json at the top or in
+    build/ (one a build or an IDE left)."""
     folders = [config.compile_commands] if config.compile_commands else COMPILE_DB_FOLDERS
     for folder in folders:
         if folder and (repo / folder / "compile_commands.json").is_file():
@@ -47,11 +51,58 @@ def _timed(fn: Callable[[], CheckResult]) -> CheckResult:
     return result
 
 
+def judged(
+    result: partial[CheckResult],
+    policy: CheckPolicy,
+    findings: list[Finding],
+    timed_out_after: float | None,
+    **details: Any,
+) -> CheckResult:
+    """The check's result under its policy: failed on findings at or above fail_on;
+    incomplete (never passed) when the tool was stopped, with what it found in time."""
+    bad = failing(findings, policy.fail_on)
+    reason = f"{len(bad)} finding(s) at or above {policy.fail_on}" if bad else None
+    if bad and result.keywords["name"] == FORMATTER:
+        # Files are what a developer reformats: 4,808 findings may be 80 files.
+        files = len({f.file for f in bad})
+        reason = f"{files} file(s) not formatted ({len(bad)} finding(s))"
+    if timed_out_after is not None:
+        stopped = f"timed out after {timed_out_after:g} s, {len(findings)} finding(s) before"
+        reason = stopped + (f"; {reason}" if reason else "")
+    return result(
+        status="ran" if timed_out_after is None else "incomplete",
+        passed=not bad and timed_out_after is None,
+        reason=reason,
+        failing=len(bad),
+        timed_out_after=timed_out_after,
+        counts=count(findings),
+        files_with_findings=len({f.file for f in findings if f.file}),
+        findings=findings,
+        **details,
+    )
+
+
+def _analyze(analyzer: Analyzer, request: AnalysisRequest) -> AnalysisResult:
+    try:
+        return analyzer.analyze(request)
+    except ProgramNotFound as exc:
+        return AnalysisResult(error=str(exc))
+
+
 def run_analyzer(
-    analyzer: Analyzer, policy: CheckPolicy, repo: Path, files: list[str], config: PrecheckConfig
+    analyzer: Analyzer,
+    policy: CheckPolicy,
+    repo: Path,
+    files: list[str],
+    config: PrecheckConfig,
+    compile_db_dir: Path | None = None,
 ) -> CheckResult:
     result = partial(
-        CheckResult, name=analyzer.name, blocking=policy.blocking, required=policy.required
+        CheckResult,
+        name=analyzer.name,
+        blocking=policy.blocking,
+        required=policy.required,
+        fail_on=policy.fail_on,
     )
 
     def attempt() -> CheckResult:
@@ -76,34 +127,21 @@ def run_analyzer(
             args=policy.args,
             std=config.std,
             include_dirs=config.include_dirs,
-            compile_db_dir=find_compile_db(repo, config),
+            compile_db_dir=compile_db_dir,
+            timeout=policy.timeout_seconds,
         )
         log.info("%s: checking %d file(s)", analyzer.name, len(files))
-        try:
-            outcome = analyzer.analyze(request)
-        except (ProgramNotFound, ProgramTimedOut) as exc:
-            outcome_error: str | None = str(exc)
-            findings: list[Finding] = []
-        else:
-            outcome_error, findings = outcome.error, outcome.findings
-        if outcome_error:
+        outcome = _analyze(analyzer, request)
+        if outcome.error:
             return result(
                 status="failed-to-run",
                 passed=not policy.required,
-                reason=outcome_error,
+                reason=outcome.error,
                 tool=tool,
                 files_checked=len(files),
             )
-        bad = failing(findings, policy.fail_on)
-        return result(
-            status="ran",
-            passed=not bad,
-            reason=f"{len(bad)} finding(s) at or above {policy.fail_on}" if bad else None,
-            tool=tool,
-            files_checked=len(files),
-            counts=count(findings),
-            findings=findings,
-        )
+        details = {"tool": tool, "files_checked": len(files)}
+        return judged(result, policy, outcome.findings, outcome.timed_out_after, **details)
 
     return _timed(attempt)
 
@@ -121,6 +159,8 @@ def run_telemetry_check(repo: Path, config: PrecheckConfig) -> CheckResult:
             passed=not findings,
             reason=f"{len(findings)} telemetry contract problem(s)" if findings else None,
             files_checked=len(telemetry.required),
+            failing=len(findings),
+            files_with_findings=len({f.file for f in findings if f.file}),
             counts=count(findings),
             findings=findings,
         )

@@ -1,4 +1,5 @@
-"""Which files the pre-checks look at: tracked C/C++ files, all of them or the changed ones."""
+"""Which files the pre-checks look at: tracked C/C++ files, all of them or the changed ones
+(since the start of the change that source.json records)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from cipipe.adapters.git.interface import GitRepo
 from cipipe.confine import repository_file
 from cipipe.contracts.repo_config import PrecheckConfig
-from cipipe.errors import InputError
+from cipipe.contracts.source import ChangeBase
 from cipipe.globs import glob_match
 
 
@@ -24,26 +25,14 @@ def select_files(
     *,
     scope: str,
     commit: str,
-    target_branch: str | None,
+    base: ChangeBase,
 ) -> FileSelection:
-    base: str | None = None
-    if scope == "changed":
-        target = target_branch or ""
-        ref = next((r for r in (f"origin/{target}", target) if target and git.ref_exists(r)), None)
-        if ref is None:
-            raise InputError(
-                f"cannot find target branch {target!r} (tried origin/{target}, {target})",
-                field="--scope changed",
-                expected="a fetched target branch, or --scope all",
-            )
-        base = git.merge_base(ref, commit)
-        if base is None:
-            raise InputError(
-                f"{ref} and {commit[:12]} have no common ancestor",
-                field="--scope changed",
-                expected="a target branch that shares history with the commit",
-            )
-        candidates = git.changed_files(base, commit)
+    """All tracked C/C++ files, or (scope changed) those changed since the start of the change
+    (every file of a first commit)."""
+    start: str | None = None
+    if scope == "changed" and base.commit is not None:
+        start = base.commit
+        candidates = git.changed_files(start, commit)
     else:
         candidates = git.tracked_files()
     files = sorted(
@@ -55,4 +44,4 @@ def select_files(
     # The tools would read a link's target and quote it in their findings.
     for path in files:
         repository_file(git.root, path, leave_out="precheck.exclude in .cipipe.yaml")
-    return FileSelection(scope=scope, base=base, files=files)
+    return FileSelection(scope=scope, base=start, files=files)
