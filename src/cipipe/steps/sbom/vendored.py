@@ -1,9 +1,10 @@
 """Vendored components: source copied into the repository, which no package manager knows.
 
 Syft sees nothing of a vendored lwIP; cipipe reads the components file the team keeps
-(``third_party/components.yaml``) and checks that each folder still holds what was declared:
-the recorded hash must equal the folder's hash now, else the copy drifted (a local patch, an
-update without a declaration) and the finding says so.
+(``third_party/components.yaml``) and checks that each folder or file still holds what was
+declared: the recorded hash must equal its hash now, else the copy drifted (a local patch, an
+update without a declaration) and the finding says so. A declared path that is not there is an
+error of the components file, never a silent component without a hash.
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ HASH_PREFIX = "sha256:"
 
 class VendoredEntry(Strict):
     name: str
-    version: str
+    version: str | None = Field(default=None, description="None when it is not known")
     path: str
     license: str | None = None
     purl: str | None = None
     cpe: str | None = None
-    hash: str | None = Field(default=None, description="sha256:<hex> of the folder (tree hash)")
+    hash: str | None = Field(
+        default=None, description="sha256:<hex>: tree hash of a folder, digest of a file"
+    )
     supplier: str | None = None
 
 
@@ -71,16 +74,42 @@ def tree_hash(folder: Path) -> str:
     return HASH_PREFIX + outer.hexdigest()
 
 
-def _safe_folder(repo: Path, entry: VendoredEntry, file: str, index: int) -> Path:
-    folder = (repo / entry.path).resolve()
-    if not folder.is_relative_to(repo.resolve()):
+def file_hash(path: Path) -> str:
+    """sha256 of the file's bytes: what ``sha256sum FILE`` prints."""
+    with path.open("rb") as handle:
+        return HASH_PREFIX + hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def vendored_hash(path: Path) -> str:
+    """The hash a components file records for ``path``: a folder's tree hash, a file's digest."""
+    return tree_hash(path) if path.is_dir() else file_hash(path)
+
+
+def _existing_path(repo: Path, entry: VendoredEntry, file: str, index: int) -> Path:
+    """The declared folder or regular file inside the repository; anything else says which
+    entry and why (a FIFO or a device would never finish hashing)."""
+    path = (repo / entry.path).resolve()
+    field = f"components[{index}].path"
+    expected = "a folder or a regular file inside the repository"
+    if not path.is_relative_to(repo.resolve()):
         raise InputError(
-            f"{entry.path!r} leaves the repository",
-            file=file,
-            field=f"components[{index}].path",
-            expected="a folder inside the repository",
+            f"{entry.path!r} leaves the repository", file=file, field=field, expected=expected
         )
-    return folder
+    if not path.exists():
+        raise InputError(
+            f"{entry.path!r} of entry {index} ({entry.name}) does not exist",
+            file=file,
+            field=field,
+            expected=expected,
+        )
+    if not (path.is_dir() or path.is_file()):
+        raise InputError(
+            f"{entry.path!r} of entry {index} ({entry.name}) is not a folder or regular file",
+            file=file,
+            field=field,
+            expected=expected,
+        )
+    return path
 
 
 def read_vendored(repo: Path, components_file: Path) -> VendoredResult:
@@ -93,13 +122,12 @@ def read_vendored(repo: Path, components_file: Path) -> VendoredResult:
     declared = validate_data(ComponentsFile, data, str(components_file))
     dependencies, drift = [], []
     for index, entry in enumerate(declared.components):
-        folder = _safe_folder(repo, entry, str(components_file), index)
-        actual = tree_hash(folder) if folder.is_dir() else None
+        actual = vendored_hash(_existing_path(repo, entry, str(components_file), index))
         if entry.hash is not None and actual != entry.hash:
             drift.append(
                 VendoredDrift(name=entry.name, path=entry.path, recorded=entry.hash, actual=actual)
             )
-        hashes = (("SHA-256", actual.removeprefix(HASH_PREFIX)),) if actual else ()
+        hashes = (("SHA-256", actual.removeprefix(HASH_PREFIX)),)
         dependencies.append(
             Dependency(
                 name=entry.name,
