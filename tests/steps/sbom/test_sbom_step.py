@@ -207,6 +207,7 @@ def test_the_tree_hash_is_recomputed_by_the_readme_shell_recipe(tmp_path: Path) 
     (folder / "a b.h").write_text("int ab;\n")
     (folder / "LICENSE").write_text("BSD\n")
     (folder / "link.h").symlink_to("a b.h")
+    (folder / "core").symlink_to("src/core")  # a link to a folder does not count
     readme = (Path(__file__).parents[3] / "README.md").read_text()
     recipe = readme.split("<!-- tree-hash recipe -->\n```sh\n", 1)[1].split("```", 1)[0]
     shell = subprocess.run(
