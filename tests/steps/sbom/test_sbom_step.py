@@ -298,6 +298,33 @@ def test_lock_files_installed_state_and_merged_sboms(
     assert "conanfile.txt" not in sources  # every conanfile entry is pinned by the lock
 
 
+def test_bazel_modules_are_dependencies(
+    make_repo: Callable[[str], GitRepoBuilder], cli: Cli, tmp_path: Path
+) -> None:
+    module = (
+        'module(name = "fw", version = "1.0")\n'
+        'bazel_dep(name = "rules_cc", version = "0.2.14")\n'
+        'bazel_dep(name = "googletest", version = "1.17.0.bcr.2", dev_dependency = True)\n'
+    )
+    repo = make_repo("r")
+    repo.commit("bazel", {".cipipe.yaml": CONFIG, "MODULE.bazel": module})
+    result, bom = sbom(cli, repo.root, tmp_path / "w")
+    assert result.exit_code == 0, result.stderr
+    valid_cyclonedx((tmp_path / "w" / "sbom.json").read_text())
+    scopes = {c["purl"]: c.get("scope") for c in bom["components"]}
+    assert scopes == {
+        "pkg:bazel/rules_cc@0.2.14": "required",
+        "pkg:bazel/googletest@1.17.0.bcr.2": "excluded",  # a dev dependency: tests only
+    }
+    repo.commit("broken", {"MODULE.bazel": module + 'bazel_dep(name = "x"\n'})
+    result, _ = sbom(cli, repo.root, tmp_path / "w2")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "cipipe: error: MODULE.bazel: line 4: bazel_dep( is not closed "
+        "(expected a valid MODULE.bazel)"
+    )
+
+
 def test_unreadable_merge_or_manifest_is_exit_2(
     make_repo: Callable[[str], GitRepoBuilder], cli: Cli, tmp_path: Path
 ) -> None:
