@@ -85,6 +85,16 @@ def vendored_hash(path: Path) -> str:
     return tree_hash(path) if path.is_dir() else file_hash(path)
 
 
+def hash_of_path(path: Path) -> str:
+    """``cipipe sbom --hash``: the hash of a folder or regular file, or why there is none."""
+    expected = "a folder or a regular file"
+    if not path.exists():
+        raise InputError("does not exist", file=str(path), expected=expected)
+    if not (path.is_dir() or path.is_file()):
+        raise InputError("is not a folder or regular file", file=str(path), expected=expected)
+    return vendored_hash(path)
+
+
 def _existing_path(repo: Path, entry: VendoredEntry, file: str, index: int) -> Path:
     """The declared folder or regular file inside the repository; anything else says which
     entry and why (a FIFO or a device would never finish hashing)."""
@@ -112,14 +122,26 @@ def _existing_path(repo: Path, entry: VendoredEntry, file: str, index: int) -> P
     return path
 
 
-def read_vendored(repo: Path, components_file: Path) -> VendoredResult:
+def _read_components(repo: Path, components_file: Path) -> ComponentsFile | None:
     # A link out of the repository would put another file's names into the SBOM.
     relative = components_file.relative_to(repo).as_posix()
     repository_file(repo, relative, leave_out="sbom.vendored")
     if not os.path.lexists(components_file):
-        return VendoredResult([], [])  # a folder or a FIFO in its place is refused by the read
+        return None  # a folder or a FIFO in its place is refused by the read
     data: Any = load_yaml(components_file)
-    declared = validate_data(ComponentsFile, data, str(components_file))
+    return validate_data(ComponentsFile, data, str(components_file))
+
+
+def declared_paths(repo: Path, components_file: Path) -> list[str]:
+    """The paths the components file declares, as written; none when there is no file."""
+    declared = _read_components(repo, components_file)
+    return [entry.path for entry in declared.components] if declared else []
+
+
+def read_vendored(repo: Path, components_file: Path) -> VendoredResult:
+    declared = _read_components(repo, components_file)
+    if declared is None:
+        return VendoredResult([], [])
     dependencies, drift = [], []
     for index, entry in enumerate(declared.components):
         actual = vendored_hash(_existing_path(repo, entry, str(components_file), index))
