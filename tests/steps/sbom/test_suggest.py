@@ -65,6 +65,8 @@ FILES = {
     ),
     "third_party/libz.a": "!<arch>\nzlib\n",
     "docs/notes.md": "Taken from https://github.com/someone/else\n",
+    "tools/miniz/LICENSE": MIT,  # a licence file is the only sign here
+    "tools/miniz/miniz.c": "int miniz;\n",
 }
 
 
@@ -90,7 +92,10 @@ def test_the_draft_names_every_copy_with_its_version_licence_and_hash(
         "test/googletest-1.16.0",
         "third_party/libz.a",
         "third_party/lwip",
+        "tools/miniz",
     ]
+    miniz = entries["tools/miniz"]
+    assert (miniz["name"], miniz["version"], miniz["license"]) == ("miniz", None, "MIT")
     assert entries["include/fw/fmt/bundled"] | {"hash": None} == {
         "name": "fmt",
         "version": "10.2.1",  # FMT_VERSION 100201
@@ -154,13 +159,11 @@ def test_a_saved_draft_is_a_components_file_without_drift(
     assert again.stdout.endswith("# Nothing else looks vendored.\ncomponents: []\n")
     assert (
         "# Already declared, left out: include/fw/fmt/bundled, src/contrib/dragonbox.h, "
-        "test/googletest-1.16.0, third_party/libz.a, third_party/lwip\n"
+        "test/googletest-1.16.0, third_party/libz.a, third_party/lwip, tools/miniz\n"
     ) in again.stdout
 
 
-def test_submodules_and_declared_paths_are_left_out(
-    make_repo: Callable[[str], GitRepoBuilder], cli: Cli
-) -> None:
+def test_a_submodule_is_not_suggested(make_repo: Callable[[str], GitRepoBuilder], cli: Cli) -> None:
     mbedtls = make_repo("mbedtls")
     mbedtls.commit("tls", {"LICENSE": BSD_3, "tls.c": "int tls;\n"})
     repo = make_repo("fw")
@@ -202,6 +205,21 @@ def test_hash_prints_what_components_yaml_records(
     assert cli("sbom", "--hash", fifo).exit_code == 2  # refused, never opened (it would hang)
     both = cli("sbom", "--suggest", "--hash", lwip)
     assert both.exit_code == 2 and "give one" in both.stderr
+
+
+def test_draft_values_stay_strings_and_comments_stay_one_line() -> None:
+    from cipipe.steps.sbom.draft import comment, scalar
+
+    assert [scalar(v) for v in ("googletest", "1.3", "yes", "a b", "x: y", "sha256:ab")] == [
+        "googletest",
+        '"1.3"',
+        '"yes"',
+        '"a b"',
+        '"x: y"',
+        '"sha256:ab"',
+    ]
+    assert yaml.safe_load(f"v: {scalar('1.10')}") == {"v": "1.10"}
+    assert comment("# third_party/evil\ncomponents: []") == "# third_party/evil?components: []"
 
 
 @pytest.mark.parametrize(

@@ -52,19 +52,19 @@ def read_sbom_file(path: Path) -> list[Dependency]:
 def suggest_components(git: GitRepo, components_file: str, *, service: str | None) -> str:
     """The components.yaml draft ``cipipe sbom --suggest`` prints; it writes nothing.
 
-    What the components file already declares and the submodules (components of their own)
-    are left out; the service's and the top CMake project's names are the repository's own."""
+    What the components file already declares is left out (a submodule is never suggested: the
+    superproject tracks it as one entry, not as code); the service's and the top CMake
+    project's names are the repository's own."""
     from cipipe.steps.sbom.draft import render_draft
     from cipipe.steps.sbom.suggest import own_project_names, suggest
     from cipipe.steps.sbom.vendored import declared_paths
 
     repo = git.root
     declared = declared_paths(repo, repo / components_file)
-    submodules = [s.path for s in git.submodules()]
     found = suggest(
         repo,
         git.tracked_files(),
-        skip=[*declared, *submodules],
+        skip=declared,
         own_names=[*([service] if service else []), *own_project_names(repo)],
     )
     return render_draft(found, declared=declared)

@@ -79,7 +79,7 @@ def suggest(
 ) -> list[Suggestion]:
     """Every folder or file that looks vendored, outermost first, sorted by path.
 
-    ``skip``: paths already declared or that are submodules (they have their own component);
+    ``skip``: paths already declared;
     ``own_names``: the repository's own project names, whose version macros are not a copy."""
     skipped = {p.rstrip("/") for p in skip}
     files = [p for p in tracked if not _below_any(p, skipped)]
