@@ -18,6 +18,7 @@ from cipipe.steps.sbom import signals
 from cipipe.steps.sbom.vendored import ComponentsFile, tree_hash
 from tests.conftest import REPO_ROOT, CliResult, require_or_skip
 from tests.gitrepo import GitRepoBuilder
+from tests.hangs import STEP_HANG_SECONDS, no_hang
 from tests.snapshots import assert_snapshot_text
 
 Cli = Callable[..., CliResult]
@@ -220,6 +221,33 @@ def test_draft_values_stay_strings_and_comments_stay_one_line() -> None:
     ]
     assert yaml.safe_load(f"v: {scalar('1.10')}") == {"v": "1.10"}
     assert comment("# third_party/evil\ncomponents: []") == "# third_party/evil?components: []"
+
+
+def test_links_and_fifos_are_never_followed_or_read(
+    make_repo: Callable[[str], GitRepoBuilder], cli: Cli, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside.h"
+    outside.write_text('#define ZLIB_VERSION "1.3.1"\n')
+    repo = make_repo("fw")
+    repo.write("third_party/lwip/core.c", "int lwip;\n")
+    (repo.root / "third_party" / "zlib.h").symlink_to(outside)
+    (repo.root / "include").mkdir()
+    (repo.root / "include" / "zconf.h").symlink_to(outside)
+    repo.commit("links")
+    with no_hang(STEP_HANG_SECONDS):
+        result = cli("sbom", "--repo", repo.root, "--suggest")
+    assert result.exit_code == 0, result.stderr
+    assert [e["path"] for e in yaml.safe_load(result.stdout)["components"]] == ["third_party/lwip"]
+    os.mkfifo(repo.root / "third_party" / "lwip" / "pipe")  # untracked, in the checkout
+    with no_hang(STEP_HANG_SECONDS):
+        result = cli("sbom", "--repo", repo.root, "--suggest")
+        hashed = cli("sbom", "--hash", repo.root / "third_party" / "lwip")
+    for refused in (result, hashed):
+        assert refused.exit_code == 2
+        assert refused.stderr.strip().endswith(
+            "third_party/lwip/pipe: is not a regular file, folder or link "
+            "(expected only files, folders and links in a vendored folder)"
+        )
 
 
 @pytest.mark.parametrize(

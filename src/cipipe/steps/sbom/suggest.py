@@ -92,7 +92,9 @@ def suggest(
     outermost = _outermost(found)
     for path in files:
         _licence_in(repo, path, outermost)
-    return [_suggestion(repo, c) for c in sorted(outermost.values(), key=lambda c: c.path)]
+    # A tracked link is never followed: its target could be anywhere, a FIFO included.
+    kept = [c for c in outermost.values() if not (repo / c.path).is_symlink()]
+    return [_suggestion(repo, c) for c in sorted(kept, key=lambda c: c.path)]
 
 
 def _by_location(path: str, found: dict[str, Candidate]) -> None:

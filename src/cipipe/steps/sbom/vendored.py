@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,12 +67,24 @@ def tree_hash(folder: Path) -> str:
             if path.is_symlink():
                 digest = hashlib.sha256(str(path.readlink()).encode()).hexdigest()
             else:
-                with path.open("rb") as handle:
-                    digest = hashlib.file_digest(handle, "sha256").hexdigest()
+                digest = _regular_file_digest(path)
             entries.append((rel, digest))
     for rel, digest in sorted(entries):
         outer.update(f"{rel}\0{digest}\n".encode())
     return HASH_PREFIX + outer.hexdigest()
+
+
+def _regular_file_digest(path: Path) -> str:
+    """A FIFO or a device in a vendored folder (never tracked, but a checkout can hold one)
+    would hang the read or never end: refused, naming it."""
+    if not stat.S_ISREG(path.lstat().st_mode):
+        raise InputError(
+            "is not a regular file, folder or link",
+            file=str(path),
+            expected="only files, folders and links in a vendored folder",
+        )
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def file_hash(path: Path) -> str:
