@@ -18,7 +18,7 @@ from cipipe.steps.sbom import signals
 from cipipe.steps.sbom.vendored import ComponentsFile, tree_hash
 from tests.conftest import REPO_ROOT, CliResult, require_or_skip
 from tests.gitrepo import GitRepoBuilder
-from tests.hangs import STEP_HANG_SECONDS, no_hang
+from tests.hangs import STEP_HANG_SECONDS, no_hang, unblocking
 from tests.snapshots import assert_snapshot_text
 
 Cli = Callable[..., CliResult]
@@ -238,9 +238,11 @@ def test_links_and_fifos_are_never_followed_or_read(
         result = cli("sbom", "--repo", repo.root, "--suggest")
     assert result.exit_code == 0, result.stderr
     assert [e["path"] for e in yaml.safe_load(result.stdout)["components"]] == ["third_party/lwip"]
-    os.mkfifo(repo.root / "third_party" / "lwip" / "pipe")  # untracked, in the checkout
-    with no_hang(STEP_HANG_SECONDS):
+    fifo = repo.root / "third_party" / "lwip" / "pipe"
+    os.mkfifo(fifo)  # untracked, in the checkout
+    with no_hang(STEP_HANG_SECONDS), unblocking(fifo):
         result = cli("sbom", "--repo", repo.root, "--suggest")
+    with no_hang(STEP_HANG_SECONDS), unblocking(fifo):
         hashed = cli("sbom", "--hash", repo.root / "third_party" / "lwip")
     for refused in (result, hashed):
         assert refused.exit_code == 2
