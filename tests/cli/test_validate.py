@@ -103,6 +103,8 @@ DELETE = object()
         ("durationMillis", -1, ["durationMillis:", "greater than or equal to 0"]),
         ("number", DELETE, ["number: required field is missing"]),
         ("version", "2.0.0", ["version:"]),
+        ("name", "svc/../x", ["name:"]),  # the service: a store path is made of it
+        ("number", "12 13", ["number:"]),
         ("modules.0.artifacts.0.sha1", "B" * 40, ["modules[0].artifacts[0].sha1:"]),
         ("modules.0.artifacts.0.md5", DELETE, ["modules[0].artifacts[0].md5: required"]),
         ("modules.0.artifact", [], ["modules[0].artifact: unknown field"]),

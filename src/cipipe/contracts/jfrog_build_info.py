@@ -14,6 +14,7 @@ from pydantic import Field
 
 from cipipe.contracts.base import Strict
 from cipipe.contracts.numbers import Count
+from cipipe.identifiers import BuildIdText, Name
 
 # Java's yyyy-MM-dd'T'HH:mm:ss.SSSZ, as Artifactory parses it.
 STARTED_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}(Z|[+-]\d{4})$"
@@ -67,8 +68,8 @@ class JfrogBuildInfo(Strict):
     FILE_NAME: ClassVar[str] = "build-info.jfrog.json"
 
     version: str = Field(pattern=r"^1\.0\.[0-9]+$", description="The format's version")
-    name: str = Field(min_length=1, description="Build name: the service")
-    number: str = Field(min_length=1, description="Build number: the build id")
+    name: Name = Field(description="Build name: the service")
+    number: BuildIdText = Field(description="Build number: the build id")
     type: str | None = None
     started: str = Field(pattern=STARTED_PATTERN)
     duration_millis: Count = Field(alias="durationMillis")
