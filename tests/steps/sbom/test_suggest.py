@@ -138,6 +138,8 @@ def test_a_saved_draft_is_a_components_file_without_drift(
     make_repo: Callable[[str], GitRepoBuilder], cli: Cli, tmp_path: Path
 ) -> None:
     repo = make_fw(make_repo)
+    # As `cipipe sbom --suggest > third_party/components.yaml` runs: the shell empties it first.
+    repo.write("third_party/components.yaml", "")
     draft = cli("sbom", "--repo", repo.root, "--suggest").stdout
     repo.commit("declare", {"third_party/components.yaml": draft})
     work = tmp_path / "w"

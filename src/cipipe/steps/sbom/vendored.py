@@ -135,19 +135,25 @@ def _existing_path(repo: Path, entry: VendoredEntry, file: str, index: int) -> P
     return path
 
 
-def _read_components(repo: Path, components_file: Path) -> ComponentsFile | None:
+def _read_components(
+    repo: Path, components_file: Path, *, empty_ok: bool = False
+) -> ComponentsFile | None:
     # A link out of the repository would put another file's names into the SBOM.
     relative = components_file.relative_to(repo).as_posix()
     repository_file(repo, relative, leave_out="sbom.vendored")
     if not os.path.lexists(components_file):
         return None  # a folder or a FIFO in its place is refused by the read
     data: Any = load_yaml(components_file)
+    if data is None and empty_ok:
+        return None
     return validate_data(ComponentsFile, data, str(components_file))
 
 
 def declared_paths(repo: Path, components_file: Path) -> list[str]:
-    """The paths the components file declares, as written; none when there is no file."""
-    declared = _read_components(repo, components_file)
+    """The paths the components file declares, as written; none when there is no file, or an
+    empty one: ``cipipe sbom --suggest > third_party/components.yaml`` empties the file before
+    cipipe reads it."""
+    declared = _read_components(repo, components_file, empty_ok=True)
     return [entry.path for entry in declared.components] if declared else []
 
 
