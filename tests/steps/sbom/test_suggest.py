@@ -66,6 +66,7 @@ FILES = {
     ),
     "third_party/libz.a": "!<arch>\nzlib\n",
     "docs/notes.md": "Taken from https://github.com/someone/else\n",
+    "zconf.h": '#define ZLIB_VERSION "1.3.1"\n',  # at the top: the file, not the repository
     "tools/miniz/LICENSE": MIT,  # a licence file is the only sign here
     "tools/miniz/miniz.c": "int miniz;\n",
 }
@@ -94,7 +95,9 @@ def test_the_draft_names_every_copy_with_its_version_licence_and_hash(
         "third_party/libz.a",
         "third_party/lwip",
         "tools/miniz",
+        "zconf.h",
     ]
+    assert (entries["zconf.h"]["name"], entries["zconf.h"]["version"]) == ("zlib", "1.3.1")
     miniz = entries["tools/miniz"]
     assert (miniz["name"], miniz["version"], miniz["license"]) == ("miniz", None, "MIT")
     assert entries["include/fw/fmt/bundled"] | {"hash": None} == {
@@ -162,7 +165,7 @@ def test_a_saved_draft_is_a_components_file_without_drift(
     assert again.stdout.endswith("# Nothing else looks vendored.\ncomponents: []\n")
     assert (
         "# Already declared, left out: include/fw/fmt/bundled, src/contrib/dragonbox.h, "
-        "test/googletest-1.16.0, third_party/libz.a, third_party/lwip, tools/miniz\n"
+        "test/googletest-1.16.0, third_party/libz.a, third_party/lwip, tools/miniz, zconf.h\n"
     ) in again.stdout
 
 

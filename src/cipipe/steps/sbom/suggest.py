@@ -139,8 +139,9 @@ def _by_content(repo: Path, path: str, found: dict[str, Candidate], own: set[str
         versions = []
     versions = [v for v in versions if signals.normalised(v.name) not in own]
     if versions:
-        folder = str(PurePosixPath(path).parent)
-        candidate = _candidate(found, folder, False)
+        # A copy's folder; at the top, the folder would be the repository itself: the file.
+        at_top = "/" not in path
+        candidate = _candidate(found, path if at_top else str(PurePosixPath(path).parent), at_top)
         candidate.versions += [_located(v, path) for v in versions]
         candidate.reasons.append(f"a version of {versions[0].name} in {name}")
     copied = signals.upstream(text[:4096])
