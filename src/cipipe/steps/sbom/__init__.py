@@ -9,13 +9,12 @@ from pathlib import Path
 
 from cipipe.adapters.git.interface import GitRepo
 from cipipe.contracts.artifacts import Artifacts
-from cipipe.contracts.deps_changed import DepsChanged
+from cipipe.contracts.deps_changed import DepsChanged, VendoredDrift
 from cipipe.contracts.loading import parse_json, read_text
 from cipipe.contracts.repo_config import RepoConfig
 from cipipe.contracts.source import Source
 from cipipe.errors import InputError
 from cipipe.readers.deps import Dependency, DependencyFileError
-from cipipe.steps.sbom.bom import build_bom, combine
 from cipipe.steps.sbom.diff import compare
 from cipipe.steps.sbom.manifests import find_manifests, read_manifests
 from cipipe.steps.sbom.submodules import submodule_dependency
@@ -28,6 +27,17 @@ log = logging.getLogger("cipipe.sbom")
 class SbomOutputs:
     sbom: str
     deps_changed: DepsChanged
+
+
+def _log_drift(drifts: Sequence[VendoredDrift]) -> None:
+    for drift in drifts:
+        log.warning(
+            "vendored %s (%s) drifted: recorded %s, now %s",
+            drift.name,
+            drift.path,
+            drift.recorded,
+            drift.actual or "missing",
+        )
 
 
 def read_sbom_file(path: Path) -> list[Dependency]:
@@ -80,18 +90,14 @@ def run_sbom(
     merge: Sequence[Path] = (),
     baseline: Path | None = None,
 ) -> SbomOutputs:
+    # cyclonedx takes seconds to import: only the run that writes the SBOM pays for it.
+    from cipipe.steps.sbom.bom import build_bom, combine
+
     repo = git.root
     manifests = find_manifests(repo, git.tracked_files(), config.sbom.exclude)
     log.info("sbom: %d dependency file(s): %s", len(manifests), ", ".join(manifests) or "none")
     vendored = read_vendored(repo, repo / config.sbom.vendored)
-    for drift in vendored.drift:
-        log.warning(
-            "vendored %s (%s) drifted: recorded %s, now %s",
-            drift.name,
-            drift.path,
-            drift.recorded,
-            drift.actual or "missing",
-        )
+    _log_drift(vendored.drift)
     exact, loose = read_manifests(repo, manifests)
     dependencies = combine(
         [
