@@ -33,7 +33,9 @@ KEYS_OF = {"agents": NAME_PATTERN, "platforms": NAME_PATTERN}
 ARTIFACT_NAMES = {"Artifact", "StoredArtifact", "ArtifactDigest"}
 # backtest.json describes a labelled history as it was recorded (a CSV, the history store), not
 # a value the pipeline passes on: its service names are shown, never used in a path or a line.
-NOT_IDENTIFIERS = {"backtest.schema.json"}
+# build-info.jfrog.json is JFrog's format: its "agent" is the CI server ({name, version}), not an
+# agent label; its name and number carry the service and build-id patterns under their own keys.
+NOT_IDENTIFIERS = {"backtest.schema.json", "build-info-jfrog.schema.json"}
 
 
 def properties(schema: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:

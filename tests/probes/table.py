@@ -232,7 +232,7 @@ STEPS = [
     # validate's FILE argument is added by the case (see Case.argv).
     Step(
         "validate",
-        " ".join([".cipipe.yaml", "sbom.json", *CONTRACT_FILES]),
+        " ".join([".cipipe.yaml", "sbom.json", "build-info.jfrog.json", *CONTRACT_FILES]),
         lambda e: [*_w(e), "validate"],
     ),
 ]

@@ -22,7 +22,10 @@ class VendoredDrift(Strict):
     name: str
     path: str
     recorded: str = Field(description="The hash the components file records")
-    actual: str | None = Field(description="The folder's hash now; null when the folder is gone")
+    actual: str | None = Field(
+        description="The hash now (a folder's tree hash, a file's sha256); null only in files "
+        "of versions that accepted a missing path, which is now an error"
+    )
 
 
 class DepsChanged(Contract):

@@ -13,6 +13,7 @@ from cipipe.contracts.bundle import BundleManifest, BundleSpec
 from cipipe.contracts.decision_context import DecisionContext
 from cipipe.contracts.deps_changed import DepsChanged
 from cipipe.contracts.gate import GateReport
+from cipipe.contracts.jfrog_build_info import JfrogBuildInfo
 from cipipe.contracts.matrix import Matrix
 from cipipe.contracts.notification import NotificationLog
 from cipipe.contracts.precheck import Precheck
@@ -46,11 +47,13 @@ CONTRACTS: dict[str, type[Contract]] = {
         AuditAnchor,
     )
 }
-# Files that are not cipipe outputs but still have a schema.
+# Files without a cipipe schema id that still have a schema: inputs, and the build-info
+# cipipe writes in JFrog's own format.
 INPUT_MODELS: dict[str, type[BaseModel]] = {
     "config": RepoConfig,
     "bundle-spec": BundleSpec,
     "context": DecisionContext,
+    "build-info-jfrog": JfrogBuildInfo,
 }
 
 

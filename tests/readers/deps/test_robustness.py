@@ -19,6 +19,7 @@ from cipipe.readers.deps import (
     conanfile_txt,
     cyclonedx_json,
     go_mod,
+    module_bazel,
     package_lock,
     requirements_txt,
     spdx_json,
@@ -31,6 +32,7 @@ TEXT_READERS: list[Reader] = [
     requirements_txt.parse,
     go_mod.parse,
     cargo_lock.parse,
+    module_bazel.parse,
 ]
 JSON_READERS: list[Reader] = [
     conan_lock.parse,
@@ -72,6 +74,14 @@ fragments = st.sampled_from(
         "; python_version",
         "\\",
         "[a]",
+        "bazel_dep(",
+        'name = "a",',
+        "dev_dependency = True",
+        "single_version_override(module_name = 'a', version = '2')",
+        "git_override(",
+        '"""',
+        "(",
+        "[",
     ]
 )
 lines = st.lists(st.one_of(fragments, st.text(max_size=12)), max_size=8).map("\n".join)

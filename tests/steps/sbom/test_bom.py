@@ -60,3 +60,30 @@ def test_lock_wins_over_manifest_and_versions_are_kept_apart() -> None:
     only_manifest = Dependency("fmt", None, "pkg:conan/fmt", source="conanfile.txt")
     kept = combine([lock, old_ms, new_ms, old_ms], [manifest, only_manifest])
     assert kept == [lock, old_ms, new_ms, only_manifest]
+
+
+@pytest.mark.parametrize(
+    ("name", "cyclonedx_type"),
+    [
+        ("libfw-linux-abc-7.a", "library"),
+        ("libfw-linux-abc-7.so", "library"),
+        ("libfw-linux-abc-7.so.1.2", "library"),
+        ("fw-windows-abc-7.dll", "library"),
+        ("fw-windows-abc-7.LIB", "library"),
+        ("fw-windows-abc-7.exe", "firmware"),
+        ("fw-arm-abc-7.bin", "firmware"),
+        ("fw-linux-abc-7.solid", "firmware"),
+    ],
+)
+def test_a_library_artifact_is_a_library_whatever_the_kind(name: str, cyclonedx_type: str) -> None:
+    text = build_bom(
+        service="fw",
+        kind="firmware",
+        commit="abc",
+        build_id="7",
+        timestamp=datetime(2026, 1, 2, tzinfo=UTC),
+        dependencies=[],
+        artifacts=[ARTIFACT.model_copy(update={"name": name})],
+    )
+    [component] = json.loads(text)["components"]
+    assert component["type"] == cyclonedx_type

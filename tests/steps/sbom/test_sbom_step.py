@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -145,6 +147,79 @@ def test_tree_hash_ignores_timestamps_and_location(tmp_path: Path) -> None:
     assert tree_hash(tmp_path / "a") != tree_hash(tmp_path / "b")
 
 
+def test_a_vendored_file_is_hashed_like_sha256sum(
+    make_repo: Callable[[str], GitRepoBuilder], cli: Cli, tmp_path: Path
+) -> None:
+    repo = make_repo("fw")
+    repo.write("src/contrib/dragonbox.h", "// dragonbox\n")
+    repo.write("third_party/libz.a", b"!<arch>\nz")
+    recorded = "sha256:" + hashlib.sha256(b"// dragonbox\n").hexdigest()
+    components = (
+        "components:\n"
+        f"  - {{name: dragonbox, path: src/contrib/dragonbox.h, hash: '{recorded}'}}\n"
+        "  - {name: zlib, version: 1.3.1, path: third_party/libz.a}\n"
+    )
+    repo.commit("vendor", {".cipipe.yaml": CONFIG, "third_party/components.yaml": components})
+    result, bom = sbom(cli, repo.root, tmp_path / "w")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads((tmp_path / "w" / "deps_changed.json").read_text())["vendored_drift"] == []
+    by_name = {c["name"]: c for c in bom["components"]}
+    assert by_name["dragonbox"]["hashes"] == [{"alg": "SHA-256", "content": recorded[7:]}]
+    assert "version" not in by_name["dragonbox"]  # not known: left out, never made up
+    assert by_name["dragonbox"]["purl"] == "pkg:generic/dragonbox"
+    assert by_name["zlib"]["type"] == "library"  # a vendored archive is a library
+    assert by_name["zlib"]["hashes"][0]["content"] == hashlib.sha256(b"!<arch>\nz").hexdigest()
+    valid_cyclonedx((tmp_path / "w" / "sbom.json").read_text())
+
+    repo.commit("patch", {"src/contrib/dragonbox.h": "// dragonbox, patched\n"})
+    result, _ = sbom(cli, repo.root, tmp_path / "w")
+    [drift] = json.loads((tmp_path / "w" / "deps_changed.json").read_text())["vendored_drift"]
+    assert drift["actual"] == "sha256:" + hashlib.sha256(b"// dragonbox, patched\n").hexdigest()
+
+
+def test_a_vendored_path_that_is_not_there_is_exit_2(
+    make_repo: Callable[[str], GitRepoBuilder], cli: Cli, tmp_path: Path
+) -> None:
+    repo = make_repo("fw")
+    components = (
+        "components:\n"
+        "  - {name: lwip, version: 2.1.2, path: third_party}\n"
+        "  - {name: googletest, version: 1.16.0, path: test/googletest-1.16.0}\n"
+    )
+    repo.commit("vendor", {".cipipe.yaml": CONFIG, "third_party/components.yaml": components})
+    result, _ = sbom(cli, repo.root, tmp_path / "w")
+    assert result.exit_code == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    line = result.stderr.strip().splitlines()[-1]  # after the step's progress lines
+    assert line.startswith("cipipe: error: ")
+    assert "components.yaml: components[1].path:" in line
+    assert "'test/googletest-1.16.0' of entry 1 (googletest) does not exist" in line
+    assert not (tmp_path / "w" / "sbom.json").exists()
+
+
+def test_the_tree_hash_is_recomputed_by_the_readme_shell_recipe(tmp_path: Path) -> None:
+    from cipipe.steps.sbom.vendored import tree_hash
+
+    folder = tmp_path / "lwip"
+    (folder / "src" / "core").mkdir(parents=True)
+    (folder / "src" / "core" / "tcp.c").write_text("int tcp;\n")
+    (folder / "src" / "B.c").write_text("int b;\n")
+    (folder / "a b.h").write_text("int ab;\n")
+    (folder / "LICENSE").write_text("BSD\n")
+    (folder / "link.h").symlink_to("a b.h")
+    (folder / "core").symlink_to("src/core")  # a link to a folder does not count
+    readme = (Path(__file__).parents[3] / "README.md").read_text()
+    recipe = readme.split("<!-- tree-hash recipe -->\n```sh\n", 1)[1].split("```", 1)[0]
+    shell = subprocess.run(
+        ["bash", "-c", recipe, "tree-hash", str(folder)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert "sha256:" + shell.stdout.split()[0] == tree_hash(folder)
+
+
 def test_no_baseline_is_not_nothing_changed(
     make_repo: Callable[[str], GitRepoBuilder], cli: Cli, tmp_path: Path
 ) -> None:
@@ -221,6 +296,33 @@ def test_lock_files_installed_state_and_merged_sboms(
     assert "merged:syft-spdx-2.3.json" not in sources
     assert len([p for p in found if p.startswith("pkg:npm/ms@")]) == 1
     assert "conanfile.txt" not in sources  # every conanfile entry is pinned by the lock
+
+
+def test_bazel_modules_are_dependencies(
+    make_repo: Callable[[str], GitRepoBuilder], cli: Cli, tmp_path: Path
+) -> None:
+    module = (
+        'module(name = "fw", version = "1.0")\n'
+        'bazel_dep(name = "rules_cc", version = "0.2.14")\n'
+        'bazel_dep(name = "googletest", version = "1.17.0.bcr.2", dev_dependency = True)\n'
+    )
+    repo = make_repo("r")
+    repo.commit("bazel", {".cipipe.yaml": CONFIG, "MODULE.bazel": module})
+    result, bom = sbom(cli, repo.root, tmp_path / "w")
+    assert result.exit_code == 0, result.stderr
+    valid_cyclonedx((tmp_path / "w" / "sbom.json").read_text())
+    scopes = {c["purl"]: c.get("scope") for c in bom["components"]}
+    assert scopes == {
+        "pkg:bazel/rules_cc@0.2.14": "required",
+        "pkg:bazel/googletest@1.17.0.bcr.2": "excluded",  # a dev dependency: tests only
+    }
+    repo.commit("broken", {"MODULE.bazel": module + 'bazel_dep(name = "x"\n'})
+    result, _ = sbom(cli, repo.root, tmp_path / "w2")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "cipipe: error: MODULE.bazel: line 4: bazel_dep( is not closed "
+        "(expected a valid MODULE.bazel)"
+    )
 
 
 def test_unreadable_merge_or_manifest_is_exit_2(

@@ -66,6 +66,32 @@ def execute(
     return int(ExitCode.OK)
 
 
+def print_suggestion(repo: Path, config_file: Path | None) -> int:
+    """A repository without .cipipe.yaml yet gets a draft too: it is how a new user starts."""
+    from cipipe.adapters.git.cli import GitCli
+    from cipipe.contracts.repo_config import SbomPolicy, load_repo_config
+    from cipipe.steps.sbom import suggest_components
+
+    file = config_path(repo, config_file)
+    if config_file is None and not os.path.lexists(file):
+        vendored, service = SbomPolicy().vendored, None
+    else:
+        config = load_repo_config(file)
+        vendored, service = config.sbom.vendored, config.service
+    text = suggest_components(GitCli(repo), vendored, service=service)
+    click.echo(text, nl=False)
+    return int(ExitCode.OK)
+
+
+def print_hashes(paths: tuple[Path, ...]) -> int:
+    """``sha256:<hex>  PATH`` per path, as components.yaml records it."""
+    from cipipe.steps.sbom.vendored import hash_of_path
+
+    for path in paths:
+        click.echo(f"{hash_of_path(path)}  {path}")
+    return int(ExitCode.OK)
+
+
 @click.command("sbom")
 @repo_options
 @click.option(
@@ -84,6 +110,18 @@ def execute(
     callback=identifier("build id"),
     help="Build id for the serial number  [default: artifacts.json]",
 )
+@click.option(
+    "--suggest",
+    is_flag=True,
+    help="Print a components.yaml draft for what looks vendored (writes nothing)",
+)
+@click.option(
+    "--hash",
+    "hash_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Print the hash components.yaml records for a vendored folder or file; repeatable",
+)
 @click.pass_obj
 def command(
     state: CliState,
@@ -92,6 +130,8 @@ def command(
     merge: tuple[Path, ...],
     baseline: Path | None,
     build_id: str | None,
+    suggest: bool,
+    hash_paths: tuple[Path, ...],
 ) -> int:
     """Write the build's SBOM and its dependency changes (seed 6).
 
@@ -100,5 +140,12 @@ def command(
             (source.json), artifacts.json when present, --merge and --baseline SBOMs
     Writes: sbom.json (CycloneDX 1.6), deps_changed.json
     Exit 1 when a vendored folder drifted and sbom.fail_on_drift is set.
+    --suggest and --hash only print (no work folder needed) and write nothing.
     """
+    if suggest and hash_paths:
+        raise click.UsageError("--suggest and --hash are two separate questions: give one")
+    if suggest:
+        return print_suggestion(repo, config_path)
+    if hash_paths:
+        return print_hashes(hash_paths)
     return execute(state, repo, config_path, merge, baseline, build_id)

@@ -1,4 +1,4 @@
-"""cipipe validate: check files against the schema they name."""
+"""cipipe validate: check files against the schema they name, every file, one line each."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from cipipe.errors import ExitCode
 log = logging.getLogger("cipipe.validate")
 
 YAML_SUFFIXES = (".yaml", ".yml")
+JFROG_KEYS = frozenset({"version", "name", "number", "started", "durationMillis"})
 
 
 def validate_file(path: Path) -> str:
@@ -28,6 +29,8 @@ def validate_file(path: Path) -> str:
     data = load_json(path)
     if isinstance(data, dict) and data.get("bomFormat") == "CycloneDX":
         return validate_cyclonedx(path, data)
+    if is_jfrog_build_info(path, data):
+        return validate_jfrog_build_info(path, data)
     name, _ = schema_id_of(data, str(path))
     model = CONTRACTS.get(name)
     if model is None:
@@ -41,6 +44,29 @@ def validate_file(path: Path) -> str:
     check_schema_id(model, data, str(path))
     validate_data(model, data, str(path))
     return model.schema_id_value()
+
+
+def is_jfrog_build_info(path: Path, data: object) -> bool:
+    """build-info.jfrog.json by name, or a JFrog document by shape (no cipipe schema id, and
+    JFrog's required keys), wherever it was saved."""
+    from cipipe.contracts.jfrog_build_info import JfrogBuildInfo
+
+    if path.name == JfrogBuildInfo.FILE_NAME:
+        return True
+    return isinstance(data, dict) and "schema" not in data and data.keys() >= JFROG_KEYS
+
+
+def validate_jfrog_build_info(path: Path, data: object) -> str:
+    from cipipe.contracts.jfrog_build_info import JfrogBuildInfo
+    from cipipe.contracts.loading import validate_data
+    from cipipe.errors import InputError
+
+    if not isinstance(data, dict):
+        raise InputError(
+            f"top level is {type(data).__name__}", file=str(path), expected="a JSON object"
+        )
+    document = validate_data(JfrogBuildInfo, data, str(path))
+    return f"JFrog build-info {document.version}"
 
 
 def validate_cyclonedx(path: Path, data: dict[str, object]) -> str:
@@ -71,12 +97,24 @@ def validate_cyclonedx(path: Path, data: dict[str, object]) -> str:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.pass_obj
 def command(state: CliState, files: tuple[Path, ...]) -> int:
-    """Check cipipe JSON files (or a .cipipe.yaml) against the schema each one names.
+    """Check cipipe JSON files, a .cipipe.yaml, an SBOM or build-info.jfrog.json, each against
+    its schema.
 
-    Exit 0 when every file is valid; otherwise exit 2 with the file, field and expectation.
+    Every file is checked, one line each: "FILE: valid SCHEMA" on stdout, or the error (the
+    file, the field and what was expected) on stderr. Exit 0 when every file is valid, 2 when
+    any is not.
     """
+    from cipipe.cli.quoting import shown_message
+    from cipipe.cli.spec import PROG
+    from cipipe.errors import InputError
+
+    failed = 0
     for path in files:
-        schema = validate_file(path)
+        try:
+            schema = validate_file(path)
+        except InputError as exc:  # the next file still gets its line
+            failed += 1
+            click.echo(state.masker.mask(f"{PROG}: error: {shown_message(exc)}"), err=True)
+            continue
         click.echo(f"{path}: valid {schema}")
-    del state
-    return int(ExitCode.OK)
+    return int(ExitCode.BAD_INPUT if failed else ExitCode.OK)

@@ -9,13 +9,12 @@ from pathlib import Path
 
 from cipipe.adapters.git.interface import GitRepo
 from cipipe.contracts.artifacts import Artifacts
-from cipipe.contracts.deps_changed import DepsChanged
+from cipipe.contracts.deps_changed import DepsChanged, VendoredDrift
 from cipipe.contracts.loading import parse_json, read_text
 from cipipe.contracts.repo_config import RepoConfig
 from cipipe.contracts.source import Source
 from cipipe.errors import InputError
 from cipipe.readers.deps import Dependency, DependencyFileError
-from cipipe.steps.sbom.bom import build_bom, combine
 from cipipe.steps.sbom.diff import compare
 from cipipe.steps.sbom.manifests import find_manifests, read_manifests
 from cipipe.steps.sbom.submodules import submodule_dependency
@@ -28,6 +27,17 @@ log = logging.getLogger("cipipe.sbom")
 class SbomOutputs:
     sbom: str
     deps_changed: DepsChanged
+
+
+def _log_drift(drifts: Sequence[VendoredDrift]) -> None:
+    for drift in drifts:
+        log.warning(
+            "vendored %s (%s) drifted: recorded %s, now %s",
+            drift.name,
+            drift.path,
+            drift.recorded,
+            drift.actual or "missing",
+        )
 
 
 def read_sbom_file(path: Path) -> list[Dependency]:
@@ -49,6 +59,27 @@ def read_sbom_file(path: Path) -> list[Dependency]:
     )
 
 
+def suggest_components(git: GitRepo, components_file: str, *, service: str | None) -> str:
+    """The components.yaml draft ``cipipe sbom --suggest`` prints; it writes nothing.
+
+    What the components file already declares is left out (a submodule is never suggested: the
+    superproject tracks it as one entry, not as code); the service's and the top CMake
+    project's names are the repository's own."""
+    from cipipe.steps.sbom.draft import render_draft
+    from cipipe.steps.sbom.suggest import own_project_names, suggest
+    from cipipe.steps.sbom.vendored import declared_paths
+
+    repo = git.root
+    declared = declared_paths(repo, repo / components_file)
+    found = suggest(
+        repo,
+        git.tracked_files(),
+        skip=declared,
+        own_names=[*([service] if service else []), *own_project_names(repo)],
+    )
+    return render_draft(found, declared=declared)
+
+
 def run_sbom(
     git: GitRepo,
     config: RepoConfig,
@@ -59,18 +90,14 @@ def run_sbom(
     merge: Sequence[Path] = (),
     baseline: Path | None = None,
 ) -> SbomOutputs:
+    # cyclonedx takes seconds to import: only the run that writes the SBOM pays for it.
+    from cipipe.steps.sbom.bom import build_bom, combine
+
     repo = git.root
     manifests = find_manifests(repo, git.tracked_files(), config.sbom.exclude)
     log.info("sbom: %d dependency file(s): %s", len(manifests), ", ".join(manifests) or "none")
     vendored = read_vendored(repo, repo / config.sbom.vendored)
-    for drift in vendored.drift:
-        log.warning(
-            "vendored %s (%s) drifted: recorded %s, now %s",
-            drift.name,
-            drift.path,
-            drift.recorded,
-            drift.actual or "missing",
-        )
+    _log_drift(vendored.drift)
     exact, loose = read_manifests(repo, manifests)
     dependencies = combine(
         [

@@ -7,6 +7,7 @@ sorts components, so the same inputs give the same bytes.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -38,6 +39,9 @@ SCOPES = {
     "excluded": ComponentScope.EXCLUDED,
 }
 HASH_ALGORITHMS = {alg.value: alg for alg in HashAlgorithm}
+# CycloneDX 1.6: "library" is a software library, linked by an application; a static or
+# shared library is one whatever the service's kind, so its artifact is not an application.
+LIBRARY_NAME = re.compile(r".+\.(?:a|lib|dll|dylib|so(?:\.[0-9]+)*)", re.IGNORECASE)
 
 
 class InvalidBom(Exception):
@@ -93,11 +97,18 @@ def _component(dep: Dependency, licenses: LicenseFactory) -> Component:
     )
 
 
+def artifact_type(name: str, kind: str) -> ComponentType:
+    """``library`` for a .a / .so[.N] / .lib / .dll / .dylib, else what the service's kind says."""
+    if LIBRARY_NAME.fullmatch(name):
+        return ComponentType.LIBRARY
+    return KIND_TO_TYPE.get(kind, ComponentType.APPLICATION)
+
+
 def _artifact_component(artifact: Artifact, kind: str, commit: str) -> Component:
     return Component(
         name=artifact.name,
         version=commit,
-        type=KIND_TO_TYPE.get(kind, ComponentType.APPLICATION),
+        type=artifact_type(artifact.name, kind),
         bom_ref=f"artifact:{artifact.name}",
         purl=PackageURL(type="generic", name=artifact.name, version=commit),
         hashes=[

@@ -35,6 +35,8 @@ KINDS = (
     ManifestKind("package-lock.json", "package_lock:parse", exact=True),
     ManifestKind("go.mod", "go_mod:parse", exact=True),
     ManifestKind("Cargo.lock", "cargo_lock:parse", exact=True),
+    # bazel_dep versions are minimums: Bazel's resolution may pick a later one.
+    ManifestKind("MODULE.bazel", "module_bazel:parse", exact=False),
 )
 # vcpkg's installed state is not tracked in git: it appears after `vcpkg install`.
 INSTALLED_GLOBS = ("vcpkg_installed/*/share/*/vcpkg.spdx.json",)
