@@ -48,11 +48,14 @@ class GtestCase:
     message: str | None  # failure messages joined with "\n", or the skip message
     value_param: str | None = None
     type_param: str | None = None
+    # ctest and Catch2 name a test without a suite: that name, as a rerun selects it.
+    label: str | None = None
 
     @property
     def full_name(self) -> str:
-        """The name as --gtest_filter takes it: "Suite.name"."""
-        return f"{self.suite}.{self.name}"
+        """The name as a rerun selects the test: "Suite.name" for --gtest_filter, else the
+        label (a ctest test's name, a Catch2 test case's name)."""
+        return self.label if self.label is not None else f"{self.suite}.{self.name}"
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ def parse_gtest_xml(text: str) -> GtestReport:
             raise GtestXmlError("not a googletest XML report: a <testsuite> has no name")
         cases.extend(_case(suite_name, el) for el in suite.findall("testcase"))
     total = root.get("time")
-    time = _seconds(total, "the report") if total is not None else sum(c.time for c in cases)
+    time = seconds_attr(total, "the report") if total is not None else sum(c.time for c in cases)
     return GtestReport(cases=tuple(cases), time=time)
 
 
@@ -147,7 +150,7 @@ def _case(suite: str, el: ET.Element) -> GtestCase:
         suite=suite,
         name=name,
         status=status,
-        time=_seconds(el.get("time"), where),
+        time=seconds_attr(el.get("time"), where),
         message=message,
         value_param=el.get("value_param"),
         type_param=el.get("type_param"),
@@ -163,7 +166,7 @@ def _text(el: ET.Element) -> str:
     return el.text or ""
 
 
-def _seconds(value: str | None, where: str) -> float:
+def seconds_attr(value: str | None, where: str) -> float:
     if value is None:
         return 0.0
     try:
