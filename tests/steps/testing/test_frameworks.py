@@ -55,8 +55,10 @@ def test_binaries_named_directly_run_under_the_emulator() -> None:
     gtest = Framework("gtest").attempt(unit, QEMU, REPORT, ["Queue.Races"])
     assert gtest.argv == [*QEMU, *unit, "--gtest_filter=Queue.Races"]
     assert gtest.env == {"GTEST_OUTPUT": f"xml:{REPORT}"}
-    v2 = Framework("catch2", 2).attempt(unit, QEMU, REPORT, ["flaky, it is", "sections/b"])
-    assert v2.argv == [*QEMU, *unit, r"flaky\, it is", "sections", "-r", "junit", "-o", str(REPORT)]
+    v2 = Framework("catch2", 2).attempt(
+        unit, QEMU, REPORT, ["flaky, it is", "sections/b", "sections/c"]
+    )
+    assert v2.argv == [*QEMU, *unit, r"flaky\, it is,sections", "-r", "junit", "-o", str(REPORT)]
     v3 = Framework("catch2", 3).attempt(unit, [], REPORT)
     assert v3.argv == [*unit, "--reporter", f"junit::out={REPORT}"] and v3.env == {}
 

@@ -68,7 +68,8 @@ class Framework:
                 if self.version < 3
                 else ["--reporter", f"junit::out={report}"]
             )
-            selector = [catch2_spec(name) for name in _test_cases(names)]
+            # One argument, ',' between specs: Catch2 ANDs separate arguments.
+            selector = [",".join(catch2_spec(n) for n in _test_cases(names))] if names else []
             return Attempt([*prefix, *argv, *selector, *reporter], {}, report)
         # GTEST_OUTPUT rather than a flag: it reaches the program unchanged through qemu and
         # wine, and leaves the configured command as the team wrote it.
