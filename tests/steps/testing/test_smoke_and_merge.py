@@ -161,3 +161,22 @@ def test_a_tests_json_of_another_commit_is_replaced(
     assert [p["platform"] for p in report(work)["platforms"]] == ["arm"]
     assert report(work)["commit"] == sample_source().commit
     assert "replaced, not merged" in result.stderr
+
+
+def test_a_relative_smoke_program_is_the_repositorys(
+    make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli
+) -> None:
+    smoke = {"command": "bin/app --health", "expect_output": "service-ok"}
+    config = {
+        "service": "svc",
+        "supports": ["linux"],
+        "platforms": {"linux": platform({"runner": "none", "smoke": smoke})},
+    }
+    repo, work = project(make_repo, tmp_path, cli, config)
+    app = repo.write("bin/app", "#!/bin/sh\n" + WRITES_LOGS + "\n")
+    app.chmod(0o755)
+    repo.commit("app")
+    assert cli("--workdir", work, "test", "--repo", repo.root).exit_code == 0
+    [linux] = report(work)["platforms"]
+    assert linux["smoke"]["passed"] is True, linux["smoke"]
+    assert repo.git("status", "--porcelain") == ""
