@@ -67,17 +67,32 @@ def test_catch2_spec_escapes_what_catch2_would_read_as_syntax() -> None:
     assert catch2_spec("a [tag], ~not *x") == r"a \[tag\]\, \~not \*x"
 
 
-def test_detection_asks_the_binary_through_the_emulator() -> None:
+def test_detection_asks_the_binary_through_the_emulator(tmp_path: Path) -> None:
+    unit = tmp_path / "unit"
+    unit.write_bytes(b"\x7fELF\x02\x01\x01" + bytes(57))
     asked, probe = probe_printing("\nCatch v2.13.10\nusage:\n  unit [<test name|pattern|tags> ...]")
-    assert detect(["/b/unit"], QEMU, probe) == Framework("catch2", 2)
-    assert asked == [[*QEMU, "/b/unit", "--help"]]
+    assert detect([str(unit)], QEMU, probe) == Framework("catch2", 2)
+    assert asked == [[*QEMU, str(unit), "--help"]]
     _, probe = probe_printing("Catch2 v3.4.0\nusage:")
-    assert detect(["/b/unit"], [], probe) == Framework("catch2", 3)
+    assert detect([str(unit)], [], probe) == Framework("catch2", 3)
     _, probe = probe_printing("This program contains tests written using Google Test.")
-    assert detect(["/b/unit"], [], probe) == Framework("gtest")
+    assert detect([str(unit)], [], probe) == Framework("gtest")
+    exe = tmp_path / "unit.exe"
+    exe.write_bytes(b"MZ\x90\x00")
+    _, probe = probe_printing("Catch v2.13.10")
+    assert detect([str(exe)], ["wine"], probe) == Framework("catch2", 2)
+
+
+def test_ctest_and_scripts_are_never_asked(tmp_path: Path) -> None:
+    script = tmp_path / "run.sh"
+    script.write_text("echo Catch v2.13.10\n")
     asked, probe = probe_printing("Catch v2.13.10")
     assert detect(["ctest", "--test-dir", "b"], QEMU, probe) == Framework("ctest")
-    assert asked == []  # ctest is known by its name
+    # A script would run its tests once more instead of printing help: read as googletest.
+    assert detect(["sh", str(script)], [], probe) == Framework("gtest")
+    assert detect([str(script)], [], probe) == Framework("gtest")
+    assert detect([str(tmp_path / "missing")], [], probe) == Framework("gtest")
+    assert asked == []
 
 
 def test_an_old_ctest_is_named_with_what_to_do() -> None:

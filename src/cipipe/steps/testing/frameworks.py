@@ -5,14 +5,16 @@
   test binary through it (the host's ctest itself cannot run under qemu). Counts come from its
   ``--output-junit`` report (CMake >= 3.21); gtest binaries under it still write their own XML
   into a folder (``GTEST_OUTPUT=xml:<dir>/``) for the detail. Reruns: ``-R '^(name|...)$'``.
-- Catch2 (a binary whose ``--help`` names "Catch v2"/"Catch2 v3"): its JUnit reporter
-  (v2 ``-r junit -o FILE``, v3 ``--reporter junit::out=FILE``); reruns by test case name.
-- googletest, any other binary (as before): ``GTEST_OUTPUT=xml:FILE``, reruns by
-  ``--gtest_filter``.
+- Catch2 (a binary named by its path whose ``--help`` names "Catch v2" or "Catch2 v3"): its
+  JUnit reporter (v2 ``-r junit -o FILE``, v3 ``--reporter junit::out=FILE``); reruns by test
+  case name.
+- googletest, any other command (as before, scripts included: they are never asked):
+  ``GTEST_OUTPUT=xml:FILE``, reruns by ``--gtest_filter``.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -124,14 +126,29 @@ def ask_program(env: Mapping[str, str]) -> Probe:
 
 
 def detect(argv: Sequence[str], prefix: Sequence[str], probe: Probe) -> Framework:
-    """ctest by its name; Catch2 by what ``--help`` prints (gtest prints its own help and runs
-    no test); googletest otherwise, as cipipe has always assumed."""
+    """ctest by its name; Catch2 by what a binary's ``--help`` prints (gtest prints its own
+    help and runs no test); googletest otherwise, as cipipe has always assumed."""
     if is_ctest(argv):
         return Framework("ctest")
+    if not is_test_binary(argv[0]):
+        return Framework("gtest")  # a script would run its tests once more, not print help
     found = _CATCH2_BANNER.search(probe([*prefix, *argv, "--help"]))
     if found:
         return Framework("catch2", int(found.group(1)))
     return Framework("gtest")
+
+
+def is_test_binary(program: str) -> bool:
+    """A test binary named by its path: an ELF or PE file. A bare name is a tool from PATH
+    (sh, python3, env), which would run a script's tests instead of printing help."""
+    if os.sep not in program:
+        return False
+    try:
+        with Path(program).open("rb") as head:
+            magic = head.read(4)
+    except OSError:
+        return False
+    return magic == b"\x7fELF" or magic[:2] == b"MZ"
 
 
 def ctest_too_old(argv: Sequence[str], probe: Probe) -> str | None:
