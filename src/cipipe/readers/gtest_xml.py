@@ -50,6 +50,9 @@ class GtestCase:
     type_param: str | None = None
     # ctest and Catch2 name a test without a suite: that name, as a rerun selects it.
     label: str | None = None
+    # A gtest case read from the XML of a binary that ctest ran as one test: that ctest test,
+    # which a rerun selects (ctest cannot select a gtest case inside it).
+    rerun_as: str | None = None
 
     @property
     def full_name(self) -> str:
@@ -89,6 +92,12 @@ class GtestReport:
     @property
     def failed_names(self) -> list[str]:
         return [c.full_name for c in self.cases if c.status == "failed"]
+
+    @property
+    def rerun_names(self) -> list[str]:
+        """What a rerun of the failed tests selects, each once."""
+        failed = (c.rerun_as or c.full_name for c in self.cases if c.status == "failed")
+        return list(dict.fromkeys(failed))
 
 
 def parse_gtest_xml(text: str) -> GtestReport:

@@ -58,10 +58,9 @@ class Framework:
         if self.name == "ctest":
             # ctest is never prefixed: the emulator starts each test binary, ctest runs here.
             selector = ["-R", ctest_regex(names)] if names else []
-            gtest_folder = report.with_name(report.stem + "-gtest")
             return Attempt(
                 [*argv, *selector, "--output-junit", str(report)],
-                {"GTEST_OUTPUT": f"xml:{gtest_folder}/"},
+                {"GTEST_OUTPUT": f"xml:{gtest_folder(report)}/"},
                 report,
             )
         if self.name == "catch2":
@@ -84,6 +83,11 @@ class Framework:
         if self.name == "catch2":
             return parse_catch2_junit(text)
         return parse_gtest_xml(text)
+
+
+def gtest_folder(report: Path) -> Path:
+    """Where the gtest binaries of a ctest run write their XML, one file each."""
+    return report.with_name(report.stem + "-gtest")
 
 
 def is_ctest(argv: Sequence[str]) -> bool:

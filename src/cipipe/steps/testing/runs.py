@@ -17,8 +17,9 @@ from cipipe.adapters.process import ProgramNotFound, ProgramTimedOut
 from cipipe.fileio import fresh_output, open_folder
 from cipipe.readers.gtest_xml import GtestReport, GtestXmlError
 from cipipe.readers.junit_reports import output_tail
+from cipipe.steps.testing.ctest_detail import Commands, ctest_commands, with_gtest_detail
 from cipipe.steps.testing.flaky import MergedRun, merge_attempts
-from cipipe.steps.testing.frameworks import Framework, FrameworkName
+from cipipe.steps.testing.frameworks import Framework, FrameworkName, gtest_folder
 
 log = logging.getLogger("cipipe.test")
 
@@ -79,13 +80,14 @@ def _attempt(
     report: Path,
     ctx: RunContext,
     names: tuple[str, ...] = (),
+    commands: Commands | None = None,
 ) -> tuple[GtestReport | None, str | None]:
     """The parsed report, or why there is none. A program that exits non-zero although its
     report shows no failed test (gtest's SetUpTestSuite failures look like that) is an error."""
     attempt = framework.attempt(argv, prefix, report, names)
     fresh_output(report, root=ctx.workdir)
     if framework.name == "ctest":
-        _fresh_report_folder(report.with_name(report.stem + "-gtest"), ctx.workdir)
+        _fresh_report_folder(gtest_folder(report), ctx.workdir)
     start = ctx.log_path.stat().st_size if ctx.log_path.exists() else 0
     env = {**ctx.env, **attempt.env}
     try:
@@ -101,6 +103,8 @@ def _attempt(
         parsed = framework.parse(report.read_text(encoding="utf-8", errors="replace"))
     except GtestXmlError as exc:
         return None, f"{_exit_text(code)}; its test report is unreadable: {exc}"
+    if commands:
+        parsed = with_gtest_detail(parsed, commands, gtest_folder(report))
     if code != 0 and parsed.failed == 0:
         reason = f"{_exit_text(code)} although its report shows no failed test"
         return None, _with_output(reason, ctx, start)
@@ -115,11 +119,14 @@ def run_test_command(
     reruns: int,
     ctx: RunContext,
 ) -> ProgramRun:
-    first, error = _attempt(framework, argv, prefix, reports.with_suffix(".xml"), ctx)
+    commands = ctest_commands(argv, ctx.env, ctx.cwd) if framework.name == "ctest" else None
+    first, error = _attempt(
+        framework, argv, prefix, reports.with_suffix(".xml"), ctx, commands=commands
+    )
     if first is None:
         return ProgramRun(argv, None, error, framework.name)
     attempts: list[GtestReport] = []
-    failing = first.failed_names
+    failing = first.rerun_names
     for number in range(1, reruns + 1):
         if not failing:
             break
@@ -132,6 +139,7 @@ def run_test_command(
                 reports.with_name(f"{reports.name}-rerun{number}.xml"),
                 ctx,
                 tuple(failing),
+                commands,
             )
         except ValueError as exc:  # a name the framework cannot select by
             log.warning("no rerun: %s", exc)
@@ -140,5 +148,5 @@ def run_test_command(
             log.warning("rerun %d gave no report: %s", number, rerun_error)
             break
         attempts.append(report)
-        failing = report.failed_names
+        failing = report.rerun_names
     return ProgramRun(argv, merge_attempts(first, attempts), None, framework.name)
