@@ -31,6 +31,9 @@ class FailedTest(Strict):
 
 class SmokeResult(Strict):
     command: list[str]
+    status: Literal["ran", "not-run"] = Field(
+        default="ran", description="not-run: no way to start it here (reason says why)"
+    )
     passed: bool
     exit_code: int | None
     reason: str | None = None
@@ -63,6 +66,9 @@ class PlatformTests(Strict):
     smoke: SmokeResult | None = None
     coverage: CoverageResult | None = None
     duration_seconds: Amount = 0.0
+    frameworks: list[Literal["ctest", "gtest", "catch2"]] = Field(
+        default_factory=list, description="What each test command was read as, in order"
+    )
 
 
 class TestsReport(Contract):

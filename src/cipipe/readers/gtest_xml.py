@@ -48,11 +48,17 @@ class GtestCase:
     message: str | None  # failure messages joined with "\n", or the skip message
     value_param: str | None = None
     type_param: str | None = None
+    # ctest and Catch2 name a test without a suite: that name, as a rerun selects it.
+    label: str | None = None
+    # A gtest case read from the XML of a binary that ctest ran as one test: that ctest test,
+    # which a rerun selects (ctest cannot select a gtest case inside it).
+    rerun_as: str | None = None
 
     @property
     def full_name(self) -> str:
-        """The name as --gtest_filter takes it: "Suite.name"."""
-        return f"{self.suite}.{self.name}"
+        """The name as a rerun selects the test: "Suite.name" for --gtest_filter, else the
+        label (a ctest test's name, a Catch2 test case's name)."""
+        return self.label if self.label is not None else f"{self.suite}.{self.name}"
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,12 @@ class GtestReport:
     def failed_names(self) -> list[str]:
         return [c.full_name for c in self.cases if c.status == "failed"]
 
+    @property
+    def rerun_names(self) -> list[str]:
+        """What a rerun of the failed tests selects, each once."""
+        failed = (c.rerun_as or c.full_name for c in self.cases if c.status == "failed")
+        return list(dict.fromkeys(failed))
+
 
 def parse_gtest_xml(text: str) -> GtestReport:
     """Return the test cases of a googletest XML report, in the order of the report."""
@@ -116,7 +128,7 @@ def parse_gtest_xml(text: str) -> GtestReport:
             raise GtestXmlError("not a googletest XML report: a <testsuite> has no name")
         cases.extend(_case(suite_name, el) for el in suite.findall("testcase"))
     total = root.get("time")
-    time = _seconds(total, "the report") if total is not None else sum(c.time for c in cases)
+    time = seconds_attr(total, "the report") if total is not None else sum(c.time for c in cases)
     return GtestReport(cases=tuple(cases), time=time)
 
 
@@ -147,7 +159,7 @@ def _case(suite: str, el: ET.Element) -> GtestCase:
         suite=suite,
         name=name,
         status=status,
-        time=_seconds(el.get("time"), where),
+        time=seconds_attr(el.get("time"), where),
         message=message,
         value_param=el.get("value_param"),
         type_param=el.get("type_param"),
@@ -163,7 +175,7 @@ def _text(el: ET.Element) -> str:
     return el.text or ""
 
 
-def _seconds(value: str | None, where: str) -> float:
+def seconds_attr(value: str | None, where: str) -> float:
     if value is None:
         return 0.0
     try:

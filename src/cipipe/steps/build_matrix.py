@@ -151,7 +151,8 @@ def _plan(
     smoke, coverage = settings.tests.smoke, settings.tests.coverage
     tests = TestPlan(
         runner=runner,
-        emulator=emulator if runner == "emulator" else [],
+        # Kept with runner none too: the smoke test still runs under it.
+        emulator=emulator if runner in ("emulator", "none") else [],
         commands=[] if runner == "none" else (settings.tests.commands or DEFAULT_TESTS),
         reason="tests disabled for this platform in .cipipe.yaml" if runner == "none" else None,
         smoke=SmokePlan.model_validate(smoke.model_dump()) if smoke else None,

@@ -243,6 +243,18 @@ ROWS = [
         tests=make_tests(platform("linux", smoke=None)),
     ),
     Row(
+        "smoke passed where unit tests did not run",
+        "needs-attention",
+        {"integration-smoke": "passed", "unit-tests": "warning"},
+        tests=make_tests(platform("linux", ran=False), platform("arm", smoke=None)),
+    ),
+    Row(
+        "smoke failed where unit tests did not run",
+        "rejected",
+        {"integration-smoke": "failed"},
+        tests=make_tests(platform("linux", ran=False, smoke=False), platform("arm", smoke=None)),
+    ),
+    Row(
         "no smoke configured",
         "passed",
         {"integration-smoke": "skipped"},

@@ -69,6 +69,8 @@ def project(
     work.mkdir()
     (work / "source.json").write_text(sample_source().to_json())
     assert cli("--workdir", work, "build-matrix", "--repo", repo.root).exit_code == 0
+    # The unit tests run against the build that ships: cipipe build leaves it.
+    assert cli("--workdir", work, "build", "--repo", repo.root).exit_code == 0
     return repo, work
 
 

@@ -28,8 +28,9 @@ class TestArgs:
 
 def execute(state: CliState, args: TestArgs) -> int:
     from cipipe.cli.inputs import plan_inputs
+    from cipipe.contracts.testing import TestsReport
     from cipipe.steps.testing.coverage import load_baseline
-    from cipipe.steps.testing.execute import TestRequest, run_tests
+    from cipipe.steps.testing.execute import TestRequest, merge_into, run_tests
 
     config, source, matrix = plan_inputs(state, args.repo, args.config_path)
     baseline = load_baseline(args.baseline) if args.baseline else None
@@ -47,8 +48,15 @@ def execute(state: CliState, args: TestArgs) -> int:
                 baseline_name=str(args.baseline) if args.baseline else None,
             )
         )
+        if args.platforms:
+            # A per-platform run (one Jenkins agent) replaces only its platforms' entries.
+            previous = state.workdir.read_optional(TestsReport)
+            order = [p.platform for p in matrix.platforms]
+            report = merge_into(previous, report, order)
         state.workdir.write(report)
     for platform in report.platforms:
+        if args.platforms and platform.platform not in args.platforms:
+            continue
         c = platform.counts
         if platform.status != "ran":
             log.info("%s: not run: %s", platform.platform, platform.reason)
@@ -98,5 +106,6 @@ def command(
     Reads:  matrix.json, source.json, the build folders, .cipipe.yaml (test policy)
     Writes: tests.json, reports/junit-<platform>.xml, reports/coverage-<platform>.xml
     Exit 1 when a critical test fails, a test program crashes or a smoke test fails.
+    With --platform, tests.json of the same commit keeps the other platforms' entries.
     """
     return execute(state, TestArgs(repo, config_path, platforms, baseline))

@@ -89,15 +89,15 @@ def _smoke(inputs: GateInputs) -> Judgement:
     failed, missing, passed, not_run = [], [], [], []
     for name in configured:
         platform = by_platform.get(name)
-        if platform is None or (platform.status == "ran" and platform.smoke is None):
+        smoke = platform.smoke if platform is not None else None
+        if platform is None or (platform.status == "ran" and smoke is None):
             missing.append(name)
-        elif platform.status != "ran":
+        elif smoke is None or smoke.status != "ran":  # it runs even when unit tests do not
             not_run.append(name)
-        elif platform.smoke is not None and platform.smoke.passed:
+        elif smoke.passed:
             passed.append(name)
         else:
-            reason = platform.smoke.reason if platform.smoke else None
-            failed.append(f"{name} ({reason or 'failed'})")
+            failed.append(f"{name} ({smoke.reason or 'failed'})")
     if failed:
         return Judgement("failed", "smoke failed on " + ", ".join(failed))
     if missing:

@@ -79,3 +79,50 @@ def coverage_result(
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
+
+
+COVERAGE_BUILD_TYPE = "Coverage"
+_CMAKE_NOT_CONFIGURE = {"--build", "--install", "-E", "-P", "--open"}
+
+
+def _is_cmake_configure(argv: list[str]) -> bool:
+    return bool(argv) and Path(argv[0]).name == "cmake" and not _CMAKE_NOT_CONFIGURE & set(argv)
+
+
+def _without_build_type(argv: list[str]) -> list[str]:
+    kept: list[str] = []
+    skip_next = False
+    for index, arg in enumerate(argv):
+        if skip_next:
+            skip_next = False
+        elif arg.startswith(("-DCMAKE_BUILD_TYPE=", "-DCMAKE_BUILD_TYPE:")):
+            continue
+        elif arg == "-D" and argv[index + 1 : index + 2] and "CMAKE_BUILD_TYPE" in argv[index + 1]:
+            skip_next = True
+        else:
+            kept.append(arg)
+    return kept
+
+
+def coverage_build_commands(
+    build: list[list[str]], compile_flags: list[str], linker_flags: list[str]
+) -> list[list[str]]:
+    """The build commands with every CMake configure given a build type of its own.
+
+    The build type's flags come after CMAKE_CXX_FLAGS, so a Release configure would turn
+    ``--coverage -O0`` into ``--coverage -O0 -O3 -DNDEBUG``: the coverage tree measured code
+    that was not the code under test. ``Coverage`` has exactly the coverage flags. Commands that
+    are not a CMake configure get the flags through CFLAGS/CXXFLAGS/LDFLAGS, as before.
+    """
+    compile_ = " ".join(compile_flags)
+    link = " ".join(linker_flags)
+    settings = [
+        f"-DCMAKE_BUILD_TYPE={COVERAGE_BUILD_TYPE}",
+        f"-DCMAKE_C_FLAGS_COVERAGE={compile_}",
+        f"-DCMAKE_CXX_FLAGS_COVERAGE={compile_}",
+        *(f"-DCMAKE_{kind}_LINKER_FLAGS_COVERAGE={link}" for kind in ("EXE", "SHARED", "MODULE")),
+    ]
+    return [
+        [*_without_build_type(argv), *settings] if _is_cmake_configure(argv) else argv
+        for argv in build
+    ]

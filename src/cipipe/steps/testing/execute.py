@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from cipipe.contracts.testing import (
     CoverageResult,
     FailedTest,
     PlatformTests,
+    SmokeResult,
     TestCounts,
     TestsReport,
 )
@@ -27,9 +29,12 @@ from cipipe.readers.coverage import CoverageSummary
 from cipipe.steps.build import run_build_commands, select_plans
 from cipipe.steps.build.environment import build_settings
 from cipipe.steps.build.paths import build_folder, expand
-from cipipe.steps.testing.coverage import coverage_result, read_report
-from cipipe.steps.testing.gtest_runs import ProgramRun, RunContext, run_gtest_program
-from cipipe.steps.testing.runners import resolve_runner
+from cipipe.steps.testing.coverage import coverage_build_commands, coverage_result, read_report
+from cipipe.steps.testing.frameworks import ask_program, ctest_too_old, detect, is_ctest
+from cipipe.steps.testing.runners import Runner as TestRunner
+from cipipe.steps.testing.runners import resolve_runner, smoke_runner
+from cipipe.steps.testing.runs import ProgramRun, RunContext, run_test_command
+from cipipe.steps.testing.smoke import not_run as smoke_not_run
 from cipipe.steps.testing.smoke import run_smoke
 
 log = logging.getLogger("cipipe.test")
@@ -104,8 +109,8 @@ def _junit(platform: str, runs: list[ProgramRun]) -> str:
 class _Folders:
     """A platform's folders in the repository, resolved and checked before anything runs."""
 
-    tests: Path  # the coverage build when there is one, else the release build
-    release: Path  # where the smoke test finds the built program
+    release: Path  # the build that ships (cipipe build's tree): unit tests and smoke run there
+    coverage: Path | None  # the instrumented tree, only for the coverage report
 
 
 def _folders(plan: PlatformPlan, request: TestRequest) -> _Folders:
@@ -116,35 +121,135 @@ def _folders(plan: PlatformPlan, request: TestRequest) -> _Folders:
     release = resolved(plan.build_dir, f"{where}.build_dir")
     coverage = plan.tests.coverage
     tests = resolved(coverage.build_dir, f"{where}.tests.coverage.build_dir") if coverage else None
-    return _Folders(tests=tests or release, release=release)
+    return _Folders(release=release, coverage=tests)
 
 
-def _coverage_build(
-    plan: PlatformPlan, request: TestRequest, build_dir: Path, log_path: Path, runner: Runner
-) -> str | None:
-    assert plan.tests.coverage is not None
-    import shutil
+@dataclass(frozen=True)
+class _Platform:
+    """What every part of one platform's test run needs."""
 
+    plan: PlatformPlan
+    request: TestRequest
+    runner: Runner
+    folders: _Folders
+    log_path: Path
+
+    def expand(self, argv: Sequence[str], build_dir: Path, **extra: str) -> list[str]:
+        repo = self.request.repo
+        return [
+            expand(a, source_dir=repo, build_dir=build_dir, platform=self.plan.platform, **extra)
+            for a in argv
+        ]
+
+    def context(self) -> RunContext:
+        request = self.request
+        env = {k: v for k, v in request.env.items() if not SECRET_NAME.search(k)}
+        timeout = request.policy.timeout_minutes * 60
+        return RunContext(request.repo, env, self.log_path, timeout, self.runner, request.workdir)
+
+
+def _unit_runs(p: _Platform, prefix: list[str]) -> list[ProgramRun]:
+    """Every test command against the build that ships, with its failed tests rerun by name."""
+    ctx = p.context()
+    probe = ask_program(ctx.env)
+    runs = []
+    for index, argv in enumerate(p.plan.tests.commands):
+        command = p.expand(argv, p.folders.release)
+        framework = detect(command, prefix, probe)
+        log.info("%s: %s read as %s", p.plan.platform, command[0], framework.name)
+        too_old = ctest_too_old(command, probe) if framework.name == "ctest" else None
+        if too_old:
+            log.error("%s: %s", p.plan.platform, too_old)
+            runs.append(ProgramRun(command, None, too_old, framework.name))
+            continue
+        reports = p.request.workdir / "reports" / p.plan.platform / f"run{index}"
+        reruns = p.request.policy.flaky_reruns
+        runs.append(run_test_command(framework, command, prefix, reports, reruns, ctx))
+    return runs
+
+
+def _smoke(p: _Platform, tests: TestRunner) -> SmokeResult | None:
+    smoke = p.plan.tests.smoke
+    if smoke is None:
+        return None
+    argv = p.expand(smoke.command, p.folders.release)
+    how = smoke_runner(p.plan, tests)
+    if how.unavailable:
+        log.warning("%s: smoke test not run: %s", p.plan.platform, how.unavailable)
+        return smoke_not_run(argv, how.unavailable)
+    return run_smoke(smoke, argv, how.prefix, p.request.repo)
+
+
+def _coverage_build(p: _Platform, build_dir: Path) -> str | None:
+    """The instrumented tree, built from scratch with a build type of its own."""
+    coverage, request = p.plan.tests.coverage, p.request
+    assert coverage is not None
     shutil.rmtree(build_dir, ignore_errors=True)
     build_dir.mkdir(parents=True)
     settings = build_settings(
-        plan.toolchain,
+        p.plan.toolchain,
         source_dir=request.repo,
         build_dir=build_dir,
         source_date_epoch=int(request.source.commit_time.timestamp()),
         base_env=request.env,
-        extra_compile_flags=plan.tests.coverage.compile_flags,
-        extra_linker_flags=plan.tests.coverage.linker_flags,
+        extra_compile_flags=coverage.compile_flags,
+        extra_linker_flags=coverage.linker_flags,
     )
+    build = coverage_build_commands(p.plan.build, coverage.compile_flags, coverage.linker_flags)
+    plan = p.plan.model_copy(update={"build": build})
     timeout = request.policy.timeout_minutes * 60
-    return run_build_commands(plan, settings, request.repo, build_dir, log_path, runner, timeout)
+    return run_build_commands(
+        plan, settings, request.repo, build_dir, p.log_path, p.runner, timeout
+    )
+
+
+def _coverage(p: _Platform, prefix: list[str]) -> CoverageResult | None:
+    """Coverage from its own instrumented tree: the tests run there only to produce the report;
+    their counts are the shipping tree's."""
+    coverage, build_dir, request = p.plan.tests.coverage, p.folders.coverage, p.request
+    if coverage is None or build_dir is None:
+        return None
+    platform, workdir, ctx = p.plan.platform, request.workdir, p.context()
+    log.info("%s: instrumented build for coverage in %s", platform, coverage.build_dir)
+    failure = _coverage_build(p, build_dir)
+    if failure:
+        log.warning("%s: no coverage: the coverage build failed: %s", platform, failure)
+        return None
+    for argv in p.plan.tests.commands:
+        command = p.expand(argv, build_dir)
+        # ctest starts the binaries through the toolchain's emulator itself.
+        full = command if is_ctest(command) else [*prefix, *command]
+        _run_for_coverage(full, ctx)
+    report = fresh_output(workdir / "reports" / f"coverage-{platform}.xml", root=workdir)
+    code = _run_for_coverage(p.expand(coverage.command, build_dir, report=str(report)), ctx)
+    if code != 0:
+        log.warning("%s: no coverage: its command exited %s (see %s)", platform, code, p.log_path)
+        return None
+    baseline = None
+    if request.baseline is not None:
+        baseline = request.baseline.get(platform) or request.baseline.get("*")
+    return coverage_result(
+        read_report(report), str(report.relative_to(workdir)), baseline, request.baseline_name
+    )
+
+
+def _run_for_coverage(argv: list[str], ctx: RunContext) -> int | None:
+    try:
+        return ctx.runner(
+            argv, cwd=ctx.cwd, env=ctx.env, log_path=ctx.log_path, timeout=ctx.timeout
+        )
+    except (ProgramNotFound, ProgramTimedOut) as exc:
+        log.warning("%s", exc)
+        return None
 
 
 def run_platform_tests(
     plan: PlatformPlan, request: TestRequest, runner: Runner, folders: _Folders
 ) -> PlatformTests:
     start = time.monotonic()
-    repo, workdir = request.repo, request.workdir
+    workdir = request.workdir
+    log_path = fresh_output(workdir / "logs" / f"test-{plan.platform}.log", root=workdir)
+    p = _Platform(plan, request, runner, folders, log_path)
     test_runner = resolve_runner(plan.tests)
     if test_runner.unavailable:
         log.warning("%s: tests not run: %s", plan.platform, test_runner.unavailable)
@@ -153,71 +258,12 @@ def run_platform_tests(
             runner=test_runner.name,
             status="not-run",
             reason=test_runner.unavailable,
+            smoke=_smoke(p, test_runner),
         )
-    log_path = fresh_output(workdir / "logs" / f"test-{plan.platform}.log", root=workdir)
-    coverage = plan.tests.coverage
-    build_dir = folders.tests
-    if coverage:
-        log.info("%s: instrumented build for coverage in %s", plan.platform, coverage.build_dir)
-        failure = _coverage_build(plan, request, build_dir, log_path, runner)
-        if failure:
-            return PlatformTests(
-                platform=plan.platform,
-                runner=test_runner.name,
-                status="not-run",
-                reason=f"coverage build failed: {failure}",
-            )
-    env = {k: v for k, v in request.env.items() if not SECRET_NAME.search(k)}
-    ctx = RunContext(repo, env, log_path, request.policy.timeout_minutes * 60, runner, workdir)
-    runs = []
-    for index, argv in enumerate(plan.tests.commands):
-        command = [
-            expand(a, source_dir=repo, build_dir=build_dir, platform=plan.platform) for a in argv
-        ]
-        reports = workdir / "reports" / plan.platform / f"run{index}"
-        runs.append(
-            run_gtest_program(
-                command, test_runner.prefix, reports, request.policy.flaky_reruns, ctx
-            )
-        )
+    runs = _unit_runs(p, test_runner.prefix)
     counts, failures = _tally(runs, request.policy.critical)
     junit_path = workdir / "reports" / f"junit-{plan.platform}.xml"
     atomic_write_text(junit_path, _junit(plan.platform, runs), root=workdir)
-
-    smoke = None
-    if plan.tests.smoke:
-        argv = [
-            expand(a, source_dir=repo, build_dir=folders.release, platform=plan.platform)
-            for a in plan.tests.smoke.command
-        ]
-        smoke = run_smoke(plan.tests.smoke, argv, test_runner.prefix, repo)
-
-    coverage_result_ = None
-    if coverage:
-        report = fresh_output(workdir / "reports" / f"coverage-{plan.platform}.xml", root=workdir)
-        argv = [
-            expand(
-                a, source_dir=repo, build_dir=build_dir, platform=plan.platform, report=str(report)
-            )
-            for a in coverage.command
-        ]
-        try:
-            code = runner(argv, cwd=repo, env=env, log_path=log_path, timeout=ctx.timeout)
-        except (ProgramNotFound, ProgramTimedOut) as exc:
-            log.warning("%s: no coverage: %s", plan.platform, exc)
-            code = None
-        if code == 0:
-            baseline = None
-            if request.baseline is not None:
-                baseline = request.baseline.get(plan.platform) or request.baseline.get("*")
-            coverage_result_ = coverage_result(
-                read_report(report),
-                str(report.relative_to(workdir)),
-                baseline,
-                request.baseline_name,
-            )
-        elif code is not None:
-            log.warning("%s: coverage command exited %d (see %s)", plan.platform, code, log_path)
     return PlatformTests(
         platform=plan.platform,
         runner=test_runner.name,
@@ -226,9 +272,10 @@ def run_platform_tests(
         failures=failures,
         flaky=[name for run in runs if run.merged for name in run.merged.flaky],
         junit=str(junit_path.relative_to(workdir)),
-        smoke=smoke,
-        coverage=coverage_result_,
+        smoke=_smoke(p, test_runner),
+        coverage=_coverage(p, test_runner.prefix),
         duration_seconds=round(time.monotonic() - start, 3),
+        frameworks=[run.framework for run in runs],
     )
 
 
@@ -243,14 +290,40 @@ def run_tests(request: TestRequest, *, runner: Runner = run_logged) -> TestsRepo
         run_platform_tests(plan, request, runner, folder)
         for plan, folder in zip(plans, folders, strict=True)
     ]
+    return summarise(request.source.commit, platforms)
+
+
+def summarise(commit: str, platforms: list[PlatformTests]) -> TestsReport:
+    """tests.json from its platforms: the critical failures and the outcome follow from them."""
     critical = [f"{p.platform}: {f.name}" for p in platforms for f in p.failures if f.critical] + [
         f"{p.platform}: smoke test ({p.smoke.reason})"
         for p in platforms
-        if p.smoke and not p.smoke.passed
+        if p.smoke and p.smoke.status == "ran" and not p.smoke.passed
     ]
     return TestsReport(
-        commit=request.source.commit,
+        commit=commit,
         platforms=platforms,
         critical_failures=critical,
         outcome="failed" if critical else "passed",
     )
+
+
+def merge_into(
+    previous: TestsReport | None, fresh: TestsReport, order: Sequence[str]
+) -> TestsReport:
+    """``fresh`` (some platforms) merged into the work folder's tests.json: only its platforms'
+    entries are replaced, in the matrix's order. A tests.json of another commit is dropped."""
+    if previous is None:
+        return fresh
+    if previous.commit != fresh.commit:
+        log.info(
+            "tests.json was for commit %s, not %s: replaced, not merged",
+            previous.commit[:12],
+            fresh.commit[:12],
+        )
+        return fresh
+    by_name = {p.platform: p for p in previous.platforms}
+    by_name.update({p.platform: p for p in fresh.platforms})
+    rank = {name: index for index, name in enumerate(order)}
+    platforms = sorted(by_name.values(), key=lambda p: rank.get(p.platform, len(rank)))
+    return summarise(fresh.commit, platforms)

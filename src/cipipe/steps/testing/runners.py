@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import platform as host_platform
 from dataclasses import dataclass
 from typing import Literal
 
 from cipipe.adapters.process import find_program
-from cipipe.contracts.matrix import TestPlan
+from cipipe.contracts.matrix import PlatformPlan, TestPlan
 
 RunnerName = Literal["native", "qemu", "wine", "emulator", "none"]
 # Debian packages that provide the usual emulators, for the "not run" reason.
@@ -42,3 +43,24 @@ def resolve_runner(plan: TestPlan) -> Runner:
         hint = f" (apt-get install {package})" if package else ""
         return Runner(kind, [], f"no runner: {program} is not installed{hint}")
     return Runner(kind, [path, *plan.emulator[1:]])
+
+
+def _host_runs(plan: PlatformPlan) -> bool:
+    return plan.os == host_platform.system().lower() and plan.arch == host_platform.machine()
+
+
+def smoke_runner(plan: PlatformPlan, tests: Runner) -> Runner:
+    """How the smoke test starts here. It runs even when the unit tests are ``runner: none``:
+    under the platform's emulator where one is named, natively where the host is the target."""
+    if tests.name != "none":
+        return tests
+    if plan.tests.emulator:
+        return resolve_runner(plan.tests.model_copy(update={"runner": "emulator"}))
+    if _host_runs(plan):
+        return Runner("native", [])
+    return Runner(
+        "none",
+        [],
+        f"no emulator named for {plan.os}/{plan.arch} (tests.emulator) and this host is "
+        f"{host_platform.system().lower()}/{host_platform.machine()}",
+    )
