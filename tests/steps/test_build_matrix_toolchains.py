@@ -12,6 +12,7 @@ from cipipe import toolchains
 from cipipe.adapters.toolchain import Compiler
 from cipipe.contracts.matrix import Matrix
 from cipipe.errors import InputError
+from cipipe.steps.build import check_toolchain
 from cipipe.steps.build.paths import expand
 from cipipe.steps.build.toolchain_file import check_toolchain_file
 from cipipe.steps.build_matrix import toolchain_lines
@@ -185,3 +186,18 @@ def test_the_toolchain_files_are_package_data() -> None:
         "aarch64-linux-gnu.cmake",
         "x86_64-w64-mingw32.cmake",
     ]
+
+
+def test_build_refuses_a_lock_planned_without_the_compiler() -> None:
+    matrix = plan(BARE, FakeProbe({"g++": "12.2.0"}))
+    arm = matrix.platforms[1]
+    installed_now = FakeProbe(VERSIONS)
+    with pytest.raises(InputError) as info:
+        check_toolchain(arm, 1, installed_now, skip_missing=False)
+    assert info.value.field == "platforms[1].toolchain.version"
+    assert "was not installed where build-matrix ran" in str(info.value)
+    # Still missing on the agent: skipped (or exit 2) with the package, as for a pinned lock.
+    reason = check_toolchain(arm, 1, FakeProbe({}), skip_missing=True)
+    assert (
+        reason == "aarch64-linux-gnu-g++ is not installed (apt-get install g++-aarch64-linux-gnu)"
+    )
