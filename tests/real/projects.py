@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,10 +48,12 @@ class Project:
     library: str  # built file, relative to the build folder
     program: str  # an executable linking the library, relative to the build folder, no .exe
 
-    def config(self, extra: str = "") -> str:
+    def config(self, extra: Mapping[str, str] | None = None) -> str:
+        """A .cipipe.yaml naming the platforms and artifacts; ``extra`` adds settings (YAML
+        flow-mapping entries) per platform."""
         platforms = "".join(
             f"  {p}: {{artifacts: ['{{build_dir}}/{self.library}', "
-            f"'{{build_dir}}/{self.program}{EXE[p]}']{extra}}}\n"
+            f"'{{build_dir}}/{self.program}{EXE[p]}']{(extra or {}).get(p, '')}}}\n"
             for p in PLATFORMS
         )
         return f"service: {self.name}\nsupports: [linux, arm, windows]\nplatforms:\n{platforms}"
