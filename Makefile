@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint groovy-lint typecheck pytest bench tools cross-tools schemas snapshots clean
+.PHONY: demo test test-real lint groovy-lint typecheck pytest bench tools cross-tools schemas snapshots clean
 
 # A virtualenv with cipipe (editable) and its test tools. A recent pip matters: since 26.3 its
 # console-script wrapper no longer imports `re`, which halves `cipipe --help` start-up.
@@ -41,6 +41,12 @@ pytest: $(STAMP)
 	$(BIN)/pytest
 
 test: $(STAMP) cross-tools lint groovy-lint typecheck pytest
+
+# The full builds of yaml-cpp and spdlog (../shared/repos, or CIPIPE_REAL_REPOS) for linux, arm and
+# windows with yaml-cpp's googletest suite run natively and under qemu; the default suite builds
+# only their libraries and small programs.
+test-real: $(STAMP) cross-tools
+	CIPIPE_REQUIRE_TOOLS=1 $(BIN)/pytest -m real_full tests/real
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -141,8 +141,8 @@ def test_build_matrix_bad_source(
             [".cipipe.yaml: service: got 'Bad Name!'", "a string that should match pattern"],
         ),
         (
-            CONFIG.replace('{version: "12.2.0"}', "{}"),
-            [".cipipe.yaml: platforms.linux.toolchain.version: required field is missing"],
+            CONFIG.replace('{version: "12.2.0"}', '{verison: "12.2.0"}'),
+            [".cipipe.yaml: platforms.linux.toolchain.verison: unknown field"],
         ),
         (
             CONFIG + "platforms: {}\n",

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CliResult
+from cipipe.adapters.toolchain import probe_compiler
+from tests.conftest import CliResult, have, requires
 from tests.contracts.samples import sample_source
 from tests.gitrepo import GitRepoBuilder
 
@@ -69,3 +70,31 @@ def test_json_log_lines(cli: Callable[..., CliResult], repo: GitRepoBuilder, wor
     records = [json.loads(line) for line in result.stderr.splitlines()]
     assert records and all({"time", "level", "logger", "message"} <= r.keys() for r in records)
     assert any("linux on 'linux'" in r["message"] for r in records)
+
+
+@requires(have("g++"), "g++ is not installed")
+def test_prints_each_compiler_and_whether_its_version_was_detected(
+    cli: Callable[..., CliResult], make_repo: Callable[[str], GitRepoBuilder], workdir: Path
+) -> None:
+    repo = make_repo("svc")
+    repo.commit(
+        "init",
+        {
+            ".cipipe.yaml": "service: svc\nsupports: [linux, arm]\n"
+            "platforms: {arm: {toolchain: {version: '9.9.9'}}}\n"
+        },
+    )
+    result = cli("--workdir", workdir, "build-matrix", "--repo", repo.root)
+    assert result.exit_code == 0, result.stderr
+    gxx = probe_compiler("g++")
+    assert gxx is not None
+    assert f"linux: g++ {gxx.version} (detected)" in result.stderr
+    assert (
+        "arm: aarch64-linux-gnu-g++ 9.9.9 (pinned in .cipipe.yaml), CMake toolchain "
+        "cipipe:aarch64-linux-gnu.cmake" in result.stderr
+    )
+    locks = [p["toolchain"] for p in json.loads((workdir / "matrix.json").read_text())["platforms"]]
+    assert [(t["version"], t["version_source"]) for t in locks] == [
+        (gxx.version, "detected"),
+        ("9.9.9", "pinned"),
+    ]

@@ -6,11 +6,12 @@ from typing import Any
 import pytest
 import yaml
 
+from cipipe.adapters.toolchain import Compiler
 from cipipe.contracts.loading import validate_data
 from cipipe.contracts.repo_config import RepoConfig
 from cipipe.contracts.source import Source
 from cipipe.errors import InputError
-from cipipe.steps.build_matrix import jenkins_lines, plan_matrix
+from cipipe.steps.build_matrix import Probe, jenkins_lines, plan_matrix
 
 SOURCE = Source(
     repo_url=None,
@@ -32,8 +33,13 @@ def config(text: str) -> RepoConfig:
     return validate_data(RepoConfig, yaml.safe_load(text), ".cipipe.yaml")
 
 
-def plan(text: str) -> Any:
-    return plan_matrix(config(text), SOURCE, config_file=".cipipe.yaml")
+def installed(executable: str) -> Compiler | None:
+    """Every compiler is installed, in version 12.2.0 (no compiler is run)."""
+    return Compiler(executable, f"/usr/bin/{executable}", "12.2.0", f"{executable} 12.2.0")
+
+
+def plan(text: str, probe: Probe = installed) -> Any:
+    return plan_matrix(config(text), SOURCE, config_file=".cipipe.yaml", probe=probe)
 
 
 THREE = """
@@ -59,7 +65,8 @@ def test_defaults_for_the_three_builtin_platforms() -> None:
     assert arm.toolchain.package == "g++-aarch64-linux-gnu"
     assert arm.tests.runner == "emulator"
     assert arm.tests.emulator == ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"]
-    assert (windows.os, windows.toolchain.compiler) == ("windows", "x86_64-w64-mingw32-g++")
+    assert (windows.os, windows.toolchain.compiler) == ("windows", "x86_64-w64-mingw32-g++-posix")
+    assert windows.toolchain.package == "g++-mingw-w64-x86-64-posix"
     assert windows.tests.emulator == ["wine"]
     assert linux.build[0][:5] == ["cmake", "-S", "{source_dir}", "-B", "{build_dir}"]
     assert linux.build_dir == "build/linux"
@@ -137,9 +144,21 @@ platforms:
             "listed twice",
         ),
         (
-            "service: s\nsupports: [linux, arm]\nplatforms: {linux: {toolchain: {version: '1'}}}",
-            "platforms.arm.toolchain",
+            "service: s\nsupports: [x]\nplatforms: {x: {os: linux, arch: a}}",
+            "platforms.x.toolchain",
             "no toolchain",
+        ),
+        (
+            "service: s\nsupports: [arm]\n"
+            "platforms: {arm: {toolchain: {cmake_toolchain_file: 'cipipe:nope.cmake'}}}",
+            "platforms.arm.toolchain.cmake_toolchain_file",
+            "cipipe ships no toolchain file 'cipipe:nope.cmake'",
+        ),
+        (
+            "service: s\nsupports: [arm]\n"
+            "platforms: {arm: {toolchain: {cmake_toolchain_file: 'cipipe:../x.cmake'}}}",
+            "platforms.arm.toolchain.cmake_toolchain_file",
+            "cipipe ships no toolchain file",
         ),
         (
             "service: s\nsupports: [linux]\nplatforms: {linux: {toolchain: {version: '1'}}, "

@@ -12,17 +12,31 @@ from cipipe.contracts.repo_config import RepoPath
 from cipipe.identifiers import AgentLabel, Name
 
 TestRunner = Literal["native", "emulator", "none"]
+VersionSource = Literal["pinned", "detected", "not-installed"]
 
 
 class ToolchainLock(Strict):
     compiler: str = Field(description="C++ compiler executable")
-    version: str = Field(description="Exact version the compiler must report")
+    version: str | None = Field(
+        description="Exact version the compiler must report; null when it was not installed"
+    )
     c_compiler: str | None = None
     compile_flags: list[str] = Field(default_factory=list)
     linker_flags: list[str] = Field(default_factory=list)
-    cmake_toolchain_file: str | None = None
+    cmake_toolchain_file: str | None = Field(
+        default=None,
+        description="Relative to the repository, or cipipe:<file> for one cipipe ships",
+    )
+    cmake_toolchain_sha256: str | None = Field(
+        default=None, description="Of a cipipe:<file> toolchain file, checked before building"
+    )
     package: str | None = Field(default=None, description="Debian package that provides it")
     lock_id: str = Field(description="sha256 of the fields above; equal locks build alike")
+    version_source: VersionSource = Field(
+        default="pinned",
+        description="Where the version came from: .cipipe.yaml, the compiler installed where "
+        "build-matrix ran, or neither (not part of lock_id)",
+    )
 
 
 class SmokePlan(Strict):

@@ -18,8 +18,9 @@ from cipipe.identifiers import AgentLabel, Name
 
 # Platform names also make folders (build/<platform>) and artifact names: kept short.
 PlatformName = Annotated[Name, Field(max_length=40)]
-# {report} is where a coverage command writes its report; the others name folders and the platform.
-PLACEHOLDERS = frozenset({"source_dir", "build_dir", "platform", "report"})
+# {report} is where a coverage command writes its report; {cipipe_toolchains} the folder of the
+# CMake toolchain files cipipe ships; the others name folders and the platform.
+PLACEHOLDERS = frozenset({"source_dir", "build_dir", "platform", "report", "cipipe_toolchains"})
 _PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
 
 
@@ -125,7 +126,10 @@ class PrecheckConfig(Strict):
 
 class ToolchainConfig(Strict):
     compiler: str | None = Field(default=None, description="Default depends on the platform")
-    version: str = Field(description="Exact version string the compiler reports")
+    version: str | None = Field(
+        default=None,
+        description="Exact version string the compiler reports; pins it (default: detected)",
+    )
     c_compiler: str | None = None
     compile_flags: list[str] = Field(default_factory=list)
     linker_flags: list[str] = Field(default_factory=list)

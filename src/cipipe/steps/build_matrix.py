@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from cipipe import toolchains
+from cipipe.adapters.toolchain import Compiler, probe_compiler
 from cipipe.contracts.matrix import (
     CoveragePlan,
     Matrix,
@@ -20,7 +23,7 @@ from cipipe.contracts.matrix import (
     TestPlan,
     ToolchainLock,
 )
-from cipipe.contracts.repo_config import PlatformConfig, RepoConfig
+from cipipe.contracts.repo_config import PlatformConfig, RepoConfig, ToolchainConfig
 from cipipe.contracts.source import Source
 from cipipe.errors import InputError
 from cipipe.identifiers import check_agent_label, check_name
@@ -36,6 +39,7 @@ class PlatformDefaults:
     package: str
     test_runner: str
     emulator: list[str] = field(default_factory=list)
+    cmake_toolchain_file: str | None = None
 
 
 BUILTIN_PLATFORMS: dict[str, PlatformDefaults] = {
@@ -57,16 +61,19 @@ BUILTIN_PLATFORMS: dict[str, PlatformDefaults] = {
         package="g++-aarch64-linux-gnu",
         test_runner="emulator",
         emulator=["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"],
+        cmake_toolchain_file=toolchains.reference("aarch64-linux-gnu.cmake"),
     ),
     "windows": PlatformDefaults(
         os="windows",
         arch="x86_64",
         agent="linux",
-        compiler="x86_64-w64-mingw32-g++",
-        c_compiler="x86_64-w64-mingw32-gcc",
-        package="g++-mingw-w64-x86-64",
+        # The posix-threads flavour: with GCC < 13 only it has std::thread and std::mutex.
+        compiler="x86_64-w64-mingw32-g++-posix",
+        c_compiler="x86_64-w64-mingw32-gcc-posix",
+        package="g++-mingw-w64-x86-64-posix",
         test_runner="emulator",
         emulator=["wine"],
+        cmake_toolchain_file=toolchains.reference("x86_64-w64-mingw32.cmake"),
     ),
 }
 
@@ -82,11 +89,18 @@ def default_build(toolchain_file: str | None) -> list[list[str]]:
         "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON",
     ]
     if toolchain_file:
-        configure.append(f"-DCMAKE_TOOLCHAIN_FILE={toolchain_file}")
+        path = (
+            toolchains.command_path(toolchain_file)
+            if toolchains.is_builtin(toolchain_file)
+            else toolchain_file
+        )
+        configure.append(f"-DCMAKE_TOOLCHAIN_FILE={path}")
     return [configure, ["cmake", "--build", "{build_dir}", "--parallel"]]
 
 
 DEFAULT_TESTS = [["ctest", "--test-dir", "{build_dir}", "--output-on-failure"]]
+
+Probe = Callable[[str], Compiler | None]
 
 
 def lock_id(lock: dict[str, object]) -> str:
@@ -94,12 +108,75 @@ def lock_id(lock: dict[str, object]) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _plan(
-    name: str, index: int, settings: PlatformConfig, config: RepoConfig, config_file: str
-) -> PlatformPlan:
-    defaults = BUILTIN_PLATFORMS.get(name)
-    where = f"platforms.{name}"
-    if defaults is None and name not in config.platforms:
+def _toolchain_file(
+    tc: ToolchainConfig,
+    defaults: PlatformDefaults | None,
+    settings: PlatformConfig,
+    where: tuple[str, str],
+) -> tuple[str | None, str | None]:
+    """The toolchain file the build uses and, for one cipipe ships, its sha256.
+
+    The repository's own file wins. cipipe's file for a built-in platform is used by the
+    default build commands, or by the repository's commands when they name
+    ``{cipipe_toolchains}``; commands that do neither do not get it in their lock.
+    """
+    chosen = tc.cmake_toolchain_file
+    if chosen is None and defaults is not None:
+        commands = settings.build or []
+        if settings.build is None or any(toolchains.PLACEHOLDER in a for c in commands for a in c):
+            chosen = defaults.cmake_toolchain_file
+    if chosen is None or not toolchains.is_builtin(chosen):
+        return chosen, None
+    try:
+        digest = toolchains.sha256(chosen)
+    except ValueError:
+        digest = None
+    if digest is None:
+        raise InputError(
+            f"cipipe ships no toolchain file {chosen!r}",
+            file=where[0],
+            field=f"{where[1]}.toolchain.cmake_toolchain_file",
+            expected="a file relative to the repository, or one of "
+            + ", ".join(toolchains.reference(p.name) for p in toolchains.shipped_files()),
+        )
+    return chosen, digest
+
+
+def _toolchain_lock(
+    tc: ToolchainConfig,
+    compiler: str,
+    defaults: PlatformDefaults | None,
+    settings: PlatformConfig,
+    where: tuple[str, str],
+    probe: Probe,
+) -> ToolchainLock:
+    """The lock: a pinned version as given, else the version the installed compiler reports.
+
+    A compiler that is not installed here still gets a lock (version null), which build
+    reports as a missing toolchain with its package, as for a pinned one.
+    """
+    version, source = tc.version, "pinned"
+    if version is None:
+        found = probe(compiler)
+        version, source = (found.version, "detected") if found else (None, "not-installed")
+    toolchain_file, toolchain_sha256 = _toolchain_file(tc, defaults, settings, where)
+    lock_fields: dict[str, object] = {
+        "compiler": compiler,
+        "version": version,
+        "c_compiler": tc.c_compiler or (defaults.c_compiler if defaults else None),
+        "compile_flags": tc.compile_flags,
+        "linker_flags": tc.linker_flags,
+        "cmake_toolchain_file": toolchain_file,
+        "cmake_toolchain_sha256": toolchain_sha256,
+        "package": tc.package or (defaults.package if defaults else None),
+    }
+    return ToolchainLock.model_validate(
+        {**lock_fields, "lock_id": lock_id(lock_fields), "version_source": source}
+    )
+
+
+def _check_known(name: str, index: int, config: RepoConfig, config_file: str) -> None:
+    if name not in BUILTIN_PLATFORMS and name not in config.platforms:
         known = ", ".join(sorted(BUILTIN_PLATFORMS))
         raise InputError(
             f"unknown platform {name!r}",
@@ -107,36 +184,11 @@ def _plan(
             field=f"supports[{index}]",
             expected=f"one of {known}, or a platform declared under platforms:",
         )
-    if settings.toolchain is None:
-        raise InputError(
-            "platform has no toolchain",
-            file=config_file,
-            field=f"{where}.toolchain",
-            expected="a toolchain with at least an exact compiler version",
-        )
-    os_name = settings.os or (defaults.os if defaults else None)
-    arch = settings.arch or (defaults.arch if defaults else None)
-    compiler = settings.toolchain.compiler or (defaults.compiler if defaults else None)
-    for value, key in ((os_name, "os"), (arch, "arch"), (compiler, "toolchain.compiler")):
-        if not value:
-            raise InputError(
-                "required for a platform cipipe does not know",
-                file=config_file,
-                field=f"{where}.{key}",
-            )
-    assert os_name and arch and compiler  # narrowed by the loop above
-    tc = settings.toolchain
-    lock_fields: dict[str, object] = {
-        "compiler": compiler,
-        "version": tc.version,
-        "c_compiler": tc.c_compiler or (defaults.c_compiler if defaults else None),
-        "compile_flags": tc.compile_flags,
-        "linker_flags": tc.linker_flags,
-        "cmake_toolchain_file": tc.cmake_toolchain_file,
-        "package": tc.package or (defaults.package if defaults else None),
-    }
-    toolchain = ToolchainLock.model_validate({**lock_fields, "lock_id": lock_id(lock_fields)})
 
+
+def _test_plan(
+    name: str, settings: PlatformConfig, defaults: PlatformDefaults | None, config_file: str
+) -> TestPlan:
     runner = settings.tests.runner or (defaults.test_runner if defaults else "native")
     emulator = settings.tests.emulator
     if emulator is None:
@@ -145,11 +197,11 @@ def _plan(
         raise InputError(
             "tests run under an emulator, but none is named",
             file=config_file,
-            field=f"{where}.tests.emulator",
+            field=f"platforms.{name}.tests.emulator",
             expected="an emulator command, e.g. qemu-aarch64",
         )
     smoke, coverage = settings.tests.smoke, settings.tests.coverage
-    tests = TestPlan(
+    return TestPlan(
         runner=runner,
         # Kept with runner none too: the smoke test still runs under it.
         emulator=emulator if runner in ("emulator", "none") else [],
@@ -158,6 +210,40 @@ def _plan(
         smoke=SmokePlan.model_validate(smoke.model_dump()) if smoke else None,
         coverage=CoveragePlan.model_validate(coverage.model_dump()) if coverage else None,
     )
+
+
+def _plan(
+    name: str,
+    index: int,
+    settings: PlatformConfig,
+    config: RepoConfig,
+    config_file: str,
+    probe: Probe,
+) -> PlatformPlan:
+    _check_known(name, index, config, config_file)
+    defaults = BUILTIN_PLATFORMS.get(name)
+    where = f"platforms.{name}"
+    # A built-in platform needs no toolchain: section; one cipipe does not know names its compiler.
+    tc = settings.toolchain or ToolchainConfig()
+    if settings.toolchain is None and defaults is None:
+        raise InputError(
+            "platform has no toolchain",
+            file=config_file,
+            field=f"{where}.toolchain",
+            expected="a toolchain with at least a compiler",
+        )
+    os_name = settings.os or (defaults.os if defaults else None)
+    arch = settings.arch or (defaults.arch if defaults else None)
+    compiler = tc.compiler or (defaults.compiler if defaults else None)
+    for value, key in ((os_name, "os"), (arch, "arch"), (compiler, "toolchain.compiler")):
+        if not value:
+            raise InputError(
+                "required for a platform cipipe does not know",
+                file=config_file,
+                field=f"{where}.{key}",
+            )
+    assert os_name and arch and compiler  # narrowed by the loop above
+    toolchain = _toolchain_lock(tc, compiler, defaults, settings, (config_file, where), probe)
     return PlatformPlan(
         platform=name,
         os=os_name,
@@ -165,13 +251,16 @@ def _plan(
         agent=settings.agent or config.agents.get(name) or (defaults.agent if defaults else "any"),
         toolchain=toolchain,
         build_dir=settings.build_dir or f"build/{name}",
-        build=settings.build or default_build(tc.cmake_toolchain_file),
-        tests=tests,
+        build=settings.build or default_build(toolchain.cmake_toolchain_file),
+        tests=_test_plan(name, settings, defaults, config_file),
         artifacts=settings.artifacts if settings.artifacts is not None else ["{build_dir}/bin/*"],
     )
 
 
-def plan_matrix(config: RepoConfig, source: Source, *, config_file: str) -> Matrix:
+def plan_matrix(
+    config: RepoConfig, source: Source, *, config_file: str, probe: Probe = probe_compiler
+) -> Matrix:
+    """The matrix; a compiler whose version is not pinned is asked for it with ``probe``."""
     seen: dict[str, int] = {}
     for index, name in enumerate(config.supports):
         if name in seen:
@@ -191,10 +280,29 @@ def plan_matrix(config: RepoConfig, source: Source, *, config_file: str) -> Matr
                 expected=f"{name!r} listed under supports",
             )
     plans = [
-        _plan(name, index, config.platforms.get(name, PlatformConfig()), config, config_file)
+        _plan(name, index, config.platforms.get(name, PlatformConfig()), config, config_file, probe)
         for index, name in enumerate(config.supports)
     ]
     return Matrix(service=config.service, commit=source.commit, platforms=plans)
+
+
+def toolchain_lines(matrix: Matrix) -> list[str]:
+    """One line per platform: its compiler, the version locked and where that came from."""
+    lines = []
+    for plan in matrix.platforms:
+        lock = plan.toolchain
+        if lock.version_source == "not-installed":
+            install = f"apt-get install {lock.package}" if lock.package else "install it"
+            state = f"not installed here ({install}); build will report it"
+        else:
+            how = "detected" if lock.version_source == "detected" else "pinned in .cipipe.yaml"
+            state = f"{lock.version} ({how})"
+        toolchain_file = f", CMake toolchain {lock.cmake_toolchain_file}"
+        lines.append(
+            f"{plan.platform}: {lock.compiler} {state}"
+            + (toolchain_file if lock.cmake_toolchain_file else "")
+        )
+    return lines
 
 
 def jenkins_lines(matrix: Matrix) -> str:

@@ -27,3 +27,9 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 
 # Link the runtime statically so the .exe runs (e.g. under wine) without extra DLLs.
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-static -static-libgcc -static-libstdc++")
+
+# Run target binaries (ctest, gtest discovery) through wine if it is installed.
+find_program(SAMPLE_WINE wine)
+if(SAMPLE_WINE)
+  set(CMAKE_CROSSCOMPILING_EMULATOR "${SAMPLE_WINE}")
+endif()

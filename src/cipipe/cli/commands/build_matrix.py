@@ -26,7 +26,7 @@ class BuildMatrixArgs:
 def execute(state: CliState, args: BuildMatrixArgs) -> int:
     from cipipe.contracts.repo_config import load_repo_config
     from cipipe.contracts.source import Source
-    from cipipe.steps.build_matrix import jenkins_lines, plan_matrix
+    from cipipe.steps.build_matrix import jenkins_lines, plan_matrix, toolchain_lines
 
     path = config_path(args.repo, args.config_path)
     config = load_repo_config(path)
@@ -43,6 +43,8 @@ def execute(state: CliState, args: BuildMatrixArgs) -> int:
     log.info(
         "build matrix: %s", ", ".join(f"{p.platform} on {p.agent!r}" for p in matrix.platforms)
     )
+    for line in toolchain_lines(matrix):
+        log.info("%s", line)
     sys.stdout.write(output)
     return int(ExitCode.OK)
 

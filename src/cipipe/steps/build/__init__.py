@@ -23,6 +23,7 @@ from cipipe.fileio import atomic_copy, check_folders, fresh_output
 from cipipe.steps.build.environment import BuildSettings, build_settings, describe
 from cipipe.steps.build.naming import BuildId, artifact_name, commit_label
 from cipipe.steps.build.paths import build_folder, expand
+from cipipe.steps.build.toolchain_file import check_toolchain_file
 
 log = logging.getLogger("cipipe.build")
 
@@ -94,6 +95,14 @@ def check_toolchain(
             field=f"{field_name}.compiler",
             expected=f"the locked toolchain on this agent ({install})",
         )
+    if lock.version is None:
+        raise InputError(
+            f"{lock.compiler} was not installed where build-matrix ran, so no version is locked",
+            file="matrix.json",
+            field=f"{field_name}.version",
+            expected="a matrix planned where the compiler is installed, or toolchain.version "
+            "pinned in .cipipe.yaml",
+        )
     if compiler.version != lock.version:
         raise InputError(
             f"{lock.compiler} reports version {compiler.version!r} ({compiler.banner})",
@@ -101,6 +110,7 @@ def check_toolchain(
             field=f"{field_name}.version",
             expected=f"version {lock.version!r} as locked",
         )
+    check_toolchain_file(lock, field_name)
     return compiler
 
 

@@ -6,6 +6,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from cipipe import toolchains
 from cipipe.errors import InputError
 
 EXPECTED_BUILD_FOLDER = (
@@ -15,11 +16,14 @@ EXPECTED_BUILD_FOLDER = (
 
 def expand(text: str, *, source_dir: Path, build_dir: Path, platform: str, report: str = "") -> str:
     # str.replace, not str.format: a literal brace in a flag must survive untouched.
+    # {cipipe_toolchains} is where this agent's cipipe keeps its CMake toolchain files: the
+    # matrix names them without an install path, so it is the same on every agent.
     return (
         text.replace("{source_dir}", str(source_dir))
         .replace("{build_dir}", str(build_dir))
         .replace("{platform}", platform)
         .replace("{report}", report)
+        .replace(toolchains.PLACEHOLDER, str(toolchains.FOLDER))
     )
 
 

@@ -1,0 +1,115 @@
+"""The real repositories' builds shared by tests/real: what each project builds, a clone with
+its build matrix, ``cipipe build --platform`` and the checks that the files are for the target."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cipipe.cli import run
+from tests.binformat import (
+    archive_object_machines,
+    cmake_system,
+    elf_machine,
+    pe_machine,
+)
+from tests.conftest import have, requires
+from tests.contracts.samples import sample_source
+from tests.realrepos import clone, missing_reason
+
+PLATFORMS = ("linux", "arm", "windows")
+EXE = {"linux": "", "arm": "", "windows": ".exe"}
+ARCH = {"linux": "x86_64", "arm": "aarch64", "windows": "x86_64"}
+MISSING = missing_reason("yaml-cpp", "spdlog")
+REAL_REPOS_AND_TOOLS = [
+    requires(MISSING is None, MISSING or ""),
+    requires(
+        have(
+            "cmake",
+            "g++",
+            "aarch64-linux-gnu-g++",
+            "x86_64-w64-mingw32-g++-posix",
+            "qemu-aarch64",
+        ),
+        "cmake, g++, the aarch64 and mingw-w64 (posix) cross compilers and qemu-user are needed "
+        "(make cross-tools installs them)",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str
+    library: str  # built file, relative to the build folder
+    program: str  # an executable linking the library, relative to the build folder, no .exe
+
+    def config(self, extra: Mapping[str, str] | None = None) -> str:
+        """A .cipipe.yaml naming the platforms and artifacts; ``extra`` adds settings (YAML
+        flow-mapping entries) per platform."""
+        platforms = "".join(
+            f"  {p}: {{artifacts: ['{{build_dir}}/{self.library}', "
+            f"'{{build_dir}}/{self.program}{EXE[p]}']{(extra or {}).get(p, '')}}}\n"
+            for p in PLATFORMS
+        )
+        return f"service: {self.name}\nsupports: [linux, arm, windows]\nplatforms:\n{platforms}"
+
+
+YAML_CPP = Project("yaml-cpp", "libyaml-cpp.a", "util/parse")
+SPDLOG = Project("spdlog", "libspdlog.a", "example/example")
+PROJECTS = {p.name: p for p in (YAML_CPP, SPDLOG)}
+
+
+@dataclass
+class Checkout:
+    project: Project
+    repo: Path
+    work: Path
+
+
+def cipipe(*argv: str | os.PathLike[str]) -> int:
+    return run([os.fspath(a) for a in argv])
+
+
+def plan(project: Project, base: Path, config: str) -> Checkout:
+    """A clone with ``config`` as its .cipipe.yaml, and its build matrix."""
+    repo = clone(project.name, base / project.name)
+    (repo / ".cipipe.yaml").write_text(config)
+    work = base / "work"
+    work.mkdir()
+    (work / "source.json").write_text(sample_source().to_json())
+    assert cipipe("--workdir", work, "build-matrix", "--repo", repo) == 0
+    return Checkout(project, repo, work)
+
+
+def build(checkout: Checkout, platform: str) -> tuple[dict[str, Any], float]:
+    """``cipipe build --platform``: the platform's record in artifacts.json, and the seconds."""
+    start = time.monotonic()
+    code = cipipe(
+        "--workdir", checkout.work, "build", "--repo", checkout.repo, "--platform", platform
+    )
+    seconds = time.monotonic() - start
+    data = json.loads((checkout.work / "artifacts.json").read_text())
+    [record] = [p for p in data["platforms"] if p["platform"] == platform]
+    log = (checkout.work / record["log"]).read_text() if record.get("log") else ""
+    assert code == 0 and record["status"] == "built", f"{record}\n{log[-3000:]}"
+    return record, seconds
+
+
+def check_built_for(build_dir: Path, project: Project, platform: str) -> None:
+    system = cmake_system(build_dir)
+    assert system["CMAKE_CROSSCOMPILING"] == ("FALSE" if platform == "linux" else "TRUE")
+    assert system["CMAKE_SYSTEM_PROCESSOR"] == ARCH[platform]
+    assert system["CMAKE_SYSTEM_NAME"] == ("Windows" if platform == "windows" else "Linux")
+    program = build_dir / f"{project.program}{EXE[platform]}"
+    objects = archive_object_machines(build_dir / project.library)
+    if platform == "windows":
+        assert pe_machine(program) == "x86_64"
+        assert objects == {"coff-x86_64"}
+    else:
+        assert elf_machine(program) == ARCH[platform]
+        assert objects == {f"elf-{ARCH[platform]}"}
