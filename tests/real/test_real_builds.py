@@ -3,29 +3,43 @@ build on the built-in defaults: the test writes only a .cipipe.yaml naming the p
 artifacts (no toolchain, no versions, no build commands).
 
 The default suite builds what the projects build by default (yaml-cpp: the library and its
-three small tools; spdlog: the compiled library and its example); `make test-real` also builds
-and runs yaml-cpp's googletest suite (marker real_full), natively and under qemu through ctest.
+three small tools; spdlog: the compiled library and its example) and runs spdlog's example as
+its smoke test through `cipipe test` (its unit tests need Catch2 v3, which no registry here
+serves); `make test-real` also builds and runs yaml-cpp's googletest suite (marker real_full)
+through `cipipe test`, natively and under qemu through ctest.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Callable, Iterator
 
 import pytest
 
 from tests.binformat import imports_dll
 from tests.real.projects import (
+    EXE,
     PLATFORMS,
     PROJECTS,
     REAL_REPOS_AND_TOOLS,
     Checkout,
     build,
     check_built_for,
+    cipipe,
     plan,
 )
 
 pytestmark = REAL_REPOS_AND_TOOLS
+# spdlog's example is its smoke test: no unit tests (runner none), the example run on the target
+# (under qemu for arm; wine is not installed here, so the Windows one is "not run").
+SMOKE = {
+    "spdlog": {
+        p: ", tests: {runner: none, smoke: {command: '{build_dir}/example/example"
+        f"{EXE[p]}', expect_output: 'Welcome to spdlog'}}}}"
+        for p in PLATFORMS
+    }
+}
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +50,8 @@ def checkouts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[st
     def checkout(name: str) -> Checkout:
         if name not in made:
             project = PROJECTS[name]
-            made[name] = plan(project, tmp_path_factory.mktemp(name), project.config())
+            config = project.config(SMOKE.get(name))
+            made[name] = plan(project, tmp_path_factory.mktemp(name), config)
         return made[name]
 
     yield checkout
@@ -65,3 +80,28 @@ def test_builds_on_the_defaults(
         # The example links only when MINGW is set, which adds ws2_32 (issue 15).
         example = checkout.repo / record["build_dir"] / "example/example.exe"
         assert imports_dll(example, "WS2_32.dll")
+    if name == "spdlog":
+        check_smoke(checkout, platform)
+
+
+def check_smoke(checkout: Checkout, platform: str) -> None:
+    """`cipipe test --platform`: the example runs as the target runs it, outside the checkout."""
+    code = cipipe(
+        "--workdir", checkout.work, "test", "--repo", checkout.repo, "--platform", platform
+    )
+    report = json.loads((checkout.work / "tests.json").read_text())
+    [entry] = [p for p in report["platforms"] if p["platform"] == platform]
+    smoke = entry["smoke"]
+    if platform == "windows":
+        assert smoke["status"] == "not-run" and "wine" in smoke["reason"], smoke
+        return
+    assert code == 0 and smoke["status"] == "ran" and smoke["passed"], smoke
+    # The example writes logs/ where it runs: never in the checkout.
+    untracked = subprocess.run(
+        ["git", "-C", str(checkout.repo), "status", "--porcelain", "--untracked-files=all"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    ours = ("build/", ".cipipe.yaml")
+    assert not [line for line in untracked if not line[3:].startswith(ours)], untracked

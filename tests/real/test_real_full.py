@@ -1,9 +1,11 @@
-"""`make test-real`: the full builds of yaml-cpp (with its googletest suite) and spdlog for
-linux, arm and windows, the tests run through ctest (natively, and under qemu for arm through
-the toolchain file's emulator), the counts checked against the test program's own report."""
+"""`make test-real`: yaml-cpp built with its googletest suite for linux, arm and windows and
+tested by `cipipe test` through ctest (natively, and under qemu for arm through the toolchain
+file's emulator), the counts checked against the test program's own report. spdlog's builds
+and its example as the smoke test are in the default suite (tests/real/test_real_builds.py)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -15,10 +17,10 @@ from tests.real.projects import (
     EXE,
     PLATFORMS,
     REAL_REPOS_AND_TOOLS,
-    SPDLOG,
     YAML_CPP,
     build,
     check_built_for,
+    cipipe,
     plan,
 )
 
@@ -39,14 +41,16 @@ def runs_here(platform: str) -> bool:
     return platform != "windows" or shutil.which("wine") is not None
 
 
-def gtest_counts(report: Path) -> tuple[int, int]:
+def gtest_counts(report: Path) -> tuple[int, int, int]:
+    """tests, failures and disabled, as the program's own XML report says."""
     root = ET.parse(report).getroot()
-    return int(root.get("tests", "-1")), int(root.get("failures", "-1"))
+    return tuple(int(root.get(key, "-1")) for key in ("tests", "failures", "disabled"))  # type: ignore[return-value]
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_yaml_cpp_with_its_tests(tmp_path: Path, platform: str) -> None:
-    # yaml-cpp's tests are off by default: the commands turn them on, on cipipe's toolchains.
+    # yaml-cpp's tests are off by default: the commands turn them on, on cipipe's toolchains;
+    # the tests run through the default command, ctest, which starts them through the emulator.
     extra = {
         p: ", build: ['cmake -S {source_dir} -B {build_dir} -DCMAKE_BUILD_TYPE=Release "
         f"-DYAML_CPP_BUILD_TESTS=ON{TOOLCHAIN[p]}', 'cmake --build {{build_dir}} --parallel 2']"
@@ -60,62 +64,30 @@ def test_yaml_cpp_with_its_tests(tmp_path: Path, platform: str) -> None:
     check_built_for(build_dir, YAML_CPP, platform)
     tests = build_dir / f"test/yaml-cpp-tests{EXE[platform]}"
     assert tests.is_file()
-    if not runs_here(platform):
-        pytest.skip("wine is not installed: the Windows tests are built, not run")
-    junit = tmp_path / "ctest.xml"
-    ctest = subprocess.run(
-        ["ctest", "--test-dir", str(build_dir), "--output-junit", str(junit), "--verbose"],
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        check=False,
+    code = cipipe(
+        "--workdir", checkout.work, "test", "--repo", checkout.repo, "--platform", platform
     )
-    assert ctest.returncode == 0, ctest.stdout[-3000:] + ctest.stderr[-3000:]
-    if EMULATOR[platform]:
-        assert f"Test command: {shutil.which(EMULATOR[platform][0])}" in ctest.stdout
-    assert gtest_counts(junit) == (2, 0)  # yaml-cpp::test and yaml-cpp::source-list
-    # The googletest binary's own report agrees with its list of tests.
-    prefix = EMULATOR[platform]
-    listed = subprocess.run(
-        [*prefix, str(tests), "--gtest_list_tests"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=True,
-    ).stdout
-    count = sum(1 for line in listed.splitlines() if line.startswith("  "))
-    report = tmp_path / "gtest.xml"
+    report = json.loads((checkout.work / "tests.json").read_text())
+    [entry] = [p for p in report["platforms"] if p["platform"] == platform]
+    if not runs_here(platform):
+        assert entry["status"] == "not-run", entry
+        pytest.skip("wine is not installed: the Windows tests are built, not run")
+    assert code == 0 and entry["status"] == "ran", entry
+    log = (checkout.work / f"logs/test-{platform}.log").read_text()
+    assert not any(line.startswith(f"$ {EMULATOR[platform][0]} ctest") for line in log.splitlines())
+    # The googletest binary's own report, run by hand, is what cipipe counted (plus yaml-cpp's
+    # second ctest test, source-list, which is no gtest program).
+    own = tmp_path / "gtest.xml"
     subprocess.run(
-        [*prefix, str(tests), f"--gtest_output=xml:{report}"],
+        [*EMULATOR[platform], str(tests), f"--gtest_output=xml:{own}"],
         capture_output=True,
         cwd=tmp_path,
         timeout=1800,
         check=True,
     )
-    assert gtest_counts(report) == (count, 0)
-    assert count > 500
-
-
-@pytest.mark.parametrize("platform", PLATFORMS)
-def test_spdlog_example_runs_as_its_smoke_test(tmp_path: Path, platform: str) -> None:
-    checkout = plan(SPDLOG, tmp_path, SPDLOG.config())
-    record, seconds = build(checkout, platform)
-    print(f"spdlog {platform}: built in {seconds:.1f} s")
-    build_dir = checkout.repo / record["build_dir"]
-    check_built_for(build_dir, SPDLOG, platform)
-    if not runs_here(platform):
-        pytest.skip("wine is not installed: the Windows example is built, not run")
-    # In a folder of its own: the example writes logs/ where it runs.
-    cwd = tmp_path / "smoke"
-    cwd.mkdir()
-    example = build_dir / f"example/example{EXE[platform]}"
-    result = subprocess.run(
-        [*EMULATOR[platform], str(example)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "Welcome to spdlog" in result.stdout
+    total, failures, disabled = gtest_counts(own)
+    counts = entry["counts"]
+    assert total > 500 and failures == 0
+    assert counts["failed"] == 0 and counts["errors"] == 0
+    assert counts["disabled"] == disabled
+    assert counts["passed"] == total - disabled + 1
