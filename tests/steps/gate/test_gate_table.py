@@ -78,13 +78,14 @@ def platform(
     smoke: bool | None = True,
     ran: bool = True,
     delta: float | None = None,
+    total: int = 10,
 ) -> PlatformTests:
     return PlatformTests(
         platform=name,
         runner="native" if ran else "none",
         status="ran" if ran else "not-run",
         reason=None if ran else "no runner",
-        counts=TestCounts(total=10, passed=10 - failed, failed=failed, flaky=len(flaky)),
+        counts=TestCounts(total=total, passed=total - failed, failed=failed, flaky=len(flaky)),
         flaky=list(flaky),
         smoke=None
         if smoke is None
@@ -325,6 +326,18 @@ ROWS = [
         tests=make_tests(platform("linux", ran=False, smoke=None)),
     ),
     Row(
+        "ctest found no test on any platform",
+        "rejected",
+        {"unit-tests": "missing"},
+        tests=make_tests(platform("linux", total=0), platform("arm", total=0, smoke=None)),
+    ),
+    Row(
+        "ctest found no test on one platform",
+        "needs-attention",
+        {"unit-tests": "warning"},
+        tests=make_tests(platform("linux"), platform("arm", total=0, smoke=None)),
+    ),
+    Row(
         "a non-mandatory gate only needs attention",
         "needs-attention",
         {"security": "warning"},
@@ -378,3 +391,31 @@ def test_verdict(row: Row) -> None:
         "coverage",
         "reproducibility",
     ]
+
+
+def test_a_security_warning_says_what_needs_attention() -> None:
+    report = scan().model_copy(update={"warnings": ["no OSV folder given: advisories not checked"]})
+    inputs = GateInputs(
+        config=config(),
+        precheck=precheck(),
+        tests=make_tests(),
+        scan=report,
+        artifacts=artifacts(),
+        matrix=matrix(),
+    )
+    [security] = [g for g in evaluate(inputs) if g.name == "security"]
+    assert security.status == "warning"
+    assert security.reason.endswith("no OSV folder given: advisories not checked")
+
+
+def test_no_test_found_is_named_with_its_platform() -> None:
+    inputs = GateInputs(
+        config=config(),
+        precheck=precheck(),
+        tests=make_tests(platform("linux", total=0), platform("arm", total=0, smoke=None)),
+        scan=scan(),
+        artifacts=artifacts(),
+        matrix=matrix(),
+    )
+    [unit] = [g for g in evaluate(inputs) if g.name == "unit-tests"]
+    assert unit.reason.startswith("no test found on linux, arm")

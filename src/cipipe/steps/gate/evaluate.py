@@ -58,9 +58,18 @@ def _unit_tests(inputs: GateInputs) -> Judgement:
     tests = inputs.tests
     if tests is None:
         return _missing(TestsReport.FILE_NAME, "test")
-    ran = [p for p in tests.platforms if p.status == "ran"]
+    # A run that found no test (ctest in a tree built without the project's tests) is no
+    # evidence that anything works: it counts as not run.
+    empty = [p.platform for p in tests.platforms if p.status == "ran" and p.counts.total == 0]
+    ran = [p for p in tests.platforms if p.status == "ran" and p.counts.total > 0]
+    found_none = (
+        f"no test found on {', '.join(empty)} (are the project's tests built, e.g. a CMake "
+        "option that turns them on?)"
+        if empty
+        else None
+    )
     if not ran:
-        return Judgement("missing", "tests ran on no platform")
+        return Judgement("missing", found_none or "tests ran on no platform")
     if tests.critical_failures:
         shown = ", ".join(tests.critical_failures[:5])
         more = len(tests.critical_failures) - 5
@@ -71,9 +80,12 @@ def _unit_tests(inputs: GateInputs) -> Judgement:
     minor = sum(len(p.failures) for p in ran)
     if minor:
         notes.append(f"{minor} non-critical failure(s)")
+    if found_none:
+        notes.append(found_none)
     if not_run:
         notes.append("not run on " + ", ".join(f"{p.platform} ({p.reason})" for p in not_run))
-    return Judgement("warning" if minor or not_run else "passed", "; ".join(notes))
+    attention = minor or not_run or found_none
+    return Judgement("warning" if attention else "passed", "; ".join(notes))
 
 
 def _smoke(inputs: GateInputs) -> Judgement:
@@ -195,7 +207,10 @@ def _security(inputs: GateInputs) -> Judgement:
         return Judgement("failed", "blocking vulnerabilities: " + ", ".join(scan.blocking[:5]))
     counts = scan.counts
     note = f"no blocking finding ({counts.high} high, {counts.medium} medium)"
-    return Judgement("warning" if scan.warnings else "passed", note)
+    if scan.warnings:
+        # Say what needs attention: "advisories not checked" differs from a medium finding.
+        return Judgement("warning", "; ".join([note, *scan.warnings[:3]]))
+    return Judgement("passed", note)
 
 
 def _coverage(inputs: GateInputs) -> Judgement:
