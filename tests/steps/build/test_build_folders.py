@@ -30,7 +30,7 @@ def outside(tmp_path: Path) -> Path:
 def test_a_symlinked_build_folder_is_not_emptied(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli, outside: Path
 ) -> None:
-    repo, work = setup(make_repo, tmp_path, cli, config(COMPILE))
+    repo, work = setup(make_repo, tmp_path, config(COMPILE))
     (repo.root / "build").symlink_to(outside)
     (outside / "linux").mkdir()
     (outside / "linux" / "keep.txt").write_text(SENTINEL)
@@ -45,7 +45,7 @@ def test_a_symlinked_build_folder_is_not_emptied(
 def test_the_repository_and_git_folder_are_never_build_folders(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli, value: str
 ) -> None:
-    repo, work = setup(make_repo, tmp_path, cli, config(COMPILE))
+    repo, work = setup(make_repo, tmp_path, config(COMPILE))
     matrix = json.loads((work / "matrix.json").read_text())
     matrix["platforms"][0]["build_dir"] = value
     (work / "matrix.json").write_text(json.dumps(matrix))
@@ -58,7 +58,7 @@ def test_the_repository_and_git_folder_are_never_build_folders(
 def test_the_recheck_folder_is_checked_before_the_first_build(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli, outside: Path
 ) -> None:
-    repo, work = setup(make_repo, tmp_path, cli, config(COMPILE))
+    repo, work = setup(make_repo, tmp_path, config(COMPILE))
     (repo.root / "build").mkdir()
     (repo.root / "build" / "linux-recheck").symlink_to(outside)
     result = cli("--workdir", work, "build", "--repo", repo.root, "--check-reproducible")
@@ -75,7 +75,7 @@ def test_linked_output_folders_are_refused_before_building(
     outside: Path,
     folder: str,
 ) -> None:
-    repo, work = setup(make_repo, tmp_path, cli, config(COMPILE))
+    repo, work = setup(make_repo, tmp_path, config(COMPILE))
     (work / folder).symlink_to(outside)
     result = cli("--workdir", work, "build", "--repo", repo.root)
     assert result.exit_code == 2 and f"{folder}: is a symbolic link" in result.stderr
@@ -86,7 +86,7 @@ def test_linked_output_folders_are_refused_before_building(
 def test_a_linked_log_is_refused_not_appended_to(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli, outside: Path
 ) -> None:
-    repo, work = setup(make_repo, tmp_path, cli, config(COMPILE))
+    repo, work = setup(make_repo, tmp_path, config(COMPILE))
     (work / "logs").mkdir()
     (work / "logs" / "build-linux.log").symlink_to(outside / "keep.txt")
     result = cli("--workdir", work, "build", "--repo", repo.root)

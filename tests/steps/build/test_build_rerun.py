@@ -6,17 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from cipipe.adapters.toolchain import probe_compiler
 from cipipe.contracts.artifacts import Artifact, Artifacts, PlatformBuild, Reproducibility
 from cipipe.contracts.loading import read_contract
 from cipipe.steps.build import BuildOutputs
 from cipipe.steps.build.rerun import checksums_of, merged_into
 from tests.conftest import CliResult, requires
-from tests.contracts.samples import sample_source
 from tests.gitrepo import GitRepoBuilder
+from tests.steps.buildflow import GXX, plan_and_build
 
 Cli = Callable[..., CliResult]
-GXX = probe_compiler("g++")
 MAIN = '#include <cstdio>\nint main() { std::puts("%s"); return 0; }\n'
 # The build script; a test replaces it in the working tree to make a rebuild fail.
 BUILD_SH = '$CXX $CXXFLAGS -o "$1/app" "$2/main.cpp" $LDFLAGS\n'
@@ -38,18 +36,15 @@ def two_platforms() -> str:
     )
 
 
-def setup(
-    make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli
+def built_once(
+    make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, *options: str
 ) -> tuple[Path, Path]:
+    """Both platforms built as build 7, before the test rebuilds one of them."""
     repo = make_repo("tiny")
     repo.commit(
         "tiny", {".cipipe.yaml": two_platforms(), "main.cpp": MAIN % "one", "build.sh": BUILD_SH}
     )
-    work = tmp_path / "work"
-    work.mkdir()
-    (work / "source.json").write_text(sample_source().to_json())
-    assert cli("--workdir", work, "build-matrix", "--repo", repo.root).exit_code == 0
-    return repo.root, work
+    return repo.root, plan_and_build(repo.root, tmp_path / "work", "--build-id", "7", *options)
 
 
 def outcome(work: Path) -> Artifacts:
@@ -66,9 +61,7 @@ def sums(work: Path) -> dict[str, str]:
 def test_rebuilding_one_platform_keeps_the_other(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli
 ) -> None:
-    repo, work = setup(make_repo, tmp_path, cli)
-    result = cli("--workdir", work, "build", "--repo", repo, "--build-id", "7", "--jobs", "1")
-    assert result.exit_code == 0, result.stderr
+    repo, work = built_once(make_repo, tmp_path, "--jobs", "1")
     first = outcome(work)
     assert [p.status for p in first.platforms] == ["built", "built"]
     before = sums(work)
@@ -94,8 +87,7 @@ def test_rebuilding_one_platform_keeps_the_other(
 def test_a_failed_rebuild_replaces_the_platform_and_its_artifacts(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli
 ) -> None:
-    repo, work = setup(make_repo, tmp_path, cli)
-    assert cli("--workdir", work, "build", "--repo", repo, "--build-id", "7").exit_code == 0
+    repo, work = built_once(make_repo, tmp_path)
     lite = outcome(work).artifacts[1]
     (repo / "build.sh").write_text("exit 2\n")
     result = cli("--workdir", work, "build", "--repo", repo, "--platform", "linux")
@@ -114,8 +106,7 @@ def test_a_failed_rebuild_replaces_the_platform_and_its_artifacts(
 def test_another_builds_files_are_replaced_with_a_line_in_the_log(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli
 ) -> None:
-    repo, work = setup(make_repo, tmp_path, cli)
-    assert cli("--workdir", work, "build", "--repo", repo, "--build-id", "7").exit_code == 0
+    repo, work = built_once(make_repo, tmp_path)
     result = cli(
         "--workdir", work, "build", "--repo", repo, "--platform", "lite", "--build-id", "8"
     )

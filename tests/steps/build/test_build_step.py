@@ -12,8 +12,8 @@ import pytest
 
 from cipipe.adapters.toolchain import probe_compiler
 from tests.conftest import CliResult, requires
-from tests.contracts.samples import sample_source
 from tests.gitrepo import GitRepoBuilder
+from tests.steps.buildflow import plan
 
 Cli = Callable[..., CliResult]
 GCC = probe_compiler("gcc")
@@ -46,18 +46,13 @@ PLAIN_BUILD = '$CC $CFLAGS -o "$1/app" "$2/main.c" $LDFLAGS\n'
 def setup(
     make_repo: Callable[[str], GitRepoBuilder],
     tmp_path: Path,
-    cli: Cli,
     cfg: str,
     files: dict[str, str | bytes] | None = None,
 ) -> tuple[GitRepoBuilder, Path]:
     repo = make_repo("tiny")
     defaults: dict[str, str | bytes] = {"main.c": MAIN_C, "build.sh": PLAIN_BUILD}
     repo.commit("tiny", {".cipipe.yaml": cfg, **defaults, **(files or {})})
-    work = tmp_path / "work"
-    (work).mkdir()
-    (work / "source.json").write_text(sample_source().to_json())
-    assert cli("--workdir", work, "build-matrix", "--repo", repo.root).exit_code == 0
-    return repo, work
+    return repo, plan(repo.root, tmp_path / "work")
 
 
 def artifacts(work: Path) -> dict[str, Any]:
@@ -71,7 +66,7 @@ def test_tiny_build_names_and_counts(
     cli: Cli,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    repo, work = setup(make_repo, tmp_path, cli, config(COMPILE))
+    repo, work = setup(make_repo, tmp_path, config(COMPILE))
     monkeypatch.setenv("BUILD_NUMBER", "7")
     result = cli("--workdir", work, "build", "--repo", repo.root)
     assert result.exit_code == 0, result.stderr
@@ -86,7 +81,7 @@ def test_tiny_build_names_and_counts(
 def test_local_counter_counts_up(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli
 ) -> None:
-    repo, work = setup(make_repo, tmp_path, cli, config(COMPILE))
+    repo, work = setup(make_repo, tmp_path, config(COMPILE))
     ids = []
     for _ in range(2):
         assert cli("--workdir", work, "build", "--repo", repo.root).exit_code == 0
@@ -101,7 +96,7 @@ def test_several_artifacts_keep_their_stems_and_extensions(
         '["sh -c \\"mkdir -p {build_dir}/out && echo a > {build_dir}/out/fw.bin && '
         'echo b > {build_dir}/out/fw.tar.gz\\""]'
     )
-    repo, work = setup(make_repo, tmp_path, cli, config(build, '["{build_dir}/out/*"]'))
+    repo, work = setup(make_repo, tmp_path, config(build, '["{build_dir}/out/*"]'))
     assert cli("--workdir", work, "build", "--repo", repo.root, "--build-id", "9").exit_code == 0
     names = sorted(a["name"] for a in artifacts(work)["artifacts"])
     assert names == [f"tiny-fw-linux-{'c' * 12}-9.bin", f"tiny-fw-linux-{'c' * 12}-9.tar.gz"]
@@ -110,7 +105,7 @@ def test_several_artifacts_keep_their_stems_and_extensions(
 def test_failing_command_is_exit_1_with_the_log(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli
 ) -> None:
-    repo, work = setup(make_repo, tmp_path, cli, config('["sh -c \\"echo boom; exit 3\\""]'))
+    repo, work = setup(make_repo, tmp_path, config('["sh -c \\"echo boom; exit 3\\""]'))
     assert cli("--workdir", work, "build", "--repo", repo.root).exit_code == 1
     [platform] = artifacts(work)["platforms"]
     assert platform["status"] == "failed" and "exited 3" in platform["reason"]
@@ -121,7 +116,7 @@ def test_failing_command_is_exit_1_with_the_log(
 def test_no_matching_artifact_is_a_failure(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli
 ) -> None:
-    repo, work = setup(make_repo, tmp_path, cli, config('["true"]'))
+    repo, work = setup(make_repo, tmp_path, config('["true"]'))
     assert cli("--workdir", work, "build", "--repo", repo.root).exit_code == 1
     assert "no file matched" in artifacts(work)["platforms"][0]["reason"]
 
@@ -129,7 +124,7 @@ def test_no_matching_artifact_is_a_failure(
 def test_toolchain_version_mismatch_names_both(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli
 ) -> None:
-    repo, work = setup(make_repo, tmp_path, cli, config(COMPILE, version="1.2.3"))
+    repo, work = setup(make_repo, tmp_path, config(COMPILE, version="1.2.3"))
     result = cli("--workdir", work, "build", "--repo", repo.root)
     assert result.exit_code == 2
     [line] = result.stderr.strip().splitlines()[-1:]
@@ -143,7 +138,7 @@ def test_missing_toolchain_names_the_package_or_is_skipped(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli
 ) -> None:
     cfg = config(COMPILE).replace("compiler: gcc,", "compiler: no-such-cc, package: gcc-99,", 1)
-    repo, work = setup(make_repo, tmp_path, cli, cfg)
+    repo, work = setup(make_repo, tmp_path, cfg)
     result = cli("--workdir", work, "build", "--repo", repo.root)
     assert result.exit_code == 2
     assert (
@@ -159,7 +154,7 @@ def test_missing_toolchain_names_the_package_or_is_skipped(
 def test_unsafe_build_id_is_refused(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli, bad: str
 ) -> None:
-    repo, work = setup(make_repo, tmp_path, cli, config(COMPILE))
+    repo, work = setup(make_repo, tmp_path, config(COMPILE))
     result = cli("--workdir", work, "build", "--repo", repo.root, "--build-id", bad)
     if bad == "":
         assert artifacts(work)["build_id_source"] == "counter"  # empty means "not given"
@@ -170,7 +165,7 @@ def test_unsafe_build_id_is_refused(
 def test_unknown_platform_flag(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli
 ) -> None:
-    repo, work = setup(make_repo, tmp_path, cli, config(COMPILE))
+    repo, work = setup(make_repo, tmp_path, config(COMPILE))
     result = cli("--workdir", work, "build", "--repo", repo.root, "--platform", "amiga")
     assert result.exit_code == 2 and "platform 'amiga' is not in matrix.json" in result.stderr
 
@@ -181,7 +176,7 @@ DATE_MACRO = '#include <stdio.h>\nint main(void) { puts(__DATE__ " " __TIME__); 
 def test_date_macro_is_pinned_by_source_date_epoch(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli
 ) -> None:
-    repo, work = setup(make_repo, tmp_path, cli, config(COMPILE), {"main.c": DATE_MACRO})
+    repo, work = setup(make_repo, tmp_path, config(COMPILE), {"main.c": DATE_MACRO})
     result = cli("--workdir", work, "build", "--repo", repo.root, "--check-reproducible")
     assert result.exit_code == 0, result.stderr
     assert artifacts(work)["reproducibility"]["differing"] == []
@@ -193,7 +188,7 @@ def test_nondeterministic_build_is_reported_as_differing(
     clock = '$CC $CFLAGS "-DSTAMP=\\"$(date +%s%N)\\"" -o "$1/app" "$2/main.c"\n'
     main = "#include <stdio.h>\nint main(void) { puts(STAMP); return 0; }\n"
     cfg = config(COMPILE, extra="build: {require_reproducible: true}\n")
-    repo, work = setup(make_repo, tmp_path, cli, cfg, {"main.c": main, "build.sh": clock})
+    repo, work = setup(make_repo, tmp_path, cfg, {"main.c": main, "build.sh": clock})
     result = cli("--workdir", work, "build", "--repo", repo.root, "--check-reproducible")
     data = artifacts(work)
     assert data["reproducibility"]["differing"] == [data["artifacts"][0]["name"]]
@@ -207,9 +202,7 @@ def test_differences_are_reported_but_allowed_unless_required(
     # The build folder's absolute path, baked into the binary: the recheck's other folder shows it.
     leak = '$CC "-DWHERE=\\"$1\\"" -o "$1/app" "$2/main.c"\n'
     main = "#include <stdio.h>\nint main(void) { puts(WHERE); return 0; }\n"
-    repo, work = setup(
-        make_repo, tmp_path, cli, config(COMPILE), {"main.c": main, "build.sh": leak}
-    )
+    repo, work = setup(make_repo, tmp_path, config(COMPILE), {"main.c": main, "build.sh": leak})
     result = cli("--workdir", work, "build", "--repo", repo.root, "--check-reproducible")
     assert result.exit_code == 0
     assert len(artifacts(work)["reproducibility"]["differing"]) == 1
@@ -224,7 +217,7 @@ def test_secrets_do_not_reach_the_build(
     monkeypatch.setenv("ARTIFACTORY_TOKEN", "tok-should-not-leak")
     dump = 'env > "$1/env.txt"\n'
     cfg = config(COMPILE, '["{build_dir}/env.txt"]')
-    repo, work = setup(make_repo, tmp_path, cli, cfg, {"build.sh": dump})
+    repo, work = setup(make_repo, tmp_path, cfg, {"build.sh": dump})
     assert cli("--workdir", work, "build", "--repo", repo.root).exit_code == 0
     seen = (repo.root / "build/linux/env.txt").read_text()
     assert "tok-should-not-leak" not in seen and "SOURCE_DATE_EPOCH=" in seen

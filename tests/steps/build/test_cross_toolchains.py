@@ -13,8 +13,8 @@ import pytest
 
 from tests.binformat import cmake_system, elf_machine, imports_dll, pe_machine
 from tests.conftest import CliResult, have, requires
-from tests.contracts.samples import sample_source
 from tests.gitrepo import GitRepoBuilder
+from tests.steps.buildflow import plan_and_build
 
 Cli = Callable[..., CliResult]
 pytestmark = requires(
@@ -65,17 +65,10 @@ def built(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> tuple[Path, Path]:
     """One build-matrix and build of the tiny project, shared by the tests of this module."""
-    from cipipe.cli import run
-
     base = tmp_path_factory.mktemp("cross")
     repo = GitRepoBuilder(base / "tiny")
     repo.commit("tiny", {".cipipe.yaml": CONFIG, "CMakeLists.txt": CMAKELISTS, "hello.cpp": HELLO})
-    work = base / "work"
-    work.mkdir()
-    (work / "source.json").write_text(sample_source().to_json())
-    assert run(["--workdir", str(work), "build-matrix", "--repo", str(repo.root)]) == 0
-    assert run(["--workdir", str(work), "build", "--repo", str(repo.root)]) == 0
-    return repo.root, work
+    return repo.root, plan_and_build(repo.root, base / "work")
 
 
 def test_no_toolchain_section_is_needed(built: tuple[Path, Path]) -> None:

@@ -47,44 +47,56 @@ def store_state(folder: Path) -> dict[Path, bytes]:
     return {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_gate_json_rejected_refuses_before_anything(
-    decide: Decide, tmp_path: Path, history_db: Path
-) -> None:
-    work = tmp_path / "work"
+def judged(work: Path, gate: GateReport) -> Path:
+    """A work folder holding risk-inputs.json and this gate.json; returns it."""
     WorkDir(work).write(make_risk_inputs())
-    WorkDir(work).write(gate_report())
-    result = decide(work)
-    assert result.exit_code == 1
-    assert "svc build 7: rejected by the gate: no rollout (gate.json: rejected" in result.stderr
-    assert not any((work / name).exists() for name in OUTPUTS)
-    assert decisions(history_db) == 0
+    WorkDir(work).write(gate)
+    return work
 
 
-def test_a_rejected_candidate_in_the_store_is_refused_and_left_alone(
-    cli: Cli, decide: Decide, tmp_path: Path, history_db: Path
-) -> None:
-    work, folder = tmp_path / "work", tmp_path / "store"
-    target = ("--target", f"file://{folder}")
-    report = published(cli, work, *target)
-    store = LocalFolderStore(folder)
-    assert mark_rejected(store, report).ok  # what the gate does on a rejection
-    before = store_state(folder)
-    result = decide(work, *target)
-    assert result.exit_code == 1
-    assert "rejected by the gate: no rollout (state=rejected on svc/7/" in result.stderr
-    assert store_state(folder) == before
-    assert not any((work / name).exists() for name in OUTPUTS)
-    assert decisions(history_db) == 0
-
-
-def test_allow_rejected_decides_for_analysis_and_marks_no_rejected_file(
-    cli: Cli, decide: Decide, tmp_path: Path, history_db: Path
-) -> None:
+def rejected_in_store(
+    cli: Cli, tmp_path: Path
+) -> tuple[Path, tuple[str, str], LocalFolderStore, PublishReport]:
+    """A build published to a local store, then marked rejected there as the gate does; returns
+    the work folder, the --target option naming the store, the store and the publish report."""
     work, folder = tmp_path / "work", tmp_path / "store"
     target = ("--target", f"file://{folder}")
     report = published(cli, work, *target)
     store = LocalFolderStore(folder)
     assert mark_rejected(store, report).ok
+    return work, target, store, report
+
+
+def assert_refused(result: CliResult, says: str, work: Path, history_db: Path) -> None:
+    """Exit 1 with the reason, and nothing decided: no output file, no audited decision."""
+    assert result.exit_code == 1
+    assert says in result.stderr
+    assert not any((work / name).exists() for name in OUTPUTS)
+    assert decisions(history_db) == 0
+
+
+def test_gate_json_rejected_refuses_before_anything(
+    decide: Decide, tmp_path: Path, history_db: Path
+) -> None:
+    work = judged(tmp_path / "work", gate_report())
+    says = "svc build 7: rejected by the gate: no rollout (gate.json: rejected"
+    assert_refused(decide(work), says, work, history_db)
+
+
+def test_a_rejected_candidate_in_the_store_is_refused_and_left_alone(
+    cli: Cli, decide: Decide, tmp_path: Path, history_db: Path
+) -> None:
+    work, target, store, _ = rejected_in_store(cli, tmp_path)
+    before = store_state(store.root)
+    says = "rejected by the gate: no rollout (state=rejected on svc/7/"
+    assert_refused(decide(work, *target), says, work, history_db)
+    assert store_state(store.root) == before
+
+
+def test_allow_rejected_decides_for_analysis_and_marks_no_rejected_file(
+    cli: Cli, decide: Decide, tmp_path: Path, history_db: Path
+) -> None:
+    work, target, store, report = rejected_in_store(cli, tmp_path)
     before = {f.path: store.stat(f.path) for f in report.files}
     result = decide(work, *target, "--allow-rejected")
     assert result.exit_code == 0, result.stderr
@@ -102,9 +114,7 @@ def test_allow_rejected_decides_for_analysis_and_marks_no_rejected_file(
 def test_allow_rejected_with_gate_json_records_the_verdict(
     decide: Decide, tmp_path: Path, history_db: Path
 ) -> None:
-    work = tmp_path / "work"
-    WorkDir(work).write(make_risk_inputs())
-    WorkDir(work).write(gate_report())
+    work = judged(tmp_path / "work", gate_report())
     result = decide(work, "--allow-rejected")
     assert result.exit_code == 0, result.stderr
     decision = WorkDir(work).read(RiskDecision)
@@ -117,9 +127,7 @@ def test_allow_rejected_with_gate_json_records_the_verdict(
 def test_a_passed_gate_or_another_builds_gate_json_does_not_stop_it(
     decide: Decide, tmp_path: Path
 ) -> None:
-    work = tmp_path / "work"
-    WorkDir(work).write(make_risk_inputs())
-    WorkDir(work).write(gate_report("needs-attention"))
+    work = judged(tmp_path / "work", gate_report("needs-attention"))
     assert decide(work).exit_code == 0
     WorkDir(work).write(gate_report(build_id="6"))
     result = decide(work)

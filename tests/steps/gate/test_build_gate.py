@@ -14,6 +14,7 @@ from cipipe.contracts.matrix import Matrix
 from cipipe.contracts.repo_config import RepoConfig, load_repo_config
 from cipipe.errors import InputError
 from cipipe.steps.gate.evaluate import GateInputs, evaluate, verdict
+from tests.steps.gate.test_gate_table import matrix as planning
 
 COMMIT = "b" * 40
 PLANNED = ("linux", "arm", "windows")
@@ -22,26 +23,8 @@ SKIPPED = "aarch64-linux-gnu-g++ is not installed (apt-get install g++-aarch64-l
 
 
 def matrix(*platforms: str, commit: str = COMMIT) -> Matrix:
-    return Matrix.model_validate(
-        {
-            "service": "svc",
-            "commit": commit,
-            "platforms": [
-                {
-                    "platform": name,
-                    "os": "linux",
-                    "arch": "x86_64",
-                    "agent": "any",
-                    "toolchain": {"compiler": "g++", "version": "12", "lock_id": "0" * 64},
-                    "build_dir": f"build/{name}",
-                    "build": [["cmake", "--build", "{build_dir}"]],
-                    "tests": {"runner": "native", "commands": []},
-                    "artifacts": ["{build_dir}/bin/*"],
-                }
-                for name in platforms or PLANNED
-            ],
-        }
-    )
+    """matrix.json planning ``platforms`` (default: linux, arm and windows)."""
+    return planning(*(platforms or PLANNED), commit=commit)
 
 
 def outcomes(*records: PlatformBuild, commit: str = COMMIT) -> Artifacts:

@@ -145,12 +145,12 @@ def artifacts(checked: bool = True, differing: tuple[str, ...] = ()) -> Artifact
     )
 
 
-def matrix(*platforms: str) -> Matrix:
+def matrix(*platforms: str, commit: str = COMMIT) -> Matrix:
     """matrix.json planning ``platforms`` (default: the config's linux and arm)."""
     return Matrix.model_validate(
         {
             "service": "svc",
-            "commit": COMMIT,
+            "commit": commit,
             "platforms": [plan(name) for name in platforms or ("linux", "arm")],
         }
     )

@@ -63,6 +63,13 @@ def guarded_project(make_repo: Factory, config: str = "", cmake: str = CMAKE) ->
     return repo
 
 
+def demo_repo(make_repo: Factory, precheck: str, files: dict[str, str]) -> GitRepoBuilder:
+    """A repository of the service demo on linux: its ``precheck`` section and ``files``."""
+    repo = make_repo("r")
+    repo.commit("code", {".cipipe.yaml": f"service: demo\nsupports: [linux]\n{precheck}", **files})
+    return repo
+
+
 def tidy_rules(work: Path) -> set[str]:
     return {f["rule"] for f in named(work, "clang-tidy")["findings"]}
 
@@ -74,17 +81,18 @@ def only_clang_tidy(extra: str = "") -> str:
     )
 
 
+def only_cppcheck(settings: str) -> str:
+    return (
+        "precheck:\n  clang-tidy: {enabled: false}\n  clang-format: {enabled: false}\n"
+        f"  cppcheck: {{{settings}}}\n"
+    )
+
+
 def test_a_non_blocking_error_passes_precheck_with_attention(
     cli: Cli, make_repo: Factory, tmp_path: Path
 ) -> None:
-    repo = make_repo("r")
-    repo.commit(
-        "an error clang-tidy reports",
-        {
-            ".cipipe.yaml": "service: demo\nsupports: [linux]\n" + only_clang_tidy(),
-            "src/broken.cpp": '#error "never compiles"\nint x;\n',
-        },
-    )
+    broken = {"src/broken.cpp": '#error "never compiles"\nint x;\n'}
+    repo = demo_repo(make_repo, only_clang_tidy(), broken)
     work = tmp_path / "w"
     result = precheck(cli, repo.root, work)
     assert result.exit_code == 0, result.stderr
@@ -104,14 +112,9 @@ def test_a_non_blocking_error_passes_precheck_with_attention(
 def test_fail_on_warning_makes_a_warning_block(
     cli: Cli, make_repo: Factory, tmp_path: Path
 ) -> None:
-    repo = make_repo("r")
-    repo.commit(
-        "a warning clang-tidy reports",
-        {
-            ".cipipe.yaml": "service: demo\nsupports: [linux]\n"
-            + only_clang_tidy("blocking: true, fail_on: warning"),
-            "src/tidy.cpp": "double half(int total) { return total / 2; }\n",
-        },
+    policy = only_clang_tidy("blocking: true, fail_on: warning")
+    repo = demo_repo(
+        make_repo, policy, {"src/tidy.cpp": "double half(int total) { return total / 2; }\n"}
     )
     work = tmp_path / "w"
     result = precheck(cli, repo.root, work)
@@ -120,6 +123,8 @@ def test_fail_on_warning_makes_a_warning_block(
     assert named(work, "clang-tidy")["reason"] == "1 finding(s) at or above warning"
 
 
+# cppcheck's arrayIndexOutOfBounds on line 3.
+OUT_OF_BOUNDS = "int f() {\n  int v[3] = {1, 2, 3};\n  return v[3];\n}\n"
 FAKE_CPPCHECK = """\
 #!/bin/sh
 if [ "$1" = "--version" ]; then echo "Cppcheck 2.10"; exit 0; fi
@@ -148,16 +153,8 @@ def test_a_tool_stopped_before_any_finding_is_no_pass(
 ) -> None:
     silent = "\n".join(line for line in FAKE_CPPCHECK.splitlines() if "<error" not in line)
     script = fake_cppcheck(tmp_path / "bin", silent + "\n")
-    repo = make_repo("r")
-    repo.commit(
-        "code",
-        {
-            ".cipipe.yaml": "service: demo\nsupports: [linux]\nprecheck:\n"
-            f"  cppcheck: {{executable: {script}, timeout_seconds: 1, blocking: true}}\n"
-            "  clang-tidy: {enabled: false}\n  clang-format: {enabled: false}\n",
-            "src/a.cpp": "int a;\n",
-        },
-    )
+    policy = only_cppcheck(f"executable: {script}, timeout_seconds: 1, blocking: true")
+    repo = demo_repo(make_repo, policy, {"src/a.cpp": "int a;\n"})
     work = tmp_path / "w"
     assert precheck(cli, repo.root, work).exit_code == 1
     check = named(work, "cppcheck")
@@ -170,17 +167,10 @@ def test_a_timed_out_tool_is_incomplete_with_what_it_found(
     cli: Cli, make_repo: Factory, tmp_path: Path, blocking: bool
 ) -> None:
     script = fake_cppcheck(tmp_path / "bin")
-    repo = make_repo("r")
-    policy = f"{{executable: {script}, timeout_seconds: 1, blocking: {str(blocking).lower()}}}"
-    repo.commit(
-        "code",
-        {
-            ".cipipe.yaml": "service: demo\nsupports: [linux]\nprecheck:\n"
-            f"  cppcheck: {policy}\n  clang-tidy: {{enabled: false}}\n"
-            "  clang-format: {enabled: false}\n",
-            "src/a.cpp": "int f() {\n  int v[3] = {1, 2, 3};\n  return v[3];\n}\n",
-        },
+    policy = only_cppcheck(
+        f"executable: {script}, timeout_seconds: 1, blocking: {str(blocking).lower()}"
     )
+    repo = demo_repo(make_repo, policy, {"src/a.cpp": OUT_OF_BOUNDS})
     work = tmp_path / "w"
     result = precheck(cli, repo.root, work)
     check = named(work, "cppcheck")
@@ -219,16 +209,8 @@ def test_a_timed_out_clang_tidy_keeps_the_diagnostics_it_printed(
     cli: Cli, make_repo: Factory, tmp_path: Path
 ) -> None:
     script = fake_cppcheck(tmp_path / "bin", FAKE_CLANG_TIDY)
-    repo = make_repo("r")
-    repo.commit(
-        "code",
-        {
-            ".cipipe.yaml": "service: demo\nsupports: [linux]\nprecheck:\n"
-            "  cppcheck: {enabled: false}\n  clang-format: {enabled: false}\n"
-            f"  clang-tidy: {{executable: {script}, timeout_seconds: 1, fail_on: warning}}\n",
-            "src/a.cpp": "int f() {\n  int v[3] = {1, 2, 3};\n  return v[3];\n}\n",
-        },
-    )
+    tidy = f"executable: {script}, timeout_seconds: 1, fail_on: warning"
+    repo = demo_repo(make_repo, only_clang_tidy(tidy), {"src/a.cpp": OUT_OF_BOUNDS})
     work = tmp_path / "w"
     assert precheck(cli, repo.root, work).exit_code == 0
     check = named(work, "clang-tidy")
@@ -335,11 +317,7 @@ def test_a_failed_configure_is_noted_and_the_analysers_run_as_before(
 def test_no_configure_step_without_cmake_or_without_an_analyser(
     cli: Cli, make_repo: Factory, tmp_path: Path
 ) -> None:
-    repo = make_repo("r")
-    repo.commit(
-        "plain",
-        {".cipipe.yaml": "service: demo\nsupports: [linux]\n", "src/a.cpp": "int a;\n"},
-    )
+    repo = demo_repo(make_repo, "", {"src/a.cpp": "int a;\n"})
     work = tmp_path / "w"
     precheck(cli, repo.root, work)
     assert load(work, "precheck.json")["compile_db"]["origin"] == "none"

@@ -13,14 +13,12 @@ from typing import Any
 import pytest
 import yaml
 
-from cipipe.adapters.toolchain import probe_compiler
-from cipipe.cli import run
+from cipipe.contracts.testing import TestCounts
 from tests.conftest import CliResult, requires
-from tests.contracts.samples import sample_source
 from tests.gitrepo import GitRepoBuilder
+from tests.steps.buildflow import GXX, gxx_linux_config, only_platform, plan_and_build, work_folder
 
 Cli = Callable[..., CliResult]
-GXX = probe_compiler("g++")
 pytestmark = requires(
     GXX is not None
     and shutil.which("cmake") is not None
@@ -63,17 +61,7 @@ TEST_CASE("sections") {
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     """The repository, built once by cipipe build, and its matrix."""
-    assert GXX is not None
-    config = {
-        "service": "calc",
-        "supports": ["linux"],
-        "platforms": {
-            "linux": {
-                "toolchain": {"compiler": "g++", "version": GXX.version},
-                "artifacts": ["{build_dir}/unit"],
-            }
-        },
-    }
+    config = gxx_linux_config("calc", "{build_dir}/unit")
     repo = GitRepoBuilder(tmp_path_factory.mktemp("catch2") / "calc")
     repo.commit(
         "calc",
@@ -85,10 +73,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any
             "calc_test.cpp": TESTS,
         },
     )
-    work = tmp_path_factory.mktemp("catch2-work")
-    (work / "source.json").write_text(sample_source().to_json())
-    assert run(["--workdir", str(work), "build-matrix", "--repo", str(repo.root)]) == 0
-    assert run(["--workdir", str(work), "build", "--repo", str(repo.root)]) == 0
+    work = plan_and_build(repo.root, tmp_path_factory.mktemp("catch2-work"))
     return repo.root, json.loads((work / "matrix.json").read_text())
 
 
@@ -96,14 +81,11 @@ def run_tests(
     built: tuple[Path, dict[str, Any]], tmp_path: Path, cli: Cli, commands: list[list[str]]
 ) -> tuple[CliResult, dict[str, Any], Path]:
     repo, matrix = built
-    work = tmp_path / "work"
-    work.mkdir()
-    (work / "source.json").write_text(sample_source().to_json())
+    work = work_folder(tmp_path / "work")
     matrix["platforms"][0]["tests"]["commands"] = commands
     (work / "matrix.json").write_text(json.dumps(matrix))
     result = cli("--workdir", work, "test", "--repo", repo)
-    [linux] = json.loads((work / "tests.json").read_text())["platforms"]
-    return result, linux, work
+    return result, only_platform(work), work
 
 
 def test_counts_through_ctest_with_a_flaky_test_rerun_by_name(
@@ -115,15 +97,7 @@ def test_counts_through_ctest_with_a_flaky_test_rerun_by_name(
     assert result.exit_code == 1  # "broken" is critical
     assert linux["frameworks"] == ["ctest"]
     # One ctest test per Catch2 test case, as catch_discover_tests registers them.
-    assert linux["counts"] == {
-        "total": 4,
-        "passed": 3,
-        "failed": 1,
-        "skipped": 0,
-        "disabled": 0,
-        "flaky": 1,
-        "errors": 0,
-    }
+    assert linux["counts"] == TestCounts(total=4, passed=3, failed=1, flaky=1).model_dump()
     assert linux["flaky"] == ["flaky, sometimes"]
     [broken] = linux["failures"]
     assert broken["name"] == "broken" and "CHECK( 2 * 2 == 5 )" in broken["message"]
@@ -141,15 +115,7 @@ def test_counts_through_the_binarys_own_junit_reporter(
     assert result.exit_code == 1
     assert linux["frameworks"] == ["catch2"]
     # Catch2 reports each leaf section: sections/first and sections/second.
-    assert linux["counts"] == {
-        "total": 5,
-        "passed": 4,
-        "failed": 1,
-        "skipped": 0,
-        "disabled": 0,
-        "flaky": 1,
-        "errors": 0,
-    }
+    assert linux["counts"] == TestCounts(total=5, passed=4, failed=1, flaky=1).model_dump()
     assert linux["flaky"] == ["flaky, sometimes"]
     assert [f["name"] for f in linux["failures"]] == ["broken"]
     junit = (work / linux["junit"]).read_text()

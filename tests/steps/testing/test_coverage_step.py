@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -12,13 +11,17 @@ import pytest
 import yaml
 
 from cipipe.adapters.process import find_program
-from cipipe.adapters.toolchain import probe_compiler
 from tests.conftest import DATA, CliResult, requires
-from tests.contracts.samples import sample_source
 from tests.gitrepo import GitRepoBuilder
+from tests.steps.buildflow import (
+    GCOVR_COVERAGE,
+    GXX,
+    gxx_linux_config,
+    only_platform,
+    plan_and_build,
+)
 
 Cli = Callable[..., CliResult]
-GXX = probe_compiler("g++")
 pytestmark = requires(
     GXX is not None
     and find_program("gcovr") is not None
@@ -44,39 +47,22 @@ FILES = {
 
 @pytest.fixture
 def project(
-    make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli
+    make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path
 ) -> tuple[GitRepoBuilder, Path]:
-    assert GXX is not None
-    coverage = {
-        "build_dir": "build/coverage",
-        "command": "gcovr --xml {report} --root {source_dir} --filter .*calc[.]cpp {build_dir}",
-    }
-    config = {
-        "service": "calc",
-        "supports": ["linux"],
-        "platforms": {
-            "linux": {
-                "toolchain": {"compiler": "g++", "version": GXX.version},
-                "build": ["sh {source_dir}/build.sh {build_dir} {source_dir}"],
-                "tests": {"commands": ["{build_dir}/unit"], "coverage": coverage},
-                "artifacts": ["{build_dir}/unit"],
-            }
-        },
-    }
+    config = gxx_linux_config(
+        "calc",
+        "{build_dir}/unit",
+        build=["sh {source_dir}/build.sh {build_dir} {source_dir}"],
+        tests={"commands": ["{build_dir}/unit"], "coverage": GCOVR_COVERAGE},
+    )
     repo = make_repo("calc")
     repo.commit("calc", {".cipipe.yaml": yaml.safe_dump(config), **FILES})
-    work = tmp_path / "work"
-    work.mkdir()
-    (work / "source.json").write_text(sample_source().to_json())
-    assert cli("--workdir", work, "build-matrix", "--repo", repo.root).exit_code == 0
     # The unit tests run against the build that ships: cipipe build leaves it.
-    assert cli("--workdir", work, "build", "--repo", repo.root).exit_code == 0
-    return repo, work
+    return repo, plan_and_build(repo.root, tmp_path / "work")
 
 
 def coverage_of(work: Path) -> dict[str, Any]:
-    result: dict[str, Any] = json.loads((work / "tests.json").read_text())
-    return result["platforms"][0]["coverage"]  # type: ignore[no-any-return]
+    return only_platform(work)["coverage"]  # type: ignore[no-any-return]
 
 
 def test_coverage_without_baseline_has_unknown_delta(

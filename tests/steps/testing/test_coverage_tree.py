@@ -13,14 +13,18 @@ from typing import Any
 import yaml
 
 from cipipe.adapters.process import find_program
-from cipipe.adapters.toolchain import probe_compiler
 from cipipe.steps.testing.coverage import coverage_build_commands
 from tests.conftest import CliResult, requires
-from tests.contracts.samples import sample_source
 from tests.gitrepo import GitRepoBuilder
+from tests.steps.buildflow import (
+    GCOVR_COVERAGE,
+    GXX,
+    gxx_linux_config,
+    only_platform,
+    plan_and_build,
+)
 
 Cli = Callable[..., CliResult]
-GXX = probe_compiler("g++")
 
 CMAKE = """\
 cmake_minimum_required(VERSION 3.16)
@@ -77,22 +81,8 @@ def test_coverage_commands_get_a_build_type_of_their_own() -> None:
 def test_counts_from_the_shipping_tree_coverage_from_an_instrumented_one(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli
 ) -> None:
-    assert GXX is not None
-    coverage = {
-        "build_dir": "build/coverage",
-        "command": "gcovr --xml {report} --root {source_dir} --filter .*calc[.]cpp {build_dir}",
-    }
-    config = {
-        "service": "calc",
-        "supports": ["linux"],
-        "platforms": {
-            "linux": {
-                "toolchain": {"compiler": "g++", "version": GXX.version},
-                "tests": {"coverage": coverage},  # the default test command: ctest
-                "artifacts": ["{build_dir}/unit"],
-            }
-        },
-    }
+    # No test commands: the default, ctest.
+    config = gxx_linux_config("calc", "{build_dir}/unit", tests={"coverage": GCOVR_COVERAGE})
     repo = make_repo("calc")
     repo.commit(
         "calc",
@@ -103,15 +93,11 @@ def test_counts_from_the_shipping_tree_coverage_from_an_instrumented_one(
             "calc_test.cpp": TESTS,
         },
     )
-    work = tmp_path / "work"
-    work.mkdir()
-    (work / "source.json").write_text(sample_source().to_json())
-    assert cli("--workdir", work, "build-matrix", "--repo", repo.root).exit_code == 0
-    assert cli("--workdir", work, "build", "--repo", repo.root).exit_code == 0
+    work = plan_and_build(repo.root, tmp_path / "work")
     result = cli("--workdir", work, "test", "--repo", repo.root)
     assert result.exit_code == 0, result.stderr
 
-    [linux] = json.loads((work / "tests.json").read_text())["platforms"]
+    linux = only_platform(work)
     assert linux["frameworks"] == ["ctest"]
     assert linux["counts"]["passed"] == 2 and linux["counts"]["failed"] == 0
     assert linux["coverage"]["lines_covered"] == linux["coverage"]["lines_valid"] == 2

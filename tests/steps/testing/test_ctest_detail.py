@@ -6,20 +6,19 @@ import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
-from cipipe.adapters.toolchain import probe_compiler
+from cipipe.contracts.testing import TestCounts
 from cipipe.readers.gtest_xml import GtestCase, GtestReport
 from cipipe.steps.testing.ctest_detail import read_commands, with_gtest_detail
 from tests.conftest import CliResult, requires
-from tests.contracts.samples import sample_source
 from tests.gitrepo import GitRepoBuilder
+from tests.steps.buildflow import GXX, gxx_linux_config, only_platform, plan_and_build
+from tests.steps.testing.test_test_step import FLAKY_ONCE
 
 Cli = Callable[..., CliResult]
-GXX = probe_compiler("g++")
 
 
 def gtest_xml(*cases: tuple[str, bool]) -> str:
@@ -93,21 +92,6 @@ target_link_libraries(unit PRIVATE GTest::gtest_main)
 add_test(NAME all COMMAND unit)
 add_test(NAME plain COMMAND sh -c "exit 0")
 """
-# Flaky fails the first time it runs (it leaves a marker file) and passes on every rerun.
-TESTS = r"""
-#include <gtest/gtest.h>
-#include <cstdio>
-#include <cstdlib>
-TEST(Calc, Adds) { EXPECT_EQ(1 + 1, 2); }
-TEST(Calc, Flaky) {
-  const char* marker = std::getenv("FLAKY_MARKER");
-  ASSERT_NE(marker, nullptr);
-  if (std::FILE* seen = std::fopen(marker, "r")) { std::fclose(seen); return; }
-  std::FILE* f = std::fopen(marker, "w"); std::fclose(f);
-  FAIL() << "lost the race";
-}
-TEST(Calc, Broken) { EXPECT_EQ(2 * 2, 5); }
-"""
 
 
 @requires(
@@ -122,44 +106,26 @@ def test_counts_through_ctest_are_the_gtest_cases(
     cli: Cli,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert GXX is not None
     monkeypatch.setenv("FLAKY_MARKER", str(tmp_path / "marker"))
-    config = {
-        "service": "calc",
-        "supports": ["linux"],
-        "platforms": {
-            "linux": {
-                "toolchain": {"compiler": "g++", "version": GXX.version},
-                "artifacts": ["{build_dir}/unit"],
-            }
-        },
-    }
+    config = gxx_linux_config("calc", "{build_dir}/unit")
     repo = make_repo("calc")
     repo.commit(
         "calc",
-        {".cipipe.yaml": yaml.safe_dump(config), "CMakeLists.txt": CMAKE, "calc_test.cpp": TESTS},
+        {
+            ".cipipe.yaml": yaml.safe_dump(config),
+            "CMakeLists.txt": CMAKE,
+            "calc_test.cpp": FLAKY_ONCE,
+        },
     )
-    work = tmp_path / "work"
-    work.mkdir()
-    (work / "source.json").write_text(sample_source().to_json())
-    assert cli("--workdir", work, "build-matrix", "--repo", repo.root).exit_code == 0
-    assert cli("--workdir", work, "build", "--repo", repo.root).exit_code == 0
+    work = plan_and_build(repo.root, tmp_path / "work")
     assert cli("--workdir", work, "test", "--repo", repo.root).exit_code == 1
-    [linux] = json.loads((work / "tests.json").read_text())["platforms"]
-    data: dict[str, Any] = linux
+    data = only_platform(work)
     assert data["frameworks"] == ["ctest"]
-    # Three gtest cases instead of one ctest test "all", and the plain ctest test.
-    assert data["counts"] == {
-        "total": 4,
-        "passed": 3,
-        "failed": 1,
-        "skipped": 0,
-        "disabled": 0,
-        "flaky": 1,
-        "errors": 0,
-    }
-    assert data["flaky"] == ["Calc.Flaky"]
-    assert [f["name"] for f in data["failures"]] == ["Calc.Broken"]
+    # Three gtest cases (one passes, one is flaky, one broken) instead of one ctest test "all",
+    # and the plain ctest test.
+    assert data["counts"] == TestCounts(total=4, passed=3, failed=1, flaky=1).model_dump()
+    assert data["flaky"] == ["Queue.Races"]
+    assert [f["name"] for f in data["failures"]] == ["Queue.Broken"]
     # The rerun selected the ctest test that runs the binary, not the plain one.
     rerun = (work / "reports/linux/run0-rerun1.xml").read_text()
     assert 'name="all"' in rerun and 'name="plain"' not in rerun

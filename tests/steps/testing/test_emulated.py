@@ -14,10 +14,9 @@ import pytest
 import yaml
 
 from cipipe.adapters.toolchain import probe_compiler
-from cipipe.cli import run
 from tests.conftest import CliResult, requires
-from tests.contracts.samples import sample_source
 from tests.gitrepo import GitRepoBuilder
+from tests.steps.buildflow import only_platform, plan, plan_and_build
 
 Cli = Callable[..., CliResult]
 CROSS = probe_compiler("aarch64-linux-gnu-g++")
@@ -79,38 +78,26 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "crash.cpp": CRASH,
         },
     )
-    work = tmp_path_factory.mktemp("arm-work")
-    (work / "source.json").write_text(sample_source().to_json())
-    assert run(["--workdir", str(work), "build-matrix", "--repo", str(repo.root)]) == 0
-    assert run(["--workdir", str(work), "build", "--repo", str(repo.root)]) == 0
+    plan_and_build(repo.root, tmp_path_factory.mktemp("arm-work"))
     return repo.root
 
 
-def work_folder(tmp_path: Path, repo: Path, cli: Cli, tests: dict[str, Any] | None) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    (work / "source.json").write_text(sample_source().to_json())
-    args: list[str | Path] = ["--workdir", work, "build-matrix", "--repo", repo]
-    if tests is not None:
-        (tmp_path / "cipipe.yaml").write_text(config(tests))
-        args += ["--config", tmp_path / "cipipe.yaml"]
-    assert cli(*args).exit_code == 0
-    return work
-
-
-def platform_of(work: Path) -> dict[str, Any]:
-    [arm] = json.loads((work / "tests.json").read_text())["platforms"]
-    return arm  # type: ignore[no-any-return]
+def work_folder(tmp_path: Path, repo: Path, tests: dict[str, Any] | None) -> Path:
+    """A work folder planned from the repository's config, or from one with these ``tests``."""
+    if tests is None:
+        return plan(repo, tmp_path / "work")
+    (tmp_path / "cipipe.yaml").write_text(config(tests))
+    return plan(repo, tmp_path / "work", "--config", tmp_path / "cipipe.yaml")
 
 
 def test_ctest_runs_natively_and_qemu_starts_each_test(
     built: Path, tmp_path: Path, cli: Cli
 ) -> None:
-    work = work_folder(tmp_path, built, cli, None)
+    work = work_folder(tmp_path, built, None)
     matrix = json.loads((work / "matrix.json").read_text())
     assert matrix["platforms"][0]["tests"]["commands"][0][0] == "ctest"  # the default command
     assert cli("--workdir", work, "test", "--repo", built).exit_code == 1
-    arm = platform_of(work)
+    arm = only_platform(work)
     assert (arm["runner"], arm["frameworks"]) == ("qemu", ["ctest"])
     assert arm["counts"]["total"] == 2 and arm["counts"]["passed"] == 1
     assert arm["counts"]["failed"] == 1 and arm["counts"]["errors"] == 0
@@ -129,9 +116,9 @@ def test_qemus_own_message_is_in_the_log_and_the_error(
 ) -> None:
     # No -L: qemu cannot find the target's dynamic loader and says so on its stderr.
     tests = {"runner": "emulator", "emulator": "qemu-aarch64", "commands": ["{build_dir}/ok"]}
-    work = work_folder(tmp_path, built, cli, tests)
+    work = work_folder(tmp_path, built, tests)
     assert cli("--workdir", work, "test", "--repo", built).exit_code == 1
-    arm = platform_of(work)
+    arm = only_platform(work)
     assert arm["counts"]["errors"] == 1
     [error] = arm["failures"]
     assert "without writing a test report" in error["message"]
@@ -143,9 +130,9 @@ def test_smoke_runs_under_qemu_when_unit_tests_are_none(
     built: Path, tmp_path: Path, cli: Cli
 ) -> None:
     smoke = {"command": "{build_dir}/ok", "expect_output": "arm-ok"}
-    work = work_folder(tmp_path, built, cli, {"runner": "none", "smoke": smoke})
+    work = work_folder(tmp_path, built, {"runner": "none", "smoke": smoke})
     assert cli("--workdir", work, "test", "--repo", built).exit_code == 0
-    arm = platform_of(work)
+    arm = only_platform(work)
     assert arm["status"] == "not-run" and arm["counts"]["total"] == 0
     assert arm["smoke"]["status"] == "ran" and arm["smoke"]["passed"] is True
     assert arm["smoke"]["output"].strip() == "arm-ok"

@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from tests.conftest import CliResult
-from tests.contracts.samples import sample_source
 from tests.gitrepo import GitRepoBuilder
+from tests.steps.buildflow import plan
 
 Cli = Callable[..., CliResult]
 SENTINEL = "a file that lives outside the repository\n"
@@ -62,16 +62,11 @@ def outside(tmp_path: Path) -> Path:
 
 
 def project(
-    make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli, config: str
+    make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, config: str
 ) -> tuple[GitRepoBuilder, Path]:
     repo = make_repo("calc")
     repo.commit("calc", {".cipipe.yaml": config, "fake_test.sh": GTEST_REPORT})
-    work = tmp_path / "work"
-    work.mkdir()
-    (work / "source.json").write_text(sample_source().to_json())
-    result = cli("--workdir", work, "build-matrix", "--repo", repo.root)
-    assert result.exit_code == 0, result.stderr
-    return repo, work
+    return repo, plan(repo.root, tmp_path / "work")
 
 
 def edit_matrix(work: Path, **changes: Any) -> None:
@@ -96,7 +91,7 @@ def assert_refused(result: CliResult, work: Path, *needles: str) -> None:
 def test_a_symlinked_build_folder_outside_the_repository_is_not_emptied(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli, outside: Path
 ) -> None:
-    repo, work = project(make_repo, tmp_path, cli, plan_config())
+    repo, work = project(make_repo, tmp_path, plan_config())
     (repo.root / "build").symlink_to(outside)  # build/coverage -> elsewhere/coverage
     (outside / "coverage").mkdir()
     (outside / "coverage" / "keep.txt").write_text(SENTINEL)
@@ -115,7 +110,7 @@ def test_a_symlinked_build_folder_outside_the_repository_is_not_emptied(
 def test_a_linked_coverage_folder_is_refused(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli, outside: Path
 ) -> None:
-    repo, work = project(make_repo, tmp_path, cli, plan_config(coverage_dir="cov"))
+    repo, work = project(make_repo, tmp_path, plan_config(coverage_dir="cov"))
     (repo.root / "cov").symlink_to(outside)
     result = cli("--workdir", work, "test", "--repo", repo.root)
     assert_refused(result, work, "platforms.linux.tests.coverage.build_dir", "'cov'")
@@ -141,7 +136,7 @@ def test_a_hand_edited_matrix_cannot_name_a_folder_to_wipe(
     value: str,
     needle: str,
 ) -> None:
-    repo, work = project(make_repo, tmp_path, cli, plan_config())
+    repo, work = project(make_repo, tmp_path, plan_config())
     edit_matrix(work, coverage_dir=value)
     head = repo.head()
     result = cli("--workdir", work, "test", "--repo", repo.root)
@@ -155,10 +150,8 @@ def test_the_work_folder_is_never_a_build_folder(
 ) -> None:
     repo = make_repo("calc")
     repo.commit("calc", {".cipipe.yaml": plan_config(coverage_dir="out"), "fake_test.sh": ""})
-    work = repo.root / "out" / ".cipipe"  # the coverage folder would hold the work folder
-    work.mkdir(parents=True)
-    (work / "source.json").write_text(sample_source().to_json())
-    assert cli("--workdir", work, "build-matrix", "--repo", repo.root).exit_code == 0
+    # The coverage folder would hold the work folder.
+    work = plan(repo.root, repo.root / "out" / ".cipipe")
     result = cli("--workdir", work, "test", "--repo", repo.root)
     assert result.exit_code == 2
     assert "platforms.linux.tests.coverage.build_dir" in result.stderr
@@ -168,7 +161,7 @@ def test_the_work_folder_is_never_a_build_folder(
 def test_one_bad_platform_stops_every_platform_before_it_runs(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli
 ) -> None:
-    repo, work = project(make_repo, tmp_path, cli, plan_config(coverage_dir=None, platforms=2))
+    repo, work = project(make_repo, tmp_path, plan_config(coverage_dir=None, platforms=2))
     edit_matrix(work, build_dir=".")  # the second platform (linux); arm would run first
     result = cli("--workdir", work, "test", "--repo", repo.root)
     assert_refused(result, work, "platforms.linux.build_dir")
@@ -182,7 +175,7 @@ def test_linked_output_folders_in_the_work_folder_are_refused(
     outside: Path,
     folder: str,
 ) -> None:
-    repo, work = project(make_repo, tmp_path, cli, plan_config(coverage_dir=None))
+    repo, work = project(make_repo, tmp_path, plan_config(coverage_dir=None))
     (work / folder).symlink_to(outside)
     result = cli("--workdir", work, "test", "--repo", repo.root)
     assert result.exit_code == 2, result.stderr
@@ -197,7 +190,7 @@ def test_linked_output_folders_in_the_work_folder_are_refused(
 def test_a_linked_report_name_is_refused_not_written_through(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli, outside: Path
 ) -> None:
-    repo, work = project(make_repo, tmp_path, cli, plan_config(coverage_dir=None))
+    repo, work = project(make_repo, tmp_path, plan_config(coverage_dir=None))
     (work / "reports" / "linux").mkdir(parents=True)
     (work / "reports" / "linux" / "run0.xml").symlink_to(outside / "keep.txt")
     result = cli("--workdir", work, "test", "--repo", repo.root)
@@ -208,7 +201,7 @@ def test_a_linked_report_name_is_refused_not_written_through(
 def test_real_folders_still_work(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli
 ) -> None:
-    repo, work = project(make_repo, tmp_path, cli, plan_config(coverage_dir=None))
+    repo, work = project(make_repo, tmp_path, plan_config(coverage_dir=None))
     result = cli("--workdir", work, "test", "--repo", repo.root)
     assert result.exit_code == 0, result.stderr
     report = json.loads((work / "tests.json").read_text())
@@ -232,7 +225,7 @@ def test_the_repository_itself_is_never_a_build_folder_even_without_git(tmp_path
 def test_a_linked_coverage_report_is_refused_before_the_tool_writes_it(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli, outside: Path
 ) -> None:
-    repo, work = project(make_repo, tmp_path, cli, plan_config())
+    repo, work = project(make_repo, tmp_path, plan_config())
     matrix = json.loads((work / "matrix.json").read_text())
     # A coverage tool that writes its report wherever {report} leads, as gcovr would.
     matrix["platforms"][0]["tests"]["coverage"]["command"] = ["sh", "-c", "echo lcov > {report}"]

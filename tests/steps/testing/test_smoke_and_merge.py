@@ -14,6 +14,7 @@ import yaml
 from tests.conftest import CliResult
 from tests.contracts.samples import sample_source
 from tests.gitrepo import GitRepoBuilder
+from tests.steps.buildflow import plan
 
 Cli = Callable[..., CliResult]
 
@@ -36,7 +37,7 @@ WRITES_LOGS = "mkdir -p logs && echo started > logs/app.log && pwd && echo servi
 
 
 def project(
-    make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli, config: dict[str, Any]
+    make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, config: dict[str, Any]
 ) -> tuple[GitRepoBuilder, Path]:
     repo = make_repo("svc")
     repo.commit(
@@ -47,15 +48,17 @@ def project(
             "app.sh": WRITES_LOGS,
         },
     )
-    work = tmp_path / "work"
-    work.mkdir()
-    (work / "source.json").write_text(sample_source().to_json())
-    assert cli("--workdir", work, "build-matrix", "--repo", repo.root).exit_code == 0
-    return repo, work
+    return repo, plan(repo.root, tmp_path / "work")
 
 
 def platform(tests: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {"toolchain": {"version": "1"}, "build": ["true"], "tests": tests, **extra}
+
+
+def smoke_only(smoke: dict[str, Any]) -> dict[str, Any]:
+    """A config whose one platform, linux, runs no unit tests, only this smoke test."""
+    linux = platform({"runner": "none", "smoke": smoke})
+    return {"service": "svc", "supports": ["linux"], "platforms": {"linux": linux}}
 
 
 def report(work: Path) -> dict[str, Any]:
@@ -66,12 +69,7 @@ def test_smoke_runs_with_runner_none_in_a_temporary_folder(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli
 ) -> None:
     smoke = {"command": "sh {source_dir}/app.sh", "expect_output": "service-ok"}
-    config = {
-        "service": "svc",
-        "supports": ["linux"],
-        "platforms": {"linux": platform({"runner": "none", "smoke": smoke})},
-    }
-    repo, work = project(make_repo, tmp_path, cli, config)
+    repo, work = project(make_repo, tmp_path, smoke_only(smoke))
     assert cli("--workdir", work, "test", "--repo", repo.root).exit_code == 0
     [linux] = report(work)["platforms"]
     assert linux["status"] == "not-run" and linux["runner"] == "none"
@@ -86,12 +84,7 @@ def test_a_failed_smoke_fails_even_when_unit_tests_do_not_run(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli
 ) -> None:
     smoke = {"command": "sh -c 'exit 3'"}
-    config = {
-        "service": "svc",
-        "supports": ["linux"],
-        "platforms": {"linux": platform({"runner": "none", "smoke": smoke})},
-    }
-    repo, work = project(make_repo, tmp_path, cli, config)
+    repo, work = project(make_repo, tmp_path, smoke_only(smoke))
     assert cli("--workdir", work, "test", "--repo", repo.root).exit_code == 1
     data = report(work)
     assert data["critical_failures"] == ["linux: smoke test (exited 3, expected 0)"]
@@ -103,7 +96,7 @@ def test_smoke_without_its_emulator_is_not_run_with_the_reason(
     smoke = {"command": "{build_dir}/app"}
     tests = {"runner": "none", "emulator": "qemu-not-installed-here", "smoke": smoke}
     config = {"service": "svc", "supports": ["arm"], "platforms": {"arm": platform(tests)}}
-    repo, work = project(make_repo, tmp_path, cli, config)
+    repo, work = project(make_repo, tmp_path, config)
     assert cli("--workdir", work, "test", "--repo", repo.root).exit_code == 0
     [arm] = report(work)["platforms"]
     assert arm["smoke"]["status"] == "not-run" and arm["smoke"]["passed"] is False
@@ -111,14 +104,14 @@ def test_smoke_without_its_emulator_is_not_run_with_the_reason(
     assert report(work)["outcome"] == "passed"  # not run is not failed; the gate warns
 
 
-def two_platforms(make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli) -> Any:
+def two_platforms(make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path) -> Any:
     tests = {"runner": "native", "commands": ["sh {source_dir}/fake_test.sh"]}
     config = {
         "service": "svc",
         "supports": ["linux", "arm"],
         "platforms": {"linux": platform(tests), "arm": platform(tests)},
     }
-    return project(make_repo, tmp_path, cli, config)
+    return project(make_repo, tmp_path, config)
 
 
 def test_test_of_one_platform_replaces_only_its_entry(
@@ -127,7 +120,7 @@ def test_test_of_one_platform_replaces_only_its_entry(
     cli: Cli,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    repo, work = two_platforms(make_repo, tmp_path, cli)
+    repo, work = two_platforms(make_repo, tmp_path)
     assert cli("--workdir", work, "test", "--repo", repo.root).exit_code == 0
     before = report(work)
     linux_junit = (work / "reports/junit-linux.xml").read_bytes()
@@ -151,7 +144,7 @@ def test_test_of_one_platform_replaces_only_its_entry(
 def test_a_tests_json_of_another_commit_is_replaced(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli
 ) -> None:
-    repo, work = two_platforms(make_repo, tmp_path, cli)
+    repo, work = two_platforms(make_repo, tmp_path)
     assert cli("--workdir", work, "test", "--repo", repo.root).exit_code == 0
     stale = report(work)
     stale["commit"] = "0" * 40
@@ -167,12 +160,7 @@ def test_a_relative_smoke_program_is_the_repositorys(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli
 ) -> None:
     smoke = {"command": "bin/app --health", "expect_output": "service-ok"}
-    config = {
-        "service": "svc",
-        "supports": ["linux"],
-        "platforms": {"linux": platform({"runner": "none", "smoke": smoke})},
-    }
-    repo, work = project(make_repo, tmp_path, cli, config)
+    repo, work = project(make_repo, tmp_path, smoke_only(smoke))
     app = repo.write("bin/app", "#!/bin/sh\n" + WRITES_LOGS + "\n")
     app.chmod(0o755)
     repo.commit("app")

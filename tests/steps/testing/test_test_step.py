@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 import yaml
 
+from cipipe.contracts.testing import TestCounts
 from tests.conftest import DATA, CliResult, requires
-from tests.contracts.samples import sample_source
 from tests.gitrepo import GitRepoBuilder
+from tests.steps.buildflow import plan
 
 Cli = Callable[..., CliResult]
 GTEST_SOURCES = DATA / "gtest" / "src"
@@ -76,7 +77,6 @@ def programs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def project(
     make_repo: Callable[[str], GitRepoBuilder],
     tmp_path: Path,
-    cli: Cli,
     commands: list[str],
     *,
     tests: dict[str, Any] | None = None,
@@ -92,11 +92,7 @@ def project(
     }
     repo = make_repo(name)
     repo.commit("svc", {".cipipe.yaml": yaml.safe_dump(config)})
-    work = tmp_path / f"work-{name}"
-    work.mkdir(parents=True)
-    (work / "source.json").write_text(sample_source().to_json())
-    assert cli("--workdir", work, "build-matrix", "--repo", repo.root).exit_code == 0
-    return repo, work
+    return repo, plan(repo.root, tmp_path / f"work-{name}")
 
 
 def report(work: Path) -> dict[str, Any]:
@@ -112,19 +108,11 @@ def test_flaky_test_passes_on_rerun_and_broken_one_stays_failed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("FLAKY_MARKER", str(tmp_path / "marker"))
-    repo, work = project(make_repo, tmp_path, cli, [str(programs["flaky"])])
+    repo, work = project(make_repo, tmp_path, [str(programs["flaky"])])
     result = cli("--workdir", work, "test", "--repo", repo.root)
     assert result.exit_code == 1
     [linux] = report(work)["platforms"]
-    assert linux["counts"] == {
-        "total": 3,
-        "passed": 2,
-        "failed": 1,
-        "skipped": 0,
-        "disabled": 0,
-        "flaky": 1,
-        "errors": 0,
-    }
+    assert linux["counts"] == TestCounts(total=3, passed=2, failed=1, flaky=1).model_dump()
     assert linux["flaky"] == ["Queue.Races"]
     assert [f["name"] for f in linux["failures"]] == ["Queue.Broken"]
     assert report(work)["critical_failures"] == ["linux: Queue.Broken"]
@@ -142,9 +130,7 @@ def test_crash_without_report_is_an_error_not_a_pass(
     cli: Cli,
     programs: dict[str, Path],
 ) -> None:
-    repo, work = project(
-        make_repo, tmp_path, cli, [str(programs["crash"]), str(programs["all_pass"])]
-    )
+    repo, work = project(make_repo, tmp_path, [str(programs["crash"]), str(programs["all_pass"])])
     assert cli("--workdir", work, "test", "--repo", repo.root).exit_code == 1
     [linux] = report(work)["platforms"]
     assert linux["counts"]["errors"] == 1 and linux["counts"]["passed"] == 6
@@ -159,7 +145,7 @@ def test_nonzero_exit_without_failed_tests_is_an_error(
     cli: Cli,
     programs: dict[str, Path],
 ) -> None:
-    repo, work = project(make_repo, tmp_path, cli, [str(programs["setup_failure"])])
+    repo, work = project(make_repo, tmp_path, [str(programs["setup_failure"])])
     assert cli("--workdir", work, "test", "--repo", repo.root).exit_code == 1
     [linux] = report(work)["platforms"]
     assert linux["counts"]["errors"] == 1
@@ -175,7 +161,6 @@ def test_only_critical_failures_fail_the_step(
     repo, work = project(
         make_repo,
         tmp_path,
-        cli,
         [str(programs["failures"])],
         policy={"critical": ["Storage.*"], "flaky_reruns": 0},
     )
@@ -187,7 +172,6 @@ def test_only_critical_failures_fail_the_step(
     repo, work = project(
         make_repo,
         tmp_path,
-        cli,
         [str(programs["failures"])],
         policy={"critical": ["Escaping.*"], "flaky_reruns": 0},
         name="again",
@@ -212,7 +196,6 @@ def test_missing_emulator_means_not_run_never_passed(
     repo, work = project(
         make_repo,
         tmp_path,
-        cli,
         [str(programs["all_pass"])],
         tests={"runner": "emulator", "emulator": "wine-not-installed-here"},
     )
@@ -229,9 +212,7 @@ def test_smoke_test_checks_exit_code_and_output(
     programs: dict[str, Path],
 ) -> None:
     smoke = {"command": "echo service-ok", "expect_output": "service-ok"}
-    repo, work = project(
-        make_repo, tmp_path, cli, [str(programs["all_pass"])], tests={"smoke": smoke}
-    )
+    repo, work = project(make_repo, tmp_path, [str(programs["all_pass"])], tests={"smoke": smoke})
     assert cli("--workdir", work, "test", "--repo", repo.root).exit_code == 0
     assert report(work)["platforms"][0]["smoke"]["passed"] is True
 
@@ -239,7 +220,6 @@ def test_smoke_test_checks_exit_code_and_output(
     repo, work = project(
         make_repo,
         tmp_path,
-        cli,
         [str(programs["all_pass"])],
         tests={"smoke": smoke},
         name="again",
