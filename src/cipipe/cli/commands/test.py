@@ -72,6 +72,12 @@ def execute(state: CliState, args: TestArgs) -> int:
             c.flaky,
             c.errors,
         )
+        if c.total == 0:
+            log.warning(
+                "%s: no test found: are the project's tests built (often a CMake option)? "
+                "The unit-tests gate counts this platform as not tested",
+                platform.platform,
+            )
     if report.outcome == "failed":
         log.error("critical failures: %s", "; ".join(report.critical_failures))
         return int(ExitCode.REJECTED)
