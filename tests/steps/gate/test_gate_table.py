@@ -419,3 +419,26 @@ def test_no_test_found_is_named_with_its_platform() -> None:
     )
     [unit] = [g for g in evaluate(inputs) if g.name == "unit-tests"]
     assert unit.reason.startswith("no test found on linux, arm")
+
+
+def test_no_analyser_ran_says_why() -> None:
+    idle = {
+        name.replace("-", "_"): check(name, status="skipped").model_copy(
+            update={"reason": "no files to check"}
+        )
+        for name in ("cppcheck", "clang-tidy")
+    }
+    inputs = GateInputs(
+        config=config(),
+        precheck=precheck(**idle),
+        tests=make_tests(),
+        scan=scan(),
+        artifacts=artifacts(),
+        matrix=matrix(),
+    )
+    [analysis] = [g for g in evaluate(inputs) if g.name == "static-analysis"]
+    assert analysis.status == "skipped"
+    assert analysis.reason == (
+        "no static analyser ran: cppcheck skipped (no files to check), "
+        "clang-tidy skipped (no files to check)"
+    )

@@ -170,17 +170,20 @@ def _combined(judged: list[tuple[str, str]], passed: Judgement) -> Judgement:
 def _static_analysis(inputs: GateInputs) -> Judgement:
     if inputs.precheck is None:
         return _missing(Precheck.FILE_NAME, "precheck")
-    judged, ran = [], []
+    judged, ran, idle = [], [], []
     for name in STATIC_ANALYSERS:
         check = _check(inputs.precheck, name)
         if check is None:
             continue
         if check.status in ("ran", "incomplete"):
             ran.append(name)
+        else:
+            idle.append(f"{name} {check.status}" + (f" ({check.reason})" if check.reason else ""))
         if problem := _judge_check(check, _problem(check)):
             judged.append(problem)
     if not ran and not judged:
-        return Judgement("skipped", "no static analyser ran (disabled or not required)")
+        # Say why: "no files to check" (a change that touches no C/C++) differs from disabled.
+        return Judgement("skipped", "no static analyser ran: " + (", ".join(idle) or "none set"))
     return _combined(judged, Judgement("passed", f"no critical finding from {', '.join(ran)}"))
 
 
