@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from cipipe.contracts.artifacts import Artifacts, Reproducibility
+from cipipe.contracts.gate import GateResult
 from cipipe.contracts.matrix import Matrix
 from cipipe.contracts.precheck import CheckResult, Precheck, SeverityCounts
 from cipipe.contracts.repo_config import RepoConfig
@@ -393,32 +394,30 @@ def test_verdict(row: Row) -> None:
     ]
 
 
-def test_a_security_warning_says_what_needs_attention() -> None:
-    report = scan().model_copy(update={"warnings": ["no OSV folder given: advisories not checked"]})
+def judged(name: str, **reports: Any) -> GateResult:
+    """The gate ``name`` on the default reports, ``reports`` (precheck, tests, scan) replaced."""
     inputs = GateInputs(
         config=config(),
-        precheck=precheck(),
-        tests=make_tests(),
-        scan=report,
+        precheck=reports.get("precheck", precheck()),
+        tests=reports.get("tests", make_tests()),
+        scan=reports.get("scan", scan()),
         artifacts=artifacts(),
         matrix=matrix(),
     )
-    [security] = [g for g in evaluate(inputs) if g.name == "security"]
+    [gate] = [g for g in evaluate(inputs) if g.name == name]
+    return gate
+
+
+def test_a_security_warning_says_what_needs_attention() -> None:
+    report = scan().model_copy(update={"warnings": ["no OSV folder given: advisories not checked"]})
+    security = judged("security", scan=report)
     assert security.status == "warning"
     assert security.reason.endswith("no OSV folder given: advisories not checked")
 
 
 def test_no_test_found_is_named_with_its_platform() -> None:
-    inputs = GateInputs(
-        config=config(),
-        precheck=precheck(),
-        tests=make_tests(platform("linux", total=0), platform("arm", total=0, smoke=None)),
-        scan=scan(),
-        artifacts=artifacts(),
-        matrix=matrix(),
-    )
-    [unit] = [g for g in evaluate(inputs) if g.name == "unit-tests"]
-    assert unit.reason.startswith("no test found on linux, arm")
+    tests = make_tests(platform("linux", total=0), platform("arm", total=0, smoke=None))
+    assert judged("unit-tests", tests=tests).reason.startswith("no test found on linux, arm")
 
 
 def test_no_analyser_ran_says_why() -> None:
@@ -428,15 +427,7 @@ def test_no_analyser_ran_says_why() -> None:
         )
         for name in ("cppcheck", "clang-tidy")
     }
-    inputs = GateInputs(
-        config=config(),
-        precheck=precheck(**idle),
-        tests=make_tests(),
-        scan=scan(),
-        artifacts=artifacts(),
-        matrix=matrix(),
-    )
-    [analysis] = [g for g in evaluate(inputs) if g.name == "static-analysis"]
+    analysis = judged("static-analysis", precheck=precheck(**idle))
     assert analysis.status == "skipped"
     assert analysis.reason == (
         "no static analyser ran: cppcheck skipped (no files to check), "
