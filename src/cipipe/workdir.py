@@ -33,13 +33,14 @@ class WorkDir:
         self.path = path
         self._lock_depth = 0  # re-entrant: `cipipe run` holds the lock across its steps
 
-    def root(self) -> Path:
-        """The folder, once it is known not to be a link (its parents may be: /tmp often is)."""
+    def root(self, field: str = "--workdir") -> Path:
+        """The folder, once it is known not to be a link (its parents may be: /tmp often is);
+        ``field``: the option that named it, for the error."""
         if self.path.is_symlink():
             raise LinkRefusedError(
                 "is a symbolic link",
                 file=str(self.path),
-                field="--workdir",
+                field=field,
                 expected="a real folder (give the link's target instead)",
             )
         return self.path

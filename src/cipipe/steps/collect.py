@@ -22,7 +22,7 @@ from pathlib import Path
 from cipipe.contracts.artifacts import Artifacts, Reproducibility
 from cipipe.contracts.testing import TestsReport
 from cipipe.digests import sha256sums_line
-from cipipe.errors import InputError, LinkRefusedError
+from cipipe.errors import InputError
 from cipipe.fileio import atomic_copy, link_refused
 from cipipe.workdir import WorkDir
 
@@ -147,13 +147,7 @@ def collect(work: WorkDir, parts: Sequence[Path]) -> Collected:
     """Merge the parts' artifacts.json and tests.json into ``work`` and copy their files."""
     folders = [WorkDir(p) for p in parts]
     for folder in folders:
-        if folder.path.is_symlink():
-            raise LinkRefusedError(
-                "is a symbolic link",
-                file=str(folder.path),
-                field="--part",
-                expected="a part's real work folder (give the link's target instead)",
-            )
+        folder.root(field="--part")
         if not folder.path.is_dir():
             raise InputError("not a folder", file=str(folder.path), expected="a part's work folder")
     found_artifacts = [(str(f.path), f.read(Artifacts)) for f in folders if f.exists(Artifacts)]
