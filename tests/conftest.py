@@ -70,6 +70,20 @@ class CliResult:
     stderr: str
 
 
+# What a folder outside the repository holds, for the tests that a build, test or coverage
+# folder reached through a link never empties or overwrites it.
+OUTSIDE_SENTINEL = "lives outside the repository\n"
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A folder outside the repository and the work folder, holding keep.txt."""
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    (folder / "keep.txt").write_text(OUTSIDE_SENTINEL)
+    return folder
+
+
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
     """Run cipipe in-process, as ``run(argv)``, and capture what it printed."""

@@ -10,21 +10,12 @@ from pathlib import Path
 import pytest
 
 from cipipe.adapters.toolchain import probe_compiler
-from tests.conftest import CliResult, requires
+from tests.conftest import OUTSIDE_SENTINEL, CliResult, requires
 from tests.gitrepo import GitRepoBuilder
 from tests.steps.build.test_build_step import COMPILE, config, setup
 
 Cli = Callable[..., CliResult]
 pytestmark = requires(probe_compiler("gcc") is not None, "gcc is not installed")
-SENTINEL = "lives outside the repository\n"
-
-
-@pytest.fixture
-def outside(tmp_path: Path) -> Path:
-    folder = tmp_path / "elsewhere"
-    folder.mkdir()
-    (folder / "keep.txt").write_text(SENTINEL)
-    return folder
 
 
 def test_a_symlinked_build_folder_is_not_emptied(
@@ -33,11 +24,11 @@ def test_a_symlinked_build_folder_is_not_emptied(
     repo, work = setup(make_repo, tmp_path, config(COMPILE))
     (repo.root / "build").symlink_to(outside)
     (outside / "linux").mkdir()
-    (outside / "linux" / "keep.txt").write_text(SENTINEL)
+    (outside / "linux" / "keep.txt").write_text(OUTSIDE_SENTINEL)
     result = cli("--workdir", work, "build", "--repo", repo.root)
     assert result.exit_code == 2, result.stderr
     assert "platforms.linux.build_dir" in result.stderr and "resolves to" in result.stderr
-    assert (outside / "linux" / "keep.txt").read_text() == SENTINEL
+    assert (outside / "linux" / "keep.txt").read_text() == OUTSIDE_SENTINEL
     assert not (work / "artifacts.json").exists() and not (work / "logs").exists()
 
 
@@ -91,4 +82,4 @@ def test_a_linked_log_is_refused_not_appended_to(
     (work / "logs" / "build-linux.log").symlink_to(outside / "keep.txt")
     result = cli("--workdir", work, "build", "--repo", repo.root)
     assert result.exit_code == 2 and "build-linux.log: is a symbolic link" in result.stderr
-    assert (outside / "keep.txt").read_text() == SENTINEL
+    assert (outside / "keep.txt").read_text() == OUTSIDE_SENTINEL

@@ -12,12 +12,11 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import CliResult
+from tests.conftest import OUTSIDE_SENTINEL, CliResult
 from tests.gitrepo import GitRepoBuilder
 from tests.steps.buildflow import plan
 
 Cli = Callable[..., CliResult]
-SENTINEL = "a file that lives outside the repository\n"
 
 # A test "program" that writes the gtest XML report cipipe asks for, so no compiler is needed.
 GTEST_REPORT = """\
@@ -53,14 +52,6 @@ def plan_config(coverage_dir: str | None = "build/coverage", platforms: int = 1)
     return yaml.safe_dump(config)
 
 
-@pytest.fixture
-def outside(tmp_path: Path) -> Path:
-    folder = tmp_path / "elsewhere"
-    folder.mkdir()
-    (folder / "keep.txt").write_text(SENTINEL)
-    return folder
-
-
 def project(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, config: str
 ) -> tuple[GitRepoBuilder, Path]:
@@ -94,7 +85,7 @@ def test_a_symlinked_build_folder_outside_the_repository_is_not_emptied(
     repo, work = project(make_repo, tmp_path, plan_config())
     (repo.root / "build").symlink_to(outside)  # build/coverage -> elsewhere/coverage
     (outside / "coverage").mkdir()
-    (outside / "coverage" / "keep.txt").write_text(SENTINEL)
+    (outside / "coverage" / "keep.txt").write_text(OUTSIDE_SENTINEL)
     result = cli("--workdir", work, "test", "--repo", repo.root)
     assert_refused(
         result,
@@ -103,8 +94,8 @@ def test_a_symlinked_build_folder_outside_the_repository_is_not_emptied(
         "resolves to",
         "expected a folder inside the repository",
     )
-    assert (outside / "coverage" / "keep.txt").read_text() == SENTINEL
-    assert (outside / "keep.txt").read_text() == SENTINEL
+    assert (outside / "coverage" / "keep.txt").read_text() == OUTSIDE_SENTINEL
+    assert (outside / "keep.txt").read_text() == OUTSIDE_SENTINEL
 
 
 def test_a_linked_coverage_folder_is_refused(
@@ -114,7 +105,7 @@ def test_a_linked_coverage_folder_is_refused(
     (repo.root / "cov").symlink_to(outside)
     result = cli("--workdir", work, "test", "--repo", repo.root)
     assert_refused(result, work, "platforms.linux.tests.coverage.build_dir", "'cov'")
-    assert (outside / "keep.txt").read_text() == SENTINEL
+    assert (outside / "keep.txt").read_text() == OUTSIDE_SENTINEL
 
 
 @pytest.mark.parametrize(
@@ -195,7 +186,7 @@ def test_a_linked_report_name_is_refused_not_written_through(
     (work / "reports" / "linux" / "run0.xml").symlink_to(outside / "keep.txt")
     result = cli("--workdir", work, "test", "--repo", repo.root)
     assert result.exit_code == 2 and "run0.xml: is a symbolic link" in result.stderr
-    assert (outside / "keep.txt").read_text() == SENTINEL
+    assert (outside / "keep.txt").read_text() == OUTSIDE_SENTINEL
 
 
 def test_real_folders_still_work(
@@ -234,4 +225,4 @@ def test_a_linked_coverage_report_is_refused_before_the_tool_writes_it(
     (work / "reports" / "coverage-linux.xml").symlink_to(outside / "keep.txt")
     result = cli("--workdir", work, "test", "--repo", repo.root)
     assert result.exit_code == 2 and "coverage-linux.xml: is a symbolic link" in result.stderr
-    assert (outside / "keep.txt").read_text() == SENTINEL
+    assert (outside / "keep.txt").read_text() == OUTSIDE_SENTINEL
