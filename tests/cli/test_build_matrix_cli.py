@@ -10,6 +10,7 @@ from cipipe.adapters.toolchain import probe_compiler
 from tests.conftest import CliResult, have, requires
 from tests.contracts.samples import sample_source
 from tests.gitrepo import GitRepoBuilder
+from tests.steps.buildflow import work_folder
 
 CONFIG = """\
 service: svc
@@ -23,10 +24,7 @@ platforms:
 
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    (work / "source.json").write_text(sample_source().to_json())
-    return work
+    return work_folder(tmp_path / "work")
 
 
 @pytest.fixture

@@ -16,8 +16,9 @@ from cipipe.contracts.matrix import Matrix
 from cipipe.errors import InputError
 from cipipe.steps.build_matrix import jenkins_lines
 from tests.conftest import CliResult
-from tests.contracts.samples import sample_contracts, sample_source
+from tests.contracts.samples import sample_contracts
 from tests.gitrepo import GitRepoBuilder
+from tests.steps.buildflow import work_folder
 
 Cli = Callable[..., CliResult]
 HOSTILE = [
@@ -49,10 +50,7 @@ def config(**changes: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    (work / "source.json").write_text(sample_source().to_json())
-    return work
+    return work_folder(tmp_path / "work")
 
 
 def matrix_lines(

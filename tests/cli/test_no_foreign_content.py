@@ -16,6 +16,7 @@ import pytest
 from tests.conftest import CliResult
 from tests.contracts.samples import sample_source
 from tests.gitrepo import GitRepoBuilder
+from tests.steps.buildflow import work_folder
 
 Cli = Callable[..., CliResult]
 TOKEN = "TOPSECRET-7f3a"
@@ -43,10 +44,7 @@ def nowhere_quoted(result: CliResult, *folders: Path) -> None:
 
 @pytest.fixture
 def work(tmp_path: Path) -> Path:
-    folder = tmp_path / "work"
-    folder.mkdir()
-    (folder / "source.json").write_text(sample_source().to_json())
-    return folder
+    return work_folder(tmp_path / "work")
 
 
 def test_the_same_value_is_quoted_from_a_real_file(cli: Cli, tmp_path: Path, work: Path) -> None:
