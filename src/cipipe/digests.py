@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from cipipe.cpus import usable_cpus
+
 DEFAULT_CHUNK_SIZE = 1 << 20
 """Bytes per read and per buffer of the ring. Large enough that the per-chunk hand-over between
 threads costs nothing next to the hashing, small enough that a chunk is still in cache when the
@@ -81,7 +83,7 @@ def digest_file(
     if chunk_size <= 0:
         raise ValueError(f"chunk_size must be positive, got {chunk_size}")
     if threads is None:
-        threads = _usable_cpus()
+        threads = usable_cpus()
     if threads <= 0:
         raise ValueError(f"threads must be positive, got {threads}")
     # md5 and sha1 identify artifacts here and sign nothing; saying so keeps them available on
@@ -95,12 +97,6 @@ def digest_file(
             size = _hash_threaded(handle, hashes, chunk_size, threads)
     sha256, sha1, md5 = (h.hexdigest() for h in hashes)
     return FileDigests(size=size, sha256=sha256, sha1=sha1, md5=md5)
-
-
-def _usable_cpus() -> int:
-    if hasattr(os, "sched_getaffinity"):  # the cores this process may run on, not the machine's
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def _hash_sequential(handle: _Reader, hashes: Sequence[_Hash], chunk_size: int) -> int:

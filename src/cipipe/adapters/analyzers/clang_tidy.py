@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from cipipe.adapters.analyzers.interface import (
 )
 from cipipe.adapters.process import ProgramTimedOut
 from cipipe.contracts.precheck import Finding, Severity
+from cipipe.cpus import usable_cpus
 from cipipe.readers.clang_diagnostics import ClangDiagnostic, parse_clang_diagnostics
 
 # Used only when the repository has no .clang-tidy of its own.
@@ -46,7 +46,7 @@ class ClangTidy:
 
     def __init__(self, jobs: int | None = None) -> None:
         # clang-tidy is single-threaded and by far the slowest check: one process per core.
-        self.jobs = jobs or os.cpu_count() or 1
+        self.jobs = jobs or usable_cpus()
 
     def version(self, executable: str) -> str | None:
         return tool_version(executable)

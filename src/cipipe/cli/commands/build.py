@@ -30,6 +30,7 @@ class BuildArgs:
 def execute(state: CliState, args: BuildArgs) -> int:
     from cipipe.cli.inputs import plan_inputs
     from cipipe.contracts.artifacts import Artifacts
+    from cipipe.cpus import usable_cpus
     from cipipe.steps.build import BuildRequest, run_build
     from cipipe.steps.build.naming import resolve_build_id
     from cipipe.steps.build.rerun import merged_into, reused_build_id
@@ -63,7 +64,7 @@ def execute(state: CliState, args: BuildArgs) -> int:
                 build_id=build_id,
                 env=os.environ,
                 platforms=args.platforms,
-                jobs=args.jobs or os.cpu_count() or 1,
+                jobs=args.jobs or usable_cpus(),
                 # A policy that requires reproducibility gets it checked, flag or not.
                 check_reproducible=args.check_reproducible or config.build.require_reproducible,
                 skip_missing_toolchains=args.skip_missing_toolchains,
