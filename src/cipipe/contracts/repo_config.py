@@ -96,6 +96,15 @@ class TelemetryConfig(Strict):
     required: list[ContractFile] = Field(default_factory=list)
 
 
+def _check_extension(value: str) -> str:
+    if not re.fullmatch(r"\.[A-Za-z0-9_+.-]{1,15}", value):
+        raise ValueError(f"{value!r} is not a file name ending such as '.cu'")
+    return value
+
+
+Extension = Annotated[str, AfterValidator(_check_extension)]
+
+
 class PrecheckConfig(Strict):
     scope: Literal["all", "changed"] = "all"
     include: list[str] = Field(
@@ -111,6 +120,12 @@ class PrecheckConfig(Strict):
         ]
     )
     exclude: list[str] = Field(default_factory=list)
+    extra_extensions: list[Extension] = Field(
+        default_factory=list,
+        description="File name endings analysed besides the C/C++ ones (.c .cc .cpp .cxx .c++ "
+        ".h .hh .hpp .hxx .h++ .ipp .inl .tpp), e.g. ['.cu']: a file an include glob matches "
+        "is analysed only when its name ends with one of them",
+    )
     include_dirs: list[str] = Field(
         default_factory=list, description="-I folders when no compile_commands.json exists"
     )

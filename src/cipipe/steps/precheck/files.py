@@ -1,5 +1,9 @@
 """Which files the pre-checks look at: tracked C/C++ files, all of them or the changed ones
-(since the start of the change that source.json records)."""
+(since the start of the change that source.json records).
+
+An include glob chooses folders, the file name ending chooses the language: ``src/**`` must
+not hand src/README.md or src/CMakeLists.txt to clang-format, cppcheck or clang-tidy.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,25 @@ from cipipe.confine import repository_file
 from cipipe.contracts.repo_config import PrecheckConfig
 from cipipe.contracts.source import ChangeBase
 from cipipe.globs import glob_match
+
+# What clang-format, cppcheck and clang-tidy read as C or C++ (sources, headers, and the
+# inline or template implementation files included from headers). Compared without case:
+# a repository's Foo.CPP or BAR.H is C++ too.
+CXX_EXTENSIONS = (
+    ".c",
+    ".cc",
+    ".cpp",
+    ".cxx",
+    ".c++",
+    ".h",
+    ".hh",
+    ".hpp",
+    ".hxx",
+    ".h++",
+    ".ipp",
+    ".inl",
+    ".tpp",
+)
 
 
 @dataclass(frozen=True)
@@ -35,10 +58,12 @@ def select_files(
         candidates = git.changed_files(start, commit)
     else:
         candidates = git.tracked_files()
+    endings = (*CXX_EXTENSIONS, *(e.lower() for e in config.extra_extensions))
     files = sorted(
         path
         for path in candidates
-        if any(glob_match(path, p) for p in config.include)
+        if path.lower().endswith(endings)
+        and any(glob_match(path, p) for p in config.include)
         and not any(glob_match(path, p) for p in config.exclude)
     )
     # The tools would read a link's target and quote it in their findings.
