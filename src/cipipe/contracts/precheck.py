@@ -84,6 +84,11 @@ class Precheck(Contract):
 
     commit: str
     scope: Literal["all", "changed"]
+    scope_reason: str | None = Field(
+        default=None,
+        description="Why this scope: --scope, precheck.scope in .cipipe.yaml, or the default "
+        "(changed for a pull request, all for a branch build)",
+    )
     base: str | None = Field(
         description="Start of the change (source.json change_base) the changed files were "
         "taken against; null for scope all or a first commit"

@@ -104,7 +104,8 @@ def _attention(result: Precheck) -> str:
     default=None,
     help="Check all tracked C/C++ files, or only those changed since the start of the change "
     "(a PR's merge base, else the branch's last successful build, else the parent)  "
-    "[default: precheck.scope in .cipipe.yaml, else all]",
+    "[default: precheck.scope in .cipipe.yaml, else changed for a pull request (CHANGE_ID, "
+    "CHANGE_TARGET, --pr, --target-branch, GITHUB_EVENT_NAME=pull_request), else all]",
 )
 @click.option(
     "--db",

@@ -22,6 +22,7 @@ from cipipe.steps.change_base import ChangeOf, resolve_change_base
 from cipipe.steps.precheck.checks import run_analyzer, run_telemetry_check
 from cipipe.steps.precheck.configure import Runner, compile_database
 from cipipe.steps.precheck.files import select_files
+from cipipe.steps.precheck.scope import choose_scope
 from cipipe.steps.precheck.source import SourceFlags, resolve_source
 
 __all__ = [
@@ -103,8 +104,9 @@ def _with_change_base(
     git: GitRepo, source: Source, request: PrecheckRequest, *, strict: bool
 ) -> tuple[Source, ChangeBase]:
     """``source`` with the start of its change, and that start. A pull request's target
-    branch that is not fetched stops ``--scope changed`` (exit 2); otherwise the next rule
-    decides, with a warning, since the files to check do not depend on it."""
+    branch that is not fetched stops a ``--scope changed`` asked for (exit 2); otherwise the
+    next rule decides, with a warning (a pull request's default scope then checks the files
+    changed since that start)."""
     change = ChangeOf(source.commit, source.branch, source.target_branch)
     warnings = list(source.warnings)
     try:
@@ -134,8 +136,11 @@ def run_precheck(
     runner: Runner = run_logged,
 ) -> PrecheckOutputs:
     source = resolve_source(git, request.env, request.flags)
-    scope = request.scope or config.precheck.scope
-    source, base = _with_change_base(git, source, request, strict=scope == "changed")
+    choice = choose_scope(request.scope, config.precheck, source, request.env)
+    scope = choice.scope
+    strict = choice.explicit and scope == "changed"
+    source, base = _with_change_base(git, source, request, strict=strict)
+    log.info("precheck: scope %s (%s)", scope, choice.reason)
     for warning in source.warnings:
         log.warning("%s", warning)
     selection = select_files(git, config.precheck, scope=scope, commit=source.commit, base=base)
@@ -168,7 +173,8 @@ def run_precheck(
     failures = blocking_failures(checks)
     precheck = Precheck(
         commit=source.commit,
-        scope="changed" if scope == "changed" else "all",
+        scope=scope,
+        scope_reason=choice.reason,
         base=selection.base,
         outcome="failed" if failures else "passed",
         blocking_failures=failures,
