@@ -38,6 +38,14 @@ class ToolInfo(Strict):
     version: str | None
 
 
+class WholeFiles(Strict):
+    """clang-format judging the lines a change touches: what it reports on the whole of the
+    changed files, for information (an old style file or untouched code is not the change's)."""
+
+    findings: Count
+    files: Count = Field(description="Files with findings")
+
+
 class CheckResult(Strict):
     name: str
     status: CheckStatus
@@ -55,6 +63,15 @@ class CheckResult(Strict):
         default=None, description="Why it failed, was skipped or did not run"
     )
     tool: ToolInfo | None = None
+    lines: Literal["all", "changed"] = Field(
+        default="all",
+        description="Lines judged: all of each file, or (clang-format, --scope changed) the "
+        "lines the change touches",
+    )
+    whole_files: WholeFiles | None = Field(
+        default=None, description="With lines changed: the whole files' count, not judged"
+    )
+    note: str | None = Field(default=None, description="Information that does not judge")
     files_checked: Count = 0
     files_with_findings: Count = Field(default=0, description="Distinct files among the findings")
     counts: SeverityCounts = Field(default_factory=SeverityCounts)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 from cipipe.adapters.process import ProgramNotFound, ProgramTimedOut, run_program
-from cipipe.contracts.precheck import Finding
+from cipipe.contracts.precheck import Finding, WholeFiles
 
 ANALYZER_TIMEOUT_SECONDS = 1800.0
 # Keeps each command line far below the kernel's argument limit.
@@ -28,6 +29,8 @@ class AnalysisRequest:
     include_dirs: list[str] = field(default_factory=list)
     compile_db_dir: Path | None = None
     timeout: float = ANALYZER_TIMEOUT_SECONDS
+    # Each file's changed line ranges (first, last): clang-format judges only those (None: all).
+    changed_lines: Mapping[str, Sequence[tuple[int, int]]] | None = None
 
 
 @dataclass
@@ -36,6 +39,9 @@ class AnalysisResult:
     error: str | None = None  # set when the tool itself failed: no result, not a pass
     # Set when the tool was stopped at its time limit: ``findings`` are those it printed before.
     timed_out_after: float | None = None
+    # Judged on changed lines: what the whole files hold, reported but not judged.
+    whole_files: WholeFiles | None = None
+    note: str | None = None
 
 
 class Analyzer(Protocol):

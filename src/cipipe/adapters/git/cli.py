@@ -9,6 +9,7 @@ from typing import Literal
 
 from cipipe.adapters.git.interface import CommitInfo, GitError, SubmoduleStatus
 from cipipe.adapters.process import ProgramNotFound, run_program
+from cipipe.readers.unified_diff import changed_line_ranges
 from cipipe.urls import strip_credentials
 
 _SUBMODULE_LINE = re.compile(
@@ -84,6 +85,17 @@ class GitCli:
     def changed_files(self, base: str, commit: str) -> list[str]:
         out = self._run("diff", "--name-only", "-z", "--diff-filter=d", "-M", base, commit, "--")
         return [p for p in out.split("\x00") if p]
+
+    def changed_lines(
+        self, base: str, commit: str, paths: list[str]
+    ) -> dict[str, list[tuple[int, int]]]:
+        # The whole change, not limited to ``paths``: a pathspec would hide a renamed file's
+        # old name, and its every line would look new. Fixed prefixes: a user's
+        # diff.noprefix or diff.mnemonicPrefix must not move them.
+        options = ["-U0", "--no-color", "--no-ext-diff", "-M", "--src-prefix=a/", "--dst-prefix=b/"]
+        patch = self._run("diff", *options, base, commit, "--")
+        wanted = set(paths)
+        return {p: r for p, r in changed_line_ranges(patch, prefix="b/").items() if p in wanted}
 
     def submodules(self) -> list[SubmoduleStatus]:
         if not (self.root / ".gitmodules").exists():

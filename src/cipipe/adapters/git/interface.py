@@ -57,3 +57,9 @@ class GitRepo(Protocol):
 
     def changed_files(self, base: str, commit: str) -> list[str]:
         """Paths added, copied, modified or renamed between base and commit (not deleted)."""
+
+    def changed_lines(
+        self, base: str, commit: str, paths: list[str]
+    ) -> dict[str, list[tuple[int, int]]]:
+        """Of ``paths``, the line ranges (first, last; 1-based) each one's change between base
+        and commit touches, as ``git clang-format`` takes them; a path without any is absent."""

@@ -97,7 +97,8 @@ def _log_checks(checks: Sequence[CheckResult]) -> None:
         state = check.status if check.passed else f"{check.status}, FAILED"
         if not check.passed and not check.blocking and check.status not in NO_RESULT:
             state = f"{check.status}, needs attention (not blocking)"
-        log.info("%s: %s%s", check.name, state, f" ({check.reason})" if check.reason else "")
+        said = "; ".join(text for text in (check.reason, check.note) if text)
+        log.info("%s: %s%s", check.name, state, f" ({said})" if said else "")
 
 
 def _with_change_base(
@@ -164,6 +165,7 @@ def run_precheck(
                     selection.files,
                     config.precheck,
                     database.folder,
+                    selection.changed_lines,
                 ),
                 analyzers,
             )

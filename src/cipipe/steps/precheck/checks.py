@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -96,6 +96,7 @@ def run_analyzer(
     files: list[str],
     config: PrecheckConfig,
     compile_db_dir: Path | None = None,
+    changed_lines: Mapping[str, Sequence[tuple[int, int]]] | None = None,
 ) -> CheckResult:
     result = partial(
         CheckResult,
@@ -129,6 +130,7 @@ def run_analyzer(
             include_dirs=config.include_dirs,
             compile_db_dir=compile_db_dir,
             timeout=policy.timeout_seconds,
+            changed_lines=changed_lines,
         )
         log.info("%s: checking %d file(s)", analyzer.name, len(files))
         outcome = _analyze(analyzer, request)
@@ -140,7 +142,10 @@ def run_analyzer(
                 tool=tool,
                 files_checked=len(files),
             )
-        details = {"tool": tool, "files_checked": len(files)}
+        details: dict[str, Any] = {"tool": tool, "files_checked": len(files)}
+        if outcome.whole_files is not None:
+            details |= {"lines": "changed", "whole_files": outcome.whole_files}
+            details["note"] = outcome.note
         return judged(result, policy, outcome.findings, outcome.timed_out_after, **details)
 
     return _timed(attempt)

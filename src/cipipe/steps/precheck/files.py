@@ -40,6 +40,9 @@ class FileSelection:
     scope: str
     base: str | None
     files: list[str]
+    # scope changed: each file's changed line ranges (a file with none is absent), on which
+    # formatting is judged; None: whole files are judged (scope all, a first commit).
+    changed_lines: dict[str, list[tuple[int, int]]] | None = None
 
 
 def select_files(
@@ -69,4 +72,5 @@ def select_files(
     # The tools would read a link's target and quote it in their findings.
     for path in files:
         repository_file(git.root, path, leave_out="precheck.exclude in .cipipe.yaml")
-    return FileSelection(scope=scope, base=start, files=files)
+    changed = git.changed_lines(start, commit, files) if start is not None else None
+    return FileSelection(scope=scope, base=start, files=files, changed_lines=changed)
