@@ -12,8 +12,14 @@ from cipipe.contracts.numbers import Amount, Count
 Severity = Literal["error", "warning", "note"]
 SEVERITY_ORDER: dict[str, int] = {"note": 0, "warning": 1, "error": 2}
 # skipped: nothing to check (no files, no style file); disabled: turned off in .cipipe.yaml;
-# incomplete: the tool was stopped at its time limit, its findings so far are kept
-CheckStatus = Literal["ran", "incomplete", "not-installed", "failed-to-run", "skipped", "disabled"]
+# incomplete: the tool was stopped at its time limit, its findings so far are kept;
+# not-run: the installed tool is too old for the repository's style file (reason: the version)
+CheckStatus = Literal[
+    "ran", "incomplete", "not-installed", "failed-to-run", "not-run", "skipped", "disabled"
+]
+# A tool that gave no result: a required one fails the precheck and the gates whatever its
+# policy, since a tool that cannot check is never a silent pass.
+NO_RESULT_STATUSES: tuple[str, ...] = ("not-installed", "failed-to-run", "not-run")
 CompileDbOrigin = Literal["configured", "found", "configure-step", "none"]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from cipipe.contracts.precheck import CheckResult, Finding, Precheck
+from cipipe.contracts.precheck import NO_RESULT_STATUSES, CheckResult, Finding, Precheck
 from cipipe.contracts.source import Source
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -44,7 +44,7 @@ def _invocation(check: CheckResult) -> dict[str, Any]:
         after = f" after {check.timed_out_after:g} s" if check.timed_out_after else ""
         text = f"{check.name} timed out{after} and was stopped; results are those reported before"
         invocation["toolExecutionNotifications"] = [{"level": "warning", "message": {"text": text}}]
-    elif check.status in {"not-installed", "failed-to-run"} and check.reason:
+    elif check.status in NO_RESULT_STATUSES and check.reason:
         invocation["toolExecutionNotifications"] = [
             {"level": "error", "message": {"text": check.reason}}
         ]

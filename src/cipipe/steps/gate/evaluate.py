@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from cipipe.contracts.artifacts import Artifacts
 from cipipe.contracts.gate import GateResult, GateStatus, Verdict
 from cipipe.contracts.matrix import Matrix
-from cipipe.contracts.precheck import SEVERITY_ORDER, CheckResult, Precheck
+from cipipe.contracts.precheck import NO_RESULT_STATUSES, SEVERITY_ORDER, CheckResult, Precheck
 from cipipe.contracts.repo_config import GATE_NAMES, RepoConfig
 from cipipe.contracts.scan import ScanReport
 from cipipe.contracts.testing import TestsReport
@@ -139,13 +139,13 @@ def _judge_check(check: CheckResult, problem: str | None) -> tuple[str, str] | N
     blocking, as it failed precheck; a required tool that gave no result always does."""
     if problem is None:
         return None
-    if check.status in ("not-installed", "failed-to-run"):
+    if check.status in NO_RESULT_STATUSES:
         return ("failed", problem) if check.required else None
     return ("failed" if check.blocking else "warning", problem)
 
 
 def _problem(check: CheckResult, *, files: bool = False) -> str | None:
-    if check.status in ("not-installed", "failed-to-run"):
+    if check.status in NO_RESULT_STATUSES:
         return f"{check.name} {check.status}"
     if check.status == "incomplete":
         after = f" (timed out after {check.timed_out_after:g} s)" if check.timed_out_after else ""
@@ -193,9 +193,7 @@ def _formatting(inputs: GateInputs) -> Judgement:
     check = _check(inputs.precheck, FORMATTER)
     if check is None or check.status == "disabled":
         return Judgement("skipped", f"{FORMATTER} disabled")
-    if check.status == "skipped" or (
-        check.status in ("not-installed", "failed-to-run") and not check.required
-    ):
+    if check.status == "skipped" or (check.status in NO_RESULT_STATUSES and not check.required):
         return Judgement("skipped", f"{FORMATTER} {check.status}")
     judged = _judge_check(check, _problem(check, files=True))
     passed = Judgement("passed", f"{check.files_checked} file(s) formatted")

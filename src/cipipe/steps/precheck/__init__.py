@@ -13,7 +13,7 @@ from cipipe.adapters.analyzers.interface import Analyzer
 from cipipe.adapters.git.interface import GitRepo
 from cipipe.adapters.history.interface import BuildRecord
 from cipipe.adapters.process import find_program, run_logged
-from cipipe.contracts.precheck import CheckResult, Precheck
+from cipipe.contracts.precheck import NO_RESULT_STATUSES, CheckResult, Precheck
 from cipipe.contracts.repo_config import CheckPolicy, RepoConfig
 from cipipe.contracts.source import ChangeBase, Source
 from cipipe.errors import InputError
@@ -38,7 +38,7 @@ log = logging.getLogger("cipipe.precheck")
 
 # A required tool that gave no result fails the precheck whatever its policy: a missing tool
 # is never a silent pass.
-NO_RESULT = ("not-installed", "failed-to-run")
+NO_RESULT = NO_RESULT_STATUSES
 # The checks that read a compilation database.
 READS_COMPILE_DB = ("cppcheck", "clang-tidy")
 

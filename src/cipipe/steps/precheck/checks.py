@@ -9,6 +9,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from cipipe.adapters.analyzers.config_compat import unreadable_config
 from cipipe.adapters.analyzers.interface import AnalysisRequest, AnalysisResult, Analyzer
 from cipipe.adapters.process import ProgramNotFound, find_program
 from cipipe.contracts.precheck import SEVERITY_ORDER, CheckResult, Finding, SeverityCounts, ToolInfo
@@ -121,6 +122,12 @@ def run_analyzer(
         skip_reason = analyzer.skip_reason(repo) or (None if files else "no files to check")
         if skip_reason:
             return result(status="skipped", passed=True, tool=tool, reason=skip_reason)
+        refused = unreadable_config(analyzer.name, path, repo, files, policy.args, tool.version)
+        if refused is not None:
+            reason = refused.reason
+            return result(
+                status=refused.status, passed=not policy.required, tool=tool, reason=reason
+            )
         request = AnalysisRequest(
             repo=repo,
             files=files,
