@@ -80,6 +80,14 @@ def test_a_newer_clang_format_key_is_not_run_naming_the_version(
     run = next(r for r in sarif["runs"] if r["tool"]["driver"]["name"] == "clang-format")
     assert run["invocations"][0]["executionSuccessful"] is False
     assert run["results"] == []
+    cli("--workdir", work, "gate", "--repo", work.parent / "r")
+    gates = json.loads((work / "gate.json").read_text())["gates"]
+    formatting = next(g for g in gates if g["name"] == "formatting")
+    assert formatting["status"] == "failed"
+    assert (
+        formatting["reason"]
+        == f"clang-format not-run (tool too old (needs clang-format {version}))"
+    )
 
 
 def test_a_not_required_formatter_too_old_passes_and_the_gate_skips_it(

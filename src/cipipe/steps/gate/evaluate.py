@@ -145,6 +145,9 @@ def _judge_check(check: CheckResult, problem: str | None) -> tuple[str, str] | N
 
 
 def _problem(check: CheckResult, *, files: bool = False) -> str | None:
+    if check.status == "not-run" and check.reason:
+        # "tool too old (needs clang-format 16)": what to install, without the file's detail.
+        return f"{check.name} not-run ({check.reason.split(': ', 1)[0]})"
     if check.status in NO_RESULT_STATUSES:
         return f"{check.name} {check.status}"
     if check.status == "incomplete":
