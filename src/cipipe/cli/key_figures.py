@@ -16,7 +16,13 @@ def _precheck(work: WorkDir) -> str:
     outcome: str = report.outcome
     if report.attention:
         outcome += f" (needs attention: {', '.join(report.attention)})"
-    return f"{outcome}, {findings} finding(s) from {len(report.checks)} check(s)"
+    line = f"{outcome}, {findings} finding(s) from {len(report.checks)} check(s)"
+    for check in report.checks:
+        # Judged on changed lines: the whole files' count is information, never a finding.
+        if check.whole_files is not None:
+            whole = check.whole_files.findings
+            line += f"; {check.name} on changed lines ({whole} in the whole files, not judged)"
+    return line
 
 
 def _matrix(work: WorkDir) -> str:
