@@ -38,11 +38,11 @@ class ConfigProblem:
 
 
 def unreadable_config(
-    tool: str, executable: str, repo: Path, files: list[str], args: list[str], version: str | None
+    tool: str, executable: str, repo: Path, files: list[str], version: str | None
 ) -> ConfigProblem | None:
     """Why ``tool`` cannot check ``files`` with the repository's style files (None: it can,
     or it is not a tool with a style file)."""
-    if tool not in STYLE_FILES or (tool == "clang-format" and _style_not_from_file(args)):
+    if tool not in STYLE_FILES:
         return None
     for example in _style_files(repo, files, STYLE_FILES[tool]).values():
         argv = [executable, "--dump-config"]
@@ -83,11 +83,6 @@ def _needed_major(tool: str, key: str | None, version: str | None) -> str:
 def _major(version: str | None) -> int | None:
     head = (version or "").split(".", 1)[0]
     return int(head) if head.isdigit() else None
-
-
-def _style_not_from_file(args: list[str]) -> bool:
-    styles = [a.split("=", 1)[1] for a in args if a.startswith(("--style=", "-style="))]
-    return bool(styles) and styles[-1] != "file"
 
 
 def _style_files(repo: Path, files: Iterable[str], names: tuple[str, ...]) -> dict[Path, str]:

@@ -122,7 +122,7 @@ def run_analyzer(
         skip_reason = analyzer.skip_reason(repo) or (None if files else "no files to check")
         if skip_reason:
             return result(status="skipped", passed=True, tool=tool, reason=skip_reason)
-        refused = unreadable_config(analyzer.name, path, repo, files, policy.args, tool.version)
+        refused = unreadable_config(analyzer.name, path, repo, files, tool.version)
         if refused is not None:
             reason = refused.reason
             return result(
