@@ -107,6 +107,7 @@ def test_pyproject_declares_every_extra_the_helper_names() -> None:
     declared = project["optional-dependencies"]
     assert set(EXTRAS) <= set(declared)
     assert declared["all"] == ["cipipe[model,charts,postgres]"]
+    assert "cipipe[all,coverage,parquet]" in declared["test"]  # make test exercises them all
     core = " ".join(project["dependencies"]).lower()
     for heavy in ("numpy", "lightgbm", "scikit-learn", "matplotlib", "psycopg", "pyarrow"):
         assert heavy not in core, f"{heavy} is a core dependency"
