@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed
 
 # A virtualenv with cipipe (editable) and its test tools. A recent pip matters: since 26.3 its
 # console-script wrapper no longer imports `re`, which halves `cipipe --help` start-up.
+# `.[test]` includes every extra (all, coverage, parquet): `make test` exercises all of cipipe;
+# `pip install cipipe` alone is the core (README: Installation).
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=26.3"

@@ -14,6 +14,7 @@ import bench_cli
 import bench_decide
 import bench_digests
 import bench_hostile
+import bench_install
 import bench_model
 import bench_publish
 import bench_scan
@@ -28,6 +29,7 @@ BENCHMARKS = {
     "hostile": bench_hostile.run,
     "backtest": bench_backtest.run,
     "model": bench_model.run,
+    "install": bench_install.run,
 }
 
 

@@ -312,29 +312,84 @@ check('cipipeInstall: a pinned version or a wheel into a venv; env.CIPIPE_BIN se
     def jenkins = newJenkins()
     jenkins.calls.clear()
     def script = jenkins.script('cipipeInstall')
-    expect(script.installScript([version: '0.1.0', indexUrl: 'https://af/api/pypi/pypi/simple'], '.cipipe-venv'),
-        "set -e\n'python3' -m venv '.cipipe-venv'\n'.cipipe-venv/bin/python' -m pip install --quiet --disable-pip-version-check " +
-        "--index-url 'https://af/api/pypi/pypi/simple' 'cipipe==0.1.0'\n'.cipipe-venv/bin/cipipe' --version\n", 'version')
-    expect(script.installScript([wheelUrl: 'https://af/cipipe-0.1.0-py3-none-any.whl', python: 'python3.11'], 'v'),
-        "set -e\n'python3.11' -m venv 'v'\n'v/bin/python' -m pip install --quiet --disable-pip-version-check " +
-        "'https://af/cipipe-0.1.0-py3-none-any.whl'\n'v/bin/cipipe' --version\n", 'wheel')
+    String pip = "'.cipipe-venv/bin/python' -m pip --disable-pip-version-check"
+    expect(script.installScript([version: '0.1.0', indexUrl: 'https://af/api/pypi/pypi/simple', wheelCache: null], '.cipipe-venv'),
+        "set -e\n'python3' -m venv '.cipipe-venv'\n${pip} install --quiet " +
+        "--index-url 'https://af/api/pypi/pypi/simple' 'cipipe==0.1.0'\n'.cipipe-venv/bin/cipipe' --version\n".toString(), 'version, no cache')
+    expect(script.installScript([wheelUrl: 'https://af/cipipe-0.1.0-py3-none-any.whl', python: 'python3.11', wheelCache: ''], 'v'),
+        "set -e\n'python3.11' -m venv 'v'\n'v/bin/python' -m pip --disable-pip-version-check install --quiet " +
+        "'https://af/cipipe-0.1.0-py3-none-any.whl'\n'v/bin/cipipe' --version\n", 'wheel, no cache')
     String message = failsWith { jenkins.call('cipipeInstall', [:]) }
     assert message.contains('exactly one of version'): message
     failsWith { jenkins.call('cipipeInstall', [version: '1', wheelUrl: 'x']) }
-    // run it for real with a python3 stub that only records
+    message = failsWith { jenkins.call('cipipeInstall', [version: '1', extras: ['model', 'modle']]) }
+    expect(message, 'cipipeInstall: unknown extra(s) modle; known: model, charts, postgres, all, coverage, parquet', 'extras')
+    expect(jenkins.named('sh'), [], 'nothing ran')
+}
+
+check('cipipeInstall: extras, and a wheel house per version, extras, Python and platform') {
+    def script = newJenkins().script('cipipeInstall')
+    expect(script.requirement([version: '0.1.0', extras: ['postgres', 'model', 'model']]), 'cipipe[model,postgres]==0.1.0', 'pinned')
+    expect(script.requirement([version: '0.1.0', extras: 'charts']), 'cipipe[charts]==0.1.0', 'one extra as a string')
+    expect(script.requirement([wheelUrl: 'https://af/cipipe-0.1.0-py3-none-any.whl', extras: ['model']]),
+        'cipipe[model] @ https://af/cipipe-0.1.0-py3-none-any.whl', 'wheel URL with extras')
+    expect(script.nameWithExtras([wheelUrl: 'https://af/cipipe-0.1.0-py3-none-any.whl', extras: ['model']]),
+        'cipipe[model]', 'a wheel URL is installed from the house by name')
+    expect(script.nameWithExtras([wheelUrl: 'https://af/cipipe-0.1.0-py3-none-any.whl']), 'cipipe', 'core by name')
+    expect(script.houseName([version: '0.1.0']), 'cipipe-0.1.0-core', 'core house')
+    expect(script.houseName([version: '0.1.0', extras: ['postgres', 'model']]), 'cipipe-0.1.0-model+postgres', 'extras house')
+    expect(script.houseName([wheelUrl: 'https://af/x/cipipe-0.2.0-py3-none-any.whl?sig=a b']), 'cipipe-0.2.0-py3-none-any-core', 'wheel house')
+    String text = script.installScript([version: '0.1.0', extras: ['model'], indexUrl: 'https://af/simple'], '.cipipe-venv')
+    String pip = "'.cipipe-venv/bin/python' -m pip --disable-pip-version-check"
+    expect(text.readLines(), [
+        'set -e',
+        "'python3' -m venv '.cipipe-venv'",
+        "house='.cipipe-wheels/cipipe-0.1.0-model'-\"\$('.cipipe-venv/bin/python' -c 'import sys, sysconfig; " +
+            "print(sys.implementation.cache_tag, sysconfig.get_platform(), sep=chr(45))')\"",
+        'if [ ! -d "$house" ]; then',
+        "  mkdir -p '.cipipe-wheels'",
+        "  ${pip} wheel --quiet --index-url 'https://af/simple' --wheel-dir \"\$house.\$\$\" 'cipipe[model]==0.1.0' " +
+            '|| { rm -rf "$house.$$"; exit 1; }',
+        '  mv -T "$house.$$" "$house" 2>/dev/null || rm -rf "$house.$$"',
+        'fi',
+        "${pip} install --quiet --no-index --find-links \"\$house\" 'cipipe[model]==0.1.0'",
+        "'.cipipe-venv/bin/cipipe' --version",
+    ]*.toString(), 'cached install script')
+}
+
+check('cipipeInstall run for real: the first build fills the wheel house, the next installs from it') {
+    def jenkins = newJenkins()
+    // python3 stub: makes the venv; its python records each pip call, answers the interpreter
+    // tag, and for `pip wheel` puts a wheel in the --wheel-dir.
     File fakePython = new File(Harness.stubBin, 'python3')
     fakePython.text = '#!/bin/sh\nmkdir -p "$3/bin"; cp "$(dirname "$0")/cipipe" "$3/bin/cipipe"\n' +
-        'printf "#!/bin/sh\\necho pip \\"\\$*\\" > pip.log\\n" > "$3/bin/python"; chmod +x "$3/bin/python"\n'
+        'cat > "$3/bin/python" <<\'EOF\'\n#!/bin/sh\n' +
+        'if [ "$1" = -c ]; then echo cpython-311-linux-x86_64; exit 0; fi\n' +
+        'echo "pip $*" >> pip.log\n' +
+        'if [ "$4" = wheel ]; then shift 4; while [ "$1" != --wheel-dir ]; do shift; done; ' +
+        'mkdir -p "$2"; touch "$2/cipipe-0.1.0-py3-none-any.whl"; fi\n' +
+        'EOF\nchmod +x "$3/bin/python"\n'
     fakePython.setExecutable(true)
     try {
         jenkins.workspace.toPath().resolve('.cipipe').toFile().mkdirs()
         jenkins.envStack << [CIPIPE_WORKDIR: '.cipipe']
-        expect(jenkins.call('cipipeInstall', [version: '0.1.0']), '.cipipe-venv/bin/cipipe', 'returned path')
+        expect(jenkins.call('cipipeInstall', [version: '0.1.0', extras: ['model']]), '.cipipe-venv/bin/cipipe', 'returned path')
+        expect(jenkins.env.CIPIPE_BIN, '.cipipe-venv/bin/cipipe', 'env.CIPIPE_BIN')
+        File house = jenkins.file('.cipipe-wheels/cipipe-0.1.0-model-cpython-311-linux-x86_64')
+        assert new File(house, 'cipipe-0.1.0-py3-none-any.whl').isFile(): 'the wheel house was filled'
+        expect(jenkins.file('.cipipe-wheels').list().toList(), [house.name], 'no private folder left')
+        String find = '--find-links .cipipe-wheels/cipipe-0.1.0-model-cpython-311-linux-x86_64 cipipe[model]==0.1.0'
+        List first = jenkins.file('pip.log').readLines()
+        expect(first.size(), 2, 'pip calls of the first build')
+        assert first[0].startsWith('pip -m pip --disable-pip-version-check wheel --quiet --wheel-dir .cipipe-wheels/'): first[0]
+        expect(first[1], "pip -m pip --disable-pip-version-check install --quiet --no-index ${find}".toString(), 'offline install')
+        jenkins.file('pip.log').delete()
+        jenkins.call('cipipeInstall', [version: '0.1.0', extras: ['model']])
+        expect(jenkins.file('pip.log').readLines(),
+            ["pip -m pip --disable-pip-version-check install --quiet --no-index ${find}".toString()], 'second build: no pip wheel')
     } finally {
         fakePython.delete()
     }
-    expect(jenkins.env.CIPIPE_BIN, '.cipipe-venv/bin/cipipe', 'env.CIPIPE_BIN')
-    expect(jenkins.file('pip.log').text.trim(), 'pip -m pip install --quiet --disable-pip-version-check cipipe==0.1.0', 'pip run')
     expect(jenkins.argv(), ['--version'], 'installed cipipe ran')
 }
 

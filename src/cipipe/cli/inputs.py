@@ -58,9 +58,25 @@ def history_store(state: CliState, db: str | None, *, appends: bool = False) -> 
 
     from cipipe.adapters.history.sqlalchemy_store import open_store
 
+    url = db or os.environ.get("CIPIPE_DB")
+    require_database_extra(url)
     keys = audit_keys(require_signing=appends)
     default = state.workdir.path.resolve().parent / "cipipe-history.sqlite3"
-    return open_store(db or os.environ.get("CIPIPE_DB"), default_path=default, keys=keys)
+    return open_store(url, default_path=default, keys=keys)
+
+
+def require_database_extra(url: str | None) -> None:
+    """A postgresql:// history store needs the 'postgres' extra (psycopg): exit 2 naming it
+    before the command opens or writes anything. SQLite needs nothing."""
+    scheme = url.partition("://")[0] if url and "://" in url else ""
+    if scheme.partition("+")[0].strip().lower() in ("postgresql", "postgres"):
+        import click
+
+        from cipipe.extras import require_extra
+
+        context = click.get_current_context(silent=True)
+        command = context.command_path if context is not None else "cipipe"
+        require_extra("postgres", command=f"{command} with a PostgreSQL history store")
 
 
 def audit_keys(*, require_signing: bool = False) -> AuditKeys:

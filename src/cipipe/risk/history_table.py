@@ -149,6 +149,9 @@ def _records(path: Path) -> Iterator[Mapping[str, Any]]:
         )
     require_regular_file(path)  # a FIFO would block the reader for ever
     if kind == "parquet":
+        from cipipe.extras import require_extra
+
+        require_extra("parquet", command=f"the Parquet history {path}")
         import pyarrow.parquet as pq  # only Parquet histories pay for pyarrow
 
         yield from pq.read_table(path).to_pylist()

@@ -47,6 +47,7 @@ def load_referenced(
     version = bundle.weights.model.version
     if version is None:
         return None
+    from cipipe.extras import require_extra
     from cipipe.risk.model import ModelError
     from cipipe.risk.model.history_audit import approval_problem
     from cipipe.risk.model.registry import Registry
@@ -57,6 +58,10 @@ def load_referenced(
         return ModelChoice(version, None, f"model {version} is not in the registry {registry}")
     if entry.state != "approved":
         return ModelChoice(version, None, f"model {version} is {entry.state}, not approved")
+    # An approved model that cannot be loaded for want of numpy or LightGBM is an install to
+    # fix (exit 2 naming the extra), not a silent fall back to the heuristic on this agent.
+    needed_by = f"cipipe decide-strategy with the approved model {version}"
+    require_extra("model", "numpy", "lightgbm", command=needed_by)
     try:
         model = store.load(version)
     except ModelError as exc:

@@ -181,6 +181,13 @@ def command(
     """How the risk heuristic would have done over labelled release history, replayed in time
     order: confusion of bucket and outcome, TPR/FPR of slowing a release down, precision and
     recall at the top K %, AUC and the cost per week; --tune proposes bucket edges."""
+    from cipipe.extras import require_extra
+
+    # Before anything is read or written: the replay needs numpy, the report's charts
+    # matplotlib; a missing one exits 2 with the extra to install.
+    require_extra("model", "numpy", command="cipipe backtest")
+    if report_dir is not None:
+        require_extra("charts", command="cipipe backtest --report")
     from cipipe.cli.inputs import policy_bundle
     from cipipe.risk.backtest import Provenance, backtest
     from cipipe.risk.backtest_tune import tune as tune_edges

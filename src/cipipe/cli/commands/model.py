@@ -41,6 +41,14 @@ history_options = [
 ]  # fmt: skip
 
 
+def _needs_model_extra() -> None:
+    """numpy, scikit-learn and LightGBM (the 'model' extra): train fits both models, and every
+    other subcommand but list loads the booster to verify a model before using it."""
+    from cipipe.extras import require_extra
+
+    require_extra("model", command=click.get_current_context().command_path)
+
+
 def _history_options(func: click.decorators.FC) -> click.decorators.FC:
     for option in reversed(history_options):
         func = option(func)
@@ -113,6 +121,7 @@ def train_command(
     label_lag: str | None, features: str | None, train_fraction: float, out: Path | None, by: str,
 ) -> int:  # fmt: skip
     """Train a candidate model on the oldest rows, test it on the newest; print its version."""
+    _needs_model_extra()
     from cipipe.risk.model.mlflow import log_training
     from cipipe.risk.model.train import train_model
 
@@ -157,6 +166,7 @@ def evaluate_command(
 ) -> int:  # fmt: skip
     """Score a labelled history: AUC, Brier, ECE, recall when gating 10 %, the lines-added
     baseline, and drift of the newest window against the training metrics."""
+    _needs_model_extra()
     from cipipe.risk.model.evaluate import evaluate
 
     model = _model(state, model_spec, registry)
@@ -194,6 +204,7 @@ def promote_command(
     """Approve VERSION for decide-strategy; the version approved before is retired. Both state
     changes are also appended to the history store's hash-chained (and, with CIPIPE_AUDIT_KEY,
     signed) model approvals log, which decide-strategy asks before a model may score."""
+    _needs_model_extra()
     from datetime import UTC, datetime
 
     from cipipe.cli.inputs import audit_keys
@@ -286,6 +297,7 @@ def push_command(
     registry: Path | None,
 ) -> int:  # fmt: skip
     """Upload VERSION to models/VERSION/ in the artifact store, with its state."""
+    _needs_model_extra()
     results = _registry(state, registry).push(_store(state, target, via, repository), version)
     sent = sum(r.bytes_sent for r in results)
     click.echo(f"pushed {version}: {len(results)} files, {sent} bytes sent")
@@ -301,6 +313,7 @@ def pull_command(
     registry: Path | None,
 ) -> int:  # fmt: skip
     """Download VERSION from the artifact store into the registry, verifying every hash."""
+    _needs_model_extra()
     folder = _registry(state, registry).pull(_store(state, target, via, repository), version)
     click.echo(f"pulled {version} to {folder}")
     return int(ExitCode.OK)

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from cipipe.risk.model import ModelError
-from cipipe.risk.model.scoring import read_metadata
+from cipipe.risk.model.files import read_metadata
 
 if TYPE_CHECKING:
     from cipipe.adapters.history.chain import Target

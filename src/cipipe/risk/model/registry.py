@@ -20,17 +20,11 @@ from typing import TYPE_CHECKING, Any
 from cipipe.fileio import atomic_write_bytes, atomic_write_text
 from cipipe.risk.model import ModelError
 from cipipe.risk.model.approvals import append_approval
-from cipipe.risk.model.scoring import (
-    METADATA,
-    MODEL_FILES,
-    ScoringModel,
-    load_model,
-    read_metadata,
-    sha256_bytes,
-)
+from cipipe.risk.model.files import METADATA, MODEL_FILES, read_metadata, sha256_bytes
 
 if TYPE_CHECKING:
     from cipipe.adapters.artifact_store.interface import ArtifactStore, UploadResult
+    from cipipe.risk.model.scoring import ScoringModel
     from cipipe.risk.model.train import TrainedModel
 
 VERSION_RE = re.compile(r"^m-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$")
@@ -52,6 +46,9 @@ def check_version(version: str) -> str:
 
 
 def _load_version(folder: Path, version: str) -> ScoringModel:
+    # numpy and LightGBM only here: listing the registry needs neither (the 'model' extra).
+    from cipipe.risk.model.scoring import load_model
+
     model = load_model(folder)
     if model.version != version:
         raise ModelError(f"{folder}: model.json names version {model.version}, not {version}")

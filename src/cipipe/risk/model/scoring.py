@@ -13,8 +13,6 @@ lightgbm.txt (the booster as text), logistic.json and calibration.json. No pickl
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,13 +23,12 @@ from numpy.typing import NDArray
 
 from cipipe.risk.model import ModelError
 from cipipe.risk.model.features import Column, attribution, columns_from_json, transform
+from cipipe.risk.model.files import read_json, read_metadata, verify_files
 
 if TYPE_CHECKING:
     import lightgbm
 
 Floats = NDArray[np.float64]
-METADATA = "model.json"
-MODEL_FILES = ("lightgbm.txt", "logistic.json", "calibration.json")
 
 
 @dataclass(frozen=True)
@@ -103,10 +100,6 @@ def _sigmoid(z: Floats) -> Floats:
     return np.asarray(0.5 * (1.0 + np.tanh(0.5 * z)), dtype=np.float64)
 
 
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def parse_booster(text: str, where: str) -> lightgbm.Booster:
     import lightgbm
 
@@ -117,44 +110,11 @@ def parse_booster(text: str, where: str) -> lightgbm.Booster:
         raise ModelError(f"{where}: not a LightGBM model ({reason})") from exc
 
 
-def _json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(f"{path}: not valid JSON ({exc})") from exc
-
-
-def read_metadata(folder: Path) -> dict[str, Any]:
-    if not folder.is_dir():
-        raise ModelError(f"model folder {folder} not found")
-    path = folder / METADATA
-    if not path.is_file():
-        raise ModelError(f"{path} is missing")
-    data = _json(path)
-    if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
-        raise ModelError(f"{path}: no 'files' with the sha256 of the model files")
-    return data
-
-
-def verify_files(folder: Path, metadata: Mapping[str, Any]) -> dict[str, bytes]:
-    """The model files' bytes, each checked against the sha256 in model.json."""
-    contents = {}
-    for name in MODEL_FILES:
-        path = folder / name
-        if not path.is_file():
-            raise ModelError(f"{path} is missing")
-        data = path.read_bytes()
-        expected = metadata["files"].get(name)
-        if sha256_bytes(data) != expected:
-            raise ModelError(f"{path}: sha256 does not match model.json (changed or corrupt)")
-        contents[name] = data
-    return contents
-
-
 def load_model(folder: Path) -> ScoringModel:
     """The model in ``folder``, every file verified; ModelError says what is wrong."""
     metadata = read_metadata(folder)
     files = verify_files(folder, metadata)
-    logistic, calibration = _json(folder / "logistic.json"), _json(folder / "calibration.json")
+    logistic = read_json(folder / "logistic.json")
+    calibration = read_json(folder / "calibration.json")
     booster = parse_booster(files["lightgbm.txt"].decode("utf-8", "replace"), str(folder))
     return ScoringModel(metadata, booster, logistic, calibration)

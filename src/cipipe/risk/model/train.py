@@ -39,7 +39,8 @@ from cipipe.risk.model import ModelError
 from cipipe.risk.model.evaluate import baseline_scores, metrics_of, window_of
 from cipipe.risk.model.features import DEFAULT_INPUTS, Column, check_inputs, plan_columns
 from cipipe.risk.model.features import transform as engineer
-from cipipe.risk.model.scoring import ScoringModel, parse_booster, sha256_bytes
+from cipipe.risk.model.files import sha256_bytes
+from cipipe.risk.model.scoring import ScoringModel, parse_booster
 from cipipe.risk.model.snapshot import canonical_json, snapshot_sha256
 
 Floats = NDArray[np.float64]
