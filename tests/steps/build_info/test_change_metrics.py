@@ -2,22 +2,33 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from cipipe.adapters.git.history import EMPTY_TREE, FileChange
+from cipipe.adapters.git.history import FileChange
 from cipipe.steps.build_info.change_metrics import (
     FIX_PATTERN,
     ChangeMetrics,
-    compute_change_metrics,
     entropy,
     top_level_dir,
 )
-from cipipe.steps.build_info.commit_batch import compute_commit_metrics
+from cipipe.steps.build_info.commit_batch import (
+    Change,
+    Measured,
+    compute_changes,
+    compute_commit_metrics,
+)
 from tests.gitrepo import GitRepoBuilder
 from tests.steps.build_info.scripted import History, build
 
 DAY_HOURS = 24
+
+
+def compute_change_metrics(repo: Path, base: str | None, commit: str, **options: Any) -> Measured:
+    """The batch of one change, as build-info runs it."""
+    change = Change(commit, base, author_email=options.pop("author_email", None))
+    return compute_changes(repo, [change], **options)[change]
 
 
 @pytest.fixture
@@ -26,7 +37,7 @@ def history(tmp_path: Path) -> History:
 
 
 def test_root_commit_against_the_empty_tree(history: History) -> None:
-    metrics, _ = compute_change_metrics(history.repo, EMPTY_TREE, history.c[1])
+    metrics, _ = compute_change_metrics(history.repo, None, history.c[1])
     assert metrics == ChangeMetrics(
         ns=3,  # src, docs, "." (README)
         nd=3,
@@ -136,7 +147,7 @@ def test_batch_equals_one_change_at_a_time(history: History) -> None:
     batch = compute_commit_metrics(history.repo, shas)
     assert list(batch) == shas
     for n in range(1, 10):
-        base = EMPTY_TREE if n == 1 else history.c[n - 1 if n != 9 else 6]
+        base = None if n == 1 else history.c[n - 1 if n != 9 else 6]
         assert batch[history.c[n]] == compute_change_metrics(history.repo, base, history.c[n])
 
 
