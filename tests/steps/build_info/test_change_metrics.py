@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 
 from cipipe.adapters.git.history import FileChange
+from cipipe.adapters.git.interface import GitError
+from cipipe.steps.build_info import commit_batch
 from cipipe.steps.build_info.change_metrics import (
     FIX_PATTERN,
     ChangeMetrics,
@@ -149,6 +151,27 @@ def test_batch_equals_one_change_at_a_time(history: History) -> None:
     for n in range(1, 10):
         base = None if n == 1 else history.c[n - 1 if n != 9 else 6]
         assert batch[history.c[n]] == compute_change_metrics(history.repo, base, history.c[n])
+
+
+def test_changes_of_one_batch_each_against_its_own_base(
+    history: History, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    c = history.c
+    changes = [Change(c[9], c[6]), Change(c[9]), Change(c[5], c[2]), Change(c[5]), Change(c[1])]
+    alone = {ch: compute_changes(history.repo, [ch])[ch] for ch in changes}
+    assert compute_changes(history.repo, changes) == alone
+    monkeypatch.setattr(commit_batch, "usable_cpus", lambda: 3)
+    monkeypatch.setattr(commit_batch, "_MIN_SHARE", 1)  # a diff-tree per CPU, even for five
+    assert compute_changes(history.repo, changes) == alone
+    assert alone[Change(c[9])][0].nf == 2  # the merge against its first parent
+    assert alone[Change(c[9])][0].fix  # "bugfix: logo colours" came with the merged branch
+    assert alone[Change(c[5], c[2])][0].fix  # "Fix crash in util" (c[3]) is in the range
+    assert not alone[Change(c[5])][0].fix
+
+
+def test_a_short_commit_id_is_refused(history: History) -> None:
+    with pytest.raises(GitError, match="full commit id"):
+        compute_changes(history.repo, [Change(history.c[6][:12])])
 
 
 def test_empty_range(history: History) -> None:

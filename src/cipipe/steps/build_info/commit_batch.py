@@ -12,13 +12,13 @@ would let git simplify the history at merges and drop a merged branch's commits 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from cipipe.adapters.git.history import (
     FileChange,
-    LoggedCommit,
     RangeCommit,
     diff_commits,
     iter_log,
@@ -27,6 +27,7 @@ from cipipe.adapters.git.history import (
     read_commits,
 )
 from cipipe.adapters.git.interface import GitError
+from cipipe.cpus import usable_cpus
 from cipipe.steps.build_info.change_metrics import (
     FIX_PATTERN,
     ChangeMetrics,
@@ -34,8 +35,10 @@ from cipipe.steps.build_info.change_metrics import (
     top_level_dir,
 )
 from cipipe.steps.build_info.history_tally import HistoryTally
+from cipipe.steps.build_info.history_window import HistoryWindow
 
 Measured = tuple[ChangeMetrics, list[FileChange]]
+_MIN_SHARE = 32  # changes below which another diff-tree process costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -77,32 +80,54 @@ def compute_changes(
     targets = [commits[c.commit] for c in changes]
     pairs = list(zip(changes, targets, strict=True))
     bases = [_base(c, t) for c, t in pairs]
-    diffs = diff_commits(repo, [(c.commit, b) for c, b in zip(changes, bases, strict=True)])
-    lines = line_counts(repo, (f.old_blob for fs in diffs for f in fs if f.old_blob))
     authors = [(c.author_email or t.info.author_email).lower() for c, t in pairs]
-    paths = {f.old_path for fs in diffs for f in fs if f.old_path is not None}
-    shared, window = _shared_history(repo, {b for b in bases if b}, paths, authors)
+    cpus = usable_cpus()
+    asked = [(c.commit, b) for c, b in zip(changes, bases, strict=True)]
+    with ThreadPoolExecutor(max_workers=cpus + 1) as pool:
+        # git log streams the history while diff-tree diffs the changes, then cat-file counts
+        # the old files' lines while the window is sorted out.
+        tips = [t.info.sha for t in targets]
+        history = pool.submit(_shared_history, repo, tips, bases, authors)
+        diffs = _diffs(pool, cpus, repo, asked)
+        blobs = [f.old_blob for fs in diffs for f in fs if f.old_blob]
+        counting = pool.submit(line_counts, repo, blobs)
+        shared, window = history.result()
+        messages = _messages(repo, window, targets, bases)
+        lines = counting.result()
     result: dict[Change, Measured] = {}
-    for change, target, base, files, author in zip(
-        changes, targets, bases, diffs, authors, strict=True
+    for change, target, base, files, author, said in zip(
+        changes, targets, bases, diffs, authors, messages, strict=True
     ):
         own = shared.subset([f.old_path for f in files if f.old_path is not None], author)
         if base is None:
             own = HistoryTally(list(own.paths), [author])  # nothing before a root commit
         else:
-            for logged in _ancestors(window, base):
+            for logged in window.relevant(window.reach(base), own.paths, author):
                 own.add(logged)
         metrics = change_metrics(
             files,
             own,
             author=author,
             now=target.info.committer_time,
-            fix=any(fix_pattern.search(m) for m in _messages(repo, target, base)),
+            fix=any(fix_pattern.search(m) for m in said),
             lines_before=lines,
             module_of=module_of,
         )
         result[change] = (metrics, files)
     return result
+
+
+def _diffs(
+    pool: ThreadPoolExecutor, cpus: int, repo: Path, pairs: list[tuple[str, str | None]]
+) -> list[list[FileChange]]:
+    """diff-tree does most of a batch's work: one process per CPU of the budget, each on a
+    contiguous share of the changes (a change alone needs no thread)."""
+    jobs = max(1, min(cpus, len(pairs) // _MIN_SHARE))
+    share = -(-len(pairs) // jobs)
+    chunks = [pairs[i : i + share] for i in range(0, len(pairs), share)]
+    if len(chunks) <= 1:
+        return diff_commits(repo, pairs)
+    return [d for diffs in pool.map(lambda c: diff_commits(repo, c), chunks) for d in diffs]
 
 
 def _base(change: Change, target: RangeCommit) -> str | None:
@@ -112,36 +137,35 @@ def _base(change: Change, target: RangeCommit) -> str | None:
 
 
 def _shared_history(
-    repo: Path, bases: set[str], paths: set[str], authors: Iterable[str]
-) -> tuple[HistoryTally, dict[str, LoggedCommit]]:
-    """The tally of everything all ``bases`` reach, and the commits only some of them reach."""
-    shared = HistoryTally(paths, authors)
-    if not bases:
-        return shared, {}
-    floor = merge_bases(repo, sorted(bases))
-    window = {c.sha: c for c in iter_log(repo, [*sorted(bases), *(f"^{f}" for f in floor)])}
+    repo: Path, tips: Sequence[str], bases: Sequence[str | None], authors: Iterable[str]
+) -> tuple[HistoryTally, HistoryWindow]:
+    """The tally of everything all bases reach, and the window of the commits that only some
+    bases reach or that only the changes themselves bring (a merged branch, a range)."""
+    shared = HistoryTally(None, authors)
+    known = sorted({b for b in bases if b is not None})
+    floor = merge_bases(repo, known) if known else []
+    revs = [*dict.fromkeys([*tips, *known]), *(f"^{f}" for f in floor)]
+    window = HistoryWindow(list(iter_log(repo, revs)))
     if floor:
         for logged in iter_log(repo, floor):
             shared.add(logged)
     return shared, window
 
 
-def _messages(repo: Path, target: RangeCommit, base: str | None) -> list[str]:
-    """The messages of base..commit: the commit's own, unless a merge or a range brings more."""
-    if base == (target.parents[0] if target.parents else None) and len(target.parents) <= 1:
-        return [target.info.message]
-    revs = [target.info.sha] if base is None else [target.info.sha, f"^{base}"]
-    return [c.info.message for c in read_commits(repo, revs)]
-
-
-def _ancestors(window: Mapping[str, LoggedCommit], start: str) -> Iterable[LoggedCommit]:
-    """``start`` and its ancestors among the ``window`` commits (the rest are in the tally)."""
-    seen: set[str] = set()
-    todo = [start]
-    while todo:
-        sha = todo.pop()
-        if sha in seen or sha not in window:
-            continue
-        seen.add(sha)
-        yield window[sha]
-        todo.extend(window[sha].parents)
+def _messages(
+    repo: Path, window: HistoryWindow, targets: Sequence[RangeCommit], bases: Sequence[str | None]
+) -> list[list[str]]:
+    """Per change, the messages of base..commit: the commit's own, unless a merge or a range
+    brings more, read for all such changes by one more git process."""
+    ranges: list[list[str]] = []
+    for target, base in zip(targets, bases, strict=True):
+        parent = target.parents[0] if target.parents else None
+        if base == parent and len(target.parents) <= 1:
+            ranges.append([target.info.sha])
+        else:
+            ranges.append(window.members(window.reach(target.info.sha) & ~window.reach(base)))
+    known = {t.info.sha: t.info.message for t in targets}
+    wanted = sorted({sha for shas in ranges for sha in shas} - known.keys())
+    if wanted:
+        known |= {c.info.sha: c.info.message for c in read_commits(repo, wanted, walk=False)}
+    return [[known[sha] for sha in shas] for shas in ranges]
