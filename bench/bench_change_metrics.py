@@ -17,9 +17,11 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import json
+import resource
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from harness import Command, Comparison, measure, report
@@ -79,7 +81,22 @@ def _compare(repo: Path, tmp: Path, rounds: int) -> bool:
     speedup = medians[commands[1].name] / medians[commands[0].name]
     verdict = "PASS" if speedup >= FASTER else "FAIL"
     print(f"  cipipe is {speedup:.1f}x faster than PyDriller (target >= {FASTER:g}x): {verdict}")
+    # Information, not the target: on a shared machine the wall clock of many short git
+    # processes suffers more from other load than one long one; CPU time does not.
+    cpu = {c.name: _cpu_seconds(c.argv) for c in commands}
+    print(
+        "  CPU seconds, git processes included: "
+        + ", ".join(f"{name} {seconds:.2f}" for name, seconds in cpu.items())
+        + f"; ratio {cpu[commands[1].name] / cpu[commands[0].name]:.1f}x"
+    )
     return ok and agree
+
+
+def _cpu_seconds(argv: Sequence[str]) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(argv, stdout=subprocess.DEVNULL, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
 def _agreement(
