@@ -1,4 +1,4 @@
-"""Change metrics of many changes at once: the one implementation, for build-info and backtests.
+"""Change metrics of many changes at once: the one implementation, for build-info and history.
 
 A change is ``base..commit`` (by default a commit against its first parent). Scoring a stretch of
 history (a backtest, a model's training set) one change at a time would read the whole history
@@ -72,7 +72,7 @@ def compute_changes(
     fix_pattern: re.Pattern[str] = FIX_PATTERN,
 ) -> dict[Change, Measured]:
     """The metrics of each change, in the order given, from a fixed number of git processes
-    plus one per change of more than one commit (a merge, a range) for its messages."""
+    (diff-tree one per CPU of the budget; one more for the messages of merges and ranges)."""
     commits = {t.info.sha: t for t in read_commits(repo, [c.commit for c in changes], walk=False)}
     unknown = next((c.commit for c in changes if c.commit not in commits), None)
     if unknown is not None:
