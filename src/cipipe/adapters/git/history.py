@@ -22,7 +22,6 @@ from typing import Literal
 from cipipe.adapters.git.interface import CommitInfo, GitError
 from cipipe.adapters.git.stream import nul_tokens, stream
 
-EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # the base of a root commit
 Status = Literal["A", "M", "D", "R", "C", "T"]
 _HEADER = re.compile(rb"\x1e([0-9a-f]{40,64})\x1f([^\x1f]*)\x1f([^\x1f]*)\x1f(-?\d+)\Z")
 _FULL_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
