@@ -18,6 +18,7 @@ import dataclasses
 import importlib.util
 import json
 import resource
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -70,26 +71,42 @@ def _compare(repo: Path, tmp: Path, rounds: int) -> bool:
         )
         for tool, out in outputs.items()
     ]
+    commands.append(_floor(repo, targets, tmp))
     medians = measure(commands, rounds=max(1, min(rounds, MAX_ROUNDS)), warmup=1)
     answers = {tool: json.loads(out.read_text()) for tool, out in outputs.items()}
     agree = _agreement(answers["cipipe"], answers["pydriller"], targets)
     ok = report(
         f"Change metrics, the {len(targets)} newest commits of {PROJECT} (merges included)",
         medians,
-        [Comparison(commands[0].name, commands[1].name, max_ratio=1 / FASTER)],
+        [
+            Comparison(commands[0].name, commands[1].name, max_ratio=1 / FASTER),
+            Comparison(commands[0].name, commands[2].name),
+            Comparison(commands[1].name, commands[2].name),
+        ],
     )
     speedup = medians[commands[1].name] / medians[commands[0].name]
     verdict = "PASS" if speedup >= FASTER else "FAIL"
     print(f"  cipipe is {speedup:.1f}x faster than PyDriller (target >= {FASTER:g}x): {verdict}")
     # Information, not the target: on a shared machine the wall clock of many short git
     # processes suffers more from other load than one long one; CPU time does not.
-    cpu = {c.name: _cpu_seconds(c.argv) for c in commands}
+    cpu = {c.name: _cpu_seconds(c.argv) for c in commands[:2]}
     print(
         "  CPU seconds, git processes included: "
         + ", ".join(f"{name} {seconds:.2f}" for name, seconds in cpu.items())
         + f"; ratio {cpu[commands[1].name] / cpu[commands[0].name]:.1f}x"
     )
     return ok and agree
+
+
+def _floor(repo: Path, targets: list[str], tmp: Path) -> Command:
+    """The floor of any tool: git's diffs of the target commits alone (renames, line counts),
+    which both tools need, in one process; PyDriller diffs every commit of the history too."""
+    parents = _git(repo, "rev-list", "--no-walk=unsorted", "--parents", *targets)
+    pairs = tmp / "pairs.txt"
+    pairs.write_text("".join(" ".join(line.split()[:2]) + "\n" for line in parents.splitlines()))
+    diff = "git diff-tree --stdin --always --root -r -M --raw --numstat -z --no-abbrev"
+    shell = f"cd {shlex.quote(str(repo))} && exec {diff} < {shlex.quote(str(pairs))}"
+    return Command(f"floor: git diff-tree of the {len(targets)}", ["sh", "-c", shell])
 
 
 def _cpu_seconds(argv: Sequence[str]) -> float:
