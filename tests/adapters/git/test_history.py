@@ -7,7 +7,6 @@ import pytest
 from cipipe.adapters.git.history import (
     FileChange,
     diff_commits,
-    diff_files,
     iter_log,
     line_counts,
     merge_bases,
@@ -15,7 +14,13 @@ from cipipe.adapters.git.history import (
 )
 from cipipe.adapters.git.interface import GitError
 from tests.gitrepo import GitRepoBuilder
-from tests.steps.build_info.scripted import ADA, BOB, History, build, t
+from tests.steps.build_info.scripted import BOB, History, build, t
+
+
+def diff_files(repo: Path, base: str, commit: str) -> list[FileChange]:
+    """``base..commit`` through the batch diff, by full ids as the batch asks."""
+    full = [GitRepoBuilder(repo, init=False).git("rev-parse", r).strip() for r in (commit, base)]
+    return diff_commits(repo, [(full[0], full[1])])[0]
 
 
 @pytest.fixture
@@ -54,27 +59,31 @@ def test_diff_commits_merge_against_first_parent_and_root(history: History) -> N
     diffs = diff_commits(
         history.repo, [(history.c[9], history.c[6]), (history.c[1], None), (history.c[8], None)]
     )
-    assert {c.path for c in diffs[history.c[9]]} == {"src/parse.c", "logo.png"}
-    assert len(diffs[history.c[1]]) == 4
-    assert diffs[history.c[8]] != []  # against the empty tree: every file
+    assert {c.path for c in diffs[0]} == {"src/parse.c", "logo.png"}
+    assert len(diffs[1]) == 4
+    assert diffs[2] != []  # against the empty tree: every file
     with pytest.raises(GitError, match="full commit id"):
         diff_commits(history.repo, [("HEAD", None)])
 
 
-def test_log_limited_to_paths_literally(history: History) -> None:
-    logged = list(iter_log(history.repo, [history.c[9]], paths=["src/parse.c", "*.c"]))
-    assert [c.sha for c in logged] == [history.c[n] for n in (7, 6, 2)]
-    assert logged[-1].author_email == BOB[1]
-    assert logged[-1].time == t(2)
-    assert logged[-1].paths == ("src/parse.c",)  # git lists only the paths asked about
+def test_diff_commits_in_the_order_asked_even_twice(history: History) -> None:
+    c = history.c
+    pairs = [(c[6], c[5]), (c[6], c[1]), (c[5], c[4]), (c[6], c[5])]
+    diffs = diff_commits(history.repo, pairs)
+    alone = [diff_commits(history.repo, [pair])[0] for pair in pairs]
+    assert diffs == alone  # a commit asked again is diffed against its own base
+    assert [len(d) for d in diffs] == [2, 6, 4, 2]
+    assert diffs[0] != diffs[1]
 
 
-def test_log_of_an_author_ignores_case_and_other_emails(history: History) -> None:
-    logged = list(iter_log(history.repo, [history.c[9]], author_email=ADA[1].upper()))
-    assert [c.sha for c in logged] == [history.c[n] for n in (9, 6, 3, 1)]
+def test_log_lists_every_commit_a_merge_brings(history: History) -> None:
+    logged = list(iter_log(history.repo, [history.c[9]]))
+    assert [c.sha for c in logged][:3] == [history.c[n] for n in (9, 8, 7)]
     assert logged[0].paths == ()  # a merge changes no file in a log
     assert len(logged[0].parents) == 2
-    assert list(iter_log(history.repo, [history.c[9]], author_email="da@example.com")) == []
+    assert logged[1].author_email == BOB[1]
+    assert logged[1].time == t(8)
+    assert logged[1].paths == ("logo.png",)
 
 
 def test_log_excludes_and_renames_are_two_paths(history: History) -> None:
@@ -110,17 +119,17 @@ def test_merge_bases(history: History, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("rev", ["--output=/tmp/x", "-p", "", "a\nb"])
 def test_option_like_revisions_are_refused(history: History, rev: str) -> None:
-    with pytest.raises(GitError, match="not a revision"):
-        diff_files(history.repo, rev, "HEAD")
+    with pytest.raises(GitError, match="full commit id"):
+        diff_commits(history.repo, [(rev, None)])
     with pytest.raises(GitError, match="not a revision"):
         list(iter_log(history.repo, [rev]))
 
 
 def test_unknown_revision_and_missing_folder(history: History, tmp_path: Path) -> None:
     with pytest.raises(GitError, match="git diff-tree failed"):
-        diff_files(history.repo, "nope", "HEAD")
+        diff_commits(history.repo, [(history.c[2], "0" * 40)])
     with pytest.raises(GitError, match="folder not found"):
-        diff_files(tmp_path / "missing", "HEAD~", "HEAD")
+        diff_commits(tmp_path / "missing", [(history.c[2], None)])
 
 
 def test_unfinished_log_stops_git(history: History) -> None:
@@ -136,5 +145,5 @@ def test_odd_file_names_round_trip(tmp_path: Path) -> None:
     repo.commit("two", {name: "1\n2\n"})
     changes = diff_files(repo.root, "HEAD~", "HEAD")
     assert changes == [FileChange(name, name, "M", 1, 0, False)]
-    logged = list(iter_log(repo.root, ["HEAD"], paths=[name]))
-    assert [c.paths for c in logged] == [(name,), (name,)]
+    logged = list(iter_log(repo.root, ["HEAD"]))
+    assert [c.paths for c in logged] == [(name,), ("dir with space/plain.c", name)]

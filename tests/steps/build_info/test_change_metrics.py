@@ -2,22 +2,35 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from cipipe.adapters.git.history import EMPTY_TREE, FileChange
+from cipipe.adapters.git.history import FileChange
+from cipipe.adapters.git.interface import GitError
+from cipipe.steps.build_info import commit_batch
 from cipipe.steps.build_info.change_metrics import (
     FIX_PATTERN,
     ChangeMetrics,
-    compute_change_metrics,
     entropy,
     top_level_dir,
 )
-from cipipe.steps.build_info.commit_batch import compute_commit_metrics
+from cipipe.steps.build_info.commit_batch import (
+    Change,
+    Measured,
+    compute_changes,
+    compute_commit_metrics,
+)
 from tests.gitrepo import GitRepoBuilder
 from tests.steps.build_info.scripted import History, build
 
 DAY_HOURS = 24
+
+
+def compute_change_metrics(repo: Path, base: str | None, commit: str, **options: Any) -> Measured:
+    """The batch of one change, as build-info runs it."""
+    change = Change(commit, base, author_email=options.pop("author_email", None))
+    return compute_changes(repo, [change], **options)[change]
 
 
 @pytest.fixture
@@ -26,7 +39,7 @@ def history(tmp_path: Path) -> History:
 
 
 def test_root_commit_against_the_empty_tree(history: History) -> None:
-    metrics, _ = compute_change_metrics(history.repo, EMPTY_TREE, history.c[1])
+    metrics, _ = compute_change_metrics(history.repo, None, history.c[1])
     assert metrics == ChangeMetrics(
         ns=3,  # src, docs, "." (README)
         nd=3,
@@ -136,8 +149,29 @@ def test_batch_equals_one_change_at_a_time(history: History) -> None:
     batch = compute_commit_metrics(history.repo, shas)
     assert list(batch) == shas
     for n in range(1, 10):
-        base = EMPTY_TREE if n == 1 else history.c[n - 1 if n != 9 else 6]
+        base = None if n == 1 else history.c[n - 1 if n != 9 else 6]
         assert batch[history.c[n]] == compute_change_metrics(history.repo, base, history.c[n])
+
+
+def test_changes_of_one_batch_each_against_its_own_base(
+    history: History, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    c = history.c
+    changes = [Change(c[9], c[6]), Change(c[9]), Change(c[5], c[2]), Change(c[5]), Change(c[1])]
+    alone = {ch: compute_changes(history.repo, [ch])[ch] for ch in changes}
+    assert compute_changes(history.repo, changes) == alone
+    monkeypatch.setattr(commit_batch, "usable_cpus", lambda: 3)
+    monkeypatch.setattr(commit_batch, "_MIN_SHARE", 1)  # a diff-tree per CPU, even for five
+    assert compute_changes(history.repo, changes) == alone
+    assert alone[Change(c[9])][0].nf == 2  # the merge against its first parent
+    assert alone[Change(c[9])][0].fix  # "bugfix: logo colours" came with the merged branch
+    assert alone[Change(c[5], c[2])][0].fix  # "Fix crash in util" (c[3]) is in the range
+    assert not alone[Change(c[5])][0].fix
+
+
+def test_a_short_commit_id_is_refused(history: History) -> None:
+    with pytest.raises(GitError, match="full commit id"):
+        compute_changes(history.repo, [Change(history.c[6][:12])])
 
 
 def test_empty_range(history: History) -> None:

@@ -22,7 +22,6 @@ from typing import Literal
 from cipipe.adapters.git.interface import CommitInfo, GitError
 from cipipe.adapters.git.stream import nul_tokens, stream
 
-EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # the base of a root commit
 Status = Literal["A", "M", "D", "R", "C", "T"]
 _HEADER = re.compile(rb"\x1e([0-9a-f]{40,64})\x1f([^\x1f]*)\x1f([^\x1f]*)\x1f(-?\d+)\Z")
 _FULL_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
@@ -57,27 +56,38 @@ class RangeCommit:
     parents: tuple[str, ...]
 
 
-def diff_files(repo: Path, base: str, commit: str) -> list[FileChange]:
-    """The files that differ between ``base`` and ``commit``, renames followed (``-M``)."""
-    args = ["diff-tree", *_DIFF_ARGS, "--end-of-options", _rev(base), _rev(commit)]
-    with stream(repo, args) as out:
-        return [c for _, changes in _diff_records(nul_tokens(out)) for c in changes]
-
-
-def diff_commits(
-    repo: Path, commits: Sequence[tuple[str, str | None]]
-) -> dict[str, list[FileChange]]:
-    """Each (commit, base) pair of full ids, a commit against its base (None: the empty tree,
-    for a root commit), from one ``git diff-tree --stdin`` for all of them."""
-    lines = []
+def diff_commits(repo: Path, commits: Sequence[tuple[str, str | None]]) -> list[list[FileChange]]:
+    """Each (commit, base) pair of full ids, a commit against its base (None: a root commit,
+    against the empty tree), in the order given, from one ``git diff-tree --stdin`` per round.
+    A line "commit base" makes diff-tree take base as the commit's parent for the rest of its
+    run, so a commit asked again (against another base) waits for a round of its own."""
     for commit, base in commits:
         for rev in (commit, base or commit):
             if not _FULL_ID.fullmatch(rev):
                 raise GitError(f"not a full commit id: {rev!r}", expected="40 or 64 hex digits")
-        lines.append(f"{commit} {base}\n" if base else f"{commit}\n")
+    rounds: list[dict[str, int]] = []  # per round: commit -> its index in ``commits``
+    for index, (commit, _) in enumerate(commits):
+        free = next((r for r in rounds if commit not in r), None)
+        if free is None:
+            rounds.append(free := {})
+        free[commit] = index
+    result: list[list[FileChange]] = [[] for _ in commits]
+    for asked in rounds:
+        pairs = [commits[i] for i in asked.values()]
+        for index, changes in zip(asked.values(), _diff_round(repo, pairs), strict=True):
+            result[index] = changes
+    return result
+
+
+def _diff_round(repo: Path, commits: Sequence[tuple[str, str | None]]) -> list[list[FileChange]]:
+    lines = "".join(f"{commit} {base}\n" if base else f"{commit}\n" for commit, base in commits)
     args = ["diff-tree", "--stdin", "--always", "--root", *_DIFF_ARGS]
-    with stream(repo, args, stdin="".join(lines)) as out:
-        return {sha: changes for sha, changes in _diff_records(nul_tokens(out)) if sha}
+    with stream(repo, args, stdin=lines) as out:
+        records = list(_diff_records(nul_tokens(out)))
+    # --always: one record per line asked, headed by its commit, even for an empty diff.
+    if [sha for sha, _ in records] != [commit for commit, _ in commits]:
+        raise GitError("git diff-tree answered other commits than asked", file=str(repo))
+    return [changes for _, changes in records]
 
 
 _DIFF_ARGS = ("-r", "-M", "--raw", "--numstat", "-z", "--no-abbrev", "--no-textconv")
@@ -155,24 +165,13 @@ def line_counts(repo: Path, blobs: Iterable[str]) -> dict[str, int]:
     return counts
 
 
-def iter_log(
-    repo: Path,
-    revs: Sequence[str],
-    *,
-    paths: Sequence[str] | None = None,
-    author_email: str | None = None,
-) -> Generator[LoggedCommit, None, None]:
+def iter_log(repo: Path, revs: Sequence[str]) -> Generator[LoggedCommit, None, None]:
     """Commits reachable from ``revs`` (``^rev`` excludes), newest first, with the files each
-    changed; only those touching ``paths`` (literally, no globbing; a path with a newline
-    cannot be passed to git and is left out) or by ``author_email``."""
+    changed. Never limited to paths: git would then simplify the history at merges and leave
+    out a merged branch's commits to those paths."""
     args = ["log", "--stdin", "--no-renames", "--name-only", "-z", _LOG_FORMAT, "--no-use-mailmap"]
-    if author_email is not None:
-        # The ident line is "Name <email> time zone": a fixed "<email>" matches the email only.
-        args += ["--fixed-strings", "--regexp-ignore-case", f"--author=<{author_email}>"]
     stdin = "".join(f"{_rev(r.removeprefix('^'), r)}\n" for r in revs)
-    if paths is not None:
-        stdin += "--\n" + "".join(f"{p}\n" for p in paths if "\n" not in p)
-    with stream(repo, args, stdin=stdin, literal=True) as out:
+    with stream(repo, args, stdin=stdin) as out:
         header: tuple[str, tuple[str, ...], str, int] | None = None
         files: list[str] = []
         for token in nul_tokens(out):

@@ -30,14 +30,12 @@ def nul_tokens(out: IO[bytes]) -> Iterator[bytes]:
         yield pending
 
 
-def _env(literal: bool = False) -> dict[str, str]:
+def _env() -> dict[str, str]:
     env = dict(os.environ)
     env |= {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
     # Jenkins may export these for the shared library's checkout; they must not redirect us.
     for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "LANGUAGE"):
         env.pop(var, None)
-    if literal:
-        env["GIT_LITERAL_PATHSPECS"] = "1"  # a file named "*.c" is that file, not a glob
     return env
 
 
@@ -47,7 +45,6 @@ def stream(
     args: list[str],
     *,
     stdin: str | None = None,
-    literal: bool = False,
     ok: tuple[int, ...] = (0,),
 ) -> Iterator[IO[bytes]]:
     """git's standard output as it comes; ``stdin`` is fed from a thread, since ``diff-tree``
@@ -59,7 +56,7 @@ def stream(
             proc = subprocess.Popen(
                 ["git", *args],
                 cwd=repo,
-                env=_env(literal),
+                env=_env(),
                 stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=errors,

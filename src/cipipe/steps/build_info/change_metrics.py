@@ -31,9 +31,22 @@ change is ``base..commit`` as one change by the author of ``commit`` at its comm
 ISSTA21 counts the change itself in ndev, nuc, exp, rexp and sexp, and sums nuc per file where
 Kamei count unique changes; we keep its convention (its data is never below nf). Its counters
 started from ``git blame`` at the start of its window; we read the whole history, which is what
-they approximate. History follows paths, not renames (``git log --no-renames``): a renamed
-file's history is that of its old path up to the rename. Authors are matched by email, case
-ignored, without .mailmap. Merge commits change no file in the history.
+they approximate.
+
+The history is every commit the base reaches (its ancestors, not "every commit dated earlier",
+which would count a branch merged later), each counted against its first parent, read from one
+unfiltered ``git log``: a log limited to the change's paths lets git simplify the history at a
+merge that equals one parent for those paths and drop the merged branch's commits to them,
+which undercounted nuc, ndev and age. This is what a PyDriller walk of ``modified_files`` gives,
+and the tests check it commit by commit. A merge changes no file in the history (its branch's
+commits count one by one); as the change itself, a merge against its first parent is the merged
+branch as one change (PyDriller leaves a merge's ``modified_files`` empty; we take the same diff
+it takes for a one-parent commit). History follows paths, not renames (``git log
+--no-renames``): a rename counts as a change to both paths, and a renamed file's history is that
+of its old path up to the rename (PyDriller's per-file process metrics, CommitsCount and
+ContributorsCount, carry the history over to the new name instead; a rename is rare enough that
+we keep the simpler, path-keyed count). Authors are matched by email, case ignored, without
+.mailmap; times are committer times.
 """
 
 from __future__ import annotations
@@ -42,19 +55,9 @@ import math
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
-from cipipe.adapters.git.history import (
-    EMPTY_TREE,
-    FileChange,
-    LoggedCommit,
-    diff_files,
-    iter_log,
-    line_counts,
-    read_commits,
-)
+from cipipe.adapters.git.history import FileChange
 from cipipe.steps.build_info.history_tally import SECONDS_PER_DAY, HistoryTally
 
 # Mockus & Votta's corrective keywords as Kamei searched them, plus issue references.
@@ -112,52 +115,6 @@ def entropy(changed_lines: Iterable[int]) -> float:
     total = sum(sizes)
     # fsum and log2(1/p): the same value whatever the order, and 0.0 (not -0.0) for one file.
     return math.fsum(n / total * math.log2(total / n) for n in sizes) if total else 0.0
-
-
-def compute_change_metrics(
-    repo: Path,
-    base: str,
-    commit: str,
-    *,
-    module_of: Callable[[str], str] = top_level_dir,
-    author_email: str | None = None,
-    fix_pattern: re.Pattern[str] = FIX_PATTERN,
-) -> tuple[ChangeMetrics, list[FileChange]]:
-    """The metrics of ``base..commit`` as one change (base = the parent for one commit, or
-    EMPTY_TREE for a root commit), from five git processes whatever the history's size, the
-    two history logs running side by side."""
-    changes = diff_files(repo, base, commit)
-    rooted = base == EMPTY_TREE
-    in_range = read_commits(repo, [commit] if rooted else [commit, f"^{base}"])
-    tip = in_range[0].info if in_range else read_commits(repo, [commit], walk=False)[0].info
-    author = (author_email or tip.author_email).lower()
-    old_paths = [c.old_path for c in changes if c.old_path is not None]
-    tally = HistoryTally(old_paths, [author])
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        # git walks the history for the author's commits while we read the paths' log.
-        lines = pool.submit(line_counts, repo, [c.old_blob for c in changes if c.old_blob])
-        mine = pool.submit(_author_log, repo, base, author) if not rooted else None
-        if old_paths and not rooted:
-            for logged in iter_log(repo, [base], paths=old_paths):
-                tally.add(logged, author=False)
-        for logged in mine.result() if mine else []:
-            tally.add(logged, files=False)
-        lines_before = lines.result()
-    metrics = change_metrics(
-        changes,
-        tally,
-        author=author,
-        now=tip.committer_time,
-        fix=any(fix_pattern.search(c.info.message) for c in in_range),
-        lines_before=lines_before,
-        module_of=module_of,
-    )
-    return metrics, changes
-
-
-def _author_log(repo: Path, base: str, author: str) -> list[LoggedCommit]:
-    """The author's commits in the history: one author's share, small enough to hold."""
-    return list(iter_log(repo, [base], author_email=author))
 
 
 def change_metrics(

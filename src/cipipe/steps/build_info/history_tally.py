@@ -41,8 +41,11 @@ class AuthorStats:
 
 
 class HistoryTally:
-    def __init__(self, paths: Iterable[str], authors: Iterable[str]) -> None:
-        self.paths: dict[str, PathStats] = {p: PathStats() for p in paths}
+    def __init__(self, paths: Iterable[str] | None, authors: Iterable[str]) -> None:
+        """Counters for ``paths`` (None: every path a commit brings, so the history can be
+        read before the changes' files are known) and ``authors``."""
+        self.every_path = paths is None
+        self.paths: dict[str, PathStats] = {p: PathStats() for p in paths or ()}
         self.authors: dict[str, AuthorStats] = {a.lower(): AuthorStats() for a in authors}
 
     def add(self, commit: LoggedCommit, *, files: bool = True, author: bool = True) -> None:
@@ -52,6 +55,8 @@ class HistoryTally:
         if files:
             for path in commit.paths:
                 stats = self.paths.get(path)
+                if stats is None and self.every_path:
+                    stats = self.paths[path] = PathStats()
                 if stats is not None:
                     stats.changes += 1
                     stats.last = commit.time if stats.last is None else max(stats.last, commit.time)

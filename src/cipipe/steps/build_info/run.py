@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from cipipe.adapters.git.history import EMPTY_TREE, FileChange
+from cipipe.adapters.git.history import FileChange
 from cipipe.adapters.git.interface import GitRepo
 from cipipe.adapters.history.interface import HistoryStore
 from cipipe.contracts.build_info import (
@@ -22,7 +22,7 @@ from cipipe.contracts.repo_config import RepoConfig
 from cipipe.contracts.risk_inputs import RiskInputs
 from cipipe.logs import SecretMasker
 from cipipe.steps.build_info.assemble import StepReports, build_info, risk_inputs
-from cipipe.steps.build_info.change_metrics import compute_change_metrics
+from cipipe.steps.build_info.commit_batch import Change, compute_changes
 from cipipe.steps.build_info.diff_range import resolve_range
 from cipipe.steps.build_info.jfrog import jfrog_build_info
 from cipipe.steps.build_info.modules import module_mapper
@@ -83,13 +83,13 @@ def run_build_info(
     span = resolve_range(git, source, env, base)
     log.info("change: %s..%s (%s)", (span.base or "root")[:12], span.commit[:12], span.source)
     module_of = module_mapper(config.history.modules)
-    metrics, files = compute_change_metrics(
-        git.root,
-        span.base or EMPTY_TREE,
-        span.commit,
-        module_of=module_of,
+    # The batch of one change: the same numbers a backtest computes for this range.
+    change = Change(
+        git.resolve_commit(span.commit),  # source.json may name it by a short id
+        span.base,
         author_email=source.author.email if source.author else None,
     )
+    metrics, files = compute_changes(git.root, [change], module_of=module_of)[change]
     changed = [_changed(f, module_of(f.path)) for f in files]
     touched = sorted(
         {c.module for c in changed} | {module_of(f.old_path) for f in files if f.old_path}
