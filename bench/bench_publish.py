@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from cipipe.contracts.build_info import BuildInfo
-    from cipipe.steps.publish import Planned
+    from cipipe.steps.publish.upload import Planned
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = 20
@@ -28,7 +28,7 @@ def _publish_once(
     url: str, items: Sequence[Planned], info: BuildInfo, threads: int
 ) -> tuple[float, int]:
     from cipipe.adapters.artifact_store.rest import ArtifactoryRestStore
-    from cipipe.steps.publish import publish
+    from cipipe.steps.publish.upload import publish
 
     store = ArtifactoryRestStore(url, timeout=60, max_attempts=3)
     start = time.perf_counter()
@@ -43,7 +43,7 @@ def run(rounds: int) -> bool:
 
     from cipipe.contracts.artifacts import Artifacts
     from cipipe.contracts.build_info import BuildInfo
-    from cipipe.steps.publish import plan
+    from cipipe.steps.publish.upload import plan
 
     rounds = max(3, rounds // 10)
     with tempfile.TemporaryDirectory() as tmp:

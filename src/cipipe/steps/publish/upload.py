@@ -1,11 +1,13 @@
-"""cipipe publish (seed 8): candidates in the artifact store, all or nothing.
+"""cipipe publish (seed 8), the upload: candidates in the artifact store, all or nothing.
 
 A publish can be stopped at any point (a store error, SIGTERM, SIGKILL), so it is ordered so that
 every check that can fail comes before the first file is marked, and the one request that makes
 the build a candidate comes last:
 
 1. read and check every input (``inputs.read_inputs``: build-info.json, artifacts.json, the
-   service name and build id, build-info.jfrog.json), then ``plan``: each file's digests. A bad
+   service name and build id, build-info.jfrog.json), then ``plan``: each file's digests,
+   artifacts.json's own for an artifact that is still the file built, and a refusal (exit 1)
+   for one whose bytes changed since (``digests``). A bad
    input is exit 2 before the store is contacted; a planned platform that did not build and is
    not optional is exit 1 (``platforms``), and so is a build whose build-info.json the store
    holds as ``state=rejected`` (the gate rejected it: the first request only reads). (The CLI
@@ -45,7 +47,6 @@ from cipipe.adapters.artifact_store.interface import (
 from cipipe.contracts.artifacts import Artifacts
 from cipipe.contracts.build_info import BuildInfo
 from cipipe.contracts.publish import PublishedFile, PublishReport
-from cipipe.digests import digest_file
 from cipipe.errors import InputError
 from cipipe.steps.publish.completion import (
     COMPLETE_PROPERTY,
@@ -55,6 +56,7 @@ from cipipe.steps.publish.completion import (
     fileset_digest,
     marker_path,
 )
+from cipipe.steps.publish.digests import artifact_file, hashed_file
 from cipipe.steps.publish.platforms import MISSING_PROPERTY, refuse_rejected
 
 log = logging.getLogger("cipipe.publish")
@@ -78,28 +80,10 @@ class Planned:
     platform: str | None
 
 
-def _local(workdir: Path, relative: str) -> LocalFile:
-    path = (workdir / relative).resolve()
-    if not path.is_relative_to(workdir.resolve()):
-        raise InputError(
-            f"{relative!r} is outside the work folder",
-            file="artifacts.json",
-            expected="artifacts under the work folder",
-        )
-    if not path.is_file():
-        raise InputError(
-            "file not found",
-            file=str(workdir / relative),
-            expected="the artifact `cipipe build` wrote",
-        )
-    digests = digest_file(path)
-    return LocalFile(path, digests.size, digests.sha256, digests.sha1, digests.md5)
-
-
 def plan(workdir: Path, info: BuildInfo, artifacts: Artifacts | None) -> list[Planned]:
     base = join_path(info.service, info.build_id)
     planned = [
-        Planned(_local(workdir, a.path), join_path(base, a.platform, a.name), a.platform)
+        Planned(artifact_file(workdir, a), join_path(base, a.platform, a.name), a.platform)
         for a in (artifacts.artifacts if artifacts else [])
     ]
     reports = (
@@ -108,7 +92,7 @@ def plan(workdir: Path, info: BuildInfo, artifacts: Artifacts | None) -> list[Pl
     names = [n for n in ATTACHMENTS if (workdir / n).is_file()]
     names += [f"reports/{p.name}" for p in reports]
     planned += [
-        Planned(_local(workdir, name), join_path(base, name.replace("/", "-")), None)
+        Planned(hashed_file(workdir, name), join_path(base, name.replace("/", "-")), None)
         for name in names
     ]
     return planned
