@@ -63,3 +63,23 @@ def test_gate_loads_no_database_code(tmp_path: Path) -> None:
     modules = modules_after(tmp_path, "--workdir", str(work), "gate", "--repo", str(repo))
     assert "cipipe.contracts.gate" in modules
     assert {m for m in modules if m.startswith(("sqlalchemy", "cipipe.adapters.history"))} == set()
+
+
+def test_validate_loads_only_the_model_the_file_names(tmp_path: Path) -> None:
+    from tests.contracts.samples import sample_contracts
+
+    source = next(c for c in sample_contracts() if c.SCHEMA_NAME == "source")
+    path = tmp_path / "source.json"
+    path.write_text(source.to_json())
+    modules = modules_after(tmp_path, "validate", str(path))
+    contracts = {m for m in modules if m.startswith("cipipe.contracts.")}
+    assert "cipipe.contracts.source" in contracts
+    assert contracts <= {
+        "cipipe.contracts.source",
+        "cipipe.contracts.base",
+        "cipipe.contracts.loading",
+        "cipipe.contracts.limits",
+        "cipipe.contracts.registry",
+        "cipipe.contracts.numbers",
+        "cipipe.contracts.jfrog_build_info",  # its FILE_NAME: JFrog's document is found by name
+    }
