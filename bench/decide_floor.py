@@ -5,6 +5,11 @@
 Read and hash risk-inputs.json, write two JSON files atomically (fsync, rename) and append one
 row to an SQLite audit table: no validation, no policy, no scoring. bench_decide times it
 beside the real command to show how much of the budget the interpreter and the disk take.
+
+With ``--with-libraries`` it first imports what every cipipe command that reads or writes a
+file needs: pydantic's model machinery and yaml (the issue's floor: pydantic + yaml + sqlite3
+in the same interpreter). bench_decide and bench_cli hold decide-strategy, gate and build-info
+to a multiple of that floor.
 """
 
 import hashlib
@@ -13,6 +18,11 @@ import os
 import sqlite3
 import sys
 
+if sys.argv[1] == "--with-libraries":
+    import pydantic.main  # noqa: F401
+    import yaml  # noqa: F401
+
+    del sys.argv[1]
 work, db_path = sys.argv[1], sys.argv[2]
 with open(os.path.join(work, "risk-inputs.json"), "rb") as handle:
     raw = handle.read()

@@ -19,7 +19,7 @@ from cipipe.contracts.numbers import (
     PercentPoints,
     Timeout,
 )
-from cipipe.contracts.registry import CONTRACTS
+from cipipe.contracts.registry import all_contracts, contract_names
 from cipipe.contracts.repo_config import RepoConfig
 from cipipe.contracts.risk_decision import Contributor
 from cipipe.contracts.testing import TestCounts
@@ -83,9 +83,9 @@ def numeric_properties(schema: dict[str, Any]) -> Iterator[tuple[str, str, dict[
                     yield definition, name, option
 
 
-@pytest.mark.parametrize("name", sorted(CONTRACTS))
+@pytest.mark.parametrize("name", contract_names())
 def test_every_count_and_rate_has_its_bounds_in_the_schema(name: str) -> None:
-    model: type[BaseModel] = CONTRACTS[name]
+    model: type[BaseModel] = all_contracts()[name]
     found = list(numeric_properties(model.model_json_schema()))
     for definition, prop, schema in found:
         if prop in COUNT_NAMES:

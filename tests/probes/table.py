@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cipipe.contracts.base import Contract
-from cipipe.contracts.registry import CONTRACTS
+from cipipe.contracts.registry import all_contracts
 from tests.probes.golden import Golden
 from tests.probes.mutations import (
     Mutation,
@@ -87,7 +87,7 @@ class Input:
 
     @property
     def model(self) -> type[Contract]:
-        return next(m for m in CONTRACTS.values() if self.name == m.FILE_NAME)
+        return next(m for m in all_contracts().values() if self.name == m.FILE_NAME)
 
 
 def _work(name: str) -> Callable[[CaseEnv], Path]:

@@ -51,6 +51,7 @@ def part(folder: Path, platform: str, *, commit: str = COMMIT, failing: bool = F
                     sha256=d.sha256,
                     sha1=d.sha1,
                     md5=d.md5,
+                    mtime_ns=path.stat().st_mtime_ns,  # as `cipipe build` records it
                 )
             ],
             reproducibility=Reproducibility(checked=True, required=True),
@@ -103,6 +104,31 @@ def test_two_agents_merge_into_one_build(cli: Cli, tmp_path: Path) -> None:
     assert check.returncode == 0, check.stdout + check.stderr
     assert check.stdout.count(": OK") == 2
     assert cli("validate", work / "artifacts.json", work / "tests.json").exit_code == 0
+
+
+def test_collected_artifacts_keep_the_mtime_their_build_recorded(cli: Cli, tmp_path: Path) -> None:
+    """So that publish reuses the agents' digests instead of hashing every artifact again."""
+    from cipipe.steps.publish.digests import artifact_file
+
+    work = tmp_path / "work"
+    work.mkdir()
+    linux = part(tmp_path / "parts" / "linux", "linux")
+    os.utime(linux / "artifacts/linux/svc-linux-ccc-7", ns=(1, 1_500_000_000_123_456_789))
+    WorkDir(linux).write(
+        read_contract(Artifacts, linux / "artifacts.json").model_copy(
+            update={
+                "artifacts": [
+                    a.model_copy(update={"mtime_ns": 1_500_000_000_123_456_789, "sha256": "f" * 64})
+                    for a in read_contract(Artifacts, linux / "artifacts.json").artifacts
+                ]
+            }
+        )
+    )
+    assert cli("--workdir", work, "collect", "--part", linux).exit_code == 0
+    [artifact] = read_contract(Artifacts, work / "artifacts.json").artifacts
+    assert (work / artifact.path).stat().st_mtime_ns == artifact.mtime_ns
+    # A digest no hash gives: publish took it from artifacts.json, it hashed nothing.
+    assert artifact_file(work, artifact).sha256 == "f" * 64
 
 
 def test_a_rerun_platform_replaces_its_earlier_result(cli: Cli, tmp_path: Path) -> None:

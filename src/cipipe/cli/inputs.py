@@ -6,18 +6,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cipipe.cli.app import CliState
-from cipipe.cli.options import config_path
-from cipipe.contracts.matrix import Matrix
-from cipipe.contracts.repo_config import RepoConfig, load_repo_config
-from cipipe.contracts.source import Source
 
+# The contracts are imported where they are read: decide-strategy, which reads none of these,
+# should not build the models of .cipipe.yaml, source.json and matrix.json at start-up.
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from cipipe.adapters.artifact_store.interface import ArtifactStore
     from cipipe.adapters.history.interface import HistoryStore
     from cipipe.adapters.history.signing import AuditKeys
+    from cipipe.contracts.matrix import Matrix
     from cipipe.contracts.publish import PublishReport
+    from cipipe.contracts.repo_config import RepoConfig
+    from cipipe.contracts.source import Source
     from cipipe.risk.policy import PolicyBundle
     from cipipe.steps.build_info.assemble import StepReports
 
@@ -26,6 +27,11 @@ def plan_inputs(
     state: CliState, repo: Path, config_file: Path | None
 ) -> tuple[RepoConfig, Source, Matrix]:
     """.cipipe.yaml, then source.json and matrix.json from the work folder."""
+    from cipipe.cli.options import config_path
+    from cipipe.contracts.matrix import Matrix
+    from cipipe.contracts.repo_config import load_repo_config
+    from cipipe.contracts.source import Source
+
     config = load_repo_config(config_path(repo, config_file))
     source = state.workdir.read(Source, produced_by="precheck")
     matrix = state.workdir.read(Matrix, produced_by="build-matrix")
@@ -100,7 +106,9 @@ def audit_keys(*, require_signing: bool = False) -> AuditKeys:
 def reports_in(state: CliState) -> StepReports:
     from cipipe.contracts.artifacts import Artifacts
     from cipipe.contracts.deps_changed import DepsChanged
+    from cipipe.contracts.matrix import Matrix
     from cipipe.contracts.scan import ScanReport
+    from cipipe.contracts.source import Source
     from cipipe.contracts.testing import TestsReport
     from cipipe.steps.build_info.assemble import StepReports
 

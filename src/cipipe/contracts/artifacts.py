@@ -49,6 +49,13 @@ class Artifact(Strict):
     sha256: str
     sha1: str
     md5: str
+    mtime_ns: int | None = Field(
+        default=None,
+        ge=0,
+        description="The file's modification time (ns since the epoch) when it was hashed: "
+        "publish reuses the digests above while size and mtime are unchanged. Compared exactly "
+        "by cipipe only (above 2**53: a JavaScript reader may round it)",
+    )
 
 
 class Reproducibility(Strict):

@@ -1,68 +1,88 @@
-"""Every contract by schema name: the one list `cipipe schema` and `cipipe validate` use."""
+"""Every contract by schema name: the one list `cipipe schema` and `cipipe validate` use.
+
+The list names each model's module and class instead of importing them: building a model costs
+start-up time, and `cipipe validate FILE` needs only the model FILE names, `cipipe schema NAME`
+only NAME's. ``all_contracts`` imports every one (for `schema --write` and the tests, which
+also check that each name is its model's own SCHEMA_NAME).
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+import importlib
+from typing import TYPE_CHECKING
 
-from cipipe.contracts.artifacts import Artifacts
-from cipipe.contracts.audit_anchor import AuditAnchor
-from cipipe.contracts.backtest import Backtest
-from cipipe.contracts.base import Contract
-from cipipe.contracts.build_info import BuildInfo
-from cipipe.contracts.bundle import BundleManifest, BundleSpec
-from cipipe.contracts.decision_context import DecisionContext
-from cipipe.contracts.deps_changed import DepsChanged
-from cipipe.contracts.gate import GateReport
-from cipipe.contracts.jfrog_build_info import JfrogBuildInfo
-from cipipe.contracts.matrix import Matrix
-from cipipe.contracts.notification import NotificationLog
-from cipipe.contracts.precheck import Precheck
-from cipipe.contracts.publish import PublishReport
-from cipipe.contracts.repo_config import RepoConfig
-from cipipe.contracts.risk_decision import RiskDecision, RiskInputsForDecision
-from cipipe.contracts.risk_inputs import RiskInputs
-from cipipe.contracts.scan import ScanReport
-from cipipe.contracts.source import Source
-from cipipe.contracts.testing import TestsReport
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
-CONTRACTS: dict[str, type[Contract]] = {
-    model.SCHEMA_NAME: model
-    for model in (
-        Source,
-        Precheck,
-        Matrix,
-        Artifacts,
-        TestsReport,
-        DepsChanged,
-        ScanReport,
-        BuildInfo,
-        RiskInputs,
-        RiskInputsForDecision,
-        RiskDecision,
-        PublishReport,
-        BundleManifest,
-        NotificationLog,
-        GateReport,
-        Backtest,
-        AuditAnchor,
-    )
+    from cipipe.contracts.base import Contract
+
+# schema name -> (module under cipipe.contracts, class)
+_CONTRACTS: dict[str, tuple[str, str]] = {
+    "source": ("source", "Source"),
+    "precheck": ("precheck", "Precheck"),
+    "matrix": ("matrix", "Matrix"),
+    "artifacts": ("artifacts", "Artifacts"),
+    "tests": ("testing", "TestsReport"),
+    "deps-changed": ("deps_changed", "DepsChanged"),
+    "scan": ("scan", "ScanReport"),
+    "build-info": ("build_info", "BuildInfo"),
+    "risk-inputs": ("risk_inputs", "RiskInputs"),
+    "risk-inputs-for-decision": ("risk_decision", "RiskInputsForDecision"),
+    "risk-decision": ("risk_decision", "RiskDecision"),
+    "publish": ("publish", "PublishReport"),
+    "bundle-manifest": ("bundle", "BundleManifest"),
+    "notification": ("notification", "NotificationLog"),
+    "gate": ("gate", "GateReport"),
+    "backtest": ("backtest", "Backtest"),
+    "audit-anchor": ("audit_anchor", "AuditAnchor"),
 }
 # Files without a cipipe schema id that still have a schema: inputs, and the build-info
 # cipipe writes in JFrog's own format.
-INPUT_MODELS: dict[str, type[BaseModel]] = {
-    "config": RepoConfig,
-    "bundle-spec": BundleSpec,
-    "context": DecisionContext,
-    "build-info-jfrog": JfrogBuildInfo,
+_INPUT_MODELS: dict[str, tuple[str, str]] = {
+    "config": ("repo_config", "RepoConfig"),
+    "bundle-spec": ("bundle", "BundleSpec"),
+    "context": ("decision_context", "DecisionContext"),
+    "build-info-jfrog": ("jfrog_build_info", "JfrogBuildInfo"),
 }
 
 
+def _load(module: str, name: str) -> type[BaseModel]:
+    model: type[BaseModel] = getattr(importlib.import_module(f"cipipe.contracts.{module}"), name)
+    return model
+
+
+def contract_names() -> list[str]:
+    """The schema names of the files that carry ``"schema": "cipipe.<name>/<major>"``."""
+    return sorted(_CONTRACTS)
+
+
+def contract_for(name: str) -> type[Contract] | None:
+    """The contract of schema ``name`` (its module imported now), or None."""
+    from cipipe.contracts.base import Contract
+
+    where = _CONTRACTS.get(name)
+    if where is None:
+        return None
+    model = _load(*where)
+    assert issubclass(model, Contract)
+    return model
+
+
+def all_contracts() -> dict[str, type[Contract]]:
+    """Every contract by schema name, all imported."""
+    found = {name: contract_for(name) for name in _CONTRACTS}
+    return {name: model for name, model in found.items() if model is not None}
+
+
 def all_schema_names() -> list[str]:
-    return sorted({*CONTRACTS, *INPUT_MODELS})
+    return sorted({*_CONTRACTS, *_INPUT_MODELS})
 
 
 def model_for(name: str) -> type[BaseModel] | None:
-    return CONTRACTS.get(name) or INPUT_MODELS.get(name)
+    if name in _CONTRACTS:
+        return contract_for(name)
+    where = _INPUT_MODELS.get(name)
+    return _load(*where) if where else None
 
 
 def json_schema(name: str) -> dict[str, object]:

@@ -143,6 +143,15 @@ def part_files(part: Path) -> list[Path]:
     return sorted(found)
 
 
+def _keep_mtime(source: Path, copy: Path) -> None:
+    """The copy gets the part's mtime, as `cp -p` does, so that publish can still trust the
+    digests the part's build recorded with it (artifacts.json's mtime_ns). Read after the copy:
+    a part's file rewritten while it was copied has a newer mtime, which then matches no record
+    and publish hashes the copy again."""
+    found = os.lstat(source)
+    os.utime(copy, ns=(found.st_atime_ns, found.st_mtime_ns), follow_symlinks=False)
+
+
 def collect(work: WorkDir, parts: Sequence[Path]) -> Collected:
     """Merge the parts' artifacts.json and tests.json into ``work`` and copy their files."""
     folders = [WorkDir(p) for p in parts]
@@ -164,6 +173,7 @@ def collect(work: WorkDir, parts: Sequence[Path]) -> Collected:
         for file in files:
             target = work.path / file.relative_to(part)
             atomic_copy(file, target, root=work.root(), source_root=part)
+            _keep_mtime(file, target)
     copied = sum(len(files) for _, files in copies)
     if artifacts is not None:
         work.write_text(

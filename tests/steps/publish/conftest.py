@@ -34,6 +34,7 @@ def make_workdir(work: Path, sizes: dict[str, int] | None = None) -> WorkDir:
                 sha256=d.sha256,
                 sha1=d.sha1,
                 md5=d.md5,
+                mtime_ns=path.stat().st_mtime_ns,  # as `cipipe build` records it
             )
         )
     workdir.write(

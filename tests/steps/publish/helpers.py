@@ -11,7 +11,7 @@ from pathlib import Path
 
 from cipipe.contracts.artifacts import Artifacts
 from cipipe.contracts.build_info import BuildInfo
-from cipipe.steps.publish import Planned, plan
+from cipipe.steps.publish.upload import Planned, plan
 from cipipe.workdir import LOCK_NAME, WorkDir
 from tests.artifactoryserver import FakeArtifactory
 

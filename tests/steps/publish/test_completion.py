@@ -17,12 +17,12 @@ from cipipe.contracts.artifacts import Artifacts
 from cipipe.contracts.build_info import BuildInfo
 from cipipe.contracts.publish import PublishReport
 from cipipe.digests import digest_file
-from cipipe.steps.publish import Planned, plan, publish
 from cipipe.steps.publish.completion import (
     IncompleteCandidate,
     fileset_digest,
     require_complete,
 )
+from cipipe.steps.publish.upload import Planned, plan, publish
 from cipipe.workdir import WorkDir
 
 FAKE_JF = Path(__file__).resolve().parents[2] / "fakejf" / "jf"

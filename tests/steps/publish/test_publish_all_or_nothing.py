@@ -18,8 +18,8 @@ from cipipe.adapters.artifact_store.rest_http import auth_from_env
 from cipipe.contracts.artifacts import Artifacts
 from cipipe.contracts.build_info import BuildInfo
 from cipipe.digests import digest_file
-from cipipe.steps.publish import Planned, publish
 from cipipe.steps.publish.completion import fileset_digest, require_complete
+from cipipe.steps.publish.upload import Planned, publish
 from cipipe.workdir import WorkDir
 from tests.artifactoryserver import FakeArtifactory, serve
 from tests.conftest import CliResult

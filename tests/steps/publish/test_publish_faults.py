@@ -19,8 +19,8 @@ from cipipe.adapters.artifact_store.rest import ArtifactoryRestStore
 from cipipe.adapters.artifact_store.rest_http import auth_from_env
 from cipipe.contracts.artifacts import Artifacts
 from cipipe.contracts.build_info import BuildInfo
-from cipipe.steps.publish import Planned, plan, publish
 from cipipe.steps.publish.completion import fileset_digest
+from cipipe.steps.publish.upload import Planned, plan, publish
 from tests.artifactoryserver import FakeArtifactory, serve
 from tests.steps.publish.conftest import make_workdir
 

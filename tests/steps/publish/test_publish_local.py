@@ -13,8 +13,8 @@ from cipipe.adapters.artifact_store.interface import LocalFile, StoreError, Uplo
 from cipipe.adapters.artifact_store.local import LocalFolderStore
 from cipipe.contracts.artifacts import Artifacts
 from cipipe.contracts.build_info import BuildInfo
-from cipipe.steps.publish import plan, publish
 from cipipe.steps.publish.completion import fileset_digest, require_complete
+from cipipe.steps.publish.upload import plan, publish
 from cipipe.workdir import WorkDir
 from tests.conftest import CliResult
 
@@ -153,7 +153,7 @@ def test_dry_run_contacts_no_store(cli: Cli, workdir: WorkDir, tmp_path: Path) -
 
 def test_build_info_learns_where_each_artifact_went(workdir: WorkDir, tmp_path: Path) -> None:
     from cipipe.contracts.build_info import PlatformInfo, StoredArtifact
-    from cipipe.steps.publish import with_store_urls
+    from cipipe.steps.publish.upload import with_store_urls
 
     info = workdir.read(BuildInfo)
     linux = PlatformInfo(

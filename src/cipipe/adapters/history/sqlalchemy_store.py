@@ -15,7 +15,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -29,7 +29,6 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
 
 from cipipe.adapters.history.connection import (
@@ -58,6 +57,9 @@ from cipipe.adapters.history.schema import (
     outcomes,
 )
 from cipipe.adapters.history.signing import AuditKeys
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
 
 log = logging.getLogger("cipipe.history")
 
@@ -262,11 +264,17 @@ def failed_build() -> ColumnElement[int]:
 
 def _upsert_build(conn: Connection, values: dict[str, Any]) -> int:
     """Insert or update by (service, build_id) in one statement, so concurrent writers of the
-    same build cannot both insert. Unknown fields and an "unknown" result keep what is known."""
+    same build cannot both insert. Unknown fields and an "unknown" result keep what is known.
+    Only the dialect in use is imported: an SQLite store never loads the PostgreSQL one."""
+    stmt: postgresql.Insert | sqlite.Insert
     if conn.dialect.name == "postgresql":
-        stmt: postgresql.Insert | sqlite.Insert = postgresql.insert(builds).values(values)
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        stmt = postgresql_insert(builds).values(values)
     else:
-        stmt = sqlite.insert(builds).values(values)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(builds).values(values)
     new = stmt.excluded
     updates: dict[str, Any] = {
         "started_at": new.started_at,

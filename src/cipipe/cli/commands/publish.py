@@ -17,7 +17,7 @@ from cipipe.errors import ExitCode
 
 if TYPE_CHECKING:
     from cipipe.adapters.artifact_store.interface import UploadResult
-    from cipipe.steps.publish import Planned
+    from cipipe.steps.publish.upload import Planned
 
 log = logging.getLogger("cipipe.publish")
 
@@ -31,12 +31,12 @@ def execute(
     dry_run: bool = False,
 ) -> int:
     """Inputs checked first (exit 2, no request made), then the whole publish under the work
-    folder's lock, publish.json written last (see cipipe.steps.publish for the order)."""
+    folder's lock, publish.json written last (see cipipe.steps.publish.upload for the order)."""
     from cipipe.cli.inputs import artifact_store
     from cipipe.cli.interrupts import sigterm_unwinds
-    from cipipe.steps.publish import plan, publish, with_store_urls
     from cipipe.steps.publish.inputs import read_inputs
     from cipipe.steps.publish.platforms import missing_optional
+    from cipipe.steps.publish.upload import plan, publish, with_store_urls
 
     work = state.workdir
     inputs = read_inputs(work)

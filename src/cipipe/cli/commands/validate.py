@@ -19,11 +19,12 @@ JFROG_KEYS = frozenset({"version", "name", "number", "started", "durationMillis"
 def validate_file(path: Path) -> str:
     """Validate one file; return the schema it satisfied, or raise InputError."""
     from cipipe.contracts.loading import check_schema_id, load_json, schema_id_of, validate_data
-    from cipipe.contracts.registry import CONTRACTS
-    from cipipe.contracts.repo_config import RepoConfig, load_repo_config
+    from cipipe.contracts.registry import contract_for, contract_names
     from cipipe.errors import InputError
 
     if path.suffix.lower() in YAML_SUFFIXES:
+        from cipipe.contracts.repo_config import RepoConfig, load_repo_config
+
         load_repo_config(path)
         return f"cipipe.{RepoConfig.SCHEMA_NAME}/1"
     data = load_json(path)
@@ -32,9 +33,9 @@ def validate_file(path: Path) -> str:
     if is_jfrog_build_info(path, data):
         return validate_jfrog_build_info(path, data)
     name, _ = schema_id_of(data, str(path))
-    model = CONTRACTS.get(name)
+    model = contract_for(name)
     if model is None:
-        known = ", ".join(f"cipipe.{n}" for n in sorted(CONTRACTS))
+        known = ", ".join(f"cipipe.{n}" for n in contract_names())
         raise InputError(
             f"unknown schema cipipe.{name}",
             file=str(path),

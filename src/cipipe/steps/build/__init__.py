@@ -222,6 +222,9 @@ def _publish_files(built: _Built, plan: PlatformPlan, request: BuildRequest) -> 
         )
         target = request.workdir / "artifacts" / plan.platform / name
         atomic_copy(file, target, root=request.workdir)
+        # Taken before the hashing: a file changed while it is read gets another mtime, so
+        # publish, which trusts these digests while size and mtime hold, hashes it again.
+        mtime_ns = target.stat().st_mtime_ns
         digests = digest_file(target)
         artifacts.append(
             Artifact(
@@ -233,6 +236,7 @@ def _publish_files(built: _Built, plan: PlatformPlan, request: BuildRequest) -> 
                 sha256=digests.sha256,
                 sha1=digests.sha1,
                 md5=digests.md5,
+                mtime_ns=mtime_ns,
             )
         )
     return artifacts
