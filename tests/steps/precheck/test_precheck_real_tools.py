@@ -296,3 +296,34 @@ def test_disabled_check_is_recorded_but_has_no_sarif_run(
     assert (tidy["status"], tidy["passed"]) == ("disabled", True)
     names = [r["tool"]["driver"]["name"] for r in load(work, "precheck.sarif")["runs"]]
     assert names == ["clang-format", "cppcheck", "telemetry-contract"]
+
+
+def test_cppcheck_checks_changed_sources_the_database_does_not_compile(
+    cli: Callable[..., CliResult], make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path
+) -> None:
+    # spdlog's default configure leaves its tests out of compile_commands.json: a pull request
+    # that changes only a test once stopped cppcheck ("could not find any files matching the
+    # filter", failed-to-run), which failed the precheck.
+    repo = make_repo("tests-not-built")
+    db = [
+        {
+            "directory": str(repo.root),
+            "file": "src/lib.cpp",
+            "arguments": ["c++", "-std=c++17", "-c", "src/lib.cpp"],
+        }
+    ]
+    repo.commit(
+        "library",
+        {
+            ".cipipe.yaml": "service: demo\nsupports: [linux]\n",
+            "src/lib.cpp": "int lib() { return 0; }\n",
+            "build/compile_commands.json": json.dumps(db),
+        },
+    )
+    repo.commit("a test", {"tests/t.cpp": FILES["src/bounds.cpp"]})
+    work = tmp_path / "w"
+    result = precheck(cli, repo.root, work, "--scope", "changed")
+    [cppcheck] = [c for c in load(work, "precheck.json")["checks"] if c["name"] == "cppcheck"]
+    assert cppcheck["status"] == "ran", (cppcheck["reason"], result.stderr)
+    found = {(f["file"], f["rule"]) for f in cppcheck["findings"]}
+    assert ("tests/t.cpp", "arrayIndexOutOfBounds") in found

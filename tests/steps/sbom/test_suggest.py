@@ -109,13 +109,17 @@ def test_the_draft_names_every_copy_with_its_version_licence_and_hash(
         "cpe": None,
         "hash": None,
         "supplier": None,
+        "scope": None,  # shipped with the headers: the SBOM says nothing less than required
     }
     google = entries["test/googletest-1.16.0"]
-    assert (google["name"], google["version"], google["license"]) == (
+    assert (google["name"], google["version"], google["license"], google["scope"]) == (
         "googletest",
         "1.16.0",
         "BSD-3-Clause",
+        "excluded",  # under test/: used by the tests, in no shipped file
     )
+    assert "#   scope: excluded, as it sits in test/: a test-only copy" in result.stdout
+    assert {e["scope"] for p, e in entries.items() if p != "test/googletest-1.16.0"} == {None}
     dragonbox = entries["src/contrib/dragonbox.h"]
     assert (dragonbox["name"], dragonbox["version"], dragonbox["license"]) == (
         "dragonbox",
@@ -161,6 +165,11 @@ def test_a_saved_draft_is_a_components_file_without_drift(
         "pkg:generic/lwip@2.1.2",
         "pkg:generic/dragonbox",
     } <= purls
+    scopes = {
+        c["name"]: c.get("scope")
+        for c in json.loads((work / "sbom.json").read_text())["components"]
+    }
+    assert scopes["googletest"] == "excluded" and scopes["fmt"] is None
     again = cli("sbom", "--repo", repo.root, "--suggest")
     assert again.stdout.endswith("# Nothing else looks vendored.\ncomponents: []\n")
     assert (
@@ -338,11 +347,11 @@ def real_bundle(name: str) -> Path:
             "yaml-cpp",
             "master",
             {
-                "src/contrib/dragonbox.h": ("dragonbox", None, None),
-                "test/googletest-1.16.0": ("googletest", "1.16.0", "BSD-3-Clause"),
+                "src/contrib/dragonbox.h": ("dragonbox", None, None, None),
+                "test/googletest-1.16.0": ("googletest", "1.16.0", "BSD-3-Clause", "excluded"),
             },
         ),
-        ("spdlog", "main", {"include/spdlog/fmt/bundled": ("fmt", "9.1.0", "MIT")}),
+        ("spdlog", "main", {"include/spdlog/fmt/bundled": ("fmt", "9.1.0", "MIT", None)}),
     ],
 )
 def test_real_repositories(
@@ -357,7 +366,9 @@ def test_real_repositories(
     result = cli("sbom", "--repo", checkout, "--suggest")
     assert result.exit_code == 0, result.stderr
     entries = yaml.safe_load(result.stdout)["components"]
-    found = {e["path"]: (e["name"], e.get("version"), e.get("license")) for e in entries}
+    found = {
+        e["path"]: (e["name"], e.get("version"), e.get("license"), e.get("scope")) for e in entries
+    }
     assert found == expected
     for entry in entries:  # the hash is the one the drift check recomputes
         path = checkout / entry["path"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 from cipipe.adapters.analyzers.interface import (
@@ -35,6 +37,22 @@ SEVERITY: dict[str, Severity] = {
 }
 
 
+def compiled_sources(db_dir: Path | None, repo: Path, sources: list[str]) -> list[str]:
+    """The ``sources`` that ``db_dir/compile_commands.json`` compiles (none without one, or
+    when it cannot be read: precheck found it readable)."""
+    if db_dir is None or not sources:
+        return []
+    try:
+        entries = json.loads((repo / db_dir / "compile_commands.json").read_text("utf-8"))
+        top = repo.resolve()
+        compiled = {
+            os.path.normpath(Path(entry["directory"], entry["file"]).resolve()) for entry in entries
+        }
+    except (OSError, ValueError, TypeError, KeyError):
+        return []
+    return [f for f in sources if os.path.normpath(top / f) in compiled]
+
+
 class Cppcheck:
     name = "cppcheck"
     default_executable = "cppcheck"
@@ -61,12 +79,16 @@ class Cppcheck:
         # Headers are checked through the sources that include them: alone, cppcheck sees
         # every struct member as unused. A change to headers only still checks the headers.
         sources = [f for f in request.files if f.lower().endswith(SOURCE_SUFFIXES)]
-        if request.compile_db_dir is not None:
+        listed = compiled_sources(request.compile_db_dir, request.repo, sources)
+        # Selected sources that the database does not compile (a test file of a project whose
+        # default configure leaves its tests out) would stop cppcheck with "could not find
+        # any files matching the filter": without one listed, they are checked on their own.
+        if request.compile_db_dir is not None and (listed or not sources):
             argv.append(f"--project={request.compile_db_dir / 'compile_commands.json'}")
             # Only the selected sources of the database (a long selection: all of it, and
             # the findings are filtered below).
-            if sources and len(sources) <= FILES_PER_INVOCATION:
-                argv += [f"--file-filter={request.repo.resolve() / f}" for f in sources]
+            if listed and len(listed) <= FILES_PER_INVOCATION:
+                argv += [f"--file-filter={request.repo.resolve() / f}" for f in listed]
             return [*argv, *request.args], None
         argv += [f"-I{d}" for d in request.include_dirs]
         argv.append("--file-list=-")

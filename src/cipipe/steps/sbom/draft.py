@@ -51,5 +51,7 @@ def render_draft(suggestions: Sequence[Suggestion], *, declared: Sequence[str] =
         lines.append(f"    path: {scalar(item.path)}")
         if item.licence:
             lines.append(f"    license: {scalar(item.licence)}")
+        if item.scope:
+            lines.append(f"    scope: {scalar(item.scope)}")
         lines.append(f"    hash: {scalar(item.hash)}")
     return "\n".join(lines) + "\n"

@@ -42,6 +42,8 @@ CODE_SUFFIXES = (*signals.HEADER_SUFFIXES, ".c", ".cc", ".cpp", ".cxx", ".a", ".
 LIBRARY_FILE = re.compile(r".+\.(?:a|lib|dll|dylib|so(?:\.[0-9]+)*)", re.IGNORECASE)
 LICENCE_FILE = re.compile(r"(?:[\w-]+[.-])?(?:licen[cs]e|copying)(?:[.-][\w.-]*)?", re.IGNORECASE)
 SCANNED_SUFFIXES = (*signals.HEADER_SUFFIXES, ".c", ".cc", ".cpp", ".cxx")
+# A copy inside one of these is used by the tests, not linked into what ships.
+TEST_FOLDERS = frozenset({"test", "tests", "testing", "unittest", "unittests"})
 HEAD_BYTES = 64 * 1024  # version macros and licence notices sit at the top
 MAX_SCANNED_FILES = 20_000  # a huge monorepo gets a draft from its first files, not a hang
 _TOP_PROJECT = re.compile(
@@ -72,6 +74,7 @@ class Suggestion:
     hash: str
     licence: str | None
     notes: tuple[str, ...]
+    scope: str | None = None
 
 
 def suggest(
@@ -211,6 +214,12 @@ def _suggestion(repo: Path, candidate: Candidate) -> Suggestion:
         notes.append(f"upstream: {candidate.upstream}")
     if candidate.licence_note:
         notes.append(f"license: {candidate.licence_note}")
+    tests_folder = _tests_folder(candidate.path)
+    if tests_folder:
+        notes.append(
+            f"scope: excluded, as it sits in {tests_folder}/: a test-only copy that no shipped "
+            "file contains (make it required if one does)"
+        )
     return Suggestion(
         name=name,
         version=version,
@@ -218,7 +227,17 @@ def _suggestion(repo: Path, candidate: Candidate) -> Suggestion:
         hash=vendored_hash(repo / candidate.path),
         licence=candidate.licence,
         notes=tuple(notes),
+        scope="excluded" if tests_folder else None,
     )
+
+
+def _tests_folder(path: str) -> str | None:
+    """The test folder a copy sits in (yaml-cpp's googletest in test/), or None."""
+    parts = PurePosixPath(path).parts
+    for index, part in enumerate(parts[:-1]):
+        if part.lower() in TEST_FOLDERS:
+            return "/".join(parts[: index + 1])
+    return None
 
 
 def _identity(candidate: Candidate) -> tuple[str, str | None, str]:

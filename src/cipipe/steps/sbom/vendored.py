@@ -14,7 +14,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -39,6 +39,11 @@ class VendoredEntry(Strict):
         default=None, description="sha256:<hex>: tree hash of a folder, digest of a file"
     )
     supplier: str | None = None
+    scope: Literal["required", "optional", "excluded"] | None = Field(
+        default=None,
+        description="CycloneDX scope: excluded for a test-only copy (googletest under test/) "
+        "that no shipped file contains; unset: not said",
+    )
 
 
 class ComponentsFile(Strict):
@@ -178,6 +183,7 @@ def read_vendored(repo: Path, components_file: Path) -> VendoredResult:
                 licenses=(entry.license,) if entry.license else (),
                 hashes=hashes,
                 cpe=entry.cpe,
+                scope=entry.scope,
                 properties=(
                     ("cipipe:vendored-path", entry.path),
                     *((("cipipe:supplier", entry.supplier),) if entry.supplier else ()),
