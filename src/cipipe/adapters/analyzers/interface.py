@@ -28,6 +28,18 @@ class AnalysisRequest:
     include_dirs: list[str] = field(default_factory=list)
     compile_db_dir: Path | None = None
     timeout: float = ANALYZER_TIMEOUT_SECONDS
+    # The CPUs the tool may use itself (cppcheck -j): its share of the precheck's budget.
+    jobs: int = 1
+    # cppcheck --max-configs; None: the tool's default.
+    max_configs: int | None = None
+    # A folder the tool keeps its own incremental state in (cppcheck --cppcheck-build-dir).
+    work_dir: Path | None = None
+    # Findings in these files are kept (None: only in ``files``): a source analysed alone
+    # still reports on the headers in scope that it includes.
+    report_files: frozenset[str] | None = None
+
+    def reported(self) -> frozenset[str]:
+        return frozenset(self.files) if self.report_files is None else self.report_files
 
 
 @dataclass
@@ -36,6 +48,8 @@ class AnalysisResult:
     error: str | None = None  # set when the tool itself failed: no result, not a pass
     # Set when the tool was stopped at its time limit: ``findings`` are those it printed before.
     timed_out_after: float | None = None
+    # Files the tool did not analyse again because its own incremental state held their result.
+    reused: int = 0
 
 
 class Analyzer(Protocol):
