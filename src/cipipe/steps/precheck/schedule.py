@@ -62,10 +62,12 @@ def largest_first(jobs: Sequence[Job[T]]) -> list[int]:
 def run_jobs(jobs: Sequence[Job[T]], budget: int) -> list[T]:
     """Run every job with at most ``budget`` slots busy; the results in the jobs' order.
 
-    An exception in a job is raised here once every started job has ended."""
+    A job that raises does not stop the others: the first exception is raised here once
+    every job has ended."""
     budget = max(1, budget)
     order = largest_first(jobs)
     results: dict[int, T] = {}
+    errors: list[BaseException] = []
     slots = _Slots(budget)
     queue_lock = threading.Lock()
 
@@ -80,11 +82,15 @@ def run_jobs(jobs: Sequence[Job[T]], budget: int) -> list[T]:
             slots.take(needed)
             try:
                 results[index] = job.run()
+            except Exception as exc:  # raised below, after the other jobs
+                errors.append(exc)
             finally:
                 slots.give(needed)
 
-    with ThreadPoolExecutor(max_workers=min(budget, max(1, len(jobs)))) as pool:
-        workers = [pool.submit(worker) for _ in range(min(budget, max(1, len(jobs))))]
-    for done in workers:
-        done.result()
+    workers = min(budget, max(1, len(jobs)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for _ in range(workers):
+            pool.submit(worker)
+    if errors:
+        raise errors[0]
     return [results[i] for i in range(len(jobs))]
