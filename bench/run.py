@@ -15,6 +15,7 @@ import bench_decide
 import bench_digests
 import bench_hostile
 import bench_model
+import bench_precheck
 import bench_publish
 import bench_scan
 
@@ -28,6 +29,7 @@ BENCHMARKS = {
     "hostile": bench_hostile.run,
     "backtest": bench_backtest.run,
     "model": bench_model.run,
+    "precheck": bench_precheck.run,
 }
 
 
