@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 import stat
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cipipe.contracts.precheck import Finding
+from cipipe.steps.precheck.cache import ResultCache
 from tests.conftest import CliResult, needs_tools
 from tests.gitrepo import GitRepoBuilder
 
@@ -241,3 +244,55 @@ def test_real_tools_rerun_from_the_cache(cli: Cli, make_repo: Factory, tmp_path:
     assert cppcheck["findings"] == again[0]["findings"]
     build_dirs = list((work / "cache" / "cppcheck").glob("*/files.txt"))
     assert len(build_dirs) == 1
+
+
+def test_concurrent_writers_never_leave_half_an_entry(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = ResultCache(tmp_path / "cache")
+    findings = [
+        Finding(
+            file=f"src/{i}.cpp",
+            line=i + 1,
+            rule="r",
+            message="m" * 200,
+            severity="note",
+            tool_severity="style",
+        )
+        for i in range(200)
+    ]
+    seen: list[int | None] = []
+
+    def write() -> None:
+        for _ in range(20):
+            cache.store("tool", "ab" * 32, findings)
+
+    def read() -> None:
+        for _ in range(200):
+            loaded = cache.load("tool", "ab" * 32)
+            seen.append(None if loaded is None else len(loaded))
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    threads += [threading.Thread(target=read) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    # Every read saw no entry yet or the whole one: never a part of one.
+    assert set(seen) <= {None, 200}
+    assert not [r for r in caplog.records if "unreadable" in r.getMessage()]
+    assert len(cache.load("tool", "ab" * 32) or []) == 200
+    folder = tmp_path / "cache" / "results" / "tool" / "ab"
+    assert [p.name for p in folder.iterdir()] == [f"{'ab' * 32}.json"]  # no temp file left
+
+
+def test_a_cache_folder_that_cannot_be_created_is_exit_2_naming_it(
+    cli: Cli, repo: GitRepoBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    monkeypatch.setenv("CIPIPE_CACHE_DIR", str(blocker / "cache"))
+    result = cli("--workdir", tmp_path / "w", "precheck", "--repo", repo.root)
+    assert result.exit_code == 2
+    assert "CIPIPE_CACHE_DIR" in result.stderr and str(blocker / "cache") in result.stderr
+    assert not (tmp_path / "w" / "precheck.json").exists()

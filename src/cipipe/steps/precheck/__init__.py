@@ -139,6 +139,7 @@ def run_precheck(
     *,
     runner: Runner = run_logged,
 ) -> PrecheckOutputs:
+    cache = ResultCache(cache_root(request.workdir, request.env))
     source = resolve_source(git, request.env, request.flags)
     scope = request.scope or config.precheck.scope
     source, base = _with_change_base(git, source, request, strict=scope == "changed")
@@ -155,7 +156,7 @@ def run_precheck(
         runner=runner,
     )
     analysis = Analysis(
-        cache=ResultCache(cache_root(request.workdir, request.env)),
+        cache=cache,
         keys=KeyContext.read(git.root, git.tracked_files(), database.folder),
         budget=request.cpus or usable_cpus(),
     )

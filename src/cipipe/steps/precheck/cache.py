@@ -21,6 +21,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from cipipe.contracts.precheck import Finding
+from cipipe.errors import InputError
 from cipipe.fileio import atomic_write_text
 
 log = logging.getLogger("cipipe.precheck")
@@ -56,7 +57,17 @@ class ResultCache:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        root.mkdir(parents=True, exist_ok=True)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            # Asked for by name (CIPIPE_CACHE_DIR) and unusable: a setting to fix, said before
+            # any tool runs.
+            raise InputError(
+                f"cannot create the analysers' result cache: {exc.strerror or exc}",
+                file=str(root),
+                field=CACHE_ENV,
+                expected="a folder this user can create and write",
+            ) from None
 
     def _entry(self, tool: str, key: str) -> Path:
         return self.root / "results" / tool / key[:2] / f"{key}.json"
