@@ -126,7 +126,7 @@ def test_the_checks_share_the_budget_never_more_processes_than_cpus(
 ) -> None:
     budget(cpus)
     log = tmp_path / "events"
-    tidy, cppcheck = fake_tools(tmp_path / "bin", log, pause=0.5)
+    tidy, cppcheck = fake_tools(tmp_path / "bin", log)
     repo = make_repo("r")
     repo.commit("code", {".cipipe.yaml": config(tidy, cppcheck), **sources(5)})
     work = tmp_path / "w"
@@ -270,3 +270,27 @@ def test_a_failing_job_is_raised_after_the_others_ran() -> None:
     with pytest.raises(RuntimeError, match="boom"):
         run_jobs([Job(fail, size=9), Job(fine), Job(fine)], budget=1)
     assert ended == [1, 1]
+
+
+HEADER_TIDY = """\
+#!/bin/sh
+if [ "$1" = "--version" ]; then echo "LLVM version 14.0.6"; exit 0; fi
+echo "src/common.h:2:1: warning: seen through every source [fake-header]"
+echo "src/other.h:2:1: warning: a header out of scope [fake-header]"
+"""
+
+
+def test_a_headers_finding_seen_through_each_source_is_reported_once(
+    cli: Cli, make_repo: Factory, tmp_path: Path, budget: Callable[[int], None]
+) -> None:
+    budget(2)
+    tidy = script(tmp_path / "bin", "header-tidy", HEADER_TIDY)
+    repo = make_repo("r")
+    files = {**sources(3), "src/common.h": "#pragma once\nint common();\n"}
+    text = config(tidy, None).replace("precheck:\n", "precheck:\n  exclude: ['src/other.h']\n")
+    repo.commit("code", {".cipipe.yaml": text, **files, "src/other.h": "int other();\n"})
+    work = tmp_path / "w"
+    assert precheck(cli, repo.root, work).exit_code == 0
+    check = named(work, "clang-tidy")
+    # Three sources each report it; the excluded header's finding is not the check's.
+    assert [(f["file"], f["rule"]) for f in check["findings"]] == [("src/common.h", "fake-header")]
