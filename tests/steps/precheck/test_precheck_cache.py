@@ -120,6 +120,21 @@ def test_an_edited_file_alone_is_analysed_again(
     assert tidy.analysed() == ["src/a.cpp"]
 
 
+def test_a_file_analysed_for_a_change_is_not_analysed_again_for_the_whole_repository(
+    cli: Cli, tidy: Tidy, repo: GitRepoBuilder, tmp_path: Path
+) -> None:
+    repo.commit("edit", {"src/a.cpp": "int a() { return 3; }\n"})
+    work = tmp_path / "w"
+    assert (
+        cli("--workdir", work, "precheck", "--repo", repo.root, "--scope", "changed").exit_code == 0
+    )
+    assert tidy.analysed() == ["src/a.cpp"]
+    # The cached result does not depend on which files were in scope.
+    assert cli("--workdir", work, "precheck", "--repo", repo.root, "--scope", "all").exit_code == 0
+    assert tidy.analysed() == ["src/b.cpp"]
+    assert named(work, "clang-tidy")["files_from_cache"] == 1
+
+
 def test_an_edited_header_analyses_every_source_again(
     precheck: Callable[[], dict[str, Any]], tidy: Tidy, repo: GitRepoBuilder
 ) -> None:

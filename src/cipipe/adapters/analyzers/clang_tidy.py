@@ -78,7 +78,6 @@ class ClangTidy:
             return AnalysisResult()
         outcomes = [self._run_chunk(request, chunk) for chunk in batches(sources)]
         result = AnalysisResult()
-        wanted = request.reported()
         seen: set[ClangDiagnostic] = set()
         for chunk in outcomes:
             if chunk.error:
@@ -87,7 +86,7 @@ class ClangTidy:
                 result.timed_out_after = chunk.timed_out_after
             for diag in chunk.diagnostics:
                 file = repo_relative(diag.file, request.repo)
-                if file not in wanted or diag in seen:
+                if not request.keeps(file) or diag in seen:
                     continue
                 seen.add(diag)
                 result.findings.append(

@@ -124,11 +124,10 @@ class Cppcheck:
     def _findings(self, request: AnalysisRequest, errors: list[CppcheckError]) -> AnalysisResult:
         # With a compilation database cppcheck checks every file in it: the selection (the
         # changed files, the excludes) still decides which findings count.
-        wanted = request.reported()
         result = AnalysisResult()
         for error in errors:
             file = repo_relative(error.file, request.repo) if error.file else None
-            if error.file and file not in wanted:
+            if error.file and not request.keeps(file):
                 continue  # a file outside the checked set (excluded, or out of scope)
             result.findings.append(
                 Finding(

@@ -34,12 +34,16 @@ class AnalysisRequest:
     max_configs: int | None = None
     # A folder the tool keeps its own incremental state in (cppcheck --cppcheck-build-dir).
     work_dir: Path | None = None
-    # Findings in these files are kept (None: only in ``files``): a source analysed alone
-    # still reports on the headers in scope that it includes.
-    report_files: frozenset[str] | None = None
+    # Keep the findings in every file of the repository, not only in ``files``: a source
+    # analysed alone reports on the headers it includes, and the caller keeps those in scope
+    # (so the result does not depend on the scope, and is cached once for any).
+    report_whole_repo: bool = False
 
-    def reported(self) -> frozenset[str]:
-        return frozenset(self.files) if self.report_files is None else self.report_files
+    def keeps(self, file: str | None) -> bool:
+        """Whether a finding in ``file`` (repository-relative; None: outside) is reported."""
+        if file is None:
+            return False
+        return self.report_whole_repo or file in self.files
 
 
 @dataclass

@@ -87,7 +87,7 @@ def _size(repo: Path, files: Sequence[str]) -> int:
 
 def _file_job(ready: Ready, file: str, clock: _Clock, analysis: Analysis) -> _Piece:
     name, version, policy = ready.analyzer.name, ready.tool.version, ready.policy
-    request = replace(ready.request, files=[file], report_files=frozenset(ready.request.files))
+    request = replace(ready.request, files=[file], report_whole_repo=True)
     key = file_key(name, version, request, analysis.keys, file)
     cached = analysis.cache.load(name, key)
     if cached is not None:
@@ -150,6 +150,9 @@ def _merged(ready: Ready, pieces: Sequence[_Piece], clock: _Clock) -> CheckResul
     every source that includes it), the files that timed out, what came from the cache."""
     outcome = AnalysisResult()
     seen: set[tuple[object, ...]] = set()
+    # A file's cached result holds its findings in every file of the repository (the headers
+    # it includes): those of the files in scope are this check's.
+    in_scope = frozenset(ready.request.files)
     for piece in pieces:
         if piece.error:
             outcome = AnalysisResult(error=piece.error)
@@ -158,7 +161,8 @@ def _merged(ready: Ready, pieces: Sequence[_Piece], clock: _Clock) -> CheckResul
             outcome.timed_out_after = piece.tool_stopped_after
         for finding in piece.findings:
             identity = tuple(finding.model_dump().values())
-            if identity not in seen:
+            kept = finding.file is None or finding.file in in_scope
+            if kept and identity not in seen:
                 seen.add(identity)
                 outcome.findings.append(finding)
     timed_out = sorted(p.timed_out_file for p in pieces if p.timed_out_file)

@@ -98,8 +98,6 @@ def _options(request: AnalysisRequest) -> dict[str, object]:
     fields = dataclasses.asdict(request)
     for name in NOT_IN_KEY:
         fields.pop(name, None)
-    if fields.get("report_files") is not None:
-        fields["report_files"] = sorted(fields["report_files"])
     return fields
 
 
@@ -137,6 +135,4 @@ def run_key(tool: str, version: str | None, request: AnalysisRequest, context: K
 def folder_key(tool: str, version: str | None, request: AnalysisRequest) -> str:
     """The key of a tool's own incremental folder: its options and the checkout, not the
     files' bytes (the tool keeps a checksum per file itself)."""
-    options = _options(request)
-    options.pop("report_files", None)
-    return digest(tool, version, options, str(request.repo.resolve()))
+    return digest(tool, version, _options(request), str(request.repo.resolve()))
