@@ -16,6 +16,7 @@ import bench_digests
 import bench_hostile
 import bench_install
 import bench_model
+import bench_precheck
 import bench_publish
 import bench_scan
 
@@ -30,6 +31,7 @@ BENCHMARKS = {
     "backtest": bench_backtest.run,
     "model": bench_model.run,
     "install": bench_install.run,
+    "precheck": bench_precheck.run,
 }
 
 

@@ -83,6 +83,16 @@ class CheckResult(Strict):
     counts: SeverityCounts = Field(default_factory=SeverityCounts)
     findings: list[Finding] = Field(default_factory=list)
     duration_seconds: Amount = 0.0
+    files_from_cache: Count = Field(
+        default=0,
+        description="Files whose result came from the result cache (unchanged file, tool, "
+        "configuration and compile command): not analysed again",
+    )
+    timed_out_files: list[str] = Field(
+        default_factory=list,
+        description="Files whose analysis passed the per-file time limit and was stopped "
+        "(status incomplete); the other files were still analysed",
+    )
 
 
 class CompileDatabase(Strict):

@@ -77,6 +77,26 @@ class CheckPolicy(Strict):
         description="The tool is stopped after this long; its findings so far are kept and the "
         "check is incomplete",
     )
+    file_timeout_seconds: Timeout = Field(
+        default=300,
+        description="One file's analysis is stopped after this long: the file is reported as "
+        "timed out (the check incomplete) and the other files are still analysed",
+    )
+
+
+# cppcheck checks up to 12 preprocessor configurations per file by default: on a library with
+# many #ifdef variants (spdlog's bundled fmt) that multiplies its time by ten. One is the
+# configuration the compilation database (or precheck.std and include_dirs) describes.
+DEFAULT_MAX_CONFIGS = 1
+
+
+class CppcheckPolicy(CheckPolicy):
+    max_configs: int = Field(
+        default=DEFAULT_MAX_CONFIGS,
+        ge=1,
+        le=100,
+        description="cppcheck --max-configs: preprocessor configurations checked per file",
+    )
 
 
 def _formatting_policy() -> CheckPolicy:
@@ -134,7 +154,7 @@ class PrecheckConfig(Strict):
         default=None, description="Folder holding compile_commands.json (default: found)"
     )
     clang_format: CheckPolicy = Field(default_factory=_formatting_policy, alias="clang-format")
-    cppcheck: CheckPolicy = Field(default_factory=CheckPolicy)
+    cppcheck: CppcheckPolicy = Field(default_factory=CppcheckPolicy)
     clang_tidy: CheckPolicy = Field(default_factory=CheckPolicy, alias="clang-tidy")
     telemetry: TelemetryConfig = Field(default_factory=TelemetryConfig)
 

@@ -22,10 +22,12 @@ INFORMATION_URI = {
 _URI_SCHEMES = ("http://", "https://", "ssh://", "git://", "file://")
 
 
+def _artifact(file: str) -> dict[str, Any]:
+    return {"uri": quote(file, safe="/"), "uriBaseId": SRCROOT}
+
+
 def _location(finding: Finding) -> dict[str, Any]:
-    physical: dict[str, Any] = {
-        "artifactLocation": {"uri": quote(finding.file or "", safe="/"), "uriBaseId": SRCROOT}
-    }
+    physical: dict[str, Any] = {"artifactLocation": _artifact(finding.file or "")}
     region: dict[str, int] = {}
     if finding.line and finding.line >= 1:
         region["startLine"] = finding.line
@@ -40,7 +42,18 @@ def _invocation(check: CheckResult) -> dict[str, Any]:
     """A tool that did not finish is not a successful execution: one that was stopped at its
     time limit keeps the results it reported, and says so in a notification."""
     invocation: dict[str, Any] = {"executionSuccessful": check.status in {"ran", "skipped"}}
-    if check.status == "incomplete":
+    if check.status == "incomplete" and check.timed_out_files:
+        # One notification per file: each names the file that was not analysed.
+        after = f" after {check.timed_out_after:g} s" if check.timed_out_after else ""
+        invocation["toolExecutionNotifications"] = [
+            {
+                "level": "warning",
+                "message": {"text": f"{check.name}: {file} timed out{after}; not analysed"},
+                "locations": [{"physicalLocation": {"artifactLocation": _artifact(file)}}],
+            }
+            for file in check.timed_out_files
+        ]
+    elif check.status == "incomplete":
         after = f" after {check.timed_out_after:g} s" if check.timed_out_after else ""
         text = f"{check.name} timed out{after} and was stopped; results are those reported before"
         invocation["toolExecutionNotifications"] = [{"level": "warning", "message": {"text": text}}]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from cipipe.adapters.analyzers.interface import (
     SOURCE_SUFFIXES,
     AnalysisRequest,
     AnalysisResult,
+    batches,
     failure_reason,
     repo_relative,
     run_tool,
@@ -18,7 +18,6 @@ from cipipe.adapters.analyzers.interface import (
 )
 from cipipe.adapters.process import ProgramTimedOut
 from cipipe.contracts.precheck import Finding, Severity
-from cipipe.cpus import usable_cpus
 from cipipe.readers.clang_diagnostics import ClangDiagnostic, parse_clang_diagnostics
 
 # Used only when the repository has no .clang-tidy of its own.
@@ -35,18 +34,13 @@ class _Chunk:
     timed_out_after: float | None = None
 
 
-def split_evenly(items: list[str], parts: int) -> list[list[str]]:
-    parts = max(1, min(parts, len(items)))
-    return [items[i::parts] for i in range(parts)]
-
-
 class ClangTidy:
+    """One clang-tidy process over the sources of a request. precheck's scheduler gives it one
+    file per request, so files are spread over the CPUs by whichever is free, each file has its
+    own time limit and its own cache entry."""
+
     name = "clang-tidy"
     default_executable = "clang-tidy"
-
-    def __init__(self, jobs: int | None = None) -> None:
-        # clang-tidy is single-threaded and by far the slowest check: one process per core.
-        self.jobs = jobs or usable_cpus()
 
     def version(self, executable: str) -> str | None:
         return tool_version(executable)
@@ -82,11 +76,8 @@ class ClangTidy:
         sources = [f for f in request.files if f.lower().endswith(SOURCE_SUFFIXES)]
         if not sources:
             return AnalysisResult()
-        chunks = split_evenly(sources, self.jobs)
-        with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
-            outcomes = list(pool.map(lambda chunk: self._run_chunk(request, chunk), chunks))
+        outcomes = [self._run_chunk(request, chunk) for chunk in batches(sources)]
         result = AnalysisResult()
-        wanted = set(request.files)
         seen: set[ClangDiagnostic] = set()
         for chunk in outcomes:
             if chunk.error:
@@ -95,7 +86,7 @@ class ClangTidy:
                 result.timed_out_after = chunk.timed_out_after
             for diag in chunk.diagnostics:
                 file = repo_relative(diag.file, request.repo)
-                if file not in wanted or diag in seen:
+                if not request.keeps(file) or diag in seen:
                     continue
                 seen.add(diag)
                 result.findings.append(

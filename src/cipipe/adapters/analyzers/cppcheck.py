@@ -53,6 +53,27 @@ def compiled_sources(db_dir: Path | None, repo: Path, sources: list[str]) -> lis
     return [f for f in sources if os.path.normpath(top / f) in compiled]
 
 
+def _analysis_files(build_dir: Path | None) -> dict[str, int]:
+    """cppcheck's per-file results in its build folder and when each was written, by source
+    file: one it did not rewrite is a file it did not analyse again. ``files.txt`` lists
+    ``<result file>:<configuration>:<source>`` lines."""
+    if build_dir is None:
+        return {}
+    try:
+        lines = (build_dir / "files.txt").read_text(errors="replace").splitlines()
+    except OSError:
+        return {}
+    stamps: dict[str, int] = {}
+    for line in lines:
+        name, _, rest = line.partition(":")
+        source = rest.partition(":")[2]
+        try:
+            stamps[source] = (build_dir / name).stat().st_mtime_ns
+        except OSError:
+            continue
+    return stamps
+
+
 class Cppcheck:
     name = "cppcheck"
     default_executable = "cppcheck"
@@ -75,7 +96,14 @@ class Cppcheck:
             "--inline-suppr",
             "--suppress=missingIncludeSystem",
             f"--std={request.std}",
+            f"-j{max(1, request.jobs)}",
         ]
+        if request.max_configs is not None:
+            argv.append(f"--max-configs={request.max_configs}")
+        if request.work_dir is not None:
+            # Its documented incremental mode: a file whose checksum is unchanged is not
+            # analysed again, while whole-program checks still see every file.
+            argv.append(f"--cppcheck-build-dir={request.work_dir}")
         # Headers are checked through the sources that include them: alone, cppcheck sees
         # every struct member as unused. A change to headers only still checks the headers.
         sources = [f for f in request.files if f.lower().endswith(SOURCE_SUFFIXES)]
@@ -96,6 +124,7 @@ class Cppcheck:
 
     def analyze(self, request: AnalysisRequest) -> AnalysisResult:
         argv, stdin_text = self._argv(request)
+        before = _analysis_files(request.work_dir)
         try:
             code, _, stderr = run_tool(argv, request.repo, stdin_text, request.timeout)
         except ProgramTimedOut as exc:
@@ -106,16 +135,21 @@ class Cppcheck:
             _, errors = parse_cppcheck_xml(stderr)
         except CppcheckXmlError:
             return AnalysisResult(error=failure_reason(self.name, code, stderr))
-        return self._findings(request, errors)
+        result = self._findings(request, errors)
+        after = _analysis_files(request.work_dir)
+        wanted = {str(request.repo.resolve() / f) for f in request.files} | set(request.files)
+        result.reused = sum(
+            1 for source, stamp in after.items() if source in wanted and before.get(source) == stamp
+        )
+        return result
 
     def _findings(self, request: AnalysisRequest, errors: list[CppcheckError]) -> AnalysisResult:
         # With a compilation database cppcheck checks every file in it: the selection (the
         # changed files, the excludes) still decides which findings count.
-        wanted = set(request.files)
         result = AnalysisResult()
         for error in errors:
             file = repo_relative(error.file, request.repo) if error.file else None
-            if error.file and file not in wanted:
+            if error.file and not request.keeps(file):
                 continue  # a file outside the checked set (excluded, or out of scope)
             result.findings.append(
                 Finding(

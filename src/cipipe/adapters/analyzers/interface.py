@@ -31,6 +31,22 @@ class AnalysisRequest:
     timeout: float = ANALYZER_TIMEOUT_SECONDS
     # Each file's changed line ranges (first, last): clang-format judges only those (None: all).
     changed_lines: Mapping[str, Sequence[tuple[int, int]]] | None = None
+    # The CPUs the tool may use itself (cppcheck -j): its share of the precheck's budget.
+    jobs: int = 1
+    # cppcheck --max-configs; None: the tool's default.
+    max_configs: int | None = None
+    # A folder the tool keeps its own incremental state in (cppcheck --cppcheck-build-dir).
+    work_dir: Path | None = None
+    # Keep the findings in every file of the repository, not only in ``files``: a source
+    # analysed alone reports on the headers it includes, and the caller keeps those in scope
+    # (so the result does not depend on the scope, and is cached once for any).
+    report_whole_repo: bool = False
+
+    def keeps(self, file: str | None) -> bool:
+        """Whether a finding in ``file`` (repository-relative; None: outside) is reported."""
+        if file is None:
+            return False
+        return self.report_whole_repo or file in self.files
 
 
 @dataclass
@@ -42,6 +58,8 @@ class AnalysisResult:
     # Judged on changed lines: what the whole files hold, reported but not judged.
     whole_files: WholeFiles | None = None
     note: str | None = None
+    # Files the tool did not analyse again because its own incremental state held their result.
+    reused: int = 0
 
 
 class Analyzer(Protocol):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,12 +15,16 @@ from cipipe.adapters.process import find_program, run_logged
 from cipipe.contracts.precheck import NO_RESULT_STATUSES, CheckResult, Precheck
 from cipipe.contracts.repo_config import CheckPolicy, RepoConfig
 from cipipe.contracts.source import ChangeBase, Source
+from cipipe.cpus import usable_cpus
 from cipipe.errors import InputError
 from cipipe.formats.sarif import precheck_sarif
 from cipipe.steps.change_base import ChangeOf, resolve_change_base
-from cipipe.steps.precheck.checks import run_analyzer, run_telemetry_check
+from cipipe.steps.precheck.analysis import Analysis, run_checks
+from cipipe.steps.precheck.cache import ResultCache, cache_root
+from cipipe.steps.precheck.checks import prepare, run_telemetry_check
 from cipipe.steps.precheck.configure import Runner, compile_database
 from cipipe.steps.precheck.files import select_files
+from cipipe.steps.precheck.keys import KeyContext
 from cipipe.steps.precheck.scope import choose_scope
 from cipipe.steps.precheck.source import SourceFlags, resolve_source
 
@@ -53,13 +56,16 @@ class PrecheckOutputs:
 @dataclass(frozen=True)
 class PrecheckRequest:
     """``builds``: the service's builds in the history store, newest first (empty: no store);
-    ``workdir`` receives the configure step's log."""
+    ``workdir`` receives the configure step's log and the analysers' result cache (unless
+    ``CIPIPE_CACHE_DIR`` in ``env`` names a shared one); ``cpus``: the analysers' CPU budget
+    (None: the CPUs this process may use)."""
 
     workdir: Path
     env: Mapping[str, str]
     flags: SourceFlags
     scope: str | None = None
     builds: Sequence[BuildRecord] = field(default_factory=tuple)
+    cpus: int | None = None
 
 
 def _policy(config: RepoConfig, name: str) -> CheckPolicy:
@@ -136,6 +142,7 @@ def run_precheck(
     *,
     runner: Runner = run_logged,
 ) -> PrecheckOutputs:
+    cache = ResultCache(cache_root(request.workdir, request.env))
     source = resolve_source(git, request.env, request.flags)
     choice = choose_scope(request.scope, config.precheck, source, request.env)
     scope = choice.scope
@@ -154,22 +161,27 @@ def run_precheck(
         env=request.env,
         runner=runner,
     )
-    # The tools are separate processes: running them side by side halves a precheck's wall time.
-    with ThreadPoolExecutor(max_workers=max(1, len(analyzers))) as pool:
-        checks = list(
-            pool.map(
-                lambda a: run_analyzer(
-                    a,
-                    _policy(config, a.name),
-                    git.root,
-                    selection.files,
-                    config.precheck,
-                    database.folder,
-                    selection.changed_lines,
-                ),
-                analyzers,
-            )
+    analysis = Analysis(
+        cache=cache,
+        keys=KeyContext.read(git.root, git.tracked_files(), database.folder),
+        budget=request.cpus or usable_cpus(),
+    )
+    log.info(
+        "precheck: %d CPU(s) for the analysers, cache in %s", analysis.budget, analysis.cache.root
+    )
+    prepared = [
+        prepare(
+            a,
+            _policy(config, a.name),
+            git.root,
+            selection.files,
+            config.precheck,
+            database.folder,
+            selection.changed_lines,
         )
+        for a in analyzers
+    ]
+    checks = run_checks(prepared, analysis)
     checks.append(run_telemetry_check(git.root, config.precheck))
     _log_checks(checks)
     failures = blocking_failures(checks)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from cipipe.adapters.analyzers.config_compat import unreadable_config
 from cipipe.adapters.analyzers.interface import AnalysisRequest, AnalysisResult, Analyzer
 from cipipe.adapters.process import ProgramNotFound, find_program
 from cipipe.contracts.precheck import SEVERITY_ORDER, CheckResult, Finding, SeverityCounts, ToolInfo
-from cipipe.contracts.repo_config import CheckPolicy, PrecheckConfig
+from cipipe.contracts.repo_config import CheckPolicy, CppcheckPolicy, PrecheckConfig
 from cipipe.steps.precheck.telemetry import check_contract_files
 
 log = logging.getLogger("cipipe.precheck")
@@ -52,30 +53,43 @@ def _timed(fn: Callable[[], CheckResult]) -> CheckResult:
     return result
 
 
+def _stopped(findings: list[Finding], timed_out_after: float | None, files: list[str]) -> str:
+    if files:
+        named = ", ".join(files[:10]) + (f" and {len(files) - 10} more" if len(files) > 10 else "")
+        limit = f" after {timed_out_after:g} s" if timed_out_after is not None else ""
+        return f"{len(files)} file(s) timed out{limit} each and were not analysed: {named}"
+    return f"timed out after {timed_out_after:g} s, {len(findings)} finding(s) before"
+
+
 def judged(
     result: partial[CheckResult],
     policy: CheckPolicy,
     findings: list[Finding],
     timed_out_after: float | None,
+    timed_out_files: list[str] | None = None,
     **details: Any,
 ) -> CheckResult:
     """The check's result under its policy: failed on findings at or above fail_on;
-    incomplete (never passed) when the tool was stopped, with what it found in time."""
+    incomplete (never passed) when the tool, or its analysis of a file, was stopped at its
+    time limit, with what it found in time."""
     bad = failing(findings, policy.fail_on)
     reason = f"{len(bad)} finding(s) at or above {policy.fail_on}" if bad else None
     if bad and result.keywords["name"] == FORMATTER:
         # Files are what a developer reformats: 4,808 findings may be 80 files.
         files = len({f.file for f in bad})
         reason = f"{files} file(s) not formatted ({len(bad)} finding(s))"
-    if timed_out_after is not None:
-        stopped = f"timed out after {timed_out_after:g} s, {len(findings)} finding(s) before"
-        reason = stopped + (f"; {reason}" if reason else "")
+    stopped = timed_out_after is not None or bool(timed_out_files)
+    if stopped:
+        reason = _stopped(findings, timed_out_after, timed_out_files or []) + (
+            f"; {reason}" if reason else ""
+        )
     return result(
-        status="ran" if timed_out_after is None else "incomplete",
-        passed=not bad and timed_out_after is None,
+        status="incomplete" if stopped else "ran",
+        passed=not bad and not stopped,
         reason=reason,
         failing=len(bad),
         timed_out_after=timed_out_after,
+        timed_out_files=timed_out_files or [],
         counts=count(findings),
         files_with_findings=len({f.file for f in findings if f.file}),
         findings=findings,
@@ -83,14 +97,25 @@ def judged(
     )
 
 
-def _analyze(analyzer: Analyzer, request: AnalysisRequest) -> AnalysisResult:
+def analyze_safely(analyzer: Analyzer, request: AnalysisRequest) -> AnalysisResult:
     try:
         return analyzer.analyze(request)
     except ProgramNotFound as exc:
         return AnalysisResult(error=str(exc))
 
 
-def run_analyzer(
+@dataclass(frozen=True)
+class Ready:
+    """A check that will run: its analyser, policy, tool, request and result template."""
+
+    analyzer: Analyzer
+    policy: CheckPolicy
+    tool: ToolInfo
+    request: AnalysisRequest
+    result: partial[CheckResult]
+
+
+def prepare(
     analyzer: Analyzer,
     policy: CheckPolicy,
     repo: Path,
@@ -98,7 +123,9 @@ def run_analyzer(
     config: PrecheckConfig,
     compile_db_dir: Path | None = None,
     changed_lines: Mapping[str, Sequence[tuple[int, int]]] | None = None,
-) -> CheckResult:
+) -> CheckResult | Ready:
+    """The check's final result when it will not run (disabled, not installed, nothing to
+    check, a style file the tool cannot read), else what running it needs."""
     result = partial(
         CheckResult,
         name=analyzer.name,
@@ -106,56 +133,72 @@ def run_analyzer(
         required=policy.required,
         fail_on=policy.fail_on,
     )
-
-    def attempt() -> CheckResult:
-        if not policy.enabled:
-            return result(status="disabled", passed=True, reason="disabled in .cipipe.yaml")
-        executable = policy.executable or analyzer.default_executable
-        path = find_program(executable)
-        if path is None:
-            return result(
-                status="not-installed",
-                passed=not policy.required,
-                reason=f"{executable} is not installed (not on PATH)",
-            )
-        tool = ToolInfo(executable=executable, version=analyzer.version(path))
-        skip_reason = analyzer.skip_reason(repo) or (None if files else "no files to check")
-        if skip_reason:
-            return result(status="skipped", passed=True, tool=tool, reason=skip_reason)
-        refused = unreadable_config(analyzer.name, path, repo, files, tool.version)
-        if refused is not None:
-            reason = refused.reason
-            return result(
-                status=refused.status, passed=not policy.required, tool=tool, reason=reason
-            )
-        request = AnalysisRequest(
-            repo=repo,
-            files=files,
-            executable=path,
-            args=policy.args,
-            std=config.std,
-            include_dirs=config.include_dirs,
-            compile_db_dir=compile_db_dir,
-            timeout=policy.timeout_seconds,
-            changed_lines=changed_lines,
+    if not policy.enabled:
+        return result(status="disabled", passed=True, reason="disabled in .cipipe.yaml")
+    executable = policy.executable or analyzer.default_executable
+    path = find_program(executable)
+    if path is None:
+        return result(
+            status="not-installed",
+            passed=not policy.required,
+            reason=f"{executable} is not installed (not on PATH)",
         )
-        log.info("%s: checking %d file(s)", analyzer.name, len(files))
-        outcome = _analyze(analyzer, request)
-        if outcome.error:
-            return result(
-                status="failed-to-run",
-                passed=not policy.required,
-                reason=outcome.error,
-                tool=tool,
-                files_checked=len(files),
-            )
-        details: dict[str, Any] = {"tool": tool, "files_checked": len(files)}
-        if outcome.whole_files is not None:
-            details |= {"lines": "changed", "whole_files": outcome.whole_files}
-            details["note"] = outcome.note
-        return judged(result, policy, outcome.findings, outcome.timed_out_after, **details)
+    tool = ToolInfo(executable=executable, version=analyzer.version(path))
+    skip_reason = analyzer.skip_reason(repo) or (None if files else "no files to check")
+    if skip_reason:
+        return result(status="skipped", passed=True, tool=tool, reason=skip_reason)
+    refused = unreadable_config(analyzer.name, path, repo, files, tool.version)
+    if refused is not None:
+        return result(
+            status=refused.status, passed=not policy.required, tool=tool, reason=refused.reason
+        )
+    request = AnalysisRequest(
+        repo=repo,
+        files=files,
+        executable=path,
+        args=policy.args,
+        std=config.std,
+        include_dirs=config.include_dirs,
+        compile_db_dir=compile_db_dir,
+        timeout=policy.timeout_seconds,
+        max_configs=policy.max_configs if isinstance(policy, CppcheckPolicy) else None,
+        changed_lines=changed_lines,
+    )
+    return Ready(analyzer, policy, tool, request, result)
 
-    return _timed(attempt)
+
+def finished(
+    ready: Ready,
+    outcome: AnalysisResult,
+    *,
+    from_cache: int = 0,
+    timed_out_files: list[str] | None = None,
+) -> CheckResult:
+    """The check's result from its analysis (merged over its files)."""
+    files = len(ready.request.files)
+    if outcome.error:
+        return ready.result(
+            status="failed-to-run",
+            passed=not ready.policy.required,
+            reason=outcome.error,
+            tool=ready.tool,
+            files_checked=files,
+        )
+    details: dict[str, Any] = {
+        "tool": ready.tool,
+        "files_checked": files,
+        "files_from_cache": from_cache,
+    }
+    if outcome.whole_files is not None:
+        details |= {"lines": "changed", "whole_files": outcome.whole_files, "note": outcome.note}
+    return judged(
+        ready.result,
+        ready.policy,
+        outcome.findings,
+        outcome.timed_out_after,
+        timed_out_files,
+        **details,
+    )
 
 
 def run_telemetry_check(repo: Path, config: PrecheckConfig) -> CheckResult:
