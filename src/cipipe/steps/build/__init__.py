@@ -333,7 +333,7 @@ def run_build(
     # its share of it, so the compilers running together never exceed the budget.
     workers = max(1, min(request.jobs, len(jobs)))
     share = max(1, request.jobs // workers)
-    cache = find_cache(request.env) if request.policy.compiler_cache else None
+    cache = find_cache(request.env)
 
     def work(job: _Job) -> tuple[_Built, list[Artifact]]:
         settings = compile_settings_for(

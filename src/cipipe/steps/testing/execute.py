@@ -320,7 +320,7 @@ def run_tests(
     workdir = request.workdir
     outputs = [workdir / "logs", workdir / "reports"]
     check_folders([*outputs, *(workdir / "reports" / p.platform for p in plans)], root=workdir)
-    cache = find_cache(request.env) if request.compiler_cache else None
+    cache = find_cache(request.env)
     platforms = [
         run_platform_tests(plan, request, runner, folder, cache)
         for plan, folder in zip(plans, folders, strict=True)
