@@ -16,6 +16,7 @@ import bench_digests
 import bench_hostile
 import bench_model
 import bench_publish
+import bench_run
 import bench_scan
 
 BENCHMARKS = {
@@ -28,6 +29,7 @@ BENCHMARKS = {
     "hostile": bench_hostile.run,
     "backtest": bench_backtest.run,
     "model": bench_model.run,
+    "run": bench_run.run,
 }
 
 
