@@ -117,6 +117,16 @@ def _step_table(output: str) -> str:
     return "\n".join("    " + line for line in lines[start:] if not line.startswith("outputs:"))
 
 
+def _step_seconds(output: str) -> dict[str, float]:
+    """The seconds column of `cipipe run`'s step table, by step."""
+    seconds = {}
+    for line in _step_table(output).splitlines()[1:]:
+        fields = line.split()
+        if len(fields) >= 3:
+            seconds[fields[0]] = float(fields[2])
+    return seconds
+
+
 def run(rounds: int) -> bool:
     from cipipe.cpus import usable_cpus
 
@@ -159,8 +169,15 @@ def run(rounds: int) -> bool:
             Comparison("reproducibility rebuild", "plain cold build", max_ratio=1.05),
         ],
     )
+    anchor = medians["plain build + tests"]
     for name in ("cipipe run, cold cache", "cipipe run, warm cache"):
         print(f"  {name}, seconds by step:\n{_step_table(outputs[name])}")
+        steps = _step_seconds(outputs[name])
+        rest = sum(seconds for step, seconds in steps.items() if step != "precheck")
+        print(
+            f"  {name} without precheck: {rest:.1f} s = {rest / anchor:.2f}x the plain build + "
+            f"tests (precheck {steps.get('precheck', 0.0):.1f} s)"
+        )
     return ok
 
 
