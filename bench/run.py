@@ -18,6 +18,7 @@ import bench_install
 import bench_model
 import bench_precheck
 import bench_publish
+import bench_run
 import bench_scan
 
 BENCHMARKS = {
@@ -32,6 +33,7 @@ BENCHMARKS = {
     "model": bench_model.run,
     "install": bench_install.run,
     "precheck": bench_precheck.run,
+    "run": bench_run.run,
 }
 
 

@@ -30,6 +30,21 @@ class BuildEnvironment(Strict):
     env: dict[str, str] = Field(description="Allow-listed environment variables only")
 
 
+class CompilerCacheUse(Strict):
+    """What the compiler cache did for this platform's build (not its reproducibility rebuild,
+    which never uses it): counted from a stats log of this build alone."""
+
+    tool: Literal["ccache"]
+    cache_dir: str | None = Field(
+        default=None, description="$CIPIPE_CACHE_DIR/ccache; null: the tool's own default"
+    )
+    hits: Count = Field(description="Compilations answered from the cache")
+    misses: Count = Field(description="Compilations that ran the compiler (and filled the cache)")
+    uncacheable: Count = Field(
+        default=0, description="Calls the cache cannot answer: links, unsupported options"
+    )
+
+
 class PlatformBuild(Strict):
     platform: Name
     status: Literal["built", "failed", "skipped"]
@@ -38,6 +53,11 @@ class PlatformBuild(Strict):
     build_dir: str | None = None
     log: str | None = Field(default=None, description="Build log, relative to the work folder")
     environment: BuildEnvironment | None = None
+    compiler_cache: CompilerCacheUse | None = Field(
+        default=None,
+        description="null: compiled without a cache (ccache not installed, or "
+        ".cipipe.yaml build.compiler_cache false)",
+    )
 
 
 class Artifact(Strict):

@@ -221,6 +221,11 @@ class BuildPolicy(Strict):
     timeout_minutes: float = Field(
         default=60, gt=0, le=TIMEOUT_MINUTES, description="Per build command"
     )
+    compiler_cache: bool = Field(
+        default=True,
+        description="Compile through ccache when it is installed (never the reproducibility "
+        "rebuild); false: every build compiles everything",
+    )
     optional_platforms: list[PlatformName] = Field(
         default_factory=list,
         description="Platforms (from supports) whose failed, skipped or missing build only needs "

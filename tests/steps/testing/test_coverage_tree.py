@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from cipipe.adapters.process import find_program
@@ -114,3 +115,54 @@ def test_counts_from_the_shipping_tree_coverage_from_an_instrumented_one(
 def compile_commands(tree: Path) -> list[str]:
     entries: list[dict[str, Any]] = json.loads((tree / "compile_commands.json").read_text())
     return [e["command"] for e in entries]
+
+
+@requires(
+    GXX is not None
+    and shutil.which("cmake") is not None
+    and shutil.which("ccache") is not None
+    and find_program("gcovr") is not None
+    and Path("/usr/include/gtest/gtest.h").exists(),
+    "g++, cmake, ccache, gcovr and libgtest-dev are needed for the coverage tree through ccache",
+)
+def test_coverage_tree_compiles_only_what_changed(
+    make_repo: Callable[[str], GitRepoBuilder],
+    tmp_path: Path,
+    cli: Cli,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CIPIPE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("CCACHE_DISABLE", raising=False)
+    config = gxx_linux_config("calc", "{build_dir}/unit", tests={"coverage": GCOVR_COVERAGE})
+    repo = make_repo("calc")
+    files = {"CMakeLists.txt": CMAKE, "calc.cpp": CALC, "calc_test.cpp": TESTS}
+    repo.commit("calc", {".cipipe.yaml": yaml.safe_dump(config), **files})
+    work = plan_and_build(repo.root, tmp_path / "work")
+    stats = work / "logs/coverage-linux.ccache-stats"
+    outcomes = []
+    changes: list[dict[str, str | bytes]] = [{}, {"calc.cpp": CALC.replace("2 * x", "x + x")}]
+    for change in changes:
+        if change:
+            repo.commit("change", change)
+        assert cli("--workdir", work, "test", "--repo", repo.root).exit_code == 0
+        assert only_platform(work)["coverage"]["lines_covered"] == 2
+        outcomes.append(source_outcomes(stats))
+    # The first coverage tree fills the cache (its flags are not the shipping tree's); the next
+    # compiles only calc.cpp, which changed. (CMake's own configure probes, in folders of
+    # random names, are not the project's sources.)
+    assert outcomes == [
+        {"calc.cpp": "miss", "calc_test.cpp": "miss"},
+        {"calc.cpp": "miss", "calc_test.cpp": "hit"},
+    ]
+
+
+def source_outcomes(stats_log: Path) -> dict[str, str]:
+    """hit or miss per source file of the project, from a ccache stats log."""
+    outcomes: dict[str, str] = {}
+    name = None
+    for line in stats_log.read_text().splitlines():
+        if line.startswith("# "):
+            name = Path(line[2:]).name
+        elif name in ("calc.cpp", "calc_test.cpp") and line in ("direct_cache_hit", "cache_miss"):
+            outcomes[name] = "hit" if line == "direct_cache_hit" else "miss"
+    return outcomes

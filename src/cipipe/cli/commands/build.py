@@ -88,7 +88,12 @@ def execute(state: CliState, args: BuildArgs) -> int:
     callback=identifier("name"),
     help="Build only this platform (repeatable)",
 )
-@click.option("--jobs", type=click.IntRange(min=1), help="Platforms built at once  [default: CPUs]")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="CPUs for the whole build, shared by the platforms (and rebuilds) building at once  "
+    "[default: the CPUs this process may use]",
+)
 @click.option(
     "--build-id",
     callback=identifier("build id"),
@@ -97,8 +102,9 @@ def execute(state: CliState, args: BuildArgs) -> int:
 @click.option(
     "--check-reproducible",
     is_flag=True,
-    help="Build each platform again in another folder and compare the artifacts  [always "
-    "when .cipipe.yaml build.require_reproducible]",
+    help="Build each platform again in another folder, from scratch (no compiler cache) and "
+    "alongside the other builds, and compare the artifacts  [always when .cipipe.yaml "
+    "build.require_reproducible]",
 )
 @click.option(
     "--skip-missing-toolchains",

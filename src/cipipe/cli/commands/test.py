@@ -29,6 +29,7 @@ class TestArgs:
 def execute(state: CliState, args: TestArgs) -> int:
     from cipipe.cli.inputs import plan_inputs
     from cipipe.contracts.testing import TestsReport
+    from cipipe.cpus import usable_cpus
     from cipipe.steps.testing.coverage import load_baseline
     from cipipe.steps.testing.execute import TestRequest, merge_into, run_tests
 
@@ -46,6 +47,8 @@ def execute(state: CliState, args: TestArgs) -> int:
                 platforms=args.platforms,
                 baseline=baseline,
                 baseline_name=str(args.baseline) if args.baseline else None,
+                jobs=usable_cpus(),
+                compiler_cache=config.build.compiler_cache,
             )
         )
         if args.platforms:

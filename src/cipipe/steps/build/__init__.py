@@ -10,16 +10,23 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cipipe.adapters.compiler_cache import CompilerCache, find_compiler_cache
 from cipipe.adapters.process import ProgramNotFound, ProgramTimedOut, run_logged
 from cipipe.adapters.toolchain import Compiler, probe_compiler
 from cipipe.confine import inside
-from cipipe.contracts.artifacts import Artifact, Artifacts, PlatformBuild, Reproducibility
+from cipipe.contracts.artifacts import (
+    Artifact,
+    Artifacts,
+    PlatformBuild,
+    Reproducibility,
+)
 from cipipe.contracts.matrix import Matrix, PlatformPlan
 from cipipe.contracts.repo_config import BuildPolicy
 from cipipe.contracts.source import Source
 from cipipe.digests import digest_file, sha256sums_line
 from cipipe.errors import InputError
 from cipipe.fileio import atomic_copy, check_folders, fresh_output
+from cipipe.steps.build.caching import CompileSettings, cache_use, compile_settings_for
 from cipipe.steps.build.environment import BuildSettings, build_settings, describe
 from cipipe.steps.build.naming import BuildId, artifact_name, commit_label
 from cipipe.steps.build.paths import build_folder, expand
@@ -29,6 +36,7 @@ log = logging.getLogger("cipipe.build")
 
 Runner = Callable[..., int]
 Probe = Callable[[str], Compiler | None]
+FindCache = Callable[[Mapping[str, str]], CompilerCache | None]
 RECHECK_SUFFIX = "-recheck"
 
 
@@ -172,18 +180,24 @@ def build_one(
     build_dir: Path,
     log_path: Path,
     runner: Runner,
+    compile_settings: CompileSettings,
 ) -> _Built:
     """Build ``plan`` in ``build_dir``, a folder platform_build_folder() resolved and allowed."""
-    repo = request.repo
+    repo, cache = request.repo, compile_settings.cache
     shutil.rmtree(build_dir, ignore_errors=True)
     build_dir.mkdir(parents=True)
     fresh_output(log_path, root=request.workdir)
+    stats_log = log_path.with_name(log_path.stem + ".ccache-stats")
+    if cache is not None:
+        fresh_output(stats_log, root=request.workdir)
     settings = build_settings(
         plan.toolchain,
         source_dir=repo,
         build_dir=build_dir,
         source_date_epoch=int(request.source.commit_time.timestamp()),
-        base_env=request.env,
+        base_env=compile_settings.env,
+        jobs=compile_settings.jobs,
+        extra_env=compile_settings.extra_env(stats_log),
     )
     start = time.monotonic()
     log.info("%s: building in %s", plan.platform, build_dir.relative_to(repo))
@@ -201,6 +215,7 @@ def build_one(
         build_dir=str(build_dir.relative_to(repo)),
         log=str(log_path.relative_to(request.workdir)),
         environment=describe(settings, compiler),
+        compiler_cache=cache_use(cache, stats_log) if cache else None,
     )
     log.info("%s: %s%s", plan.platform, record.status, f" ({failure})" if failure else "")
     return _Built(record, files)
@@ -242,17 +257,8 @@ def _publish_files(built: _Built, plan: PlatformPlan, request: BuildRequest) -> 
     return artifacts
 
 
-def _recheck(
-    plan: PlatformPlan,
-    request: BuildRequest,
-    compiler: Compiler,
-    first: list[Artifact],
-    runner: Runner,
-) -> list[str]:
-    """Build again in another folder; the names of artifacts whose bytes differ."""
-    log_path = request.workdir / "logs" / f"build-{plan.platform}{RECHECK_SUFFIX}.log"
-    build_dir = platform_build_folder(plan, request, RECHECK_SUFFIX)
-    again = build_one(plan, request, compiler, build_dir, log_path, runner)
+def _differing(first: list[Artifact], again: _Built) -> list[str]:
+    """The names of the artifacts whose bytes the reproducibility rebuild did not repeat."""
     if again.record.status != "built" or len(again.files) != len(first):
         return [a.name for a in first]
     return [
@@ -273,8 +279,44 @@ def _check_folders_first(plans: Sequence[PlatformPlan], request: BuildRequest) -
     return folders
 
 
+@dataclass(frozen=True)
+class _Job:
+    """One tree to build: a platform's, or its reproducibility rebuild in another folder."""
+
+    plan: PlatformPlan
+    compiler: Compiler
+    recheck: bool = False
+
+
+def _build_job(
+    job: _Job,
+    request: BuildRequest,
+    build_dirs: Mapping[str, Path],
+    settings: CompileSettings,
+    runner: Runner,
+) -> tuple[_Built, list[Artifact]]:
+    plan, workdir = job.plan, request.workdir
+    suffix = RECHECK_SUFFIX if job.recheck else ""
+    log_path = workdir / "logs" / f"build-{plan.platform}{suffix}.log"
+    build_dir = platform_build_folder(plan, request, suffix) if job.recheck else None
+    build_dir = build_dir or build_dirs[plan.platform]
+    built = build_one(plan, request, job.compiler, build_dir, log_path, runner, settings)
+    if job.recheck or built.record.status != "built":
+        return built, []
+    return built, _publish_files(built, plan, request)
+
+
+def _skipped(plan: PlatformPlan, reason: str) -> _Built:
+    log.warning("%s: skipped: %s", plan.platform, reason)
+    return _Built(PlatformBuild(platform=plan.platform, status="skipped", reason=reason))
+
+
 def run_build(
-    request: BuildRequest, *, runner: Runner = run_logged, probe: Probe = probe_compiler
+    request: BuildRequest,
+    *,
+    runner: Runner = run_logged,
+    probe: Probe = probe_compiler,
+    find_cache: FindCache = find_compiler_cache,
 ) -> BuildOutputs:
     plans = select_plans(request.matrix, request.platforms)
     index = {p.platform: i for i, p in enumerate(request.matrix.platforms)}
@@ -285,32 +327,50 @@ def run_build(
         for p in plans
     }
     build_dirs = _check_folders_first(plans, request)
+    jobs = [
+        _Job(plan, compiler, recheck)
+        for plan in plans
+        if not isinstance(compiler := checked[plan.platform], str)
+        for recheck in ((False, True) if request.check_reproducible else (False,))
+    ]
+    # Every tree (the rebuilds too) builds at once, as far as the CPU budget goes; each gets
+    # its share of it, so the compilers running together never exceed the budget.
+    workers = max(1, min(request.jobs, len(jobs)))
+    share = max(1, request.jobs // workers)
+    cache = find_cache(request.env)
 
-    def work(plan: PlatformPlan) -> tuple[_Built, list[Artifact], list[str]]:
+    def work(job: _Job) -> tuple[_Built, list[Artifact]]:
+        settings = compile_settings_for(
+            request.env, cache, share, use_cache=request.policy.compiler_cache, recheck=job.recheck
+        )
+        return _build_job(job, request, build_dirs, settings, runner)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = pool.map(work, jobs)
+        done = {(j.plan.platform, j.recheck): r for j, r in zip(jobs, results, strict=True)}
+    return _outputs(request, plans, checked, done)
+
+
+def _outputs(
+    request: BuildRequest,
+    plans: Sequence[PlatformPlan],
+    checked: Mapping[str, Compiler | str],
+    done: Mapping[tuple[str, bool], tuple[_Built, list[Artifact]]],
+) -> BuildOutputs:
+    records: list[PlatformBuild] = []
+    artifacts: list[Artifact] = []
+    differing: list[str] = []
+    for plan in plans:
         compiler = checked[plan.platform]
         if isinstance(compiler, str):
-            log.warning("%s: skipped: %s", plan.platform, compiler)
-            return (
-                _Built(PlatformBuild(platform=plan.platform, status="skipped", reason=compiler)),
-                [],
-                [],
-            )
-        log_path = request.workdir / "logs" / f"build-{plan.platform}.log"
-        built = build_one(plan, request, compiler, build_dirs[plan.platform], log_path, runner)
-        if built.record.status != "built":
-            return built, [], []
-        artifacts = _publish_files(built, plan, request)
-        differing = (
-            _recheck(plan, request, compiler, artifacts, runner)
-            if request.check_reproducible
-            else []
-        )
-        return built, artifacts, differing
-
-    with ThreadPoolExecutor(max_workers=max(1, min(request.jobs, len(plans)))) as pool:
-        results = list(pool.map(work, plans))
-    artifacts = [a for _, produced, _ in results for a in produced]
-    differing = [name for _, _, names in results for name in names]
+            records.append(_skipped(plan, compiler).record)
+            continue
+        built, produced = done[plan.platform, False]
+        records.append(built.record)
+        artifacts.extend(produced)
+        again = done.get((plan.platform, True))
+        if again is not None and produced:
+            differing.extend(_differing(produced, again[0]))
     for name in differing:
         log.warning("not reproducible: %s differs between two builds", name)
     contract = Artifacts(
@@ -318,7 +378,7 @@ def run_build(
         commit=request.source.commit,
         build_id=request.build_id.value,
         build_id_source=request.build_id.source,
-        platforms=[built.record for built, _, _ in results],
+        platforms=records,
         artifacts=artifacts,
         reproducibility=Reproducibility(
             checked=request.check_reproducible,

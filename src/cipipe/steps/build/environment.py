@@ -57,7 +57,12 @@ def build_settings(
     base_env: Mapping[str, str],
     extra_compile_flags: list[str] | None = None,
     extra_linker_flags: list[str] | None = None,
+    jobs: int | None = None,
+    extra_env: Mapping[str, str] | None = None,
 ) -> BuildSettings:
+    """The pinned environment of one build; ``jobs``: its share of the CPU budget, given to
+    ``cmake --build --parallel`` (without a number it runs make -j unbounded) and ctest;
+    ``extra_env``: the compiler cache's settings."""
     prefix_maps = [
         f"-ffile-prefix-map={source_dir}=.",
         # Later maps win in GCC and Clang: the build folder, inside or outside the sources,
@@ -80,6 +85,9 @@ def build_settings(
     )
     if toolchain.c_compiler:
         env["CC"] = toolchain.c_compiler
+    if jobs is not None:
+        env["CMAKE_BUILD_PARALLEL_LEVEL"] = env["CTEST_PARALLEL_LEVEL"] = str(max(1, jobs))
+    env.update(extra_env or {})
     return BuildSettings(env, compile_flags, linker_flags, source_date_epoch)
 
 

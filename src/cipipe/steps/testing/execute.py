@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from cipipe.adapters.compiler_cache import CompilerCache, find_compiler_cache
 from cipipe.adapters.process import ProgramNotFound, ProgramTimedOut, run_logged
 from cipipe.contracts.matrix import Matrix, PlatformPlan
 from cipipe.contracts.repo_config import TestPolicy
@@ -26,7 +27,8 @@ from cipipe.fileio import atomic_write_text, check_folders, fresh_output
 from cipipe.formats.junit import JUnitCase, junit_xml
 from cipipe.logs import SECRET_NAME
 from cipipe.readers.coverage import CoverageSummary
-from cipipe.steps.build import run_build_commands, select_plans
+from cipipe.steps.build import FindCache, run_build_commands, select_plans
+from cipipe.steps.build.caching import cache_use, compile_settings_for
 from cipipe.steps.build.environment import build_settings
 from cipipe.steps.build.paths import build_folder, expand
 from cipipe.steps.testing.coverage import coverage_build_commands, coverage_result, read_report
@@ -55,6 +57,8 @@ class TestRequest:
     platforms: Sequence[str] = ()
     baseline: Mapping[str, CoverageSummary | CoverageResult] | None = None
     baseline_name: str | None = None
+    jobs: int = 1  # the CPU budget: the coverage tree's compilers, ctest's parallel tests
+    compiler_cache: bool = True  # .cipipe.yaml build.compiler_cache, for the coverage tree
 
 
 def is_critical(name: str, patterns: Sequence[str]) -> bool:
@@ -133,6 +137,7 @@ class _Platform:
     runner: Runner
     folders: _Folders
     log_path: Path
+    cache: CompilerCache | None = None
 
     def expand(self, argv: Sequence[str], build_dir: Path, **extra: str) -> list[str]:
         repo = self.request.repo
@@ -144,6 +149,8 @@ class _Platform:
     def context(self) -> RunContext:
         request = self.request
         env = {k: v for k, v in request.env.items() if not SECRET_NAME.search(k)}
+        # ctest runs its tests one at a time unless told otherwise.
+        env.setdefault("CTEST_PARALLEL_LEVEL", str(request.jobs))
         timeout = request.policy.timeout_minutes * 60
         return RunContext(request.repo, env, self.log_path, timeout, self.runner, request.workdir)
 
@@ -181,26 +188,44 @@ def _smoke(p: _Platform, tests: TestRunner) -> SmokeResult | None:
 
 
 def _coverage_build(p: _Platform, build_dir: Path) -> str | None:
-    """The instrumented tree, built from scratch with a build type of its own."""
+    """The instrumented tree, in a fresh folder with a build type of its own; through the
+    compiler cache, so only what changed since the last coverage tree is compiled again."""
     coverage, request = p.plan.tests.coverage, p.request
     assert coverage is not None
     shutil.rmtree(build_dir, ignore_errors=True)
     build_dir.mkdir(parents=True)
+    compile_settings = compile_settings_for(
+        request.env, p.cache, request.jobs, use_cache=request.compiler_cache
+    )
+    stats_log = fresh_output(
+        request.workdir / "logs" / f"coverage-{p.plan.platform}.ccache-stats", root=request.workdir
+    )
     settings = build_settings(
         p.plan.toolchain,
         source_dir=request.repo,
         build_dir=build_dir,
         source_date_epoch=int(request.source.commit_time.timestamp()),
-        base_env=request.env,
+        base_env=compile_settings.env,
         extra_compile_flags=coverage.compile_flags,
         extra_linker_flags=coverage.linker_flags,
+        jobs=compile_settings.jobs,
+        extra_env=compile_settings.extra_env(stats_log),
     )
     build = coverage_build_commands(p.plan.build, coverage.compile_flags, coverage.linker_flags)
     plan = p.plan.model_copy(update={"build": build})
     timeout = request.policy.timeout_minutes * 60
-    return run_build_commands(
+    failure = run_build_commands(
         plan, settings, request.repo, build_dir, p.log_path, p.runner, timeout
     )
+    if compile_settings.cache is not None:
+        used = cache_use(compile_settings.cache, stats_log)
+        log.info(
+            "%s: coverage tree: %d cache hit(s), %d miss(es)",
+            p.plan.platform,
+            used.hits,
+            used.misses,
+        )
+    return failure
 
 
 def _coverage(p: _Platform, prefix: list[str]) -> CoverageResult | None:
@@ -244,12 +269,16 @@ def _run_for_coverage(argv: list[str], ctx: RunContext) -> int | None:
 
 
 def run_platform_tests(
-    plan: PlatformPlan, request: TestRequest, runner: Runner, folders: _Folders
+    plan: PlatformPlan,
+    request: TestRequest,
+    runner: Runner,
+    folders: _Folders,
+    cache: CompilerCache | None = None,
 ) -> PlatformTests:
     start = time.monotonic()
     workdir = request.workdir
     log_path = fresh_output(workdir / "logs" / f"test-{plan.platform}.log", root=workdir)
-    p = _Platform(plan, request, runner, folders, log_path)
+    p = _Platform(plan, request, runner, folders, log_path, cache)
     test_runner = resolve_runner(plan.tests)
     if test_runner.unavailable:
         log.warning("%s: tests not run: %s", plan.platform, test_runner.unavailable)
@@ -279,15 +308,21 @@ def run_platform_tests(
     )
 
 
-def run_tests(request: TestRequest, *, runner: Runner = run_logged) -> TestsReport:
+def run_tests(
+    request: TestRequest,
+    *,
+    runner: Runner = run_logged,
+    find_cache: FindCache = find_compiler_cache,
+) -> TestsReport:
     plans = select_plans(request.matrix, request.platforms)
     # Every folder is checked before any platform runs: a bad one leaves nothing half-done.
     folders = [_folders(p, request) for p in plans]
     workdir = request.workdir
     outputs = [workdir / "logs", workdir / "reports"]
     check_folders([*outputs, *(workdir / "reports" / p.platform for p in plans)], root=workdir)
+    cache = find_cache(request.env)
     platforms = [
-        run_platform_tests(plan, request, runner, folder)
+        run_platform_tests(plan, request, runner, folder, cache)
         for plan, folder in zip(plans, folders, strict=True)
     ]
     return summarise(request.source.commit, platforms)
