@@ -55,7 +55,13 @@ def _files(repo: Path) -> list[str]:
 
 
 def _direct_script(repo: Path, build: Path, files: list[str], jobs: int) -> str:
-    """The shell commands of the direct run, with the options cipipe's adapters use."""
+    """The shell commands of the direct run, with the options cipipe's adapters use.
+
+    cppcheck's options depend on which sources the compilation database lists, so one untimed
+    configure writes it first; the script configures again from scratch, as precheck does."""
+    configure = ["cmake", "-S", ".", "-B", str(build), "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON"]
+    configure.append("-DCMAKE_BUILD_TYPE=Release")
+    subprocess.run(configure, cwd=repo, stdout=subprocess.DEVNULL, check=True)
     sources = [f for f in files if f.endswith(SOURCE_SUFFIXES)]
     request = AnalysisRequest(
         repo=repo,
@@ -74,8 +80,7 @@ def _direct_script(repo: Path, build: Path, files: list[str], jobs: int) -> str:
         [
             "set -e",
             f"rm -rf {shlex.quote(str(build))}",
-            f"cmake -S . -B {shlex.quote(str(build))} -DCMAKE_EXPORT_COMPILE_COMMANDS=ON"
-            " -DCMAKE_BUILD_TYPE=Release >/dev/null",
+            f"{shlex.join(configure)} >/dev/null",
             f"{shlex.join(cppcheck)} 2>/dev/null",
             f"printf '%s\\n' {quoted} | xargs -P {jobs} -n 1 {shlex.join(tidy)} >/dev/null 2>&1"
             " || true",
