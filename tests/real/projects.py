@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,3 +114,51 @@ def check_built_for(build_dir: Path, project: Project, platform: str) -> None:
     else:
         assert elf_machine(program) == ARCH[platform]
         assert objects == {f"elf-{ARCH[platform]}"}
+
+
+OUTCOMES = ("total", "passed", "failed", "skipped", "disabled")
+
+
+def _outcome(case: ET.Element) -> str:
+    """A test case's outcome as googletest's and ctest's XML write it (ctest: status="fail"
+    or "notrun"/"disabled" and a <failure> or <skipped> child; gtest: status="notrun" for a
+    DISABLED_ test, result="skipped" and a <skipped> child for GTEST_SKIP)."""
+    status = case.get("status")
+    if status == "disabled" or (status == "notrun" and case.get("result") == "suppressed"):
+        return "disabled"
+    if status == "fail" or case.find("failure") is not None or case.find("error") is not None:
+        return "failed"
+    if status == "notrun" or case.get("result") == "skipped" or case.find("skipped") is not None:
+        return "skipped"
+    return "passed"
+
+
+def case_counts(report: Path, leave_out: frozenset[str] = frozenset()) -> dict[str, int]:
+    """An XML report's test cases by outcome, counted case by case (googletest's summary
+    attributes leave out a failure outside any test), but the cases named in ``leave_out``."""
+    counts = dict.fromkeys(OUTCOMES, 0)
+    for case in ET.parse(report).getroot().iter("testcase"):
+        if case.get("name") not in leave_out:
+            counts[_outcome(case)] += 1
+            counts["total"] += 1
+    return counts
+
+
+def own_counts(work: Path, platform: str, gtest: Mapping[str, str]) -> dict[str, int]:
+    """What the test run of ``platform`` counted, from the reports the tests themselves wrote
+    under reports/<platform>/: each googletest program's own XML (``gtest``: ctest test name ->
+    program, whose report is <program>.xml), and ctest's JUnit for its other tests (a test that
+    starts a googletest program counts as that program's cases, not as one test)."""
+    counts = dict.fromkeys(OUTCOMES, 0)
+    programs: list[Path] = []
+    ctest: list[Path] = []
+    for report in sorted((work / "reports" / platform).rglob("*.xml")):
+        # googletest's root element is <testsuites>, ctest's JUnit's <testsuite>.
+        is_gtest = ET.parse(report).getroot().tag == "testsuites"
+        (programs if is_gtest else ctest).append(report)
+    assert sorted(r.stem for r in programs) == sorted(gtest.values()), programs
+    reports = [(r, frozenset[str]()) for r in programs] + [(r, frozenset(gtest)) for r in ctest]
+    for report, leave_out in reports:
+        for outcome, n in case_counts(report, leave_out).items():
+            counts[outcome] += n
+    return counts

@@ -6,9 +6,9 @@ notification file, SQLite), linux only.
 Every assertion is against the truth, never against another cipipe output: the change against
 `git diff --numstat` of the same range, the precheck's base against `git merge-base`, the SBOM
 against the vendored copies' own version lines and the symbols of the shipped files (`nm`),
-the artifacts against the bytes in the build folder. The googletest counts of yaml-cpp need a
-build three times longer: `make test-real` (test_real_full.py) checks them against the XML the
-test run wrote.
+the artifacts against the bytes in the build folder, yaml-cpp's test counts against the XML its
+googletest program and ctest wrote while the run tested it (on the installed googletest, built
+through ccache; `make test-real`, test_real_full.py, does the same for arm and windows).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import yaml
 
 from cipipe.adapters.artifact_store.local import LocalFolderStore
 from tests.conftest import JENKINS_VARS, REPO_ROOT, have, requires
-from tests.real.projects import MISSING, PROJECTS, check_built_for, cipipe
+from tests.real.projects import MISSING, PROJECTS, check_built_for, cipipe, own_counts
 from tests.realrepos import BUNDLES, clone
 
 pytestmark = [
@@ -40,6 +40,12 @@ pytestmark = [
     requires(
         have("cmake", "g++", "clang-format", "cppcheck", "clang-tidy", "nm"),
         "cmake, g++, binutils and the three checkers are needed (make tools installs them)",
+    ),
+    requires(
+        Path("/usr/include/gmock/gmock.h").is_file()
+        and Path("/usr/include/gtest/gtest.h").is_file(),
+        "yaml-cpp's tests build on the installed googletest: libgtest-dev and libgmock-dev "
+        "(make tools installs them)",
     ),
 ]
 CONFIGS = Path(__file__).resolve().parent / "configs"
@@ -323,3 +329,20 @@ def test_the_shipped_program_passes_its_smoke_test(
         smoke["command"], capture_output=True, text=True, timeout=300, cwd=tmp_path, check=False
     )
     assert ran.returncode == 0 and expected in ran.stdout, ran.stderr
+
+
+def test_yaml_cpp_test_counts_are_what_its_own_reports_say(
+    runs: Callable[[str], PipelineRun],
+) -> None:
+    run = runs("yaml-cpp")
+    [linux] = run.load("tests.json")["platforms"]
+    assert linux["status"] == "ran", linux
+    # ctest ran yaml-cpp::test, its googletest program (which wrote its own XML), and
+    # yaml-cpp::source-list, a CMake script that only ctest's JUnit reports.
+    truth = own_counts(run.work, "linux", {"yaml-cpp::test": "yaml-cpp-tests"})
+    assert truth["total"] > 500 and truth["failed"] == 0, truth
+    counts = linux["counts"]
+    assert {k: counts[k] for k in truth} == truth
+    assert counts["errors"] == 0
+    gates = {g["name"]: (g["mandatory"], g["status"]) for g in run.load("gate.json")["gates"]}
+    assert gates["unit-tests"] == (True, "passed"), gates
