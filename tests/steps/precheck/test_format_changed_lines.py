@@ -86,3 +86,25 @@ def test_scope_all_judges_the_whole_files(
     check = _format(work)
     assert check["lines"] == "all" and check["whole_files"] is None and check["note"] is None
     assert {f["line"] for f in check["findings"]} == {1, 3}
+
+
+def test_a_rerun_from_the_cache_keeps_the_changed_lines_verdict_and_the_whole_files(
+    cli: Cli, make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path
+) -> None:
+    repo = _repo(make_repo)
+    added = OLD.replace("int second()", "int  added( ){return 0;}\nint second()")
+    repo.commit("add a line", {"src/old.cpp": added})
+    work = tmp_path / "w"
+    assert _precheck(cli, repo, work, "changed").exit_code == 1
+    first = _format(work)
+    assert first["files_from_cache"] == 0
+    assert _precheck(cli, repo, work, "changed").exit_code == 1
+    again = _format(work)
+    assert again["files_from_cache"] == 1  # clang-format did not run again
+    for field in ("findings", "lines", "whole_files", "note", "passed", "reason"):
+        assert again[field] == first[field], field
+    # The whole-file run of the same file is another result, not the changed lines' one.
+    assert _precheck(cli, repo, work, "all").exit_code == 1
+    whole = _format(work)
+    assert whole["files_from_cache"] == 0 and whole["lines"] == "all"
+    assert {f["line"] for f in whole["findings"]} == {1, 2, 4}
