@@ -30,7 +30,7 @@ from tests.realrepos import clone, missing_reason  # noqa: E402
 from cipipe.adapters.analyzers.clang_tidy import ClangTidy  # noqa: E402
 from cipipe.adapters.analyzers.cppcheck import Cppcheck  # noqa: E402
 from cipipe.adapters.analyzers.interface import SOURCE_SUFFIXES, AnalysisRequest  # noqa: E402
-from cipipe.contracts.repo_config import DEFAULT_MAX_CONFIGS  # noqa: E402
+from cipipe.contracts.precheck_config import DEFAULT_MAX_CONFIGS  # noqa: E402
 from cipipe.cpus import usable_cpus  # noqa: E402
 
 MAX_RATIO = 1.1

@@ -180,7 +180,7 @@ def test_a_link_inside_the_repository_is_fine(
     (repo.root / "b.cpp").symlink_to("a.cpp")
     repo.commit("an alias")
     from cipipe.adapters.git.cli import GitCli
-    from cipipe.contracts.repo_config import PrecheckConfig
+    from cipipe.contracts.precheck_config import PrecheckConfig
     from cipipe.contracts.source import ChangeBase
     from cipipe.steps.precheck.files import select_files
 
@@ -191,7 +191,7 @@ def test_a_link_inside_the_repository_is_fine(
 
 
 def test_a_telemetry_contract_linked_out_of_the_repository_is_not_read(tmp_path: Path) -> None:
-    from cipipe.contracts.repo_config import ContractFile
+    from cipipe.contracts.precheck_config import ContractFile
     from cipipe.steps.precheck.telemetry import check_contract_files
 
     repo = tmp_path / "repo"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cipipe.contracts.repo_config import ContractFile
+from cipipe.contracts.precheck_config import ContractFile
 from cipipe.errors import InputError
 from cipipe.readers.deps import DependencyFileError
 from cipipe.readers.deps.cyclonedx_json import parse as parse_cyclonedx

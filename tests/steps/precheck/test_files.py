@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from cipipe.adapters.git.cli import GitCli
-from cipipe.contracts.repo_config import PrecheckConfig, load_repo_config
+from cipipe.contracts.precheck_config import PrecheckConfig
+from cipipe.contracts.repo_config import load_repo_config
 from cipipe.contracts.source import ChangeBase
 from cipipe.errors import InputError
 from cipipe.steps.precheck.files import select_files

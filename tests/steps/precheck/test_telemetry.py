@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cipipe.contracts.repo_config import ContractFile
+from cipipe.contracts.precheck_config import ContractFile
 from cipipe.steps.precheck.telemetry import check_contract_files
 
 

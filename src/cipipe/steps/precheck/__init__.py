@@ -13,7 +13,8 @@ from cipipe.adapters.git.interface import GitRepo
 from cipipe.adapters.history.interface import BuildRecord
 from cipipe.adapters.process import find_program, run_logged
 from cipipe.contracts.precheck import NO_RESULT_STATUSES, CheckResult, Precheck
-from cipipe.contracts.repo_config import CheckPolicy, RepoConfig
+from cipipe.contracts.precheck_config import CheckPolicy
+from cipipe.contracts.repo_config import RepoConfig
 from cipipe.contracts.source import ChangeBase, Source
 from cipipe.cpus import usable_cpus
 from cipipe.errors import InputError

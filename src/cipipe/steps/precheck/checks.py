@@ -14,7 +14,7 @@ from cipipe.adapters.analyzers.config_compat import unreadable_config
 from cipipe.adapters.analyzers.interface import AnalysisRequest, AnalysisResult, Analyzer
 from cipipe.adapters.process import ProgramNotFound, find_program
 from cipipe.contracts.precheck import SEVERITY_ORDER, CheckResult, Finding, SeverityCounts, ToolInfo
-from cipipe.contracts.repo_config import CheckPolicy, CppcheckPolicy, PrecheckConfig
+from cipipe.contracts.precheck_config import CheckPolicy, CppcheckPolicy, PrecheckConfig
 from cipipe.steps.precheck.telemetry import check_contract_files
 
 log = logging.getLogger("cipipe.precheck")

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from cipipe.adapters.process import ProgramNotFound, ProgramTimedOut, run_logged
 from cipipe.contracts.precheck import CompileDatabase
-from cipipe.contracts.repo_config import PrecheckConfig, RepoConfig
+from cipipe.contracts.precheck_config import PrecheckConfig
+from cipipe.contracts.repo_config import RepoConfig
 from cipipe.errors import InputError
 from cipipe.fileio import fresh_output
 from cipipe.steps.build.paths import build_folder, expand

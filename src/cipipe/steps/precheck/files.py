@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from cipipe.adapters.git.interface import GitRepo
 from cipipe.confine import repository_file
-from cipipe.contracts.repo_config import PrecheckConfig
+from cipipe.contracts.precheck_config import PrecheckConfig
 from cipipe.contracts.source import ChangeBase
 from cipipe.globs import glob_match
 

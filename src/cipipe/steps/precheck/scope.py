@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from cipipe.contracts.repo_config import PrecheckConfig
+from cipipe.contracts.precheck_config import PrecheckConfig
 from cipipe.contracts.source import Source
 
 Scope = Literal["all", "changed"]

@@ -8,7 +8,7 @@ from typing import Any
 from cipipe.confine import inside
 from cipipe.contracts.loading import load_json, load_yaml
 from cipipe.contracts.precheck import Finding
-from cipipe.contracts.repo_config import ContractFile
+from cipipe.contracts.precheck_config import ContractFile
 from cipipe.errors import InputError
 
 RULE_MISSING_FILE = "telemetry-contract/missing-file"
