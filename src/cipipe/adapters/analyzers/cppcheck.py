@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from cipipe.adapters.analyzers.interface import (
 )
 from cipipe.adapters.process import ProgramTimedOut
 from cipipe.contracts.precheck import Finding, Severity
+from cipipe.readers.compile_commands import compile_entries
 from cipipe.readers.cppcheck_xml import (
     CppcheckError,
     CppcheckXmlError,
@@ -42,14 +42,8 @@ def compiled_sources(db_dir: Path | None, repo: Path, sources: list[str]) -> lis
     when it cannot be read: precheck found it readable)."""
     if db_dir is None or not sources:
         return []
-    try:
-        entries = json.loads((repo / db_dir / "compile_commands.json").read_text("utf-8"))
-        top = repo.resolve()
-        compiled = {
-            os.path.normpath(Path(entry["directory"], entry["file"]).resolve()) for entry in entries
-        }
-    except (OSError, ValueError, TypeError, KeyError):
-        return []
+    compiled = {os.path.normpath(Path(p).resolve()) for p in compile_entries(repo / db_dir)}
+    top = repo.resolve()
     return [f for f in sources if os.path.normpath(top / f) in compiled]
 
 

@@ -11,12 +11,13 @@ which, so an edited header analyses every source again (a stale result would be 
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from cipipe.adapters.analyzers.interface import AnalysisRequest
+from cipipe.readers.compile_commands import COMPILE_DB, compile_entries
 from cipipe.steps.precheck.cache import digest, file_digest
 
 # The files each tool reads its configuration from, in a file's folder or any folder above.
@@ -27,28 +28,11 @@ CONFIG_FILES: dict[str, tuple[str, ...]] = {
 HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx", ".h++", ".inl", ".ipp", ".tpp")
 # Fields of a request that change how a tool runs, never what it finds.
 NOT_IN_KEY = ("executable", "timeout", "jobs", "work_dir", "files")
-COMPILE_DB = "compile_commands.json"
 
 
 def headers_digest(repo: Path, tracked: Iterable[str]) -> str:
     headers = sorted(p for p in tracked if p.lower().endswith(HEADER_SUFFIXES))
     return digest([(p, file_digest(repo / p)) for p in headers])
-
-
-def compile_entries(compile_db_dir: Path | None) -> dict[str, object]:
-    """Each file's compilation database entry, by its resolved absolute path."""
-    if compile_db_dir is None:
-        return {}
-    try:
-        entries = json.loads((compile_db_dir / COMPILE_DB).read_text())
-    except (OSError, ValueError):
-        return {}
-    by_file: dict[str, object] = {}
-    for entry in entries if isinstance(entries, list) else []:
-        if isinstance(entry, dict) and isinstance(entry.get("file"), str):
-            path = Path(entry.get("directory") or "/") / entry["file"]
-            by_file[os.path.normpath(path)] = entry
-    return by_file
 
 
 @dataclasses.dataclass
@@ -58,7 +42,7 @@ class KeyContext:
     repo: Path
     headers: str
     compile_db_dir: Path | None
-    entries: dict[str, object] = dataclasses.field(default_factory=dict)
+    entries: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
     _configs: dict[Path, object] = dataclasses.field(default_factory=dict)
 
     @classmethod
