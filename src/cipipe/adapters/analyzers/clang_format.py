@@ -16,6 +16,7 @@ from pathlib import Path
 from cipipe.adapters.analyzers.interface import (
     AnalysisRequest,
     AnalysisResult,
+    WorkUnit,
     batches,
     failure_reason,
     repo_relative,
@@ -33,6 +34,7 @@ VIOLATION_FLAG = "-Wclang-format-violations"
 class ClangFormat:
     name = "clang-format"
     default_executable = "clang-format"
+    work_unit: WorkUnit = "run"
 
     def version(self, executable: str) -> str | None:
         return tool_version(executable)

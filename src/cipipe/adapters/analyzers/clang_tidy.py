@@ -10,6 +10,7 @@ from cipipe.adapters.analyzers.interface import (
     SOURCE_SUFFIXES,
     AnalysisRequest,
     AnalysisResult,
+    WorkUnit,
     batches,
     failure_reason,
     repo_relative,
@@ -41,6 +42,7 @@ class ClangTidy:
 
     name = "clang-tidy"
     default_executable = "clang-tidy"
+    work_unit: WorkUnit = "file"
 
     def version(self, executable: str) -> str | None:
         return tool_version(executable)

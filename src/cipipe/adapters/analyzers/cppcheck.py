@@ -10,6 +10,7 @@ from cipipe.adapters.analyzers.interface import (
     SOURCE_SUFFIXES,
     AnalysisRequest,
     AnalysisResult,
+    WorkUnit,
     failure_reason,
     repo_relative,
     run_tool,
@@ -71,6 +72,7 @@ def _analysis_files(build_dir: Path | None) -> dict[str, int]:
 class Cppcheck:
     name = "cppcheck"
     default_executable = "cppcheck"
+    work_unit: WorkUnit = "threaded-run"
 
     def version(self, executable: str) -> str | None:
         return tool_version(executable)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import Literal, Protocol
 
 from cipipe.adapters.process import ProgramNotFound, ProgramTimedOut, run_program
 from cipipe.contracts.precheck import Finding, WholeFiles
@@ -62,9 +62,17 @@ class AnalysisResult:
     reused: int = 0
 
 
+# How a tool's work divides for the precheck's scheduler: "file", one process per source file
+# (clang-tidy); "run", one process over every file on one CPU (clang-format); "threaded-run",
+# one process over every file using several CPUs itself (cppcheck -j, whose whole-program checks
+# need all files at once).
+WorkUnit = Literal["file", "run", "threaded-run"]
+
+
 class Analyzer(Protocol):
     name: str
     default_executable: str
+    work_unit: WorkUnit
 
     def version(self, executable: str) -> str | None: ...
 

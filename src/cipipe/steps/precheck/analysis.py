@@ -22,11 +22,6 @@ from cipipe.steps.precheck.checks import Ready, analyze_safely, finished
 from cipipe.steps.precheck.keys import KeyContext, file_key, folder_key, run_key
 from cipipe.steps.precheck.schedule import Job, run_jobs
 
-# One job per source file (headers are analysed through the sources that include them).
-FILE_BY_FILE = frozenset({"clang-tidy"})
-# One job that uses several CPUs itself (-j) and keeps incremental state in a folder.
-THREADED = frozenset({"cppcheck"})
-
 
 @dataclass(frozen=True)
 class Analysis:
@@ -125,7 +120,7 @@ def _run_job(ready: Ready, slots: int, clock: _Clock, analysis: Analysis) -> _Pi
             note=cached.note,
         )
     timeout = clock.remaining()
-    if name in THREADED:
+    if ready.analyzer.work_unit == "threaded-run":
         with analysis.cache.tool_folder(name, folder_key(name, version, request)) as folder:
             request = replace(request, jobs=slots, work_dir=folder, timeout=timeout)
             outcome = analyze_safely(ready.analyzer, request)
@@ -150,14 +145,15 @@ def _run_job(ready: Ready, slots: int, clock: _Clock, analysis: Analysis) -> _Pi
 
 def _jobs(ready: Ready, clock: _Clock, analysis: Analysis) -> list[Job[_Piece]]:
     repo, files = ready.request.repo, ready.request.files
-    if ready.analyzer.name in FILE_BY_FILE:
-        sources = [f for f in files if f.lower().endswith(SOURCE_SUFFIXES)]
+    sources = [f for f in files if f.lower().endswith(SOURCE_SUFFIXES)]
+    # One job per source file (headers are analysed through the sources that include them).
+    if ready.analyzer.work_unit == "file":
         return [
             Job(lambda f=f: _file_job(ready, f, clock, analysis), size=_size(repo, [f]))  # type: ignore[misc]
             for f in sources
         ]
-    sources = [f for f in files if f.lower().endswith(SOURCE_SUFFIXES)]
-    slots = min(analysis.budget, max(1, len(sources))) if ready.analyzer.name in THREADED else 1
+    threaded = ready.analyzer.work_unit == "threaded-run"
+    slots = min(analysis.budget, max(1, len(sources))) if threaded else 1
     return [
         Job(lambda: _run_job(ready, slots, clock, analysis), size=_size(repo, files), slots=slots)
     ]
