@@ -12,10 +12,20 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
+
+
+class PropertyListError(ValueError):
+    """A property list Artifactory answers 400 to."""
 
 
 def parse_properties(text: str) -> dict[str, list[str]]:
-    """Artifactory's ``k=v1,v2;k2=v3`` (``|`` also separates), ``\\`` escaping a special char."""
+    """Set Item Properties' ``properties=`` after the query string's own decoding.
+
+    ``k=v1,v2;k2=v3`` (``|`` also separates properties), a backslash making the next character
+    literal (JFrog documents it for ``, \\ | =``). A second unescaped ``=`` in one property is
+    refused as Artifactory does ("Properties value cannot be empty.": jfrog/jfrog-cli#2215).
+    """
     props: dict[str, list[str]] = {}
     key: str | None = None
     values: list[str] = []
@@ -26,17 +36,52 @@ def parse_properties(text: str) -> dict[str, list[str]]:
             current.append(next(chars, ""))
         elif char == "=" and key is None:
             key, current = "".join(current), []
+        elif char == "=":
+            raise PropertyListError("Properties value cannot be empty.")
         elif char == "," and key is not None:
             values.append("".join(current))
             current = []
         elif char in ";|":
             if key is not None:
-                props[key] = [*values, "".join(current)]
+                props.setdefault(key, []).extend([*values, "".join(current)])
             key, values, current = None, [], []
         else:
             current.append(char)
     if key is not None:
-        props[key] = [*values, "".join(current)]
+        props.setdefault(key, []).extend([*values, "".join(current)])
+    return props
+
+
+_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def url_decode(text: str) -> str:
+    """Java's ``URLDecoder.decode(text, "UTF-8")``: ``+`` is a space, ``%XX`` UTF-8 bytes; a
+    ``%`` without two hex digits or bytes that are not UTF-8 are refused."""
+    if _PERCENT.search(text):
+        raise PropertyListError(f"URLDecoder: illegal hex characters in escape pattern: {text!r}")
+    try:
+        return unquote(text.replace("+", " "), errors="strict")
+    except UnicodeDecodeError:
+        raise PropertyListError(f"URLDecoder: {text!r} is not UTF-8") from None
+
+
+def parse_matrix_params(matrix: str) -> dict[str, list[str]]:
+    """Deploy-time matrix parameters (the raw path after its first ``;``) as Artifactory reads
+    them: split on ``;``, each at its first ``=``, the value URL-decoded and otherwise kept as
+    sent (a backslash is stored, not an escape: jfrog/jfrog-cli#786); a repeated key adds a
+    value (a set: a repeated value is kept once). No ``=``: the key with an empty value; a
+    parameter starting with ``=`` is ignored. Artifactory OSS
+    ``org.artifactory.api.md.Properties.processMatrixParams``.
+    """
+    props: dict[str, list[str]] = {}
+    for param in matrix.split(";"):
+        key, equals, value = param.partition("=")
+        if not key:
+            continue
+        decoded = url_decode(value) if equals else ""
+        if decoded not in props.setdefault(key, []):
+            props[key].append(decoded)
     return props
 
 
@@ -150,7 +195,10 @@ def _check_build(headers: Any, body: bytes) -> Refusal | None:
 
 def _check_property_query(kind: str, query: dict[str, list[str]]) -> Refusal | None:
     text = query["properties"][0]
-    keys = list(parse_properties(text)) if kind == "set_properties" else text.split(",")
+    try:
+        keys = list(parse_properties(text)) if kind == "set_properties" else text.split(",")
+    except PropertyListError as error:
+        return Refusal(400, str(error))
     if not text or not keys:
         return Refusal(400, "No properties given")
     for key in keys:

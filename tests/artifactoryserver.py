@@ -32,10 +32,17 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.artifactory_api import Refusal, check_request, parse_properties, route_of
+from tests.artifactory_api import (
+    PropertyListError,
+    Refusal,
+    check_request,
+    parse_matrix_params,
+    parse_properties,
+    route_of,
+)
 from tests.loopback import serve_http
 
-__all__ = ["FakeArtifactory", "Item", "parse_properties", "serve"]
+__all__ = ["FakeArtifactory", "Item", "parse_matrix_params", "parse_properties", "serve"]
 
 CONTEXT = "/artifactory"
 KINDS = (
@@ -138,11 +145,16 @@ class FakeArtifactory:
             with self._lock:
                 self.refused.append(seen)
             return _errors(h, refusal.status, refusal.message, refusal.headers)
-        if fault == "mangle" and kind == "deploy":
-            props = parse_properties(unquote(matrix))
-            return self._deploy(h, kind, path, _mangled(body), props, mangled=True)
         if kind in ("deploy", "checksum_deploy"):
-            return self._deploy(h, kind, path, body, parse_properties(unquote(matrix)))
+            try:
+                props = parse_matrix_params(matrix)
+            except PropertyListError as error:
+                with self._lock:
+                    self.refused.append(seen)
+                return _errors(h, 400, str(error))
+            if fault == "mangle" and kind == "deploy":
+                return self._deploy(h, kind, path, _mangled(body), props, mangled=True)
+            return self._deploy(h, kind, path, body, props)
         if kind == "build":
             self.builds.append(json.loads(body))
             return _send(h, 204, None)

@@ -12,7 +12,11 @@ import requests
 import responses
 
 from cipipe.adapters.artifact_store.interface import LocalFile, StoreError
-from cipipe.adapters.artifact_store.rest import ArtifactoryRestStore, encode_properties
+from cipipe.adapters.artifact_store.rest import (
+    ArtifactoryRestStore,
+    encode_matrix_params,
+    encode_properties,
+)
 from cipipe.adapters.artifact_store.rest_http import escape_property
 from cipipe.adapters.http import HeaderAuth
 
@@ -55,10 +59,18 @@ def storage_info(file: LocalFile) -> dict[str, object]:
     return {"size": str(file.size), "checksums": {"sha256": file.sha256, "sha1": file.sha1}}
 
 
-def test_escaping_follows_artifactory() -> None:
+def test_set_properties_escaping_follows_artifactory() -> None:
+    """Set Item Properties: the separators backslash-escaped, then percent-encoded."""
     assert escape_property("a;b,c=d|e\\f") == "a\\;b\\,c\\=d\\|e\\\\f"
-    assert encode_properties({"z": "1", "note": "a;b,c=d|e\\f"}) == (
-        "note=a%5C%3Bb%5C%2Cc%5C%3Dd%5C%7Ce%5C%5Cf;z=1"
+    assert encode_properties({"z": "1", "note": "a;b,c=d|e\\f g%ü"}) == (
+        "note=a%5C;b%5C%2Cc%5C=d%5C%7Ce%5C%5Cf%20g%25%C3%BC;z=1"
+    )
+
+
+def test_matrix_params_are_percent_encoded_without_backslashes() -> None:
+    """Deploy: what jfrog-client-go's ToEncodedString(false) sends, no backslash escape."""
+    assert encode_matrix_params({"z": "1", "note": "a;b,c=d|e\\f g%ü+"}) == (
+        "note=a%3Bb%2Cc%3Dd%7Ce%5Cf%20g%25%C3%BC%2B;z=1"
     )
 
 
@@ -73,7 +85,7 @@ def test_checksum_deploy_then_full_deploy_shapes(
     result = store.upload(big, "svc/1/app.tar.gz", {"build.number": "7", "note": "x=y"})
     assert result.bytes_sent == SIZE
     first, second, verify = (c.request for c in responses.calls)
-    matrix = ";build.number=7;note=x%5C%3Dy"
+    matrix = ";build.number=7;note=x%3Dy"
     assert first.url == f"{BASE}/candidates/svc/1/app.tar.gz{matrix}"
     assert first.headers["X-Checksum-Deploy"] == "true"
     assert first.headers["X-Checksum-Sha1"] == big.sha1
@@ -103,7 +115,7 @@ def test_set_properties_shape(store: ArtifactoryRestStore) -> None:
     )
     store.set_properties("svc/1/f", {"b": "x=y", "a": "1"})
     url = responses.calls[0].request.url
-    assert url == f"{BASE}/api/storage/candidates/svc/1/f?properties=a=1;b=x%5C%3Dy&recursive=0"
+    assert url == f"{BASE}/api/storage/candidates/svc/1/f?properties=a=1;b=x%5C=y&recursive=0"
 
 
 @responses.activate

@@ -144,7 +144,8 @@ class JfCliStore:
 
     def set_properties(self, path: str, properties: Mapping[str, str]) -> None:
         """Artifactory replaces the given keys' values and keeps the other keys."""
-        argv = [self.jf, "rt", "set-props", self._target(path), format_properties(properties)]
+        props = format_properties(properties, set_props=True)
+        argv = [self.jf, "rt", "set-props", self._target(path), props]
         summary = self._json(self._run(argv))
         totals = summary.get("totals", {}) if isinstance(summary, dict) else {}
         if totals.get("failure", 0) or not totals.get("success", 0):
@@ -250,18 +251,34 @@ class JfCliStore:
             raise StoreError(f"jf rt {result.argv[2]}: output is not JSON: {exc}") from exc
 
 
-def format_properties(properties: Mapping[str, str]) -> str:
+def format_properties(properties: Mapping[str, str], *, set_props: bool = False) -> str:
     """``k=v;k2=v2`` as jf parses it: ``;`` and ``,`` in a value escaped with a backslash.
 
-    A backslash itself cannot be escaped in jf's syntax, and keys cannot hold separators, so
-    those are refused rather than sent to mean something else.
+    jf splits on ``;`` and then ``,``, a separator right after a backslash being literal (that
+    one backslash dropped), and the key at the first ``=`` (jfrog/jfrog-client-go
+    ``artifactory/services/utils/properties.go``, ``ParseProperties``). So any other backslash
+    arrives as typed, but one ending a value would escape the separator after it, and an empty
+    value is "Invalid property format" there: both are refused. Uploads then reach Artifactory
+    as percent-encoded matrix parameters, every character intact (``ToEncodedString(false)``).
+
+    ``set_props``: ``jf rt set-props`` sends the values to Set Item Properties with only ``,``
+    escaped (``ToEncodedString(true)``), so Artifactory would split a value at ``;`` or ``|``,
+    take a backslash as an escape and refuse an ``=``: such values are refused, not mangled.
     """
     pairs = []
     for key, value in sorted_properties(properties):
         if not key or any(c in key for c in "=;,\\"):
             raise StorePathError(f"property key {key!r}", expected="no '=', ';', ',' or '\\'")
-        if "\\" in value:
-            raise StorePathError(f"property {key}: value {value!r} has a backslash for jf")
+        if not value or value.endswith("\\"):
+            raise StorePathError(
+                f"property {key}: value {value!r} for jf",
+                expected="a value that is not empty and does not end with a backslash",
+            )
+        if set_props and any(c in value for c in ";|=\\"):
+            raise StorePathError(
+                f"property {key}: value {value!r} for jf rt set-props",
+                expected="no ';', '|', '=' or '\\' (jf sends them unescaped); use --via rest",
+            )
         escaped = value.replace(";", "\\;").replace(",", "\\,")
         pairs.append(f"{key}={escaped}")
     return ";".join(pairs)

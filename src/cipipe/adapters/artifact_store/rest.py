@@ -32,13 +32,14 @@ from cipipe.adapters.artifact_store.rest_http import (
     RetryingClient,
     auth_from_env,
     done,
+    encode_matrix_params,
     encode_properties,
     read_json,
 )
 from cipipe.fileio import _atomically
 from cipipe.urls import strip_credentials
 
-__all__ = ["ArtifactoryRestStore", "auth_from_env", "encode_properties"]
+__all__ = ["ArtifactoryRestStore", "auth_from_env", "encode_matrix_params", "encode_properties"]
 
 log = logging.getLogger("cipipe.artifactory")
 
@@ -99,7 +100,7 @@ class ArtifactoryRestStore:
 
     def upload(self, file: LocalFile, path: str, properties: Mapping[str, str]) -> UploadResult:
         target = f"{self.repository}/{_quote_path(path)}"
-        matrix = encode_properties(properties)
+        matrix = encode_matrix_params(properties)
         target += f";{matrix}" if matrix else ""
         sums = {"X-Checksum-Sha1": file.sha1, "X-Checksum-Sha256": file.sha256}
         url = f"{self.location}/{path}"

@@ -39,8 +39,10 @@ log = logging.getLogger("cipipe.artifactory")
 T = TypeVar("T")
 MAX_BACKOFF_SECONDS = 30.0
 
-# Artifactory splits property lists on these; a literal one is sent backslash-escaped.
-_SPECIAL = re.compile(r"([,|=\\;])")
+# Set Item Properties reads ``k=v1,v2;k2=v3`` (``|`` also separates properties) and takes a
+# backslash as "the next character is literal": JFrog documents escaping ``, \ | =`` that way, and
+# ``;``, the separator it recommends, needs it just as much inside a value.
+_SET_PROPERTIES_SPECIAL = re.compile(r"([,|=\\;])")
 # Characters Artifactory forbids in a property key (JFrog "Set Item Properties").
 _FORBIDDEN_KEY = re.compile(r"[)(}{\][*+^$\\/~`!@#%&<>;=,±§\s]")
 AUTH_HINT = (
@@ -68,19 +70,41 @@ def auth_from_env(environ: Mapping[str, str] | None = None) -> AuthBase | None:
 
 
 def escape_property(text: str) -> str:
-    return _SPECIAL.sub(r"\\\1", text)
+    """A value for Set Item Properties' ``properties=``: its separators backslash-escaped."""
+    return _SET_PROPERTIES_SPECIAL.sub(r"\\\1", text)
+
+
+def check_property_key(key: str) -> str:
+    if not key or _FORBIDDEN_KEY.search(key):
+        raise StorePathError(
+            f"property key {key!r}", expected="letters, digits, '.', '_', '-' or ':'"
+        )
+    return key
 
 
 def encode_properties(properties: Mapping[str, str]) -> str:
-    """``k=v;k2=v2``, each part escaped for Artifactory, then percent-encoded for the URL."""
+    """Set Item Properties' ``properties=`` value: ``k=v;k2=v2``, each value escaped for
+    Artifactory's property list, then all of it percent-encoded for the query string."""
     parts = []
     for key, value in sorted_properties(properties):
-        if not key or _FORBIDDEN_KEY.search(key):
-            raise StorePathError(
-                f"property key {key!r}", expected="letters, digits, '.', '_', '-' or ':'"
-            )
-        parts.append(f"{quote(key, safe='')}={quote(escape_property(value), safe='')}")
-    return ";".join(parts)
+        parts.append(f"{check_property_key(key)}={escape_property(value)}")
+    return quote(";".join(parts), safe="=;")
+
+
+def encode_matrix_params(properties: Mapping[str, str]) -> str:
+    """Deploy-time matrix parameters ``k=v;k2=v2``: keys and values percent-encoded, nothing
+    backslash-escaped.
+
+    Artifactory splits the path's matrix part on ``;``, each parameter at its first ``=``, and
+    URL-decodes the value; a backslash stays in the stored value (``\\,`` is kept as typed:
+    jfrog/jfrog-cli#786). Artifactory OSS ``org.artifactory.api.md.Properties.processMatrixParams``;
+    jfrog/jfrog-client-go ``artifactory/services/utils/properties.go`` ``ToEncodedString(false)``
+    sends the same (``url.QueryEscape`` of key and value, no escape).
+    """
+    return ";".join(
+        f"{quote(check_property_key(key), safe=':')}={quote(value, safe='')}"
+        for key, value in sorted_properties(properties)
+    )
 
 
 class RetryingClient:
