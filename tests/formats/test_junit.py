@@ -3,8 +3,11 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from cipipe.formats.junit import JUnitCase, junit_xml
+from cipipe.formats.junit import JUnitCase, JUnitOutcome, junit_xml
+from tests.surefire import assert_surefire_valid, surefire_problems
 
 
 def parse(suites: dict[str, list[JUnitCase]]) -> ET.Element:
@@ -85,13 +88,97 @@ def test_test_failing_every_time_has_failure_then_rerun_failures() -> None:
     failed = JUnitCase(
         "Queue", "Broken", 0.1, "failed", message="try 1", rerun_failures=("try 2", "try 3")
     )
-    errored = JUnitCase("Queue", "Dies", 0.1, "error", message="abort", rerun_failures=("again",))
+    errored = JUnitCase("Queue", "Dies", 0.1, "error", message="abort", rerun_errors=("again",))
     cases = parse({"Queue": [failed, errored]}).findall("testsuite/testcase")
     assert children(cases[0]) == ["failure", "rerunFailure", "rerunFailure"]
     assert [el.get("message") for el in cases[0]] == ["try 1", "try 2", "try 3"]
     assert cases[0][1].findtext("stackTrace") == "try 2"
     assert children(cases[1]) == ["error", "rerunError"]
     assert cases[1][1].get("type") == "error"
+
+
+def test_errored_attempts_are_errors_not_failures() -> None:
+    """An attempt that errored is <flakyError> / <rerunError>, placed where Surefire's
+    schema wants them, whatever the final outcome."""
+    flaky = JUnitCase(
+        "Q", "Flaky", 0.1, "passed", flaky_failures=("assert",), flaky_errors=("threw",)
+    )
+    failed = JUnitCase(
+        "Q", "Failed", 0.1, "failed", "assert 1", rerun_failures=("a2",), rerun_errors=("e",)
+    )
+    errored = JUnitCase(
+        "Q", "Errored", 0.1, "error", "threw 1", rerun_failures=("a2",), rerun_errors=("e",)
+    )
+    cases = parse({"Q": [flaky, failed, errored]}).findall("testsuite/testcase")
+    assert [children(c) for c in cases] == [
+        ["flakyFailure", "flakyError"],
+        ["failure", "rerunFailure", "rerunError"],
+        ["rerunFailure", "error", "rerunError"],
+    ]
+    assert [(el.get("type"), el.findtext("stackTrace")) for el in cases[0]] == [
+        ("failure", "assert"),
+        ("error", "threw"),
+    ]
+    assert_surefire_valid(junit_xml({"Q": [flaky, failed, errored]}))
+
+
+def test_every_outcome_and_attempt_validates_against_the_surefire_xsd() -> None:
+    nasty = 'a <b> & "c"\x00\x1b ü \ud800 end'
+    suites = {
+        nasty: [
+            JUnitCase(nasty, nasty, 12345.6789, "failed", nasty, rerun_failures=(nasty,)),
+            JUnitCase("C", "e", 0.0, "error", None, rerun_errors=("",)),
+            JUnitCase("C", "p", 0.0005, "passed", flaky_failures=("",), flaky_errors=(nasty,)),
+            JUnitCase("C", "s", 0.0, "skipped", nasty),
+            JUnitCase("C", "s2", 0.0, "skipped"),
+            JUnitCase("C", "f2", 0.0, "failed"),
+        ],
+        "empty": [],
+    }
+    assert_surefire_valid(junit_xml(suites))
+
+
+def test_the_xsd_check_catches_what_surefire_rejects() -> None:
+    """The validator itself: elements out of the schema's order, a missing required
+    attribute, a time Surefire's pattern refuses and a foreign root all fail."""
+    good = junit_xml({"S": [JUnitCase("S", "a", 0.0, "error", "x", rerun_failures=("y",))]})
+    assert surefire_problems(good) == []
+    swapped = good.replace("<rerunFailure", "<rerunX").replace("</rerunFailure>", "</rerunX>")
+    assert surefire_problems(swapped)
+    assert surefire_problems(good.replace(' type="error"', ""))
+    assert surefire_problems(good.replace('time="0.000"', 'time="1e-3"'))
+    assert surefire_problems("<report/>")
+
+
+_text = st.text(st.characters(codec="utf-8"), max_size=20)
+
+
+@st.composite
+def _cases(draw: st.DrawFn) -> JUnitCase:
+    outcomes: list[JUnitOutcome] = ["passed", "failed", "skipped", "error"]
+    outcome = draw(st.sampled_from(outcomes))
+    attempts = st.lists(_text, max_size=2).map(tuple)
+    kwargs: dict[str, tuple[str, ...]] = {}
+    if outcome == "passed":
+        kwargs = {"flaky_failures": draw(attempts), "flaky_errors": draw(attempts)}
+    elif outcome in ("failed", "error"):
+        kwargs = {"rerun_failures": draw(attempts), "rerun_errors": draw(attempts)}
+    return JUnitCase(
+        draw(_text),
+        draw(_text),
+        draw(st.floats(min_value=0, max_value=1e7, allow_nan=False)),
+        outcome,
+        draw(st.none() | _text),
+        **kwargs,
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(_text, st.lists(_cases(), max_size=4), max_size=3))
+def test_any_results_validate_against_the_surefire_xsd(
+    suites: dict[str, list[JUnitCase]],
+) -> None:
+    assert_surefire_valid(junit_xml(suites))
 
 
 def test_failure_without_message() -> None:
@@ -169,6 +256,8 @@ def test_no_suites() -> None:
         {"outcome": "failed", "flaky_failures": ("x",)},
         {"outcome": "skipped", "flaky_failures": ("x",)},
         {"outcome": "passed", "rerun_failures": ("x",)},
+        {"outcome": "error", "flaky_errors": ("x",)},
+        {"outcome": "passed", "rerun_errors": ("x",)},
         {"outcome": "skipped", "rerun_failures": ("x",)},
         {"outcome": "passed", "time": -0.5},
         {"outcome": "passed", "time": float("nan")},

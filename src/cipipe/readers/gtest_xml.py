@@ -53,6 +53,9 @@ class GtestCase:
     # A gtest case read from the XML of a binary that ctest ran as one test: that ctest test,
     # which a rerun selects (ctest cannot select a gtest case inside it).
     rerun_as: str | None = None
+    # Failed with an <error> (an unexpected exception, a crash the framework caught) and no
+    # assertion <failure>: JUnit calls that an error, and so do the rerun elements.
+    errored: bool = False
 
     @property
     def full_name(self) -> str:
@@ -163,7 +166,14 @@ def _case(suite: str, el: ET.Element) -> GtestCase:
         message=message,
         value_param=el.get("value_param"),
         type_param=el.get("type_param"),
+        errored=only_errors(el),
     )
+
+
+def only_errors(el: ET.Element) -> bool:
+    """A ``<testcase>`` with an ``<error>`` and no ``<failure>``: it errored, not failed."""
+    tags = {child.tag for child in el}
+    return "error" in tags and "failure" not in tags
 
 
 def _text(el: ET.Element) -> str:

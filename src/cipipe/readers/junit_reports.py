@@ -30,6 +30,7 @@ from cipipe.readers.gtest_xml import (
     GtestReport,
     GtestStatus,
     GtestXmlError,
+    only_errors,
     seconds_attr,
 )
 
@@ -131,6 +132,7 @@ def parse_catch2_junit(text: str) -> GtestReport:
                     time=seconds_attr(el.get("time"), f"Catch2 test {name}"),
                     message=message,
                     label=name,
+                    errored=only_errors(el),
                 )
             )
     return GtestReport(cases=tuple(cases), time=sum(c.time for c in cases))

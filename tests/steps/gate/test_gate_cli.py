@@ -31,6 +31,7 @@ from tests.githubserver import serve as serve_github
 from tests.steps.decide_strategy.test_attach_store import published
 from tests.steps.gate.test_build_gate import built, matrix, outcomes
 from tests.steps.gate.test_gate_table import make_tests, platform, precheck, scan
+from tests.surefire import assert_surefire_valid
 
 Cli = Callable[..., CliResult]
 COMMIT = "c" * 40  # the commit of the published candidate (tests/steps/publish)
@@ -140,6 +141,7 @@ def run_gate(cli: Cli, work: Path, repo: Path, *args: str) -> tuple[CliResult, G
 
 
 def junit_cases(work: Path, report: GateReport) -> dict[str, ET.Element]:
+    assert_surefire_valid(work / report.junit)
     root = ET.parse(work / report.junit).getroot()
     cases = root.findall(".//testcase")
     assert [c.get("name") for c in cases] == list(GATES)

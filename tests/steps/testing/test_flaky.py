@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
@@ -8,8 +9,10 @@ from hypothesis import strategies as st
 
 from cipipe.formats.junit import junit_xml
 from cipipe.readers.gtest_xml import GtestCase, GtestReport, GtestStatus, parse_gtest_xml
+from cipipe.readers.junit_reports import parse_catch2_junit
 from cipipe.steps.testing.flaky import MergedRun, merge_attempts, rerun_filter
 from tests.conftest import DATA
+from tests.surefire import assert_surefire_valid
 
 GTEST = DATA / "gtest"
 STATUSES: tuple[GtestStatus, ...] = ("passed", "failed", "skipped", "disabled")
@@ -50,6 +53,7 @@ def test_real_flaky_run() -> None:
     final = GtestReport(cases=merged.cases, time=0)
     assert (final.passed, final.failed, final.skipped, final.disabled) == (3, 1, 0, 0)
 
+    assert_surefire_valid(junit_xml(merged.junit))
     root = ET.fromstring(junit_xml(merged.junit))
     assert (root.get("tests"), root.get("failures")) == ("4", "1")
     cases = {c.get("name"): c for c in root.iter("testcase")}
@@ -58,6 +62,67 @@ def test_real_flaky_run() -> None:
     assert [el.tag for el in cases["Broken"]] == ["failure", "rerunFailure"]
     assert "always broken" in (cases["Broken"][1].findtext("stackTrace") or "")
     assert [el.tag for el in cases["Pushes"]] == []
+
+
+def errored(full_name: str) -> GtestCase:
+    return replace(case(full_name, "failed", f"{full_name} threw"), errored=True)
+
+
+def test_attempts_that_errored_are_errors_in_the_junit() -> None:
+    """An attempt that errored (an <error> in its report, no <failure>) is <flakyError> or
+    <rerunError>, and a test whose first run errored and never passed is an <error>."""
+    initial = report(errored("A.flaky"), case("A.mixed", "failed"), errored("A.broken"))
+    reruns = [
+        report(case("A.flaky", "passed"), errored("A.mixed"), case("A.broken", "failed")),
+        report(errored("A.mixed"), errored("A.broken")),
+    ]
+    merged = merge_attempts(initial, reruns)
+    assert merged.flaky == ("A.flaky",) and merged.failed == ("A.mixed", "A.broken")
+    flaky, mixed, broken = merged.junit["A"]
+    assert (flaky.outcome, flaky.flaky_errors, flaky.flaky_failures) == (
+        "passed",
+        ("A.flaky threw",),
+        (),
+    )
+    assert (mixed.outcome, mixed.rerun_failures, mixed.rerun_errors) == (
+        "failed",
+        (),
+        ("A.mixed threw", "A.mixed threw"),
+    )
+    assert (broken.outcome, broken.rerun_failures, broken.rerun_errors) == (
+        "error",
+        ("A.broken failed",),
+        ("A.broken threw",),
+    )
+    text = junit_xml(merged.junit)
+    assert_surefire_valid(text)
+    tags = {c.get("name"): [el.tag for el in c] for c in ET.fromstring(text).iter("testcase")}
+    assert tags == {
+        "flaky": ["flakyError"],
+        "mixed": ["failure", "rerunError", "rerunError"],
+        "broken": ["rerunFailure", "error", "rerunError"],
+    }
+
+
+def test_the_readers_tell_an_error_from_a_failure() -> None:
+    gtest = parse_gtest_xml(
+        '<testsuites><testsuite name="S">'
+        '<testcase name="e" status="run" time="0"><error message="threw"/></testcase>'
+        '<testcase name="f" status="run" time="0"><failure message="x"/>'
+        '<error message="y"/></testcase>'
+        "</testsuite></testsuites>"
+    )
+    assert [(c.name, c.status, c.errored) for c in gtest.cases] == [
+        ("e", "failed", True),
+        ("f", "failed", False),
+    ]
+    catch2 = parse_catch2_junit(
+        '<testsuites><testsuite name="prog">'
+        '<testcase classname="prog.global" name="throws" time="0"><error message="e"/>'
+        '</testcase><testcase classname="prog.global" name="ok" time="0"/>'
+        "</testsuite></testsuites>"
+    )
+    assert [(c.name, c.errored) for c in catch2.cases] == [("throws", True), ("ok", False)]
 
 
 def test_no_reruns_keeps_every_failure() -> None:
@@ -180,6 +245,7 @@ def test_merge_keeps_every_case_and_never_flaky_and_failed(
         if before.status != "failed":
             assert after == before
 
+    assert_surefire_valid(junit_xml(merged.junit))
     root = ET.fromstring(junit_xml(merged.junit))
     assert root.get("tests") == str(len(names))
     assert root.get("failures") == str(len(merged.failed))

@@ -15,6 +15,7 @@ from tests.conftest import CliResult
 from tests.contracts.samples import sample_source
 from tests.gitrepo import GitRepoBuilder
 from tests.steps.buildflow import plan
+from tests.surefire import assert_surefire_valid
 
 Cli = Callable[..., CliResult]
 
@@ -133,6 +134,8 @@ def test_test_of_one_platform_replaces_only_its_entry(
     assert after["platforms"][1]["counts"]["failed"] == 1
     assert after["critical_failures"] == ["arm: Calc.Adds"] and after["outcome"] == "failed"
     assert (work / "reports/junit-linux.xml").read_bytes() == linux_junit
+    for written in ("junit-linux.xml", "junit-arm.xml"):
+        assert_surefire_valid(work / "reports" / written)
 
     monkeypatch.delenv("FAILING")
     assert cli("--workdir", work, "test", "--repo", repo.root, "--platform", "arm").exit_code == 0

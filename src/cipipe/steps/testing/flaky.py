@@ -2,8 +2,10 @@
 
 A test that fails and then passes when run again is flaky, not broken: it must not fail the
 run, but it must not vanish either. So a flaky test ends as passed and is named in ``flaky``,
-with its failed attempts kept as Surefire ``<flakyFailure>`` elements in the JUnit XML; a test
-that failed every time stays failed, its reruns as ``<rerunFailure>`` elements.
+with its failed attempts kept as Surefire ``<flakyFailure>`` elements in the JUnit XML
+(``<flakyError>`` for an attempt that errored); a test that failed every time stays failed
+(an error when its first run errored), its reruns as ``<rerunFailure>`` (``<rerunError>``)
+elements.
 
 Rules, in order of the attempts (the initial run, then each rerun):
 - only tests that failed in the initial run are settled by reruns; a rerun's result for any
@@ -75,16 +77,25 @@ def _settle(
 ) -> tuple[GtestCase, JUnitCase]:
     if case.status != "failed":
         return case, _junit(case, _OUTCOMES[case.status])
-    failures = [case.message or ""]
+    failed: list[GtestCase] = [case]
     for attempt in attempts:
         again = attempt.get(case.full_name)
         if again is None or again.status not in ("passed", "failed"):
             continue
         if again.status == "passed":
-            final = replace(case, status="passed", time=again.time, message=None)
-            return final, _junit(final, "passed", flaky_failures=tuple(failures))
-        failures.append(again.message or "")
-    return case, _junit(case, "failed", rerun_failures=tuple(failures[1:]))
+            final = replace(case, status="passed", time=again.time, message=None, errored=False)
+            failures, errors = _by_kind(failed)
+            return final, _junit(final, "passed", flaky_failures=failures, flaky_errors=errors)
+        failed.append(again)
+    failures, errors = _by_kind(failed[1:])
+    outcome: JUnitOutcome = "error" if case.errored else "failed"
+    return case, _junit(case, outcome, rerun_failures=failures, rerun_errors=errors)
+
+
+def _by_kind(attempts: Sequence[GtestCase]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The messages of the attempts that failed, and of those that errored."""
+    failures = tuple(a.message or "" for a in attempts if not a.errored)
+    return failures, tuple(a.message or "" for a in attempts if a.errored)
 
 
 _OUTCOMES: dict[str, JUnitOutcome] = {
@@ -100,7 +111,9 @@ def _junit(
     outcome: JUnitOutcome,
     *,
     flaky_failures: tuple[str, ...] = (),
+    flaky_errors: tuple[str, ...] = (),
     rerun_failures: tuple[str, ...] = (),
+    rerun_errors: tuple[str, ...] = (),
 ) -> JUnitCase:
     message = case.message
     if case.status == "disabled":
@@ -113,5 +126,7 @@ def _junit(
         outcome=outcome,
         message=message,
         flaky_failures=flaky_failures,
+        flaky_errors=flaky_errors,
         rerun_failures=rerun_failures,
+        rerun_errors=rerun_errors,
     )
