@@ -338,3 +338,33 @@ def test_unreadable_merge_or_manifest_is_exit_2(
     repo.commit("ok", {"conan.lock": (DEPS / "conan-v2.lock").read_text()})
     result, _ = sbom(cli, repo.root, tmp_path / "w2", "--merge", not_sbom)
     assert result.exit_code == 2 and "neither CycloneDX nor SPDX" in result.stderr
+
+
+def test_a_rerun_keeps_the_version_and_a_changed_bom_gets_the_next(
+    make_repo: Callable[[str], GitRepoBuilder], cli: Cli, tmp_path: Path
+) -> None:
+    """The serial number repeats for one build; its version counts the BOM's revisions."""
+    repo = make_repo("r")
+    repo.commit("v1", {".cipipe.yaml": CONFIG, "conanfile.txt": "[requires]\nzlib/1.3.1\n"})
+    work = tmp_path / "w"
+    first, one = sbom(cli, repo.root, work, "--build-id", "7")
+    assert first.exit_code == 0, first.stderr
+    text = (work / "sbom.json").read_bytes()
+    assert one["version"] == 1
+
+    again, _ = sbom(cli, repo.root, work, "--build-id", "7")
+    assert again.exit_code == 0, again.stderr
+    assert (work / "sbom.json").read_bytes() == text  # same content: version 1, same bytes
+
+    (repo.root / "conanfile.txt").write_text("[requires]\nzlib/1.3.1\nfmt/10.2.1\n")
+    changed, two = sbom(cli, repo.root, work, "--build-id", "7")
+    assert changed.exit_code == 0, changed.stderr
+    assert (two["serialNumber"], two["version"]) == (one["serialNumber"], 2)
+    assert "pkg:conan/fmt@10.2.1" in purls(two)
+    valid_cyclonedx((work / "sbom.json").read_text())
+    revised = (work / "sbom.json").read_bytes()
+    sbom(cli, repo.root, work, "--build-id", "7")
+    assert (work / "sbom.json").read_bytes() == revised  # version 2 stays while nothing changes
+
+    _, other_build = sbom(cli, repo.root, work, "--build-id", "8")
+    assert other_build["serialNumber"] != one["serialNumber"] and other_build["version"] == 1

@@ -48,6 +48,7 @@ def execute(
         artifacts=artifacts,
         merge=merge,
         baseline=baseline,
+        previous=state.workdir.file(SBOM_FILE),
     )
     with state.workdir.locked():
         state.workdir.write_text(SBOM_FILE, outputs.sbom)

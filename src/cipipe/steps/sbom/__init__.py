@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cipipe.adapters.git.interface import GitRepo
 from cipipe.contracts.artifacts import Artifacts
@@ -59,6 +60,13 @@ def read_sbom_file(path: Path) -> list[Dependency]:
     )
 
 
+def _previous_bom(path: Path | None) -> dict[str, Any] | None:
+    if path is None or not path.exists():
+        return None
+    document = parse_json(read_text(path), str(path), check=False)
+    return document if isinstance(document, dict) else None
+
+
 def suggest_components(git: GitRepo, components_file: str, *, service: str | None) -> str:
     """The components.yaml draft ``cipipe sbom --suggest`` prints; it writes nothing.
 
@@ -89,7 +97,10 @@ def run_sbom(
     artifacts: Artifacts | None,
     merge: Sequence[Path] = (),
     baseline: Path | None = None,
+    previous: Path | None = None,
 ) -> SbomOutputs:
+    """``previous``: the sbom.json a run of this build may have written before, which sets the
+    new one's version (see ``versioning``); absent is fine."""
     # cyclonedx takes seconds to import: only the run that writes the SBOM pays for it.
     from cipipe.steps.sbom.bom import build_bom, combine
 
@@ -116,6 +127,7 @@ def run_sbom(
         timestamp=source.commit_time,
         dependencies=dependencies,
         artifacts=artifacts.artifacts if artifacts else [],
+        previous=_previous_bom(previous),
     )
     if baseline is None:
         changed = DepsChanged(

@@ -2,15 +2,18 @@
 
 Reproducible by construction: the serial number is derived from the build id (uuid5), the
 timestamp is the commit time, every bom-ref is derived from the component, and the library
-sorts components, so the same inputs give the same bytes.
+sorts components, so the same inputs give the same bytes. The version counts the revisions
+under that serial number (``versioning``): a rerun with other content is the next one.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from cyclonedx.contrib.license.factories import LicenseFactory
 from cyclonedx.model import HashAlgorithm, HashType, Property
@@ -25,6 +28,7 @@ from cipipe import __version__
 from cipipe.contracts.artifacts import Artifact
 from cipipe.readers.deps import Dependency
 from cipipe.steps.sbom.diff import identity
+from cipipe.steps.sbom.versioning import bom_version
 
 SERIAL_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://cipipe.dev/sbom")
 KIND_TO_TYPE = {
@@ -132,7 +136,10 @@ def build_bom(
     timestamp: datetime,
     dependencies: Sequence[Dependency],
     artifacts: Sequence[Artifact],
+    previous: Mapping[str, Any] | None = None,
 ) -> str:
+    """The BOM as JSON text; ``previous`` is the BOM a rerun of this build wrote before (the
+    JSON object), which sets the version."""
     root = Component(
         name=service,
         version=commit,
@@ -154,6 +161,10 @@ def build_bom(
         bom.components.add(component)
     bom.register_dependency(root, components)
     text = JsonV1Dot6(bom).output_as_string(indent=2) + "\n"
+    version = bom_version(json.loads(text), previous)
+    if version != bom.version:
+        bom.version = version
+        text = JsonV1Dot6(bom).output_as_string(indent=2) + "\n"
     error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text)
     if error is not None:
         raise InvalidBom(f"the SBOM fails CycloneDX 1.6 validation: {error}")
