@@ -67,7 +67,7 @@ def test_upload_command_line_and_spec(fake: Path, tmp_path: Path) -> None:
             {
                 "pattern": str(file.path),
                 "target": "candidates/svc/42/linux/app.tgz",
-                "props": "a=x\\;y\\,z;b=2",
+                "targetProps": "a=x\\;y\\,z;b=2",
                 "flat": "true",
             }
         ]

@@ -111,7 +111,8 @@ class JfCliStore:
                 {
                     "pattern": str(file.path),
                     "target": self._target(path),
-                    "props": format_properties(properties),
+                    # An upload spec's "props" is deprecated for "targetProps" (jfrog-cli-core#60).
+                    "targetProps": format_properties(properties),
                     "flat": "true",
                 }
             )
