@@ -29,7 +29,7 @@ def finding(rule: str, file: str | None, line: int | None = 1, **kw: Any) -> Fin
 def check(name: str, *findings: Finding, status: str = "ran") -> CheckResult:
     return CheckResult(
         name=name,
-        status=status,  # type: ignore[arg-type]
+        status=status,
         passed=not findings,
         blocking=True,
         required=False,
