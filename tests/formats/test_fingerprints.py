@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cipipe.formats import fingerprints
 from cipipe.formats.fingerprints import add_fingerprints, text_hashes
@@ -208,4 +210,65 @@ def test_a_relative_root_works(repo: Path, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.chdir(repo.parent)
     assert prints(add_fingerprints(sarif(at("testFile1.js")), Path(repo.name))) == [
         "5e4d5a9cf1294ad9:1"
+    ]
+
+
+def reference_hashes(text: str) -> dict[int, str]:
+    """fingerprints.ts's ``hash`` transcribed one character at a time (processCharacter,
+    outputHash, updateHash), against which cipipe's pre-filtered loop is checked."""
+    window, numbers = [0] * 100, [-1] * 100
+    counts: dict[str, int] = {}
+    found: dict[int, str] = {}
+    state = {"hash": 0, "index": 0, "line": 0, "start": True, "cr": False}
+    first_mod = pow(37, 100, 1 << 64)
+
+    def output() -> None:
+        value = format(state["hash"], "x")
+        counts[value] = counts.get(value, 0) + 1
+        found[numbers[state["index"]]] = f"{value}:{counts[value]}"
+        numbers[state["index"]] = -1
+
+    def update(current: int) -> None:
+        begin, window[state["index"]] = window[state["index"]], current
+        state["hash"] = (37 * state["hash"] + current - first_mod * begin) % (1 << 64)
+        state["index"] = (state["index"] + 1) % 100
+
+    def process(current: int) -> None:
+        if current in (32, 9) or (state["cr"] and current == 10):
+            state["cr"] = False
+            return
+        state["cr"] = current == 13
+        current = 10 if current == 13 else current
+        if numbers[state["index"]] != -1:
+            output()
+        if state["start"]:
+            state["start"] = False
+            state["line"] += 1
+            numbers[state["index"]] = state["line"]
+        if current == 10:
+            state["start"] = True
+        update(current)
+
+    for unit in text.encode("utf-16-le", "surrogatepass").hex(" ", 2).split():
+        process(int.from_bytes(bytes.fromhex(unit), "little"))
+    process(65535)
+    for _ in range(100):
+        if numbers[state["index"]] != -1:
+            output()
+        update(0)
+    return found
+
+
+@given(st.text(alphabet=st.sampled_from(["a", "b", " ", "\t", "\r", "\n", "é", "😀", "\0"])))
+@settings(max_examples=300, deadline=None)
+def test_the_filtered_loop_is_the_character_by_character_hash(text: str) -> None:
+    assert text_hashes(text) == reference_hashes(text)
+
+
+def test_the_reference_gives_the_upstream_values() -> None:
+    assert [v for _, v in sorted(reference_hashes(" a\nb\n  \t\tc\n d").items())] == [
+        "271789c17abda88f:1",
+        "54703d4cd895b18:1",
+        "180aee12dab6264:1",
+        "a23a3dc5e078b07b:1",
     ]

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+import sys
+from collections.abc import Callable
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from urllib.parse import unquote
 
 from cipipe.confine import inside
 
-TAB, SPACE, LF, CR = 0x09, 0x20, 0x0A, 0x0D
+LF = 0x0A
 EOF = 65535
 BLOCK_SIZE = 100
 MOD = 37
@@ -47,67 +48,56 @@ _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 HashCallback = Callable[[int, str], None]
 
 
-def utf16_units(text: str) -> Iterator[int]:
-    """``text`` as JavaScript's ``charCodeAt`` sees it: astral characters are two units."""
-    for char in text:
-        code = ord(char)
-        if code > 0xFFFF:
-            code -= 0x10000
-            yield 0xD800 + (code >> 10)
-            yield 0xDC00 + (code & 0x3FF)
-        else:
-            yield code
+def hashed_units(text: str) -> memoryview:
+    """The UTF-16 code units the hash reads, as JavaScript's ``charCodeAt`` sees ``text`` (an
+    astral character is two), with what fingerprints.ts skips already gone: spaces, tabs,
+    and a line feed right after a carriage return; a carriage return becomes a line feed.
+    (A space between the two resets the pairing there too: ``\r \n`` ends two lines.)"""
+    kept = text.replace("\r\n", "\n").replace("\r", "\n").replace(" ", "").replace("\t", "")
+    codec = "utf-16-le" if sys.byteorder == "little" else "utf-16-be"
+    return memoryview(kept.encode(codec, errors="surrogatepass")).cast("H")
 
 
-def line_hashes(units: Iterable[int], callback: HashCallback) -> None:
-    """Call ``callback(line, "hash:occurrence")`` for every line, in order (``hash`` of
-    fingerprints.ts, on the file's UTF-16 code units)."""
+def line_hashes(text: str, callback: HashCallback) -> None:
+    """Call ``callback(line, "hash:occurrence")`` for every line of ``text``, in order (``hash``
+    of fingerprints.ts). The per-character work is one inlined loop over the kept code units:
+    it runs for every character of every file a finding points into."""
     window = [0] * BLOCK_SIZE
     line_numbers = [-1] * BLOCK_SIZE
     counts: dict[str, int] = {}
-    hash_raw = index = line_number = 0
-    line_start, prev_cr = True, False
 
-    def output() -> None:
+    def emit(line: int, hash_raw: int) -> None:
         value = format(hash_raw, "x")
         counts[value] = counts.get(value, 0) + 1
-        callback(line_numbers[index], f"{value}:{counts[value]}")
-        line_numbers[index] = -1
+        callback(line, f"{value}:{counts[value]}")
 
-    def update(current: int) -> None:
-        nonlocal hash_raw, index
-        begin, window[index] = window[index], current
-        hash_raw = (MOD * hash_raw + current - FIRST_MOD * begin) & MASK64
-        index = (index + 1) % BLOCK_SIZE
-
-    for current in chain(units, (EOF,)):
-        if current in (SPACE, TAB) or (prev_cr and current == LF):
-            prev_cr = False
-            continue
-        if current == CR:
-            current, prev_cr = LF, True
-        else:
-            prev_cr = False
+    hash_raw = index = line_number = 0
+    line_start = True
+    for current in chain(hashed_units(text), (EOF,)):
         if line_numbers[index] != -1:
-            output()
+            emit(line_numbers[index], hash_raw)
+            line_numbers[index] = -1
         if line_start:
-            line_start = False
             line_number += 1
             line_numbers[index] = line_number
-        if current == LF:
-            line_start = True
-        update(current)
-    # Flush the lines whose window runs past the end of the file.
+        line_start = current == LF
+        hash_raw = (MOD * hash_raw + current - FIRST_MOD * window[index]) & MASK64
+        window[index] = current
+        index = (index + 1) % BLOCK_SIZE
+    # Flush the lines whose window runs past the end of the file, with zeros.
     for _ in range(BLOCK_SIZE):
         if line_numbers[index] != -1:
-            output()
-        update(0)
+            emit(line_numbers[index], hash_raw)
+            line_numbers[index] = -1
+        hash_raw = (MOD * hash_raw - FIRST_MOD * window[index]) & MASK64
+        window[index] = 0
+        index = (index + 1) % BLOCK_SIZE
 
 
 def text_hashes(text: str) -> dict[int, str]:
     """Every line's ``primaryLocationLineHash`` in ``text``, by line number (1-based)."""
     found: dict[int, str] = {}
-    line_hashes(utf16_units(text), found.__setitem__)
+    line_hashes(text, found.__setitem__)
     return found
 
 
