@@ -17,6 +17,7 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
@@ -57,7 +58,7 @@ def _files(repo: Path) -> list[str]:
 
 
 def _inputs(repo: Path, files: list[str], work: Path) -> None:
-    findings = []
+    findings: list[dict[str, Any]] = []
     for file in files:
         lines = (repo / file).read_bytes().count(b"\n") or 1
         findings.append(
@@ -70,11 +71,16 @@ def _inputs(repo: Path, files: list[str], work: Path) -> None:
                 "tool_severity": "style",
             }
         )
-    check = {"name": "cppcheck", "status": "ran", "passed": True, "blocking": False}
+    check: dict[str, Any] = {"name": "cppcheck", "status": "ran", "passed": True, "blocking": False}
     check |= {"required": False, "findings": findings}
-    precheck = {"schema": "cipipe.precheck/1", "commit": "0" * 40, "scope": "all", "base": None}
+    precheck: dict[str, Any] = {
+        "schema": "cipipe.precheck/1",
+        "commit": "0" * 40,
+        "scope": "all",
+        "base": None,
+    }
     precheck |= {"outcome": "passed", "blocking_failures": [], "checks": [check]}
-    source = {
+    source: dict[str, Any] = {
         "schema": "cipipe.source/1",
         "repo_url": None,
         "commit": "0" * 40,
