@@ -1,9 +1,10 @@
 """``partialFingerprints.primaryLocationLineHash``, computed as GitHub's upload action does.
 
 A port of github/codeql-action ``src/fingerprints.ts`` (``hash``, ``resolveUriToFile``,
-``addFingerprints``). GitHub code scanning matches an alert across analyses by this value; the
-REST upload (``cipipe precheck --upload-sarif``) does not compute it, so a log without it shows
-every finding as new on each analysis. The rules copied:
+``addFingerprints``; read at commit 0225834cc549ee0ca93cb085b92954821a145866). GitHub code
+scanning matches an alert across analyses by this value; the REST upload (``cipipe precheck
+--upload-sarif``) does not compute it, so a log without it shows every finding as new on each
+analysis. The rules copied:
 
 - the file is read as UTF-8 (invalid bytes become U+FFFD) and hashed per UTF-16 code unit,
   as JavaScript's ``charCodeAt`` sees it;
@@ -52,7 +53,7 @@ def hashed_units(text: str) -> memoryview:
     """The UTF-16 code units the hash reads, as JavaScript's ``charCodeAt`` sees ``text`` (an
     astral character is two), with what fingerprints.ts skips already gone: spaces, tabs,
     and a line feed right after a carriage return; a carriage return becomes a line feed.
-    (A space between the two resets the pairing there too: ``\r \n`` ends two lines.)"""
+    (A space between the two resets the pairing there too: ``\\r \\n`` ends two lines.)"""
     kept = text.replace("\r\n", "\n").replace("\r", "\n").replace(" ", "").replace("\t", "")
     codec = "utf-16-le" if sys.byteorder == "little" else "utf-16-be"
     return memoryview(kept.encode(codec, errors="surrogatepass")).cast("H")
