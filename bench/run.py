@@ -19,6 +19,7 @@ import bench_model
 import bench_precheck
 import bench_publish
 import bench_run
+import bench_sarif
 import bench_scan
 
 BENCHMARKS = {
@@ -33,6 +34,7 @@ BENCHMARKS = {
     "model": bench_model.run,
     "install": bench_install.run,
     "precheck": bench_precheck.run,
+    "sarif": bench_sarif.run,
     "run": bench_run.run,
 }
 

@@ -9,14 +9,25 @@ when none; a PUT must name all four required keys and not both contexts and chec
 request must
 carry ``Authorization: Bearer <token>`` (401 "Bad credentials" otherwise); an unknown repository
 or issue is 404. ``prefix`` serves the API under a path, as Enterprise does (``/api/v3``).
+Code scanning: ``POST /repos/{o}/{r}/code-scanning/sarifs`` on a known repository decodes
+``sarif`` (base64, then gzip, then JSON) and checks it as GitHub does before accepting (202 with
+``id`` and ``url``): a 40-hex ``commit_sha``, a ``ref`` of the refs/heads, refs/tags or
+refs/pull/N/(head|merge) forms, SARIF version 2.1.0 with runs, and every result located at an
+artifact URI ("locationFromSarifResult: expected at least one location" otherwise); more than
+10 MB compressed is 413. Accepted logs are kept in ``sarifs``.
 Faults come from a queue (``fail``), one per request, before any other check.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import gzip
 import json
+import re
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,6 +40,18 @@ from tests.loopback import serve_http
 
 Handler = BaseHTTPRequestHandler
 STATES = ("error", "failure", "pending", "success")
+SARIF_MAX_COMPRESSED = 10 * 1024 * 1024
+SHA = re.compile(r"^[0-9a-f]{40}$")
+REF = re.compile(r"^refs/(heads/.+|tags/.+|pull/[0-9]+/(head|merge))$")
+
+
+@dataclass
+class SarifUploaded:
+    repo: str
+    commit_sha: str
+    ref: str
+    log: dict[str, Any]
+    id: str
 
 
 @dataclass
@@ -52,6 +75,7 @@ class FakeGitHub:
     hooks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     hook_secrets: dict[int, str] = field(default_factory=dict)
     protections: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    sarifs: list[SarifUploaded] = field(default_factory=list)
     seen: list[Seen] = field(default_factory=list)
     faults: list[str] = field(default_factory=list)
     url: str = ""
@@ -125,6 +149,8 @@ class FakeGitHub:
             return 404, {"message": "Not Found"}, {}
         parts = path.removeprefix(f"{self.prefix}/repos/").split("/")
         known = len(parts) >= 2 and f"{parts[0]}/{parts[1]}" in self.repos
+        if known and parts[2:] == ["code-scanning", "sarifs"] and method == "POST":
+            return self._upload_sarif(f"{parts[0]}/{parts[1]}", body)
         if known and (len(parts) == 2 or parts[2] in ("hooks", "branches")):
             return self._settings(method, f"{parts[0]}/{parts[1]}", parts[2:], body)
         if len(parts) < 4:
@@ -180,6 +206,32 @@ class FakeGitHub:
                     return 404, {"message": "Branch not protected"}, {}
                 return 200, found, {}
         return 404, {"message": "Not Found"}, {}
+
+    def _upload_sarif(self, repo: str, body: Any) -> tuple[int, Any, dict[str, str]]:
+        def invalid(message: str) -> tuple[int, Any, dict[str, str]]:
+            return 422, {"message": message}, {}
+
+        if not isinstance(body, dict) or not SHA.match(str(body.get("commit_sha"))):
+            return invalid("Invalid commit_sha")
+        if not REF.match(str(body.get("ref"))):
+            return invalid("Invalid ref")
+        try:
+            packed = base64.b64decode(str(body.get("sarif")), validate=True)
+        except (binascii.Error, ValueError):
+            return invalid("Invalid sarif: not base64")
+        if len(packed) > SARIF_MAX_COMPRESSED:
+            return 413, {"message": "Payload Too Large"}, {}
+        try:
+            log = json.loads(gzip.decompress(packed))
+        except (OSError, EOFError, ValueError):
+            return invalid("Invalid sarif: not gzip-compressed JSON")
+        problem = _sarif_problem(log)
+        if problem:
+            return invalid(f"Code Scanning could not process the submitted SARIF file: {problem}")
+        upload_id = str(uuid.uuid4())
+        self.sarifs.append(SarifUploaded(repo, body["commit_sha"], body["ref"], log, upload_id))
+        url = f"{self.url}/repos/{repo}/code-scanning/sarifs/{upload_id}"
+        return 202, {"id": upload_id, "url": url}, {}
 
     def _create_hook(self, repo: str, body: dict[str, Any]) -> dict[str, Any]:
         self._next_id += 1
@@ -277,6 +329,24 @@ class FakeGitHub:
         status = {**body, "creator": {"login": self.login}}
         self.statuses.setdefault((repo, sha), []).append(status)
         return 201, status, {}
+
+
+def _sarif_problem(log: Any) -> str | None:
+    """What GitHub's SARIF processing refuses in ``log``, None when it takes it."""
+    if not isinstance(log, dict) or log.get("version") != "2.1.0":
+        return "expected SARIF version 2.1.0"
+    runs = log.get("runs")
+    if not isinstance(runs, list):
+        return "expected runs"
+    for run in runs:
+        for result in run.get("results") or []:
+            locations = result.get("locations") or []
+            if not locations:
+                return "locationFromSarifResult: expected at least one location"
+            artifact = (locations[0].get("physicalLocation") or {}).get("artifactLocation") or {}
+            if not artifact.get("uri"):
+                return "locationFromSarifResult: expected artifact location"
+    return None
 
 
 def _fault(h: Handler, fault: str) -> None:

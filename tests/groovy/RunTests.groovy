@@ -49,9 +49,10 @@ Map allSecrets = [
 
 Map wrappers = [
     cipipePrecheck: [
-        args: [repo: 'src', commit: 'abc', branch: 'main', pr: '7', targetBranch: 'develop', scope: 'changed'],
-        line: "'cipipe' '--log-format' 'text' 'precheck' '--repo=src' '--commit=abc' '--branch=main' '--pr=7' '--target-branch=develop' '--scope=changed'",
-        output: 'precheck.json', credentials: []],
+        args: [repo: 'src', commit: 'abc', branch: 'main', pr: '7', targetBranch: 'develop', scope: 'changed',
+               sarifCategory: 'precheck/linux', uploadSarif: true, githubRepo: 'acme/widget'],
+        line: "'cipipe' '--log-format' 'text' 'precheck' '--repo=src' '--commit=abc' '--branch=main' '--pr=7' '--target-branch=develop' '--scope=changed' '--sarif-category=precheck/linux' '--upload-sarif' '--github-repo=acme/widget'",
+        output: 'precheck.json', credentials: [[type: 'string', credentialsId: 'cipipe-github-token', variable: 'GITHUB_TOKEN']]],
     cipipeBuild: [
         args: [platform: ['linux', 'arm'], jobs: 2, buildId: '42', checkReproducible: true, skipMissingToolchains: true],
         line: "'cipipe' '--log-format' 'text' 'build' '--platform=linux' '--platform=arm' '--jobs=2' '--build-id=42' '--check-reproducible' '--skip-missing-toolchains'",
@@ -192,10 +193,17 @@ check('all credentials null: no withCredentials at all') {
     expect(jenkins.named('sh').size(), 1, 'sh calls')
 }
 
+check('cipipePrecheck binds GITHUB_TOKEN only to upload the SARIF') {
+    def jenkins = newJenkins()
+    jenkins.call('cipipePrecheck', [:])
+    expect(jenkins.named('withCredentials'), [], 'withCredentials')
+    expect(commandLineOf(jenkins), "'cipipe' '--log-format' 'text' 'precheck'", 'command line')
+}
+
 check('a credentials parameter the step does not use is rejected') {
     def jenkins = newJenkins()
-    String message = failsWith { jenkins.call('cipipePrecheck', [githubCredentialsId: 'x']) }
-    assert message.startsWith('cipipePrecheck: unknown parameter(s) githubCredentialsId; known: '): message
+    String message = failsWith { jenkins.call('cipipeBuild', [githubCredentialsId: 'x']) }
+    assert message.startsWith('cipipeBuild: unknown parameter(s) githubCredentialsId; known: '): message
 }
 
 // ---- exit codes ----

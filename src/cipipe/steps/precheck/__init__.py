@@ -59,7 +59,8 @@ class PrecheckRequest:
     """``builds``: the service's builds in the history store, newest first (empty: no store);
     ``workdir`` receives the configure step's log and the analysers' result cache (unless
     ``CIPIPE_CACHE_DIR`` in ``env`` names a shared one); ``cpus``: the analysers' CPU budget
-    (None: the CPUs this process may use)."""
+    (None: the CPUs this process may use); ``sarif_category``: GitHub code scanning's category
+    for every run of precheck.sarif (None: one per check)."""
 
     workdir: Path
     env: Mapping[str, str]
@@ -67,6 +68,7 @@ class PrecheckRequest:
     scope: str | None = None
     builds: Sequence[BuildRecord] = field(default_factory=tuple)
     cpus: int | None = None
+    sarif_category: str | None = None
 
 
 def _policy(config: RepoConfig, name: str) -> CheckPolicy:
@@ -197,4 +199,5 @@ def run_precheck(
         compile_db=database.record,
         checks=checks,
     )
-    return PrecheckOutputs(source=source, precheck=precheck, sarif=precheck_sarif(precheck, source))
+    sarif = precheck_sarif(precheck, source, root=git.root, category=request.sarif_category)
+    return PrecheckOutputs(source=source, precheck=precheck, sarif=sarif)
