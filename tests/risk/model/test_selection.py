@@ -41,6 +41,9 @@ def test_a_candidate_losing_to_lines_added_on_one_fold_is_not_chosen() -> None:
     assert choose([best_mean_but_one_loss, steady, also_steady_but_better]) is (
         also_steady_but_better
     )
+    # among those that never lose, the best mean wins, not the widest worst-fold margin
+    narrow_but_strong = trial(3, [0.85, 0.85, 0.71], baselines)
+    assert choose([steady, narrow_but_strong]) is narrow_but_strong
 
 
 def test_when_none_beats_lines_added_everywhere_the_closest_worst_fold_is_kept() -> None:
