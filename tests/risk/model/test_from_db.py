@@ -33,6 +33,9 @@ def test_trains_on_the_stores_labelled_builds(cli: Cli, backend: Backend, tmp_pa
     assert model["training"]["saved_model"]["rows"] == filled.labelled
     assert {"name": "hour_of_day", "op": "value", "inputs": ["hour_of_day"]} in model["columns"]
     assert model["metrics"]["test"]["rows"] == round(filled.labelled * 0.2)
+    # no `la` here: the lines changed are the baseline each fold's choice must beat
+    assert model["training"]["selection"]["baseline"] == "loc_changed"
+    assert model["metrics"]["test"]["baseline"] == "loc_changed"
 
 
 def test_too_few_labelled_builds_or_one_class_exit_2(cli: Cli, tmp_path: Path) -> None:

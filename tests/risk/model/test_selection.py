@@ -57,6 +57,7 @@ def test_training_records_each_candidates_folds_and_the_choice() -> None:
     result = train_model(generated(1500, seed=4), now=NOW)
     selection = result.metadata["training"]["selection"]
     assert selection["method"] == "rolling-origin" and len(selection["folds"]) == 3
+    assert selection["baseline"] == "la"
     assert set(selection["candidates"]) == {c.name for c in CANDIDATES}
     chosen = selection["candidates"][selection["chosen"]]
     assert all(

@@ -9,10 +9,11 @@ The training window (oldest first) is cut into FOLDS folds that move forward in 
 
 Each candidate is fitted on every fold's fit rows and ranks that fold's validation rows (never
 seen by that fit, always newer than it, as the rows a deployed model meets are). A candidate
-whose AUC is below ranking by lines added (``la``) on any fold is not chosen; among the others
-the best mean AUC wins (ties: the first). One validation window, as before, let a setting win
-on a single lucky slice; three in time order must all agree. When no candidate beats ``la`` on
-every fold, the one whose worst fold is closest to it is kept and the metadata says so.
+whose AUC is below ranking by lines added (``la``, or the first of evaluate.BASELINE_FEATURES
+the history has) on any fold is not chosen; among the others the best mean AUC wins (ties:
+the first). One validation window, as before, let a setting win on a single lucky slice;
+three in time order must all agree. When no candidate beats the baseline on every fold, the
+one whose worst fold is closest to it is kept and the metadata says so.
 
 The out-of-fold margins of the chosen candidate are what Platt calibration is fitted on: each
 is a prediction for rows its model had not seen.
@@ -95,7 +96,7 @@ class Selection:
             "folds": [
                 {"fit": window_of(f.fit), "validate": window_of(f.validate)} for f in self.folds
             ],
-            "baseline": "la",
+            "baseline": _baseline_name(self.folds),
             "baseline_auc": _rounded(self.trials[0].baseline_aucs),
             "candidates": {
                 t.candidate.name: {
@@ -151,6 +152,11 @@ def check_folds(folds: Sequence[Fold], flag: str) -> None:
 def _baseline_auc(window: HistoryTable) -> float | None:
     baseline = baseline_scores(window)
     return None if baseline is None else auc(window.labels, baseline[1])
+
+
+def _baseline_name(folds: Sequence[Fold]) -> str | None:
+    baseline = baseline_scores(folds[0].validate) if folds else None
+    return None if baseline is None else baseline[0]
 
 
 def select(
