@@ -51,6 +51,7 @@ def test_train_evaluate_promote_list(
     listed = cli("model", "list", "--registry", registry)
     assert listed.exit_code == 0
     assert version in listed.stdout and "approved" in listed.stdout
+    assert "refit on 2500 rows" in listed.stdout
 
     log = registry / "approvals.jsonl"
     log.write_text(log.read_text().replace('"by":"bob"', '"by":"eve"'))

@@ -268,14 +268,16 @@ def _record_promotion(
 @click.option("--registry", type=click.Path(path_type=Path), help=REGISTRY_HELP)
 @click.pass_obj
 def list_command(state: CliState, registry: Path | None) -> int:
-    """List the versions with state and test AUC; verify the approval log's hash chain."""
+    """List the versions with state, held-out test AUC and the rows a refit model was fitted
+    on; verify the approval log's hash chain."""
     from cipipe.risk.model.approvals import verify_approvals
 
     reg = _registry(state, registry)
     for entry in reg.entries():
         auc = entry.metrics.get("auc")
         shown = f"{auc:.3f}" if isinstance(auc, float) else "-"
-        click.echo(f"{entry.version}  {entry.state:<10} {entry.created_at}  auc {shown}")
+        refit = f"  refit on {entry.refit_rows} rows" if entry.refit_rows else ""
+        click.echo(f"{entry.version}  {entry.state:<10} {entry.created_at}  auc {shown}{refit}")
     problem = verify_approvals(reg.root)
     if problem is not None:
         click.echo(f"approval log broken: {problem}", err=True)
