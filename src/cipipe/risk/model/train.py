@@ -38,7 +38,14 @@ from cipipe.risk.model.evaluate import baseline_scores, metrics_of, window_of
 from cipipe.risk.model.features import DEFAULT_INPUTS, check_inputs, plan_columns
 from cipipe.risk.model.features import transform as engineer
 from cipipe.risk.model.files import sha256_bytes
-from cipipe.risk.model.fitting import LIGHTGBM_PARAMS, WEIGHTS, Pair, fit_pair, platt
+from cipipe.risk.model.fitting import (
+    LIGHTGBM_PARAMS,
+    WEIGHTS,
+    Candidate,
+    Pair,
+    fit_pair,
+    platt,
+)
 from cipipe.risk.model.scoring import ScoringModel, parse_booster
 from cipipe.risk.model.selection import check_folds, rolling_origin, select
 from cipipe.risk.model.snapshot import canonical_json, snapshot_sha256
@@ -89,6 +96,31 @@ def _version(table: HistoryTable, inputs: list[str], settings: dict[str, Any],
     return f"m-{created:%Y%m%dT%H%M%SZ}-{digest}", snapshot
 
 
+def _settings(
+    candidate: Candidate, *, train_fraction: float, seed: int, refit: bool
+) -> dict[str, Any]:
+    return {
+        "train_fraction": train_fraction,
+        "seed": seed,
+        "refit": refit,
+        "chosen": candidate.name,
+        "half_life_days": candidate.half_life_days,
+        "lightgbm": {
+            **LIGHTGBM_PARAMS,
+            **candidate.lightgbm,
+            "num_boost_round": candidate.rounds,
+            "seed": seed,
+        },
+        "logistic": {"class_weight": "balanced", "standardized": True},
+        "combine": "mean of the two logits, then Platt (out of fold): A * combined + B",
+    }
+
+
+def _saved_model(rows: HistoryTable, *, refit: bool) -> dict[str, Any]:
+    """What the saved model was fitted on: every row when refit, else the training window."""
+    return {"refit_on_every_row": refit, "rows": len(rows), "window": window_of(rows)}
+
+
 def train_model(
     table: HistoryTable,
     *,
@@ -115,21 +147,7 @@ def train_model(
     if refit and len(test):
         final = fit_pair(columns, engineer(columns, table.features), table, seed, candidate)
     files = _files(final, a, b)
-    settings = {
-        "train_fraction": train_fraction,
-        "seed": seed,
-        "refit": refit,
-        "chosen": candidate.name,
-        "half_life_days": candidate.half_life_days,
-        "lightgbm": {
-            **LIGHTGBM_PARAMS,
-            **candidate.lightgbm,
-            "num_boost_round": candidate.rounds,
-            "seed": seed,
-        },
-        "logistic": {"class_weight": "balanced", "standardized": True},
-        "combine": "mean of the two logits, then Platt (out of fold): A * combined + B",
-    }
+    settings = _settings(candidate, train_fraction=train_fraction, seed=seed, refit=refit)
     created = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     version, snapshot = _version(table, inputs, settings, files, created)
     saved_rows = table if final is not measured else train
@@ -146,11 +164,7 @@ def train_model(
             "settings": settings,
             "selection": selection.to_json(),
             "windows": {"train": window_of(train), "test": window_of(test)},
-            "saved_model": {
-                "refit_on_every_row": final is not measured,
-                "rows": len(saved_rows),
-                "window": window_of(saved_rows),
-            },
+            "saved_model": _saved_model(saved_rows, refit=final is not measured),
         },
     }
     if features:
