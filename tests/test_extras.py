@@ -46,7 +46,10 @@ NEEDS_AN_EXTRA = (
     "cipipe.risk.metrics",
     "cipipe.risk.model.evaluate",
     "cipipe.risk.model.features",
+    "cipipe.risk.model.fitting",
     "cipipe.risk.model.scoring",
+    "cipipe.risk.model.selection",
+    "cipipe.risk.model.store_features",
     "cipipe.risk.model.train",
 )
 

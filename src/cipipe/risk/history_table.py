@@ -179,7 +179,18 @@ def _json_lines(lines: Iterable[str]) -> Iterator[Mapping[str, Any]]:
 
 
 def _canonical(record: Mapping[str, Any]) -> dict[str, Any]:
-    return {ALIASES.get(str(k), str(k)): v for k, v in record.items()}
+    return {canonical_name(str(k)): v for k, v in record.items()}
+
+
+def canonical_name(name: str) -> str:
+    """The name cipipe uses for a column another dataset spells differently."""
+    return ALIASES.get(name, name)
+
+
+def canonical_names(names: Sequence[str]) -> list[str]:
+    """User-given feature names as the loader names the columns (``entrophy`` -> ``entropy``),
+    in order, each once: the rows are read through the same aliases, so both must agree."""
+    return list(dict.fromkeys(canonical_name(n) for n in names))
 
 
 def table_from_records(
@@ -193,7 +204,7 @@ def table_from_records(
 ) -> HistoryTable:
     rows: list[tuple[str, float, int, list[float], dict[str, str]]] = []
     bad: list[BadRow] = []
-    chosen: list[str] | None = list(features) if features is not None else None
+    chosen = canonical_names(features) if features is not None else None
     groups_present: list[str] = []
     for number, raw in enumerate(records, start=1):
         if "__error__" in raw:
@@ -245,7 +256,7 @@ def table_from_records(
                 {g: str(record.get(g, "")) for g in groups_present},
             )
         )
-    names = chosen or list(features or [])
+    names = chosen or canonical_names(features or [])
     rows.sort(key=lambda r: r[1])
     matrix = np.array([r[3] for r in rows], dtype=np.float64).reshape(len(rows), len(names))
     return HistoryTable(

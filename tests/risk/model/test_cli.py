@@ -51,6 +51,7 @@ def test_train_evaluate_promote_list(
     listed = cli("model", "list", "--registry", registry)
     assert listed.exit_code == 0
     assert version in listed.stdout and "approved" in listed.stdout
+    assert "refit on 2500 rows" in listed.stdout
 
     log = registry / "approvals.jsonl"
     log.write_text(log.read_text().replace('"by":"bob"', '"by":"eve"'))
@@ -86,3 +87,22 @@ def test_input_errors_exit_2(cli: Cli, history: Path, tmp_path: Path) -> None:
     lag = cli("model", "train", "--history", history, *HISTORY, "--label-lag", "soon",
               "--out", registry)  # fmt: skip
     assert lag.exit_code == 2 and "--label-lag" in lag.stderr
+
+
+def test_train_resolves_feature_aliases_and_records_both(cli: Cli, tmp_path: Path) -> None:
+    """The ISSTA'21 data writes 'entrophy'; the loader reads it as 'entropy', and so must the
+    names a user gives."""
+    path = write_csv(generated(1500, seed=4), tmp_path / "h.csv")
+    path.write_text(path.read_text().replace("entropy", "entrophy", 1))
+    registry = tmp_path / "models"
+    result = cli("model", "train", "--history", path, *HISTORY, "--features", "la,entrophy,exp",
+                 "--out", registry)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "saved model: refit on all 1500 rows" in result.stderr
+    model = json.loads((registry / result.stdout.strip() / "model.json").read_text())
+    assert model["features"] == ["la", "entropy", "exp"]
+    assert model["features_as_given"] == ["la", "entrophy", "exp"]
+    missing = write_csv(generated(300, seed=3), tmp_path / "lacking.csv", drop="entropy")
+    lacking = cli("model", "train", "--history", missing, *HISTORY, "--features",
+                  "la,entrophy", "--out", registry)  # fmt: skip
+    assert lacking.exit_code == 2 and "'entropy'" in lacking.stderr

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cipipe.cli.app import CliState
+from cipipe.cli.commands.model_train_inputs import train_history_options
 from cipipe.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ def _load(
     label_lag: str | None,
     features: list[str] | None,
 ) -> HistoryTable:
-    from cipipe.risk.history_table import apply_label_lag, load_history
+    from cipipe.risk.history_table import apply_label_lag, canonical_names, load_history
     from cipipe.risk.model import ModelError
 
     try:
@@ -89,7 +90,7 @@ def _load(
             history, label=label, time=time_column, features=features, id_column=id_column
         )
     except InputError as exc:
-        if features and exc.field in features:
+        if features and exc.field in canonical_names(features):
             raise ModelError(
                 f"history lacks feature {exc.field!r} that the model needs", file=str(history)
             ) from None
@@ -108,26 +109,36 @@ def _metrics_line(metrics: dict[str, object]) -> str:
 
 
 @command.command("train")
-@_history_options
+@train_history_options
 @click.option(
-    "--features", help="Comma-separated raw features  [default: the 14 change metrics present]"
+    "--features",
+    help="Comma-separated raw features  [default: the 14 change metrics present; with "
+    "--from-db: the seed's features the store has]",
 )
 @click.option("--train-fraction", type=click.FloatRange(0.1, 1.0), default=0.8, show_default=True)
 @click.option("--out", "out", type=click.Path(path_type=Path), help=REGISTRY_HELP)
 @click.option("--by", default=lambda: os.environ.get("USER", "unknown"), help="Who trains it")
 @click.pass_obj
 def train_command(
-    state: CliState, history: Path, label: str, time_column: str, id_column: str | None,
-    label_lag: str | None, features: str | None, train_fraction: float, out: Path | None, by: str,
+    state: CliState, history: Path | None, from_db: bool, db: str | None, label: str | None,
+    time_column: str | None, id_column: str | None, label_lag: str | None, features: str | None,
+    train_fraction: float, out: Path | None, by: str,
 ) -> int:  # fmt: skip
-    """Train a candidate model on the oldest rows, test it on the newest; print its version."""
+    """Choose a setting on the oldest rows (rolling-origin folds), test it on the newest, then
+    refit it on every row and save that; print its version."""
     _needs_model_extra()
+    from cipipe.cli.commands.model_train_inputs import train_table
     from cipipe.risk.model.mlflow import log_training
     from cipipe.risk.model.train import train_model
 
     names = [f.strip() for f in features.split(",") if f.strip()] if features else None
-    table = _load(history, label, time_column, id_column, label_lag, names)
-    trained = train_model(table, features=names, train_fraction=train_fraction)
+    table = train_table(
+        state, history, from_db, db, label, time_column, id_column, label_lag, names
+    )
+    if from_db and names is None:
+        names = list(table.features)
+    flag = "--from-db" if from_db else "--history"
+    trained = train_model(table, features=names, train_fraction=train_fraction, input_flag=flag)
     registry = _registry(state, out)
     folder = registry.save(trained, by=by)
     log_training(trained.metadata, os.environ)
@@ -136,6 +147,10 @@ def train_command(
     click.echo(f"saved to {folder}", err=True)
     if test:
         click.echo(f"test rows {test['rows']}: {_metrics_line(test)}", err=True)
+    saved = trained.metadata["training"]["saved_model"]
+    if saved["refit_on_every_row"]:
+        # The test figures above are of the same setting fitted without the test rows.
+        click.echo(f"saved model: refit on all {saved['rows']} rows", err=True)
     return int(ExitCode.OK)
 
 
@@ -253,14 +268,16 @@ def _record_promotion(
 @click.option("--registry", type=click.Path(path_type=Path), help=REGISTRY_HELP)
 @click.pass_obj
 def list_command(state: CliState, registry: Path | None) -> int:
-    """List the versions with state and test AUC; verify the approval log's hash chain."""
+    """List the versions with state, held-out test AUC and the rows a refit model was fitted
+    on; verify the approval log's hash chain."""
     from cipipe.risk.model.approvals import verify_approvals
 
     reg = _registry(state, registry)
     for entry in reg.entries():
         auc = entry.metrics.get("auc")
         shown = f"{auc:.3f}" if isinstance(auc, float) else "-"
-        click.echo(f"{entry.version}  {entry.state:<10} {entry.created_at}  auc {shown}")
+        refit = f"  refit on {entry.refit_rows} rows" if entry.refit_rows else ""
+        click.echo(f"{entry.version}  {entry.state:<10} {entry.created_at}  auc {shown}{refit}")
     problem = verify_approvals(reg.root)
     if problem is not None:
         click.echo(f"approval log broken: {problem}", err=True)

@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 Floats = NDArray[np.float64]
-BASELINE_FEATURES = ("la", "lines_added")
+# Ranking by change size: lines added (Kamei's la, or cipipe's risk input), else the lines
+# changed that `model train --from-db` learns from.
+BASELINE_FEATURES = ("la", "lines_added", "loc_changed")
 DRIFT_AUC_DROP = 0.05
 DRIFT_ECE_RISE = 0.05
 NEWEST_SHARE = 0.25

@@ -8,6 +8,7 @@ explanation exactly additive in raw-input terms.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,12 +16,43 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from cipipe.risk.history_table import CHANGE_METRICS
+from cipipe.risk.history_table import CHANGE_METRICS, RISK_INPUTS
 from cipipe.risk.model import ModelError
 
 Floats = NDArray[np.float64]
-SUPPORTED_INPUTS = (*CHANGE_METRICS, "heuristic_score")
+# The seed's features (Step 3 I), as `cipipe model train --from-db` derives them from the
+# history store (store_features.py), next to one 0/1 flag per platform built (PLATFORM_PREFIX).
+STORE_FEATURES = (
+    "loc_changed",
+    "files_changed",
+    "unit_tests_failed",
+    "integration_failed",
+    "coverage_delta",
+    "dependency_bump",
+    "vulnerabilities_critical",
+    "module_failure_rate",
+    "author_reliability",
+    "repository_reliability",
+    "hour_of_day",
+    "flakiness_index",
+)
+PLATFORM_PREFIX = "platform_"
+_PLATFORM_RE = re.compile(r"^platform_[a-z0-9][a-z0-9_.-]{0,62}$")
+SUPPORTED_INPUTS = tuple(dict.fromkeys((*CHANGE_METRICS, *RISK_INPUTS, *STORE_FEATURES)))
 DEFAULT_INPUTS = CHANGE_METRICS
+# Used as they are, not as log1p: signed values, rates, flags and clock hours, which the
+# log would clip at zero or bend for no reason.
+AS_IS_INPUTS = frozenset(
+    {
+        "coverage_delta",
+        "module_failure_rate",
+        "dependency_bump",
+        "author_reliability",
+        "repository_reliability",
+        "hour_of_day",
+        "flakiness_index",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -35,6 +67,10 @@ class Column:
 
 def _log1p(x: Floats) -> Floats:
     return np.asarray(np.log1p(np.maximum(x, 0.0)), dtype=np.float64)
+
+
+def _value(x: Floats) -> Floats:
+    return x
 
 
 def _per_size(a: Floats, b: Floats) -> Floats:
@@ -52,6 +88,7 @@ def _per_count(a: Floats, b: Floats) -> Floats:
 # op name -> (arity, function); the names are what model.json stores.
 OPS: dict[str, tuple[int, Any]] = {
     "log1p": (1, _log1p),  # log(1 + max(x, 0))
+    "value": (1, _value),  # x as it is
     "per_size": (2, _per_size),  # max(a, 0) / (max(b, 0) + 1)
     "log_sum": (2, _log_sum),  # log(1 + max(a, 0) + max(b, 0))
     "per_count": (2, _per_count),  # max(a, 0) / max(b, 1)
@@ -67,12 +104,12 @@ DERIVED = (
 
 def check_inputs(inputs: Sequence[str]) -> list[str]:
     names = list(dict.fromkeys(inputs))
-    unknown = [n for n in names if n not in SUPPORTED_INPUTS]
+    unknown = [n for n in names if n not in SUPPORTED_INPUTS and not _PLATFORM_RE.match(n)]
     if unknown:
         raise ModelError(
             f"unsupported model feature {unknown[0]!r}",
             field="--features",
-            expected="some of " + ", ".join(SUPPORTED_INPUTS),
+            expected="some of " + ", ".join(SUPPORTED_INPUTS) + ", platform_<name>",
         )
     if not names:
         raise ModelError("no model feature", field="--features", expected="at least one")
@@ -80,10 +117,15 @@ def check_inputs(inputs: Sequence[str]) -> list[str]:
 
 
 def plan_columns(inputs: Sequence[str]) -> list[Column]:
-    """The engineered columns for these raw inputs: log1p of each, then the interactions whose
-    inputs are all present."""
+    """The engineered columns for these raw inputs: log1p of each (the AS_IS_INPUTS and the
+    platform flags as they are), then the interactions whose inputs are all present."""
     names = check_inputs(inputs)
-    columns = [Column(f"log_{n}", "log1p", (n,)) for n in names]
+    columns = [
+        Column(n, "value", (n,))
+        if n in AS_IS_INPUTS or n.startswith(PLATFORM_PREFIX)
+        else Column(f"log_{n}", "log1p", (n,))
+        for n in names
+    ]
     columns += [c for c in DERIVED if all(i in names for i in c.inputs)]
     return columns
 

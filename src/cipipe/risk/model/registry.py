@@ -60,7 +60,8 @@ class Entry:
     version: str
     state: str
     created_at: str
-    metrics: dict[str, Any]
+    metrics: dict[str, Any]  # the held-out test metrics
+    refit_rows: int | None = None  # the saved model was refit on this many rows (all it had)
 
 
 class Registry:
@@ -107,7 +108,10 @@ class Registry:
                     continue
                 state = str(data.get("approval", {}).get("state", "candidate"))
                 metrics = data.get("metrics", {}).get("test") or {}
-                result.append(Entry(folder.name, state, str(data.get("created_at")), metrics))
+                saved = data.get("training", {}).get("saved_model") or {}
+                refit = saved.get("rows") if saved.get("refit_on_every_row") else None
+                created = str(data.get("created_at"))
+                result.append(Entry(folder.name, state, created, metrics, refit))
         return result
 
     def approved(self) -> str | None:
