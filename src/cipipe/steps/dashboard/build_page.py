@@ -85,6 +85,15 @@ def build_page(build: BuildView, *, site: Site, files: Sequence[tuple[str, str]]
     )
 
 
+def _origin(policy_source: str) -> str:
+    """Where the policy came from; the built-in bundle is named so a team sees it has none."""
+    if not policy_source:
+        return ""
+    if policy_source == "builtin":
+        return ' <span class="muted">(built into cipipe: the repository has no policy)</span>'
+    return f' <span class="muted">({esc(policy_source)})</span>'
+
+
 def _decision(d: DecisionView) -> str:
     approval = "required: " + "; ".join(d.approval_reasons) if d.manual_approval else "not required"
     facts = [
@@ -98,7 +107,7 @@ def _decision(d: DecisionView) -> str:
         ("pace", esc(pace_text(d.pace))),
         ("pace applied", esc(pace_text(d.applied_pace))),
         ("manual approval", esc(approval)),
-        ("policy version", f"<code>{esc(d.policy_version)}</code>"),
+        ("policy version", f"<code>{esc(d.policy_version)}</code>" + _origin(d.policy_source)),
         ("model", esc(d.model_version or "heuristic")),
         ("decided", esc(f"{when(d.decided_at)} by {d.decided_by}")),
     ]

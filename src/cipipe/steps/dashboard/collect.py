@@ -55,6 +55,7 @@ class DecisionView:
     decided_by: str
     mode: str
     policy_version: str
+    policy_source: str  # builtin, folder or url; "" when recorded before cipipe noted it
     model_version: str | None
     risk_score: float
     recommended: str
@@ -221,6 +222,7 @@ def decision_view(stored: StoredDecision) -> DecisionView:
         decided_by=d.decided_by,
         mode=d.mode,
         policy_version=d.policy_version,
+        policy_source=_text(_mapping(body.get("policy")).get("policy_source")),
         model_version=d.model_version,
         risk_score=d.risk_score,
         recommended=_text(body.get("recommended_strategy")) or d.strategy,
