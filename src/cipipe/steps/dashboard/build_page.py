@@ -9,7 +9,16 @@ from pydantic import TypeAdapter, ValidationError
 from cipipe.contracts.risk_decision import Pace
 from cipipe.steps.dashboard.charts import hbar_chart
 from cipipe.steps.dashboard.collect import BuildView, DecisionView
-from cipipe.steps.dashboard.layout import Site, badge, esc, page, score_text, table, when
+from cipipe.steps.dashboard.layout import (
+    Site,
+    badge,
+    esc,
+    page,
+    platforms_text,
+    score_text,
+    table,
+    when,
+)
 
 _PACE = TypeAdapter[Pace](Pace)
 
@@ -27,7 +36,7 @@ def build_page(build: BuildView, *, site: Site, files: Sequence[tuple[str, str]]
         ("branch", esc(b.branch or "-")),
         ("commit", f"<code>{esc(b.commit or '-')}</code>"),
         ("author", esc(b.author or "-")),
-        ("platforms", esc(", ".join(b.platforms) or "-")),
+        ("platforms", platforms_text(b)),
         ("modules", esc(", ".join(b.modules) or "-")),
     ]
     parts = ["<section><h2>Build</h2>" + _facts(facts) + "</section>"]
