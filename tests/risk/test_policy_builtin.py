@@ -122,3 +122,16 @@ def test_policy_check_with_no_policy_checks_the_builtin(cli: Cli, bare: Path) ->
     result = cli("policy", "check")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.strip() == f"builtin: valid, version {load_builtin_bundle().version_id}"
+
+
+def test_the_package_data_globs_take_every_file_of_the_bundle() -> None:
+    """What the wheel holds (checked by hand with `pip wheel . -w DIR`): pyproject's
+    package-data lines must match each file, or an installed cipipe has no built-in policy."""
+    import fnmatch
+    import tomllib
+
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = pyproject["tool"]["setuptools"]["package-data"]["cipipe"]
+    for path in builtin_folder().iterdir():
+        relative = f"builtin_policy/{path.name}"
+        assert any(fnmatch.fnmatch(relative, glob) for glob in globs), relative
