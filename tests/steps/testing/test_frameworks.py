@@ -117,5 +117,8 @@ def test_a_windows_program_under_wine_is_told_the_report_as_a_windows_path() -> 
     assert gtest.report == REPORT  # cipipe reads it where it is
     v3 = Framework("catch2", 3).attempt(unit, wine, REPORT)
     assert v3.argv == [*wine, *unit, "--reporter", f"junit::out={windows_report}"]
+    ctest = Framework("ctest").attempt(["/usr/bin/ctest"], wine, REPORT)
+    assert ctest.env == {"GTEST_OUTPUT": "xml:Z:\\work\\reports\\arm\\run0-gtest\\"}
+    assert ctest.argv[-1] == str(REPORT)  # ctest itself runs here
     # qemu runs Linux programs: their paths stay as they are.
     assert Framework("gtest").attempt(unit, QEMU, REPORT).env == {"GTEST_OUTPUT": f"xml:{REPORT}"}

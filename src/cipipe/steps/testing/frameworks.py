@@ -59,9 +59,13 @@ class Framework:
         if self.name == "ctest":
             # ctest is never prefixed: the emulator starts each test binary, ctest runs here.
             selector = ["-R", ctest_regex(names)] if names else []
+            # The gtest binaries ctest starts through the emulator read GTEST_OUTPUT: a folder
+            # (a trailing separator) in the path form their platform reads.
+            folder = path_for_program(gtest_folder(report), prefix)
+            separator = "\\" if folder.startswith("Z:") else "/"
             return Attempt(
                 [*argv, *selector, "--output-junit", str(report)],
-                {"GTEST_OUTPUT": f"xml:{gtest_folder(report)}/"},
+                {"GTEST_OUTPUT": f"xml:{folder}{separator}"},
                 report,
             )
         if self.name == "catch2":
