@@ -135,3 +135,11 @@ def test_the_package_data_globs_take_every_file_of_the_bundle() -> None:
     for path in builtin_folder().iterdir():
         relative = f"builtin_policy/{path.name}"
         assert any(fnmatch.fnmatch(relative, glob) for glob in globs), relative
+
+
+def test_policy_serve_serves_the_builtin_when_there_is_no_policies_folder(bare: Path) -> None:
+    from cipipe.cli.commands.policy import _served_folder
+
+    assert _served_folder() == builtin_folder()
+    init_bundle(bare / "policies")
+    assert _served_folder() == Path("policies")
