@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 	touch $@
 
 # Debian tools the pipeline runs for real (installed when we are root; otherwise listed): the
-# demo builds all three platforms, so the ARM and Windows cross toolchains and qemu-user too.
+# demo builds and tests all three platforms, so the ARM and Windows cross toolchains, qemu-user
+# and wine too.
 tools:
 	@bash .ci/install-debian-tools
 

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from cipipe.contracts.decision_context import DecisionContext
 from cipipe.contracts.risk_decision import Mode, RiskDecision
+from cipipe.contracts.risk_inputs import ArtifactDigest
 from cipipe.risk.calendar import in_windows
 from cipipe.risk.decide import Decided, decide
 from cipipe.risk.policy import CalendarWindows, PolicyBundle, WeeklyWindow, load_policy_bundle
@@ -35,8 +36,22 @@ QUIET = {
     "maintenance_window": False,
     "change_freeze": False,
 }
+
+
+def built(*platforms: str, planned: Sequence[str] = ()) -> dict[str, Any]:
+    """Risk inputs of a build planned for ``planned`` (default: what was built) that shipped
+    an artifact for each of ``platforms``."""
+    return {
+        "targets": list(planned or platforms),
+        "artifacts": [
+            ArtifactDigest(platform=p, name=f"svc-{p}-1", sha256=f"{i:064x}")
+            for i, p in enumerate(platforms, start=1)
+        ],
+    }
+
+
 ZERO = {
-    "targets": ["linux"],
+    **built("linux"),
     "lines_added": 0,
     "lines_deleted": 0,
     "files_changed": 0,
@@ -237,7 +252,7 @@ ROWS = [
     ),
     Row(
         "firmware repository: hardware penalty, conservative shift, forced blue-green",
-        inputs={"kind": text("firmware")},
+        inputs={"kind": text("firmware"), **built("linux", "arm")},
         score=25,
         strategy="blue-green",
         approval=True,
@@ -247,10 +262,26 @@ ROWS = [
     ),
     Row(
         "ARM target: +10 moves 25 from rolling into canary",
-        inputs={**lines_for(25), "targets": ["linux", "arm"]},
+        inputs={**lines_for(25), **built("linux", "arm")},
         score=35,
         strategy="canary",
         contributors={"lines_changed": 25, "firmware_arm_shift": 10},
+    ),
+    Row(
+        "ARM planned but skipped (no toolchain): no ARM artifact, no conservative shift",
+        inputs={**lines_for(25), **built("linux", planned=["linux", "arm"])},
+        score=25,
+        contributors={"lines_changed": 25},
+    ),
+    Row(
+        "firmware repository with no ARM artifact: the hardware penalty, no ARM shift",
+        inputs={"kind": text("firmware"), **built("linux", planned=["linux", "arm"])},
+        score=15,
+        strategy="blue-green",
+        approval=True,
+        contributors={"hardware_penalty": 15},
+        override="overrides.kernel_driver_change",
+        evidence="the repository is of kind firmware",
     ),
     Row(
         "Windows driver with new signing: +10 (and the driver rules)",

@@ -132,12 +132,12 @@ def policy_bundle(
     given: str | None, *, pin: str | None = None, deadline: float | None = None
 ) -> tuple[PolicyBundle, str]:
     """The policy bundle and where it came from: --policy, else CIPIPE_POLICY, else
-    ./policies. A URL is fetched through the TTL cache and checked against its version id.
+    ./policies, else the bundle built into cipipe (the seed's defaults; one log line says so).
+    A URL is fetched through the TTL cache and checked against its version id.
     With --policy-pin (else CIPIPE_POLICY_PIN) only a pinned version is accepted; a fetch takes
     at most --policy-deadline (else CIPIPE_POLICY_DEADLINE) seconds."""
     import os
 
-    from cipipe.errors import InputError
     from cipipe.risk.policy_pin import check_pinned, parse_pins
 
     pins = parse_pins(pin if pin is not None else os.environ.get("CIPIPE_POLICY_PIN"))
@@ -145,12 +145,7 @@ def policy_bundle(
     spec = given or os.environ.get("CIPIPE_POLICY", "").strip()
     if not spec:
         if not Path(DEFAULT_POLICY_FOLDER).is_dir():
-            raise InputError(
-                "no policy bundle",
-                field="--policy",
-                expected="a policy folder or URL (--policy, or CIPIPE_POLICY); "
-                "./policies does not exist",
-            )
+            return _builtin_bundle(pins)
         spec = DEFAULT_POLICY_FOLDER
     if not spec.startswith(("http://", "https://")):
         from cipipe.risk.policy import load_policy_bundle
@@ -174,6 +169,25 @@ def policy_bundle(
         deadline_seconds=deadline or default_deadline(os.environ),
     )
     return bundle, spec
+
+
+def _builtin_bundle(pins: frozenset[str]) -> tuple[PolicyBundle, str]:
+    """The shipped bundle, pinned like any other, and the one line that says it is used."""
+    import logging
+
+    from cipipe import __version__
+    from cipipe.risk.policy_builtin import BUILTIN_SOURCE, load_builtin_bundle
+    from cipipe.risk.policy_pin import check_pinned
+
+    bundle = load_builtin_bundle()
+    check_pinned(bundle, pins, BUILTIN_SOURCE)
+    logging.getLogger("cipipe.policy").info(
+        "no --policy, CIPIPE_POLICY or ./policies: using the policy built into cipipe %s (%s); "
+        "`cipipe policy init policies` copies it out for the team to own",
+        __version__,
+        bundle.version_id,
+    )
+    return bundle, BUILTIN_SOURCE
 
 
 def artifact_store(

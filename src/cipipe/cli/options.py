@@ -12,7 +12,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 POLICY_HELP = (
     "Policy folder or http(s) URL of `cipipe policy serve`  [env: CIPIPE_POLICY; "
-    "default: ./policies]"
+    "default: ./policies, else the bundle built into cipipe]"
 )
 
 

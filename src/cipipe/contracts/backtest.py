@@ -6,7 +6,7 @@ its score is at or above manual_approval_at. A positive label is a release that 
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -97,6 +97,11 @@ class Backtest(Contract):
 
     source: str
     policy_version: str
+    # Optional only so that reports written before these fields still read.
+    policy_source: Literal["builtin", "folder", "url"] | None = Field(
+        default=None, description="builtin: the bundle shipped inside cipipe; folder; url"
+    )
+    cipipe_version: str | None = Field(default=None, description="The cipipe that replayed")
     label: str
     time: str
     rows_read: Count = Field(description="Rows loaded (after bad rows, before the label lag)")

@@ -149,6 +149,13 @@ class PolicyRef(Strict):
     version: Sha256
     git_commit: str | None
     source: str = Field(description="The folder or URL the bundle came from")
+    # Optional only so that decisions recorded before these fields still read.
+    policy_source: Literal["builtin", "folder", "url"] | None = Field(
+        default=None,
+        description="builtin: the bundle shipped inside cipipe (no --policy, CIPIPE_POLICY or "
+        "./policies); folder; url: a policy server",
+    )
+    cipipe_version: str | None = Field(default=None, description="The cipipe that decided")
 
 
 class RiskDecision(Contract):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from cipipe import __version__
 from cipipe.contracts.backtest import AtTopRow, Backtest, BadRowOut, BucketOutcomes, Performance
 from cipipe.risk.heuristic_columns import NOT_REPLAYED, clamp_scores, plan
 from cipipe.risk.heuristic_columns import score_before_clamp_columns as before_clamp
@@ -178,6 +179,8 @@ def backtest(
     return Backtest(
         source=table.source,
         policy_version=bundle.version_id,
+        policy_source=bundle.origin,
+        cipipe_version=__version__,
         label=provenance.label,
         time=provenance.time,
         rows_read=provenance.rows_read,

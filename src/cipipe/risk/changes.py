@@ -66,12 +66,17 @@ def _hotfix(signals: Mapping[str, Signal], bundle: PolicyBundle) -> str | None:
 
 
 def _platform_reason(
-    platforms: Sequence[str], kinds: Sequence[str], targets: Sequence[str], kind: str
+    platforms: Sequence[str], kinds: Sequence[str], built: Sequence[str], kind: str
 ) -> str | None:
+    """Why the conservative ARM shift applies, or None: it is about ARM artifacts, so it needs
+    one that was built (a planned platform skipped for want of a toolchain shipped nothing),
+    whatever the repository's kind."""
+    shipped = sorted(set(built) & set(platforms))
+    if not shipped:
+        return None
     if kind in kinds:
-        return f"the repository is of kind {kind}"
-    built = sorted(set(targets) & set(platforms))
-    return f"built for {', '.join(built)}" if built else None
+        return f"the repository is of kind {kind}, built for {', '.join(shipped)}"
+    return f"built for {', '.join(shipped)}"
 
 
 def detect(service: str, signals: Mapping[str, Signal], bundle: PolicyBundle) -> ChangeFacts:
@@ -99,7 +104,10 @@ def detect(service: str, signals: Mapping[str, Signal], bundle: PolicyBundle) ->
         hotfix_reason=_hotfix(signals, bundle),
         hardware_reason=hardware,
         conservative_reason=_platform_reason(
-            adjust.firmware_arm.platforms, adjust.firmware_arm.repo_kinds, targets, kind
+            adjust.firmware_arm.platforms,
+            adjust.firmware_arm.repo_kinds,
+            _strings(signals["built_platforms"]),
+            kind,
         ),
         signing_reason=signing,
     )

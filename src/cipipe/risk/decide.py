@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from cipipe import __version__
 from cipipe.contracts.decision_context import DecisionContext
 from cipipe.contracts.risk_decision import (
     Application,
@@ -172,7 +173,11 @@ def decide(
         apply=apply,
         policy_version=bundle.version_id,
         policy=PolicyRef(
-            version=bundle.version_id, git_commit=bundle.git_commit, source=policy_source
+            version=bundle.version_id,
+            git_commit=bundle.git_commit,
+            source=policy_source,
+            policy_source=bundle.origin,
+            cipipe_version=__version__,
         ),
         model_version=model_use.version if model_use and model_use.scored else None,
         model=model_use,

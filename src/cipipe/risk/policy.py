@@ -40,6 +40,8 @@ METADATA_FILE = "policy-metadata.md"
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Mode = Literal["shadow", "enforce"]
+# Where a bundle came from: the package's own (the seed's defaults), a folder, a policy server.
+PolicyOrigin = Literal["builtin", "folder", "url"]
 _CLOCK_RE = re.compile(r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
@@ -188,6 +190,7 @@ class PolicyBundle:
     metadata: str
     version_id: str  # "sha256:" + hash of canonical_content
     git_commit: str | None = None
+    origin: PolicyOrigin = "folder"
 
 
 def canonical_content(
@@ -231,8 +234,10 @@ def _check_hotfix_is_smaller(mapping: StrategyMapping, file: str) -> None:
         )
 
 
-def load_policy_bundle(folder: Path) -> PolicyBundle:
-    """Read and validate the four files in ``folder``; any problem is one InputError."""
+def load_policy_bundle(folder: Path, *, in_git: bool = True) -> PolicyBundle:
+    """Read and validate the four files in ``folder``; any problem is one InputError.
+    ``in_git``: ask git which commit last touched the folder (not for the built-in bundle,
+    whose install folder may sit in some unrelated repository)."""
     if not folder.is_dir():
         raise InputError("policy folder not found", file=str(folder), expected="a folder")
     weights = validate_data(
@@ -258,5 +263,5 @@ def load_policy_bundle(folder: Path) -> PolicyBundle:
         thresholds=thresholds,
         metadata=metadata,
         version_id=f"sha256:{digest}",
-        git_commit=folder_commit(folder),
+        git_commit=folder_commit(folder) if in_git else None,
     )

@@ -193,7 +193,8 @@ def _read_cache(folder: Path) -> _Cached | None:
         # Edited by hand since it was fetched: not the policy the server vouched for.
         log.warning("ignoring the policy cache in %s: its content changed", folder)
         return None
-    return _Cached(dataclasses.replace(bundle, git_commit=meta.get("git_commit")), fetched_at, meta)
+    served = dataclasses.replace(bundle, git_commit=meta.get("git_commit"), origin="url")
+    return _Cached(served, fetched_at, meta)
 
 
 def _accept(
@@ -243,7 +244,7 @@ def _accept(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     log.info("fetched policy %s from %s", version_id, safe)
-    return dataclasses.replace(bundle, folder=folder, git_commit=git_commit)
+    return dataclasses.replace(bundle, folder=folder, git_commit=git_commit, origin="url")
 
 
 def _parse_document(document: Any, safe: str) -> dict[str, Any]:

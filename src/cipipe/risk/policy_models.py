@@ -238,7 +238,9 @@ class Overrides(Strict):
 
 
 class ConservativeShift(Strict):
-    """Firmware/ARM: the score is raised by score_shift before mapping (thresholds move down)."""
+    """Firmware/ARM: the score is raised by score_shift before mapping (thresholds move down)
+    when an artifact for one of ``platforms`` was built; a planned platform that was skipped
+    shipped nothing and does not count. ``repo_kinds`` are named in the reason."""
 
     platforms: list[str]
     repo_kinds: list[RepoKind]

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
+from cipipe import __version__
 from cipipe.adapters.history.interface import BAD_OUTCOMES
 from cipipe.risk.policy import PolicyBundle
 
@@ -241,12 +242,15 @@ class ShadowReport:
     policy_version: str | None
     services: tuple[ServiceReport, ...]
     overall: Grouped
+    policy_source: str | None = None  # builtin, folder or url
 
     def to_json(self) -> dict[str, object]:
         return {
             "include_enforced": self.include_enforced,
             "since": None if self.since is None else _utc(self.since).isoformat(),
             "policy_version": self.policy_version,
+            "policy_source": self.policy_source,
+            "cipipe_version": __version__,
             "services": [s.to_json() for s in self.services],
             "overall": {**self.overall.tally.to_json(), "weeks": self.overall.weeks_json()},
         }
@@ -288,6 +292,7 @@ def build_report(
     service: str | None = None,
     since: datetime | None = None,
     policy_version: str | None = None,
+    policy_source: str | None = None,
 ) -> ShadowReport:
     """Join ``decisions`` with ``outcomes`` (results by (service, build_id)) and judge each
     service against ``rules``."""
@@ -317,7 +322,7 @@ def build_report(
         )
         for name, grouped in sorted(per_service.items())
     )
-    return ShadowReport(include_enforced, since, policy_version, reports, overall)
+    return ShadowReport(include_enforced, since, policy_version, reports, overall, policy_source)
 
 
 def _rate(part: int, whole: int) -> float | None:

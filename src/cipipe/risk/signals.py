@@ -139,6 +139,13 @@ def normalise(
             value=inputs.kind.value, status=inputs.kind.status, source=inputs.kind.source
         ),
         "targets": Signal(value=list(inputs.targets), status="measured", source="risk-inputs.json"),
+        # What was built, not what was planned: a platform skipped for want of a toolchain
+        # shipped nothing, so no platform rule may count it.
+        "built_platforms": Signal(
+            value=sorted({a.platform for a in inputs.artifacts}),
+            status="measured",
+            source="risk-inputs.json",
+        ),
         "branch": Signal(
             value=branch,
             status="measured" if branch else "missing",

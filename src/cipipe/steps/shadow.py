@@ -86,6 +86,7 @@ def shadow_report(
     include_enforced: bool = False,
     since: datetime | None = None,
     policy_version: str | None = None,
+    policy_source: str | None = None,
 ) -> ShadowReport:
     decisions = shadow_decisions(store, services, include_enforced=include_enforced, since=since)
     outcomes = outcome_results(store, {(d.service, d.build_id) for d in decisions})
@@ -98,4 +99,5 @@ def shadow_report(
         service=only,
         since=since,
         policy_version=policy_version,
+        policy_source=policy_source,
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from cipipe.adapters.history.interface import BuildRecord
 from cipipe.adapters.history.sqlalchemy_store import open_store
 from cipipe.risk.shadow import EnforcementRules
 from cipipe.steps.dashboard import build_dashboard
@@ -169,3 +170,24 @@ def test_the_command_writes_the_site(
     assert sorted(p.name for p in (tmp_path / "site" / "builds" / "worker").glob("*.html")) == [
         f"{1000 + n}.html" for n in range(95, 100)
     ]
+
+
+def test_a_platform_planned_but_not_built_is_not_listed_as_built(tmp_path: Path) -> None:
+    """windows was planned, but its toolchain was missing: no artifact, so not "built"."""
+    db = tmp_path / "history.sqlite3"
+    risk_inputs = {
+        "service": "svc",
+        "targets": ["linux", "arm", "windows"],
+        "artifacts": [
+            {"platform": p, "name": f"svc-{p}-7", "sha256": "0" * 64} for p in ("linux", "arm")
+        ],
+    }
+    with open_store(str(db), default_path=db) as store:
+        store.record_build(
+            BuildRecord("svc", "7", NOW, "success", "cipipe", risk_inputs=risk_inputs)
+        )
+        build_dashboard(store, tmp_path / "site", now=NOW, rules=RULES)
+    for page_path in (tmp_path / "site" / "index.html", tmp_path / "site" / "builds/svc/7.html"):
+        shown = read(page_path)
+        assert "linux, arm <span" in shown and "(not built: windows)" in shown, page_path
+        assert "linux, arm, windows" not in shown

@@ -46,6 +46,7 @@ def expected_properties(work: Path) -> dict[str, str]:
         "risk.score": str(d.risk_score),
         "risk.strategy": d.recommended_strategy,
         "risk.policy_version": d.policy_version,
+        "risk.policy_source": "folder",
         "risk.mode": d.mode,
     }
 

@@ -103,3 +103,22 @@ def test_an_old_ctest_is_named_with_what_to_do() -> None:
     assert ctest_too_old(["ctest"], probe) is None
     _, probe = probe_printing("")
     assert "printed no ctest version" in (ctest_too_old(["ctest"], probe) or "")
+
+
+def test_a_windows_program_under_wine_is_told_the_report_as_a_windows_path() -> None:
+    """googletest on Windows reads "/work/r.xml" as relative to its current folder and
+    writes nothing there; wine's drive Z: is the Unix root."""
+    wine = ["/usr/bin/wine"]
+    unit = ["/repo/build/windows/unit.exe"]
+    windows_report = r"Z:\work\reports\arm\run0.xml"
+    gtest = Framework("gtest").attempt(unit, wine, REPORT)
+    assert gtest.argv == [*wine, *unit]
+    assert gtest.env == {"GTEST_OUTPUT": f"xml:{windows_report}"}
+    assert gtest.report == REPORT  # cipipe reads it where it is
+    v3 = Framework("catch2", 3).attempt(unit, wine, REPORT)
+    assert v3.argv == [*wine, *unit, "--reporter", f"junit::out={windows_report}"]
+    ctest = Framework("ctest").attempt(["/usr/bin/ctest"], wine, REPORT)
+    assert ctest.env == {"GTEST_OUTPUT": "xml:Z:\\work\\reports\\arm\\run0-gtest\\"}
+    assert ctest.argv[-1] == str(REPORT)  # ctest itself runs here
+    # qemu runs Linux programs: their paths stay as they are.
+    assert Framework("gtest").attempt(unit, QEMU, REPORT).env == {"GTEST_OUTPUT": f"xml:{REPORT}"}

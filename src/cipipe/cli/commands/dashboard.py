@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -32,7 +31,7 @@ DB_HELP = "History store: a SQLite path or a URL  [env: CIPIPE_DB]"
     show_default=True,
     help="Builds shown per service, newest first",
 )
-@click.option("--policy", help=POLICY_HELP + "; for shadow-mode readiness (optional)")
+@click.option("--policy", help=POLICY_HELP + "; its thresholds judge shadow-mode readiness")
 @policy_fetch_options
 @click.pass_obj
 def command(
@@ -50,18 +49,13 @@ def command(
     in the store."""
     from datetime import UTC, datetime
 
-    from cipipe.cli.inputs import DEFAULT_POLICY_FOLDER, history_store, policy_bundle
+    from cipipe.cli.inputs import history_store, policy_bundle
     from cipipe.risk.shadow import EnforcementRules
     from cipipe.steps.dashboard import build_dashboard
 
-    rules: EnforcementRules | None = None
-    if (
-        policy
-        or os.environ.get("CIPIPE_POLICY", "").strip()
-        or Path(DEFAULT_POLICY_FOLDER).is_dir()
-    ):
-        bundle, _ = policy_bundle(policy, pin=policy_pin, deadline=policy_deadline)
-        rules = EnforcementRules.from_policy(bundle)
+    # With no policy anywhere the built-in bundle's thresholds judge shadow-mode readiness.
+    bundle, _ = policy_bundle(policy, pin=policy_pin, deadline=policy_deadline)
+    rules = EnforcementRules.from_policy(bundle)
     store = history_store(state, db)
     try:
         written = build_dashboard(

@@ -29,6 +29,7 @@ def execute(
     from cipipe.adapters.notifications.factory import open_notifier
     from cipipe.cli.commands import history
     from cipipe.cli.inputs import build_label
+    from cipipe.contracts.artifacts import Artifacts
     from cipipe.contracts.build_info import BuildInfo
     from cipipe.contracts.gate import GateReport
     from cipipe.contracts.publish import PublishReport
@@ -52,6 +53,7 @@ def execute(
         tests=work.read_optional(TestsReport),
         published=work.read_optional(PublishReport),
         decision=work.read_optional(RiskDecision),
+        artifacts=work.read_optional(Artifacts),
     )
     notifier = open_notifier(os.environ, work.path, channel or config.notify.channel)
     with work.locked():

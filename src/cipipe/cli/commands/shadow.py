@@ -73,6 +73,7 @@ def report_command(
             include_enforced=include_enforced,
             since=start,
             policy_version=bundle.version_id,
+            policy_source=bundle.origin,
         )
     finally:
         store.close()
@@ -100,7 +101,8 @@ def render(report: ShadowReport) -> str:
     weeks = [_row(week, t) for week, t in sorted(report.overall.weeks.items())]
     weeks.append(_row("overall", report.overall.tally))
     modes = "shadow and enforce" if report.include_enforced else "shadow"
-    lines = [f"{modes} decisions, latest per build; policy {report.policy_version}", ""]
+    source = f" ({report.policy_source})" if report.policy_source else ""
+    lines = [f"{modes} decisions, latest per build; policy {report.policy_version}{source}", ""]
     lines += _table([*HEADER, "max FPR", "ready"], services, first="service")
     lines += ["", *_table(list(HEADER), weeks, first="week")]
     return "\n".join(lines)

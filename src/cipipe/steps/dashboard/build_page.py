@@ -9,7 +9,16 @@ from pydantic import TypeAdapter, ValidationError
 from cipipe.contracts.risk_decision import Pace
 from cipipe.steps.dashboard.charts import hbar_chart
 from cipipe.steps.dashboard.collect import BuildView, DecisionView
-from cipipe.steps.dashboard.layout import Site, badge, esc, page, score_text, table, when
+from cipipe.steps.dashboard.layout import (
+    Site,
+    badge,
+    esc,
+    page,
+    platforms_text,
+    score_text,
+    table,
+    when,
+)
 
 _PACE = TypeAdapter[Pace](Pace)
 
@@ -27,7 +36,7 @@ def build_page(build: BuildView, *, site: Site, files: Sequence[tuple[str, str]]
         ("branch", esc(b.branch or "-")),
         ("commit", f"<code>{esc(b.commit or '-')}</code>"),
         ("author", esc(b.author or "-")),
-        ("platforms", esc(", ".join(b.platforms) or "-")),
+        ("platforms", platforms_text(b)),
         ("modules", esc(", ".join(b.modules) or "-")),
     ]
     parts = ["<section><h2>Build</h2>" + _facts(facts) + "</section>"]
@@ -85,6 +94,15 @@ def build_page(build: BuildView, *, site: Site, files: Sequence[tuple[str, str]]
     )
 
 
+def _origin(policy_source: str) -> str:
+    """Where the policy came from; the built-in bundle is named so a team sees it has none."""
+    if not policy_source:
+        return ""
+    if policy_source == "builtin":
+        return ' <span class="muted">(built into cipipe: the repository has no policy)</span>'
+    return f' <span class="muted">({esc(policy_source)})</span>'
+
+
 def _decision(d: DecisionView) -> str:
     approval = "required: " + "; ".join(d.approval_reasons) if d.manual_approval else "not required"
     facts = [
@@ -98,7 +116,7 @@ def _decision(d: DecisionView) -> str:
         ("pace", esc(pace_text(d.pace))),
         ("pace applied", esc(pace_text(d.applied_pace))),
         ("manual approval", esc(approval)),
-        ("policy version", f"<code>{esc(d.policy_version)}</code>"),
+        ("policy version", f"<code>{esc(d.policy_version)}</code>" + _origin(d.policy_source)),
         ("model", esc(d.model_version or "heuristic")),
         ("decided", esc(f"{when(d.decided_at)} by {d.decided_by}")),
     ]

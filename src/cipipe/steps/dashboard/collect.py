@@ -55,6 +55,7 @@ class DecisionView:
     decided_by: str
     mode: str
     policy_version: str
+    policy_source: str  # builtin, folder or url; "" when recorded before cipipe noted it
     model_version: str | None
     risk_score: float
     recommended: str
@@ -88,7 +89,9 @@ class BuildView:
     branch: str | None
     author: str | None
     modules: tuple[str, ...]
-    platforms: tuple[str, ...]
+    platforms: tuple[str, ...]  # built: an artifact was shipped for each
+    # Planned but no artifact: skipped for want of a toolchain, or failed.
+    not_built: tuple[str, ...]
     outcomes: tuple[OutcomeView, ...]
     decisions: tuple[DecisionView, ...]
 
@@ -155,6 +158,7 @@ def collect_builds(
             by_build.setdefault(key, []).append(decision_view(stored))
     found: dict[str, list[BuildView]] = {s: [] for s in services}
     for row in rows:
+        built, not_built = _platforms(row.risk_inputs)
         found[row.service].append(
             BuildView(
                 service=row.service,
@@ -166,7 +170,8 @@ def collect_builds(
                 branch=row.branch,
                 author=row.author,
                 modules=tuple(modules[row.id]),
-                platforms=_platforms(row.risk_inputs),
+                platforms=built,
+                not_built=not_built,
                 outcomes=tuple(done[row.id]),
                 decisions=tuple(by_build.get((row.service, row.build_id), ())),
             )
@@ -221,6 +226,7 @@ def decision_view(stored: StoredDecision) -> DecisionView:
         decided_by=d.decided_by,
         mode=d.mode,
         policy_version=d.policy_version,
+        policy_source=_text(_mapping(body.get("policy")).get("policy_source")),
         model_version=d.model_version,
         risk_score=d.risk_score,
         recommended=_text(body.get("recommended_strategy")) or d.strategy,
@@ -248,15 +254,22 @@ def decision_view(stored: StoredDecision) -> DecisionView:
     )
 
 
-def _platforms(risk_inputs: str | None) -> tuple[str, ...]:
+def _platforms(risk_inputs: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The platforms built (an artifact shipped) and those planned but not built, from the
+    build's risk inputs: a platform skipped for want of a toolchain must not read as built."""
     if risk_inputs is None:
-        return ()
+        return (), ()
     try:
         data = json.loads(risk_inputs)
     except ValueError:
-        return ()
-    targets = data.get("targets") if isinstance(data, dict) else None
-    return tuple(_text(t) for t in _list(targets))
+        return (), ()
+    data = _mapping(data)
+    targets = tuple(dict.fromkeys(_text(t) for t in _list(data.get("targets"))))
+    if "artifacts" not in data:
+        return targets, ()  # recorded before cipipe listed the artifacts: as it was shown then
+    shipped = {_text(_mapping(a).get("platform")) for a in _list(data.get("artifacts"))}
+    built = tuple(t for t in targets if t in shipped)
+    return built, tuple(t for t in targets if t not in shipped)
 
 
 def _chunks(items: list[int], size: int = 500) -> list[list[int]]:

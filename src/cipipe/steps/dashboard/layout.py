@@ -114,6 +114,15 @@ def badge(build: BuildView) -> str:
     return f'<span class="badge v-{verdict}" title="{title}">{verdict}</span>'
 
 
+def platforms_text(build: BuildView) -> str:
+    """The platforms built, and apart from them those planned but not built: a platform
+    skipped for want of a toolchain shipped nothing and must not read as built."""
+    text = esc(", ".join(build.platforms) or "-")
+    if build.not_built:
+        text += f' <span class="muted">(not built: {esc(", ".join(build.not_built))})</span>'
+    return text
+
+
 def strategy_text(decision: DecisionView | None) -> str:
     """The recommendation, and what was applied when shadow mode applied something else."""
     if decision is None:

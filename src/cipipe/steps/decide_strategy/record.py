@@ -40,7 +40,7 @@ def audit(history: Target, inputs: RiskInputsForDecision, decision: RiskDecision
 
 
 def risk_properties(decision: RiskDecision) -> dict[str, str]:
-    return {
+    properties = {
         "risk.score": str(decision.risk_score),
         "risk.strategy": decision.recommended_strategy,
         "risk.applied_strategy": decision.apply.strategy,
@@ -48,6 +48,10 @@ def risk_properties(decision: RiskDecision) -> dict[str, str]:
         "risk.mode": decision.mode,
         "risk.manual_approval": "true" if decision.manual_approval_required else "false",
     }
+    if decision.policy.policy_source is not None:
+        # builtin, folder or url: a candidate decided on cipipe's own defaults is visible as such.
+        properties["risk.policy_source"] = decision.policy.policy_source
+    return properties
 
 
 def attach(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cipipe.adapters.notifications.interface import Message, Severity
+from cipipe.contracts.artifacts import Artifacts
 from cipipe.contracts.gate import GateReport
 from cipipe.contracts.publish import PublishReport
 from cipipe.contracts.risk_decision import RiskDecision
@@ -32,6 +33,7 @@ class BuildReports:
     tests: TestsReport | None
     published: PublishReport | None
     decision: RiskDecision | None
+    artifacts: Artifacts | None = None  # which planned platforms were built, failed, skipped
 
 
 def _outcome(r: BuildReports) -> tuple[str, Severity]:
@@ -105,6 +107,22 @@ def _published_without(r: BuildReports) -> str:
     return f"\npublished without {', '.join(missing)} (optional, not built)" if missing else ""
 
 
+def _platforms(r: BuildReports) -> str:
+    """The platforms built, and apart from them those skipped or failed: a platform skipped for
+    want of a toolchain shipped nothing and must not read as built."""
+    if r.artifacts is None:
+        return ""
+    by_status: dict[str, list[str]] = {"built": [], "skipped": [], "failed": []}
+    for p in r.artifacts.platforms:
+        named = p.platform if p.status == "built" or not p.reason else f"{p.platform} ({p.reason})"
+        by_status[p.status].append(named)
+    line = "built for " + (", ".join(by_status["built"]) or "no platform")
+    for status in ("skipped", "failed"):
+        if by_status[status]:
+            line += f"; {status}: " + ", ".join(by_status[status])
+    return "\n" + line
+
+
 def _mrkdwn(text: str) -> str:
     # Slack's mrkdwn treats these three as control characters.
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -114,7 +132,8 @@ def build_message(r: BuildReports, env: Mapping[str, str]) -> Message:
     outcome, severity = _outcome(r)
     title = f"{r.service} build {r.build_id}: {outcome}"
     where = f"commit {r.commit[:12]}" + (f" on {r.branch}" if r.branch else "")
-    summary = (r.gate.summary if r.gate else "no gate verdict") + _published_without(r)
+    summary = (r.gate.summary if r.gate else "no gate verdict") + _platforms(r)
+    summary += _published_without(r)
     tests, decision, steps, links = (
         _tests(r.tests),
         _decision(r.decision),

@@ -26,6 +26,7 @@ from cipipe.adapters.process import ProgramNotFound, ProgramTimedOut, run_progra
 from cipipe.readers.gtest_xml import GtestReport, parse_gtest_xml
 from cipipe.readers.junit_reports import parse_catch2_junit, parse_ctest_junit
 from cipipe.steps.testing.flaky import rerun_filter
+from cipipe.steps.testing.runners import emulator_kind
 
 FrameworkName = Literal["ctest", "gtest", "catch2"]
 PROBE_TIMEOUT_SECONDS = 30.0
@@ -58,16 +59,21 @@ class Framework:
         if self.name == "ctest":
             # ctest is never prefixed: the emulator starts each test binary, ctest runs here.
             selector = ["-R", ctest_regex(names)] if names else []
+            # The gtest binaries ctest starts through the emulator read GTEST_OUTPUT: a folder
+            # (a trailing separator) in the path form their platform reads.
+            folder = path_for_program(gtest_folder(report), prefix)
+            separator = "\\" if folder.startswith("Z:") else "/"
             return Attempt(
                 [*argv, *selector, "--output-junit", str(report)],
-                {"GTEST_OUTPUT": f"xml:{gtest_folder(report)}/"},
+                {"GTEST_OUTPUT": f"xml:{folder}{separator}"},
                 report,
             )
         if self.name == "catch2":
+            out = path_for_program(report, prefix)
             reporter = (
-                ["-r", "junit", "-o", str(report)]
+                ["-r", "junit", "-o", out]
                 if self.version < 3
-                else ["--reporter", f"junit::out={report}"]
+                else ["--reporter", f"junit::out={out}"]
             )
             # One argument, ',' between specs: Catch2 ANDs separate arguments.
             selector = [",".join(catch2_spec(n) for n in _test_cases(names))] if names else []
@@ -75,7 +81,8 @@ class Framework:
         # GTEST_OUTPUT rather than a flag: it reaches the program unchanged through qemu and
         # wine, and leaves the configured command as the team wrote it.
         selector = [f"--gtest_filter={rerun_filter(names)}"] if names else []
-        return Attempt([*prefix, *argv, *selector], {"GTEST_OUTPUT": f"xml:{report}"}, report)
+        output = f"xml:{path_for_program(report, prefix)}"
+        return Attempt([*prefix, *argv, *selector], {"GTEST_OUTPUT": output}, report)
 
     def parse(self, text: str) -> GtestReport:
         if self.name == "ctest":
@@ -83,6 +90,16 @@ class Framework:
         if self.name == "catch2":
             return parse_catch2_junit(text)
         return parse_gtest_xml(text)
+
+
+def path_for_program(path: Path, prefix: Sequence[str]) -> str:
+    """``path`` as the test program must be told it. A Windows program under wine reads
+    "/tmp/r.xml" as relative to its current folder (googletest's FilePath::IsAbsolutePath
+    wants a drive letter on Windows), so it wrote no report; wine maps drive Z: to the Unix
+    root in every prefix it creates (dosdevices/z: -> /), so Z:\\tmp\\r.xml is that file."""
+    if prefix and emulator_kind(prefix[0]) == "wine":
+        return "Z:" + str(path.absolute()).replace("/", "\\")
+    return str(path)
 
 
 def gtest_folder(report: Path) -> Path:

@@ -21,7 +21,7 @@ class Runner:
     unavailable: str | None = None  # why tests cannot run here (never counted as passed)
 
 
-def _emulator_kind(program: str) -> RunnerName:
+def emulator_kind(program: str) -> RunnerName:
     lowered = program.rsplit("/", 1)[-1].lower()
     if lowered.startswith("qemu"):
         return "qemu"
@@ -36,7 +36,7 @@ def resolve_runner(plan: TestPlan) -> Runner:
     if plan.runner == "native":
         return Runner("native", [])
     program = plan.emulator[0]
-    kind = _emulator_kind(program)
+    kind = emulator_kind(program)
     path = find_program(program)
     if path is None:
         package = EMULATOR_PACKAGES.get(kind)
