@@ -158,10 +158,13 @@ def rollout_export_errors(path: Path) -> list[str]:
 def _crd_file_for(document: dict[str, Any]) -> str | None:
     if len(document) == 1 and next(iter(document)) in CRD_FOR_TOP_KEY:
         return CRD_FOR_TOP_KEY[next(iter(document))]
-    kind = str(document.get("kind", ""))
-    slug = re.sub(r"(?<!^)(?=[A-Z])", "-", kind).lower()
-    candidates = sorted(CRDS.glob(f"*{slug}*.json")) if slug else []
-    return candidates[0].name if candidates else None
+    # An extract is named after the kind it describes, in whatever spelling: compare letters.
+    kind = re.sub(r"[^a-z0-9]", "", str(document.get("kind", "")).lower())
+    for extract in sorted(CRDS.glob("*.json")) if kind else []:
+        letters = re.sub(r"[^a-z0-9]", "", extract.stem.lower())
+        if letters.endswith(kind):
+            return extract.name
+    return None
 
 
 # -- Slack Block Kit (chat.postMessage) ---------------------------------------------------------

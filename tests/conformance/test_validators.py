@@ -4,11 +4,14 @@ its schema cannot pass: each is shown a conforming file and a broken one."""
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 
+from tests import conformance_schemas
 from tests.conformance_schemas import (
     _buildinfo_schema,
     binary_errors,
@@ -100,6 +103,19 @@ def test_rollout_export_with_a_key_argo_does_not_know_is_refused(tmp_path: Path)
     ]
     export.write_text("apiVersion: v1\nkind: ConfigMap\n")
     assert "no CRD extract" in rollout_export_errors(export)[0]
+
+
+def test_a_resource_export_is_checked_against_the_extract_named_for_its_kind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    extract = {"properties": {"metadata": ["name"], "spec": ["provider", "query"]}}
+    (tmp_path / "flagger-metric-template.json").write_text(json.dumps(extract))
+    monkeypatch.setattr(conformance_schemas, "CRDS", tmp_path)
+    export = tmp_path / "rollout-flagger.yaml"
+    export.write_text("kind: MetricTemplate\nmetadata: {name: m}\nspec: {query: q}\n")
+    assert rollout_export_errors(export) == []
+    export.write_text("kind: MetricTemplate\nmetadata: {name: m}\nspec: {querry: q}\n")
+    assert rollout_export_errors(export) == ["rollout-flagger.yaml: spec: unknown key 'querry'"]
 
 
 def test_slack_blocks_slack_sdk_would_change_or_refuse() -> None:
