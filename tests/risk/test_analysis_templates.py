@@ -19,7 +19,7 @@ from cipipe.risk.analysis_templates import (
     argo_step_args,
     flagger_metric_templates,
 )
-from cipipe.risk.exports import export_files
+from cipipe.risk.exports import ExportError, export_files
 from tests.risk.test_exports import (
     GATE,
     SERVICES,
@@ -239,3 +239,8 @@ def test_the_default_prometheus_address_is_a_placeholder_in_every_template() -> 
     _, written = argo_files(decision(pace))
     declared = {a["name"]: a.get("value") for a in written[0]["spec"]["args"]}
     assert declared["prometheus-address"] == DEFAULT_PROMETHEUS_ADDRESS
+
+
+def test_an_unknown_controller_is_refused() -> None:
+    with pytest.raises(ExportError, match="expected 'argo-rollouts' or 'flagger'"):
+        export_files(decision(CANARY), "spinnaker")  # type: ignore[arg-type]

@@ -307,7 +307,9 @@ def export_files(
 ) -> dict[str, str]:
     """File name -> YAML: ``export``'s block and the templates it references, built from the
     same plan (``opts["use"]``) so that the names and args agree."""
-    block, objects_file = EXPORT_FILES.get(kind, ("", ""))
+    if kind not in EXPORT_FILES:
+        raise ExportError(f"kind is {kind!r}, expected 'argo-rollouts' or 'flagger'")
+    block, objects_file = EXPORT_FILES[kind]
     files = {block: export(decision, kind, **opts)}
     pace, _ = _plan(decision, opts.get("use", "apply"))
     if isinstance(pace, RollingPace):

@@ -20,14 +20,15 @@ from cipipe.errors import InputError
 def as_deployed(document: Mapping[str, Any], repository: str, *, file: str) -> dict[str, Any]:
     """``document`` with every artifact's ``originalDeploymentRepo`` set to ``repository``.
 
-    A ``path`` that starts with the repository key is the pre-fix form (the key inside the
-    path); it is refused rather than sent, since Artifactory would show a path that does not
-    exist in the repository."""
+    A path of an older cipipe, ``<repository>/<service>/<buildId>/<platform>/<name>`` (one
+    level deeper than ours, under this repository's key), is refused rather than sent: it
+    names a place that does not exist in the repository. A service named like the repository
+    is one level shallower, so it is not mistaken for it."""
     deployed = copy.deepcopy(dict(document))
     for m, module in enumerate(deployed.get("modules") or []):
         for a, artifact in enumerate(module.get("artifacts") or []):
             path = str(artifact.get("path", ""))
-            if path.split("/", 1)[0] == repository and path.count("/") > 3:
+            if path.split("/", 1)[0] == repository and path.count("/") >= 4:
                 raise InputError(
                     f"got {path!r}: it includes the repository key {repository!r}",
                     file=file,
