@@ -84,10 +84,14 @@ def argo_step_args(gates: AnalysisGates, service: str) -> list[dict[str, str]]:
 
     ``count`` measurements, one per ``interval``: a step's analysis must end for the step to
     pass, and a metric with an interval and no count never ends. ``failure-limit`` is Argo's
-    ``failureLimit``, the failed measurements it tolerates: Argo fails when they exceed it,
-    Flagger rolls back when they reach its ``threshold``, so the policy's "aborted after
-    failure_limit failed checks" is ``failure_limit - 1`` here and ``failure_limit`` there.
-    With ``count = failure_limit`` the step fails when every check failed."""
+    ``failureLimit``, the failed measurements it tolerates: Argo fails when they exceed it
+    (``result.Failed > failureLimit``: argoproj/argo-rollouts analysis/analysis.go,
+    ``assessMetricFailureInconclusiveOrError``), Flagger rolls back when they reach its
+    ``threshold`` (``FailedChecks >= GetAnalysisThreshold()``: fluxcd/flagger
+    pkg/controller/scheduler.go, ``rollback``), so the policy's "aborted after failure_limit
+    failed checks" is ``failure_limit - 1`` here and ``failure_limit`` there. With
+    ``count = failure_limit`` the step fails when every check failed, and Argo's own rule
+    (``ValidateMetric``: count must be >= failureLimit) holds."""
     args = [
         {"name": "service", "value": service},
         {"name": "interval", "value": argo_duration(gates.interval_seconds)},
