@@ -195,8 +195,11 @@ def test_the_key_check_catches_a_typo() -> None:
 # --- Argo Rollouts ----------------------------------------------------------------------------
 
 ARGS = [
+    {"name": "service", "value": "shop"},
     {"name": "interval", "value": "1m"},
-    {"name": "failure-limit", "value": "2"},
+    # Two checks per analysis; Argo fails past failureLimit, so the policy's 2 is 1 here.
+    {"name": "count", "value": "2"},
+    {"name": "failure-limit", "value": "1"},
     {"name": "request-success-rate-min", "value": "99"},
     {"name": "request-duration-max", "value": "500"},
 ]

@@ -70,8 +70,14 @@ class StoredArtifact(Strict):
     sha256: str
     sha1: str
     md5: str
-    store_path: str = Field(description="candidates/<service>/<buildId>/<platform>/<name>")
-    url: str | None = Field(default=None, description="Where `cipipe publish` put it")
+    store_path: str = Field(
+        description="<service>/<buildId>/<platform>/<name>: the path inside the artifact "
+        "store's repository, without the repository key (publish --repository, default "
+        "candidates), as JFrog's build-info `path` holds it"
+    )
+    url: str | None = Field(
+        default=None, description="Where `cipipe publish` put it: the repository included"
+    )
 
 
 class PlatformInfo(Strict):

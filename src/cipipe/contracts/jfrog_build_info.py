@@ -38,7 +38,17 @@ class JfrogVcs(Strict):
 class JfrogArtifact(Strict):
     name: str
     type: str | None = None
-    path: str | None = None
+    path: str | None = Field(
+        default=None,
+        description="The path inside the repository, without the repository key (as jf fills "
+        "it: jfrog-client-go ArtifactDetails.ToBuildInfoArtifact)",
+    )
+    original_deployment_repo: str | None = Field(
+        default=None,
+        alias="originalDeploymentRepo",
+        description="The repository the artifact was deployed to (build-info-go's "
+        "entities.Artifact); `cipipe publish` sets it to --repository on what it sends",
+    )
     sha1: str = Field(pattern=SHA1)
     sha256: str | None = Field(default=None, pattern=SHA256)
     md5: str = Field(pattern=MD5)

@@ -3,7 +3,11 @@
 ``argo_rollouts_strategy`` gives the ``spec.strategy`` block of an Argo Rollouts ``Rollout``;
 ``flagger_analysis`` gives the ``spec.analysis`` block of a Flagger ``Canary``. Both are pure:
 they read the decision and return plain dicts, which ``render_yaml`` / ``export`` turn into
-YAML to paste or merge into a manifest.
+YAML to paste or merge into a manifest. ``export_files`` adds what those blocks reference
+(``analysis_templates``): the AnalysisTemplate of the analysis steps, and the MetricTemplates
+of Flagger metrics that are not built in, each a whole Kubernetes object in a file of its own
+(the blocks are fragments to merge, which ``kubectl apply`` and Argo CD cannot take; the
+templates are objects they apply as they are).
 
 ``use="apply"`` exports what the pipeline should do now (``decision.apply``: in shadow mode
 the configured default strategy); ``use="recommended"`` exports what the policy recommends
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import yaml
@@ -33,6 +38,15 @@ from cipipe.contracts.risk_decision import (
     RollingPace,
 )
 from cipipe.errors import InputError
+from cipipe.risk.analysis_templates import (
+    DEFAULT_PROMETHEUS_ADDRESS,
+    Scope,
+    argo_analysis_template,
+    argo_duration,
+    argo_step_args,
+    flagger_metric_templates,
+    flagger_template_name,
+)
 
 Use = Literal["apply", "recommended"]
 ExportKind = Literal["argo-rollouts", "flagger"]
@@ -64,14 +78,6 @@ def _plan(decision: RiskDecision, use: Use) -> tuple[Pace, bool]:
     return pace, manual
 
 
-def _argo_duration(seconds: int) -> str:
-    # Argo pause durations accept the units s, m and h only (docs: "Pause Duration").
-    for unit, size in (("h", 3600), ("m", 60)):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
-
-
 def _flagger_duration(seconds: int) -> str:
     # Flagger's CRD pattern for intervals is ^[0-9]+(m|s): no hours or days.
     return f"{seconds // 60}m" if seconds % 60 == 0 else f"{seconds}s"
@@ -89,24 +95,22 @@ def _watch_seconds(pace: BlueGreenPace) -> int:
 # --- Argo Rollouts ----------------------------------------------------------------------------
 
 
-def _argo_args(gates: AnalysisGates) -> list[dict[str, str]]:
-    """The gates as AnalysisTemplate args (values are strings in Argo's CRD)."""
-    args = [
-        {"name": "interval", "value": _argo_duration(gates.interval_seconds)},
-        {"name": "failure-limit", "value": str(gates.failure_limit)},
-    ]
-    for metric in gates.metrics:
-        for bound, value in (("min", metric.min), ("max", metric.max)):
-            if value is not None:
-                args.append({"name": f"{metric.name}-{bound}", "value": str(_number(value))})
-    return args
+@dataclass(frozen=True)
+class _Analysis:
+    """What every analysis of one export references: the template and the service."""
+
+    template: str
+    scope: Scope
+    service: str
+
+    def block(self, gates: AnalysisGates) -> dict[str, Any]:
+        ref: dict[str, Any] = {"templateName": self.template}
+        if self.scope == "cluster":
+            ref["clusterScope"] = True  # a ClusterAnalysisTemplate, not the namespace's
+        return {"templates": [ref], "args": argo_step_args(gates, self.service)}
 
 
-def _argo_analysis(gates: AnalysisGates, template: str) -> dict[str, Any]:
-    return {"templates": [{"templateName": template}], "args": _argo_args(gates)}
-
-
-def _argo_canary(pace: CanaryPace, manual: bool, template: str) -> dict[str, Any]:
+def _argo_canary(pace: CanaryPace, manual: bool, template: _Analysis) -> dict[str, Any]:
     # Each step below 100% is: setWeight, pause for the step's window, then an inline
     # analysis that must pass before the next weight. The 100% step is a bare setWeight:
     # it is the end of the plan, after which Argo marks the new ReplicaSet stable, so its
@@ -121,8 +125,8 @@ def _argo_canary(pace: CanaryPace, manual: bool, template: str) -> dict[str, Any
             steps.append({"setWeight": step.weight})
             continue
         steps.append({"setWeight": step.weight})
-        steps.append({"pause": {"duration": _argo_duration(step.window_seconds)}})
-        steps.append({"analysis": _argo_analysis(pace.analysis, template)})
+        steps.append({"pause": {"duration": argo_duration(step.window_seconds)}})
+        steps.append({"analysis": template.block(pace.analysis)})
     if manual:
         # No 100% step in the plan: hold before Argo's own final promotion instead.
         steps.append({"pause": {}})
@@ -144,7 +148,7 @@ def _argo_rolling(pace: RollingPace, manual: bool) -> dict[str, Any]:
 
 
 def _argo_blue_green(
-    pace: BlueGreenPace, manual: bool, template: str, active: str, preview: str
+    pace: BlueGreenPace, manual: bool, template: _Analysis, active: str, preview: str
 ) -> dict[str, Any]:
     watch = _watch_seconds(pace)
     blue_green: dict[str, Any] = {
@@ -155,7 +159,7 @@ def _argo_blue_green(
     if not manual:
         # Promote after the green stack has been watched for every healthy window.
         blue_green["autoPromotionSeconds"] = watch
-    blue_green["prePromotionAnalysis"] = _argo_analysis(pace.analysis, template)
+    blue_green["prePromotionAnalysis"] = template.block(pace.analysis)
     # Keep blue scaled up for as long as green was watched before cutover, so an abort
     # after cutover is a service switch, not a redeploy; never below Argo's 30s default.
     blue_green["scaleDownDelaySeconds"] = max(watch, ARGO_DEFAULT_SCALE_DOWN_DELAY_SECONDS)
@@ -167,19 +171,22 @@ def argo_rollouts_strategy(
     *,
     use: Use = "apply",
     analysis_template: str = DEFAULT_ANALYSIS_TEMPLATE,
+    analysis_scope: Scope = "namespace",
     active_service: str,
     preview_service: str,
 ) -> dict[str, Any]:
     """The ``spec.strategy`` block of an Argo Rollouts ``Rollout`` (without the key).
 
     The services are only used by blue-green; ``analysis_template`` names the
-    AnalysisTemplate that receives the gates as args.
+    AnalysisTemplate (``analysis_scope="cluster"``: ClusterAnalysisTemplate) that receives the
+    gates as args (``analysis_templates.argo_analysis_template`` writes it).
     """
     pace, manual = _plan(decision, use)
+    template = _Analysis(analysis_template, analysis_scope, decision.service)
     if isinstance(pace, CanaryPace):
-        return _argo_canary(pace, manual, analysis_template)
+        return _argo_canary(pace, manual, template)
     if isinstance(pace, BlueGreenPace):
-        return _argo_blue_green(pace, manual, analysis_template, active_service, preview_service)
+        return _argo_blue_green(pace, manual, template, active_service, preview_service)
     return _argo_rolling(pace, manual)
 
 
@@ -187,12 +194,16 @@ def argo_rollouts_strategy(
 
 
 def _flagger_metrics(gates: AnalysisGates) -> list[dict[str, Any]]:
-    # Metric names are Flagger's built-ins (request-success-rate, request-duration), so no
-    # templateRef is needed; each is queried over one analysis interval.
+    # Flagger's built-ins (request-success-rate, request-duration) need no templateRef; any
+    # other metric references the MetricTemplate export_files writes for it (in the Canary's
+    # namespace). Each is queried over one analysis interval.
     interval = _flagger_duration(gates.interval_seconds)
     metrics: list[dict[str, Any]] = []
     for metric in gates.metrics:
         entry: dict[str, Any] = {"name": metric.name}
+        template = flagger_template_name(metric.name)
+        if template is not None:
+            entry["templateRef"] = {"name": template}
         bounds = {
             key: _number(value)
             for key, value in (("min", metric.min), ("max", metric.max))
@@ -272,3 +283,49 @@ def export(decision: RiskDecision, kind: ExportKind, **opts: Any) -> str:
     if kind == "flagger":
         return render_yaml({"analysis": flagger_analysis(decision, **opts)})
     raise ExportError(f"kind is {kind!r}, expected 'argo-rollouts' or 'flagger'")
+
+
+# Each export's files: the block to merge first, then the objects it references (written only
+# when referenced: a rolling plan has no analysis, built-in Flagger metrics no template).
+EXPORT_FILES: dict[ExportKind, tuple[str, str]] = {
+    "argo-rollouts": ("rollout-argo-rollouts.yaml", "rollout-argo-rollouts-analysis.yaml"),
+    "flagger": ("rollout-flagger.yaml", "rollout-flagger-metrics.yaml"),
+}
+
+
+def render_objects(objects: list[dict[str, Any]]) -> str:
+    """Kubernetes objects as one multi-document YAML file, as ``kubectl apply -f`` reads it."""
+    return "---\n".join(render_yaml(o) for o in objects)
+
+
+def export_files(
+    decision: RiskDecision,
+    kind: ExportKind,
+    *,
+    prometheus_address: str = DEFAULT_PROMETHEUS_ADDRESS,
+    **opts: Any,
+) -> dict[str, str]:
+    """File name -> YAML: ``export``'s block and the templates it references, built from the
+    same plan (``opts["use"]``) so that the names and args agree."""
+    if kind not in EXPORT_FILES:
+        raise ExportError(f"kind is {kind!r}, expected 'argo-rollouts' or 'flagger'")
+    block, objects_file = EXPORT_FILES[kind]
+    files = {block: export(decision, kind, **opts)}
+    pace, _ = _plan(decision, opts.get("use", "apply"))
+    if isinstance(pace, RollingPace):
+        return files  # nothing to analyse: no template is referenced
+    objects = (
+        [
+            argo_analysis_template(
+                pace.analysis,
+                name=opts.get("analysis_template", DEFAULT_ANALYSIS_TEMPLATE),
+                scope=opts.get("analysis_scope", "namespace"),
+                prometheus_address=prometheus_address,
+            )
+        ]
+        if kind == "argo-rollouts"
+        else flagger_metric_templates(pace.analysis, prometheus_address=prometheus_address)
+    )
+    if objects:
+        files[objects_file] = render_objects(objects)
+    return files

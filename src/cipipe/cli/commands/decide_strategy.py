@@ -45,6 +45,9 @@ def execute(
     exports: tuple[str, ...] = (),
     export_plan: str = "apply",
     approval_url: str | None = None,
+    analysis_template: str = "cipipe-health",
+    analysis_scope: str = "namespace",
+    prometheus_address: str | None = None,
     db: str | None = None,
     target: str | None = None,
     via: str = "rest",
@@ -69,13 +72,17 @@ def execute(
         inputs or work.file("risk-inputs.json"), context, labels, work
     )
     service = decision_inputs.risk_inputs.service
+    address = {"prometheus_address": prometheus_address} if prometheus_address else {}
     options: dict[ExportKind, dict[str, Any]] = {
         "argo-rollouts": {
             "use": export_plan,
             "active_service": f"{service}-active",
             "preview_service": f"{service}-preview",
+            "analysis_template": analysis_template,
+            "analysis_scope": analysis_scope,
+            **address,
         },
-        "flagger": {"use": export_plan, "approval_url": approval_url},
+        "flagger": {"use": export_plan, "approval_url": approval_url, **address},
     }
 
     open_store = candidate_store(state, target, via, repository)
@@ -161,6 +168,27 @@ def execute(
     help="Flagger: the confirm-promotion gate when approval is required  "
     "[env: CIPIPE_APPROVAL_URL]",
 )
+@click.option(
+    "--analysis-template",
+    default="cipipe-health",
+    show_default=True,
+    help="Argo Rollouts: the name of the analysis template the steps reference and "
+    "rollout-argo-rollouts-analysis.yaml defines",
+)
+@click.option(
+    "--analysis-scope",
+    type=click.Choice(["namespace", "cluster"]),
+    default="namespace",
+    show_default=True,
+    help="Argo Rollouts: an AnalysisTemplate in the Rollout's namespace, or a "
+    "ClusterAnalysisTemplate (referenced with clusterScope: true)",
+)
+@click.option(
+    "--prometheus-address",
+    envvar="CIPIPE_PROMETHEUS_ADDRESS",
+    help="The Prometheus the exported templates query  [env: CIPIPE_PROMETHEUS_ADDRESS; "
+    "default: http://prometheus-operated.monitoring.svc:9090]",
+)
 @click.option("--db", help="History store for the audit log: SQLite path or URL  [env: CIPIPE_DB]")
 @store_options("the candidate")
 @click.option("--channel", help="Slack channel  [env: SLACK_CHANNEL]")
@@ -188,7 +216,9 @@ def command(state: CliState, /, **options: Any) -> int:
     Reads:  risk-inputs.json (and build-info.json beside it for the changed paths),
             context.yaml, the policy bundle, publish.json when the build was published,
             gate.json when the gate ran
-    Writes: risk-inputs-for-decision.json, risk-decision.json, rollout-*.yaml with --export;
+    Writes: risk-inputs-for-decision.json, risk-decision.json, rollout-*.yaml with --export
+            (the block to merge, and the templates it references: the AnalysisTemplate,
+            Flagger MetricTemplates for metrics Flagger does not build in);
             a record in the audit log (signed with CIPIPE_AUDIT_KEY when set); risk.*
             properties on the candidate's files, risk-decision.json and the audit log's
             anchor (audit-anchor.json) beside them; a message on the notification channel

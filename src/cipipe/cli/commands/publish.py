@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import sys
@@ -34,13 +35,19 @@ def execute(
     folder's lock, publish.json written last (see cipipe.steps.publish.upload for the order)."""
     from cipipe.cli.inputs import artifact_store
     from cipipe.cli.interrupts import sigterm_unwinds
-    from cipipe.steps.publish.inputs import read_inputs
+    from cipipe.steps.publish.inputs import JFROG_FILE, read_inputs
+    from cipipe.steps.publish.jfrog_build_info import as_deployed
     from cipipe.steps.publish.platforms import missing_optional
     from cipipe.steps.publish.upload import plan, publish, with_store_urls
 
     work = state.workdir
     inputs = read_inputs(work)
     info = inputs.info
+    deployed = (
+        None
+        if inputs.jfrog_build_info is None
+        else as_deployed(inputs.jfrog_build_info, repository, file=str(work.file(JFROG_FILE)))
+    )
     missing = missing_optional(info, inputs.artifacts)  # exit 1 when one is not optional
     if missing:
         log.warning("published without the optional platform(s) %s: not built", ", ".join(missing))
@@ -61,12 +68,15 @@ def execute(
                 items,
                 info,
                 threads=threads,
-                jfrog_build_info=inputs.jfrog_build_info,
+                jfrog_build_info=deployed,
                 on_upload=on_upload,
                 missing_platforms=missing,
             )
         work.write(report)
         work.write(with_store_urls(info, report))
+        if deployed is not None:
+            # What was sent: the repository recorded on every artifact.
+            work.write_text(JFROG_FILE, json.dumps(deployed, indent=2) + "\n")
     log.info(
         "published %d file(s) to %s as candidates: %d bytes sent, %d already stored",
         len(report.files),
@@ -140,7 +150,9 @@ def command(
     \b
     Reads:  build-info.json, artifacts.json and the artifacts, the reports to attach
     Writes: <repository>/<service>/<buildId>/<platform>/<name> with build.name, build.number,
-            build.timestamp, vcs.revision, service, platform and state=candidate; publish.json
+            build.timestamp, vcs.revision, service, platform and state=candidate; publish.json;
+            build-info.json with each artifact's URL; build-info.jfrog.json as sent (each
+            artifact's originalDeploymentRepo: the repository)
     Refused (exit 1, nothing sent) when a planned platform failed, was skipped or is missing,
     unless .cipipe.yaml lists it in build.optional_platforms (then the others are published and
     the missing ones recorded: publish.json and cipipe.missing_platforms on build-info.json),

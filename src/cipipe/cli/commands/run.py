@@ -41,7 +41,12 @@ class StepOutcome:
     message: str = ""
 
 
-def pipeline(repo: Path, config: Path | None) -> list[tuple[str, Callable[[CliState], int]]]:
+def pipeline(
+    repo: Path, config: Path | None, repository: str = "candidates"
+) -> list[tuple[str, Callable[[CliState], int]]]:
+    """The steps in order; ``repository`` is the store's repository for every step that
+    publishes to or reads from it, so they all see the same candidate."""
+    target = os.environ.get("CIPIPE_ARTIFACTORY_URL")
     return [
         ("precheck", lambda s: precheck.execute(s, precheck.PrecheckArgs(repo, config))),
         (
@@ -59,14 +64,14 @@ def pipeline(repo: Path, config: Path | None) -> list[tuple[str, Callable[[CliSt
         ("scan", lambda s: scan.execute(s, repo, config)),
         ("build-info", lambda s: build_info.execute(s, repo, config)),
         # The embedded default: a local folder laid out like the Artifactory repository.
-        ("publish", lambda s: publish.execute(s, os.environ.get("CIPIPE_ARTIFACTORY_URL"))),
+        ("publish", lambda s: publish.execute(s, target, repository=repository)),
         # Rejected (exit 1) stops the run here: a rejected candidate gets no rollout decision.
-        ("gate", lambda s: gate.execute(s, repo, config)),
+        ("gate", lambda s: gate.execute(s, repo, config, repository=repository)),
         ("notify", lambda s: notify.execute(s, repo, config)),
         # Step 2 is complete (seed 13) before Step 3 decides anything.
-        ("checklist", lambda s: checklist.execute(s, repo, config)),
+        ("checklist", lambda s: checklist.execute(s, repo, config, repository=repository)),
         # Policy from CIPIPE_POLICY or ./policies; the decision is attached to the candidate.
-        ("decide-strategy", lambda s: decide_strategy.execute(s)),
+        ("decide-strategy", lambda s: decide_strategy.execute(s, repository=repository)),
     ]
 
 
@@ -82,8 +87,14 @@ def summary(outcomes: list[StepOutcome]) -> str:
 
 @click.command("run")
 @repo_options
+@click.option(
+    "--repository",
+    default="candidates",
+    show_default=True,
+    help="The artifact store's repository the candidate is published to and read from",
+)
 @click.pass_obj
-def command(state: CliState, repo: Path, config_path: Path | None) -> int:
+def command(state: CliState, repo: Path, config_path: Path | None, repository: str) -> int:
     """Run the pipeline steps in order on REPO, stopping at the first failing step.
 
     \b
@@ -94,7 +105,7 @@ def command(state: CliState, repo: Path, config_path: Path | None) -> int:
     error: CipipeError | None = None
     # One lock for the whole run: another cipipe cannot slip a step in between ours.
     with state.workdir.locked():
-        for name, step in pipeline(repo, config_path):
+        for name, step in pipeline(repo, config_path, repository):
             log.info("== %s", name)
             start = time.monotonic()
             try:

@@ -60,7 +60,13 @@ class StepReports:
 
 
 def store_path(service: str, build_id: str, platform: str, name: str) -> str:
-    return f"candidates/{service}/{build_id}/{platform}/{name}"
+    """The artifact's path inside the store's repository, without the repository key: publish
+    uploads it there in whichever repository ``--repository`` names (the step may run before
+    publish, so the repository is not known here), and JFrog's build-info ``path`` is this
+    repository-relative form (jfrog/jfrog-client-go artifactory/services/utils/resultutils.go,
+    ``ArtifactDetails.ToBuildInfoArtifact``: "the 'path' property in the build-info should not
+    include the repository")."""
+    return f"{service}/{build_id}/{platform}/{name}"
 
 
 def _platforms(

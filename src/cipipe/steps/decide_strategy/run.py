@@ -28,7 +28,7 @@ from cipipe.adapters.notifications.interface import Delivery, Notifier, deliver
 from cipipe.contracts.publish import PublishReport
 from cipipe.contracts.risk_decision import Mode, RiskDecision
 from cipipe.risk.decide import Decided, decide
-from cipipe.risk.exports import ExportKind, export
+from cipipe.risk.exports import EXPORT_FILES, ExportKind, export_files
 from cipipe.risk.model_score import ModelChoice
 from cipipe.risk.policy import PolicyBundle
 from cipipe.steps.audit.anchor import seal
@@ -44,11 +44,6 @@ from cipipe.steps.publish.completion import require_complete
 from cipipe.workdir import WorkDir
 
 log = logging.getLogger("cipipe.decide_strategy")
-
-EXPORT_FILES: dict[ExportKind, str] = {
-    "argo-rollouts": "rollout-argo-rollouts.yaml",
-    "flagger": "rollout-flagger.yaml",
-}
 
 
 @dataclass(frozen=True)
@@ -144,10 +139,9 @@ def run_decide_strategy(
     if decided.decision.model is not None and not decided.decision.model.scored:
         log.warning("%s", decided.decision.model.reason)
     options = export_options or {}
-    rendered = {
-        EXPORT_FILES[kind]: export(decided.decision, kind, **options.get(kind, {}))
-        for kind in exports
-    }
+    rendered: dict[str, str] = {}
+    for kind in exports:
+        rendered.update(export_files(decided.decision, kind, **options.get(kind, {})))
     # A rejected build: refused before the store is asked, when gate.json says so.
     rejection = gate_rejection(inputs.gate, inputs.risk_inputs)
     if not allow_rejected:
@@ -165,6 +159,10 @@ def run_decide_strategy(
     decided = replace(decided, decision=d.model_copy(update={"audit": anchor}))
     written = [work.write(decided.inputs), work.write(decided.decision)]
     written += [work.write_text(name, text) for name, text in rendered.items()]
+    # A template an earlier decision referenced and this one does not (a rolling plan) goes,
+    # so that a folder applied as a whole holds only what the exported block references.
+    for name in {n for kind in exports for n in EXPORT_FILES[kind]} - rendered.keys():
+        work.file(name).unlink(missing_ok=True)
     attached = _attach(candidate, decided.decision, written[1], work)
     delivery = deliver(notifier, decision_message(decided.decision))
     return DecideResult(decided, written, appended.hash, attached, delivery)
