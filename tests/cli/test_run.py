@@ -1,4 +1,9 @@
-"""cipipe run end to end on the sample service, in a tmp git repository with two commits."""
+"""cipipe run end to end on the sample service, in a tmp git repository with two commits.
+
+One full run of the three platforms carries every end-to-end assertion (the demo's own run is
+checked file by file in tests/conformance): it is a service repository as it is (no policies/)
+publishing to a repository other than the default, so every step that touches the store is
+seen to follow `--repository`."""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from cipipe.adapters.artifact_store.local import BUILDS_DIR, LocalFolderStore
 from tests.conftest import REPO_ROOT, CliResult, have, needs_tools, requires
 from tests.gitrepo import GitRepoBuilder
 
@@ -30,7 +36,7 @@ def test_run_on_the_sample_service(
     monkeypatch.delenv("CIPIPE_POLICY", raising=False)
     monkeypatch.chdir(tmp_path)
     work = tmp_path / "out"
-    result = cli("--workdir", work, "run", "--repo", sample_repo.root)
+    result = cli("--workdir", work, "run", "--repo", sample_repo.root, "--repository", "rc")
     assert result.exit_code == 0, result.stderr
     outputs = (
         "source.json",
@@ -80,10 +86,11 @@ def test_run_on_the_sample_service(
     risk = json.loads((work / "risk-inputs.json").read_text())
     assert risk["unit_tests_failed"] == {"value": 0.0, "status": "measured", "source": "tests.json"}
     assert risk["vulnerabilities_high"]["value"] == 2.0
-    from cipipe.adapters.artifact_store.local import LocalFolderStore
-
     published = json.loads((work / "publish.json").read_text())
-    store = LocalFolderStore(tmp_path / "cipipe-store")
+    root = tmp_path / "cipipe-store"
+    assert published["store"].endswith("/rc")
+    assert not (root / "candidates").exists()  # nothing went to the default repository
+    store = LocalFolderStore(root, "rc")
     for entry in published["files"]:
         stored = store.stat(entry["path"])
         assert stored is not None and stored.properties["state"] == ("candidate",)
@@ -120,6 +127,7 @@ def test_run_on_the_sample_service(
         assert stored is not None
         assert stored.properties["risk.score"] == (str(decision["risk_score"]),)
     assert store.stat("sample-service/" + decision["build_id"] + "/risk-decision.json")
+    _assert_build_info_names_the_repository(work, root, store)
     # The audit log's heads, anchored beside the candidate and in the decision.
     assert store.stat("sample-service/" + decision["build_id"] + "/audit-anchor.json")
     assert decision["audit"]["heads"]["decisions"]["seq"] == 1
@@ -140,6 +148,29 @@ def test_run_on_the_sample_service(
     for step in steps:
         assert f"\n{step} " in result.stdout
     assert f"outputs: {work.resolve()}" in result.stdout
+
+
+def _assert_build_info_names_the_repository(
+    work: Path, root: Path, store: LocalFolderStore
+) -> None:
+    """JFrog's build-info as publish sent it: repository-relative paths, the repository in
+    originalDeploymentRepo, each path a stored file with the recorded digest."""
+    info = json.loads((work / "build-info.json").read_text())
+    jfrog = json.loads((work / "build-info.jfrog.json").read_text())
+    sent = json.loads(
+        (root / BUILDS_DIR / "sample-service" / f"{info['build_id']}.json").read_text()
+    )
+    assert sent == jfrog
+    artifacts = [a for m in jfrog["modules"] for a in m["artifacts"]]
+    paths = {a["store_path"] for p in info["platforms"] for a in p["artifacts"]}
+    assert artifacts and {a["path"] for a in artifacts} == paths
+    for artifact in artifacts:
+        assert artifact["originalDeploymentRepo"] == "rc"
+        stored = store.stat(artifact["path"])
+        assert stored is not None and stored.sha256 == artifact["sha256"]
+    for platform in info["platforms"]:
+        for a in platform["artifacts"]:
+            assert a["url"].endswith(f"/rc/{a['store_path']}")
 
 
 def test_run_stops_at_the_first_failing_step(
