@@ -9,7 +9,6 @@ tests/data through a ``referencing`` registry.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import re
@@ -19,7 +18,6 @@ from typing import Any
 
 import jsonschema
 import yaml
-from lxml import etree
 from referencing import Registry, Resource
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
@@ -29,6 +27,7 @@ from tests.conftest import DATA, REPO_ROOT
 from tests.risk.test_exports import check_against_crd
 from tests.sarif import sarif_validators
 from tests.slack_blocks import blocks_error
+from tests.surefire import surefire_problems
 
 CIPIPE_SCHEMAS = REPO_ROOT / "schemas"
 CRDS = DATA / "crds"
@@ -54,31 +53,9 @@ def sarif_errors(log: Any) -> list[str]:
 # -- JUnit XML (Jenkins' junit plugin reads one <testsuite> per report, as Surefire writes) ---
 
 
-@cache
-def _surefire_schema() -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(DATA / "surefire" / "surefire-test-report-3.0.xsd")))
-
-
 def surefire_errors(path: Path) -> list[str]:
-    """Every <testsuite> of the file against the Surefire 3.0 XSD: the root itself, or each
-    child of a <testsuites> wrapper as a document of its own (the XSD's only root element)."""
-    root = etree.parse(str(path)).getroot()
-    if root.tag == "testsuite":
-        suites = [root]
-    elif root.tag == "testsuites":
-        suites = list(root.iterchildren("testsuite"))
-        if not suites:
-            return [f"{path.name}: <testsuites> holds no <testsuite>"]
-    else:
-        return [f"{path.name}: root <{root.tag}> is neither <testsuite> nor <testsuites>"]
-    schema = _surefire_schema()
-    problems: list[str] = []
-    for suite in suites:
-        document = etree.ElementTree(copy.deepcopy(suite))
-        if not schema.validate(document):
-            name = suite.get("name", "?")
-            problems.extend(f"testsuite {name!r}: {e.message}" for e in schema.error_log)
-    return problems
+    """Every <testsuite> of the file against the Surefire 3.0 XSD (tests/surefire.py)."""
+    return [f"{path.name}: {problem}" for problem in surefire_problems(path)]
 
 
 # -- JFrog build-info (Artifactory's build API, jf build-publish) -----------------------------

@@ -35,11 +35,12 @@ def surefire_problems(document: str | bytes | Path) -> list[str]:
     elif root.tag == "testsuite":
         suites, problems = [root], []
     else:
-        return [f"the root is <{root.tag}>, not <testsuite> or <testsuites>"]
+        return [f"root <{root.tag}> is neither <testsuite> nor <testsuites>"]
     schema = _schema()
     for index, suite in enumerate(suites):
         if not schema.validate(lxml.etree.ElementTree(suite)):
-            problems += [f"testsuite {index} line {e.line}: {e.message}" for e in schema.error_log]
+            label = f"testsuite {suite.get('name', index)!r} line"
+            problems += [f"{label} {e.line}: {e.message}" for e in schema.error_log]
     return problems
 
 

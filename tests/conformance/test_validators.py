@@ -56,7 +56,7 @@ def test_surefire_checks_each_testsuite_of_a_testsuites_wrapper(tmp_path: Path) 
     bad = SUITE.format(name="bad", body='<flakyFailure message="m"/>')  # no type, no stackTrace
     report.write_text(f"<testsuites>{good}{bad}</testsuites>")
     problems = surefire_errors(report)
-    assert problems and all(p.startswith("testsuite 'bad'") for p in problems)
+    assert problems and all(p.startswith("junit.xml: testsuite 'bad'") for p in problems)
     report.write_text("<coverage/>")
     assert surefire_errors(report) == [
         "junit.xml: root <coverage> is neither <testsuite> nor <testsuites>"
