@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cipipe.cli.app import CliState
+from cipipe.cli.commands import model_serve
 from cipipe.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
@@ -317,3 +318,6 @@ def pull_command(
     folder = _registry(state, registry).pull(_store(state, target, via, repository), version)
     click.echo(f"pulled {version} to {folder}")
     return int(ExitCode.OK)
+
+
+command.add_command(model_serve.command)
