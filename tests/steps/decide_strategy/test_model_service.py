@@ -1,0 +1,243 @@
+"""decide-strategy --model-url over real HTTP on loopback: the model service scores the
+decision exactly as the local model would; a dead, slow, erroring or lying service leaves it to
+the local model, then the heuristic, and the decision records why."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+import requests
+
+from cipipe.contracts.loading import read_contract
+from cipipe.contracts.risk_decision import RiskDecision
+from cipipe.risk.model.train import TrainedModel
+from tests.loopback import send, serve_http
+from tests.risk.model.conftest import trained  # noqa: F401  (the session fixture)
+from tests.risk.riskinputs import make_risk_inputs, write_workdir
+from tests.steps.decide_strategy.modelservice import Cli, Setup, approved_setup, running
+from tests.steps.decide_strategy.test_model_decision import policy_with_model
+
+DEADLINE = "0.5"
+
+
+@pytest.fixture
+def setup(cli: Cli, tmp_path: Path, trained: TrainedModel) -> Setup:  # noqa: F811
+    return approved_setup(cli, tmp_path, trained)
+
+
+def decide(
+    cli: Cli, tmp_path: Path, setup: Setup, *extra: str | Path, work: str = "work"
+) -> RiskDecision:
+    folder = tmp_path / work
+    write_workdir(folder, make_risk_inputs(), with_build_info_paths=["src/main.c"])
+    result = cli(
+        "--workdir", folder, "decide-strategy", "--policy", setup.policy, "--context",
+        setup.context, "--db", setup.db, *extra,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    return read_contract(RiskDecision, folder / "risk-decision.json")
+
+
+def local(cli: Cli, tmp_path: Path, setup: Setup) -> RiskDecision:
+    return decide(cli, tmp_path, setup, "--registry", setup.registry.root, work="local")
+
+
+def same_decision(a: RiskDecision, b: RiskDecision) -> None:
+    assert a.model is not None and b.model is not None
+    assert (a.risk_score, a.score_before_clamp) == (b.risk_score, b.score_before_clamp)
+    assert a.top_contributors == b.top_contributors
+    assert (a.model_version, a.model.probability) == (b.model_version, b.model.probability)
+    assert a.recommended_strategy == b.recommended_strategy
+
+
+def test_the_service_scores_as_the_local_model_would(
+    cli: Cli, tmp_path: Path, setup: Setup
+) -> None:
+    with running(setup) as server:
+        # No registry here: only the service can have scored.
+        served = decide(cli, tmp_path, setup, "--model-url", server.url, "--registry", tmp_path)
+    assert served.model is not None and served.model.scored, served.model
+    assert served.model.scored_by == "service" and served.model.service_fallback is None
+    assert f"scored by the model service at {server.url}" in served.model.reason
+    same_decision(served, local(cli, tmp_path, setup))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def fell_back_to_local(d: RiskDecision, why: str) -> None:
+    assert d.model is not None and d.model.scored and d.model.scored_by == "local", d.model
+    assert d.model.service_fallback is not None and why in d.model.service_fallback, d.model
+    assert d.model.service_fallback.startswith("the model service at http://127.0.0.1:")
+
+
+def test_a_dead_service_leaves_it_to_the_local_model(
+    cli: Cli, tmp_path: Path, setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CIPIPE_MODEL_URL", f"http://127.0.0.1:{free_port()}")
+    d = decide(cli, tmp_path, setup, "--registry", setup.registry.root)
+    fell_back_to_local(d, "cannot connect (ConnectionError), 3 attempts")
+    same_decision(d, local(cli, tmp_path, setup))
+
+
+@pytest.fixture
+def release() -> Iterator[threading.Event]:
+    event = threading.Event()
+    yield event
+    event.set()  # lets a held handler go
+
+
+def test_a_slow_service_past_the_deadline(
+    cli: Cli, tmp_path: Path, setup: Setup, release: threading.Event
+) -> None:
+    def hold(h: BaseHTTPRequestHandler) -> None:
+        # Held until the test is over; had the client waited, it would have seen a 500.
+        release.wait(60)
+        send(h, 500, {"error": "released"})
+
+    with serve_http(hold) as url:
+        d = decide(cli, tmp_path, setup, "--model-url", url, "--model-deadline", DEADLINE,
+                   "--registry", setup.registry.root)  # fmt: skip
+    fell_back_to_local(d, f"no answer within the {DEADLINE} s deadline")
+
+
+def test_an_erroring_service_is_retried_then_left(cli: Cli, tmp_path: Path, setup: Setup) -> None:
+    seen: list[str] = []
+
+    def broken(h: BaseHTTPRequestHandler) -> None:
+        seen.append(h.path)
+        send(h, 500, {"error": "model exploded", "field": None})
+
+    with serve_http(broken) as url:
+        d = decide(cli, tmp_path, setup, "--model-url", url, "--registry", setup.registry.root)
+    fell_back_to_local(d, "HTTP 500: model exploded, 3 attempts")
+    assert seen == ["/v1/score"] * 3
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        ("<html>oops</html>", "malformed answer"),
+        ({"schema": "cipipe.model-score/1", "risk_score": "high"}, "malformed answer"),
+        ({"schema": "cipipe.other/1"}, "malformed answer"),
+    ],
+    ids=["not-json", "wrong-types", "other-schema"],
+)
+def test_a_malformed_answer_is_not_used(
+    cli: Cli, tmp_path: Path, setup: Setup, body: object, why: str
+) -> None:
+    with serve_http(lambda h: send(h, 200, body)) as url:
+        d = decide(cli, tmp_path, setup, "--model-url", url, "--registry", setup.registry.root)
+    fell_back_to_local(d, why)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "why"),
+    [
+        ("risk_score", 99, "differs from the"),
+        ("policy_version", "sha256:" + "0" * 64, "it scored with policy sha256:00000000000"),
+        ("model_version", "m-20260101T000000Z-deadbeef", "it scored with model m-2026"),
+        ("base", 9.0, "differs from the"),
+    ],
+)
+def test_an_answer_that_does_not_check_out_is_not_used(
+    cli: Cli, tmp_path: Path, setup: Setup, field: str, value: object, why: str
+) -> None:
+    """The real service's answer, one field changed on the way: caught, not trusted."""
+    with running(setup) as server:
+
+        def tamper(h: BaseHTTPRequestHandler) -> None:
+            body = h.rfile.read(int(h.headers["Content-Length"]))
+            answer = requests.post(f"{server.url}/v1/score", data=body, timeout=30).json()
+            send(h, 200, {**answer, field: value})
+
+        with serve_http(tamper) as url:
+            d = decide(cli, tmp_path, setup, "--model-url", url, "--registry", setup.registry.root)
+    fell_back_to_local(d, why)
+
+
+def test_without_a_local_model_the_heuristic_decides(
+    cli: Cli, tmp_path: Path, setup: Setup
+) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    d = decide(cli, tmp_path, setup, "--model-url", url, "--registry", tmp_path / "none")
+    assert d.model is not None and not d.model.scored and d.model.scored_by is None
+    assert d.model_version is None and d.model.reason.startswith("the heuristic decided: ")
+    assert d.model.service_fallback is not None and "cannot connect" in d.model.service_fallback
+    assert "lines_changed" in {c.feature for c in d.top_contributors}
+
+
+def test_a_policy_without_a_model_does_not_ask_the_service(
+    cli: Cli, tmp_path: Path, setup: Setup
+) -> None:
+    seen: list[str] = []
+
+    def count(h: BaseHTTPRequestHandler) -> None:
+        seen.append(h.path)
+        send(h, 500, {})
+
+    plain = Setup(
+        setup.registry, policy_with_model(tmp_path / "plain", None), setup.db, setup.context, ""
+    )
+    with serve_http(count) as url:
+        d = decide(cli, tmp_path, plain, "--model-url", url)
+    assert d.model is None and seen == []
+
+
+def test_a_model_url_that_is_not_http_is_bad_usage(cli: Cli, tmp_path: Path, setup: Setup) -> None:
+    work = tmp_path / "work"
+    write_workdir(work, make_risk_inputs())
+    result = cli("--workdir", work, "decide-strategy", "--policy", setup.policy,
+                 "--db", setup.db, "--model-url", "ftp://models.example")  # fmt: skip
+    assert result.exit_code == 2, result.stderr
+    assert "--model-url" in result.stderr and "is not a model service URL" in result.stderr
+    assert not (work / "risk-decision.json").exists()
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_model_serve_process_scores_then_stops_cleanly(
+    cli: Cli, tmp_path: Path, setup: Setup, stop: signal.Signals
+) -> None:
+    command = [
+        sys.executable, "-m", "cipipe", "model", "serve", "--registry", str(setup.registry.root),
+        "--policy", str(setup.policy), "--db", str(setup.db), "--port", "0",
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()  # "serving model V at URL (policy P)"
+        assert f"serving model {setup.version} at http://127.0.0.1:" in line, line + (
+            process.stderr.read() if process.stderr else ""
+        )
+        url = line.split(" at ", 1)[1].split(" ", 1)[0]
+        d = decide(cli, tmp_path, setup, "--model-url", url, "--registry", tmp_path)
+        assert d.model is not None and d.model.scored_by == "service", d.model
+        process.send_signal(stop)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    assert f"stopped ({stop.name})" in out
+    same_decision(d, local(cli, tmp_path, setup))
+    assert (
+        json.loads((tmp_path / "work" / "risk-decision.json").read_text())["model"]["scored_by"]
+        == "service"
+    )
