@@ -114,6 +114,29 @@ def test_a_slow_service_past_the_deadline(
     fell_back_to_local(d, f"no answer within the {DEADLINE} s deadline")
 
 
+def test_a_service_dripping_its_answer_past_the_deadline(
+    cli: Cli, tmp_path: Path, setup: Setup, release: threading.Event
+) -> None:
+    """A byte every 50 ms never trips a per-read timeout: only the overall deadline stops it."""
+
+    def drip(h: BaseHTTPRequestHandler) -> None:
+        body = b"x" * 400
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        for byte in body:  # 20 s at most; had the client waited, a malformed answer
+            if release.wait(0.05):
+                return
+            h.wfile.write(bytes([byte]))
+            h.wfile.flush()
+
+    with serve_http(drip) as url:
+        d = decide(cli, tmp_path, setup, "--model-url", url, "--model-deadline", DEADLINE,
+                   "--registry", setup.registry.root)  # fmt: skip
+    fell_back_to_local(d, f"no answer within the {DEADLINE} s deadline")
+
+
 def test_an_erroring_service_is_retried_then_left(cli: Cli, tmp_path: Path, setup: Setup) -> None:
     seen: list[str] = []
 
@@ -151,6 +174,7 @@ def test_a_malformed_answer_is_not_used(
         ("policy_version", "sha256:" + "0" * 64, "it scored with policy sha256:00000000000"),
         ("model_version", "m-20260101T000000Z-deadbeef", "it scored with model m-2026"),
         ("base", 9.0, "differs from the"),
+        ("row", "doubled", "this decision's inputs are"),
     ],
 )
 def test_an_answer_that_does_not_check_out_is_not_used(
@@ -162,7 +186,10 @@ def test_an_answer_that_does_not_check_out_is_not_used(
         def tamper(h: BaseHTTPRequestHandler) -> None:
             body = h.rfile.read(int(h.headers["Content-Length"]))
             answer = requests.post(f"{server.url}/v1/score", data=body, timeout=30).json()
-            send(h, 200, {**answer, field: value})
+            if value == "doubled":  # the same names, other values
+                send(h, 200, {**answer, field: {k: 2 * v + 1 for k, v in answer[field].items()}})
+            else:
+                send(h, 200, {**answer, field: value})
 
         with serve_http(tamper) as url:
             d = decide(cli, tmp_path, setup, "--model-url", url, "--registry", setup.registry.root)
