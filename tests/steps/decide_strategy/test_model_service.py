@@ -268,3 +268,34 @@ def test_a_model_serve_process_scores_then_stops_cleanly(
         json.loads((tmp_path / "work" / "risk-decision.json").read_text())["model"]["scored_by"]
         == "service"
     )
+
+
+def test_without_the_model_extra_a_service_outage_leaves_it_to_the_heuristic(
+    cli: Cli, tmp_path: Path, setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An agent that relies on the service need not install LightGBM: when the service is down
+    the heuristic decides. Without --model-url that agent's decision is exit 2 naming the extra."""
+    from cipipe import extras
+
+    real = extras.installed
+    monkeypatch.setattr(extras, "installed", lambda module: module != "lightgbm" and real(module))
+    url = f"http://127.0.0.1:{free_port()}"
+    d = decide(cli, tmp_path, setup, "--model-url", url, "--registry", setup.registry.root)
+    assert d.model is not None and not d.model.scored and d.model.service_fallback is not None
+    assert "no local model: " in d.model.reason and "'model' extra" in d.model.reason
+    work = tmp_path / "alone"
+    write_workdir(work, make_risk_inputs())
+    alone = cli("--workdir", work, "decide-strategy", "--policy", setup.policy, "--db", setup.db,
+                "--registry", setup.registry.root)  # fmt: skip
+    assert alone.exit_code == 2 and "'model' extra" in alone.stderr
+
+
+def test_model_serve_refuses_what_it_cannot_serve(cli: Cli, tmp_path: Path, setup: Setup) -> None:
+    plain = policy_with_model(tmp_path / "plain", None)
+    args = ("model", "serve", "--registry", setup.registry.root, "--db", setup.db, "--port", "0")
+    no_model = cli(*args, "--policy", plain)
+    assert no_model.exit_code == 2, no_model.stderr
+    assert "model.version" in no_model.stderr and "nothing to serve" in no_model.stderr
+    remote = cli(*args, "--policy", setup.policy, "--host", "0.0.0.0")
+    assert remote.exit_code == 2, remote.stderr
+    assert "--host" in remote.stderr and "--allow-remote" in remote.stderr
