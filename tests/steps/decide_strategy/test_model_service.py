@@ -89,7 +89,7 @@ def test_a_dead_service_leaves_it_to_the_local_model(
 ) -> None:
     monkeypatch.setenv("CIPIPE_MODEL_URL", f"http://127.0.0.1:{free_port()}")
     d = decide(cli, tmp_path, setup, "--registry", setup.registry.root)
-    fell_back_to_local(d, "cannot connect (ConnectionError), 3 attempts")
+    fell_back_to_local(d, "cannot connect (ConnectionRefusedError), 3 attempts")
     same_decision(d, local(cli, tmp_path, setup))
 
 
@@ -224,11 +224,16 @@ def test_a_policy_without_a_model_does_not_ask_the_service(
     assert d.model is None and seen == []
 
 
-def test_a_model_url_that_is_not_http_is_bad_usage(cli: Cli, tmp_path: Path, setup: Setup) -> None:
+@pytest.mark.parametrize(
+    "url", ["ftp://models.example", "http://", "http://host:port", "models.example:8766"]
+)
+def test_a_model_url_that_is_not_http_is_bad_usage(
+    cli: Cli, tmp_path: Path, setup: Setup, url: str
+) -> None:
     work = tmp_path / "work"
     write_workdir(work, make_risk_inputs())
     result = cli("--workdir", work, "decide-strategy", "--policy", setup.policy,
-                 "--db", setup.db, "--model-url", "ftp://models.example")  # fmt: skip
+                 "--db", setup.db, "--model-url", url)  # fmt: skip
     assert result.exit_code == 2, result.stderr
     assert "--model-url" in result.stderr and "is not a model service URL" in result.stderr
     assert not (work / "risk-decision.json").exists()
@@ -299,3 +304,23 @@ def test_model_serve_refuses_what_it_cannot_serve(cli: Cli, tmp_path: Path, setu
     remote = cli(*args, "--policy", setup.policy, "--host", "0.0.0.0")
     assert remote.exit_code == 2, remote.stderr
     assert "--host" in remote.stderr and "--allow-remote" in remote.stderr
+
+
+def test_credentials_in_the_url_are_sent_and_never_recorded(
+    cli: Cli, tmp_path: Path, setup: Setup
+) -> None:
+    seen: list[str | None] = []
+
+    def guarded(h: BaseHTTPRequestHandler) -> None:
+        seen.append(h.headers.get("Authorization"))
+        send(h, 401, {"error": "who are you"})
+
+    with serve_http(guarded) as url:
+        secret_url = url.replace("http://", "http://bot:s3cr%40t@")
+        d = decide(cli, tmp_path, setup, "--model-url", secret_url, "--registry", tmp_path)
+    assert seen == ["Basic Ym90OnMzY3JAdA=="]  # bot:s3cr@t, once: a 401 is final
+    assert d.model is not None and d.model.service_fallback is not None
+    assert f"the model service at {url} did not score: HTTP 401: who are you" in (
+        d.model.service_fallback
+    )
+    assert "s3cr" not in (tmp_path / "work" / "risk-decision.json").read_text()
