@@ -324,3 +324,22 @@ def test_credentials_in_the_url_are_sent_and_never_recorded(
         d.model.service_fallback
     )
     assert "s3cr" not in (tmp_path / "work" / "risk-decision.json").read_text()
+
+
+def test_a_served_decision_loads_neither_the_model_nor_requests(
+    tmp_path: Path, setup: Setup
+) -> None:
+    """The point of the service: the agent that decides pays for no model (numpy, LightGBM)
+    and, as the client is http.client, for no requests either (bench_model_service times it)."""
+    from tests.cli.test_startup_imports import modules_after
+
+    work = write_workdir(tmp_path / "work", with_build_info_paths=["src/main.c"]).path
+    with running(setup) as server:
+        modules = modules_after(
+            tmp_path,
+            *("--workdir", str(work), "decide-strategy", "--policy", str(setup.policy)),
+            *("--db", str(setup.db), "--context", str(setup.context), "--model-url", server.url),
+        )
+    decision = read_contract(RiskDecision, work / "risk-decision.json")
+    assert decision.model is not None and decision.model.scored_by == "service"
+    assert not {"numpy", "lightgbm", "sklearn", "requests", "urllib3"} & modules

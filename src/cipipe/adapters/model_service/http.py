@@ -27,7 +27,6 @@ from http.client import HTTPConnection, HTTPException, HTTPResponse, HTTPSConnec
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from cipipe.adapters.http import RETRY_STATUSES
 from cipipe.adapters.model_service.interface import ModelServiceFailed
 from cipipe.contracts.loading import contract_from_text
 from cipipe.contracts.model_score import ModelScore
@@ -35,6 +34,8 @@ from cipipe.errors import InputError
 from cipipe.urls import strip_credentials
 
 SCORE_PATH = "/v1/score"
+# adapters.http.RETRY_STATUSES, restated: that module imports requests, which this one avoids.
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 ATTEMPTS = 3
 BACKOFF_SECONDS = 0.1
 # A score is a few hundred bytes; anything near this is not one.
