@@ -91,6 +91,10 @@ def test_a_dead_service_leaves_it_to_the_local_model(
     d = decide(cli, tmp_path, setup, "--registry", setup.registry.root)
     fell_back_to_local(d, "cannot connect (ConnectionRefusedError), 3 attempts")
     same_decision(d, local(cli, tmp_path, setup))
+    shown = cli("explain", tmp_path / "work" / "risk-decision.json")
+    assert shown.exit_code == 0, shown.stderr
+    assert d.model is not None
+    assert f"Model service not used: {d.model.service_fallback}" in shown.stdout
 
 
 @pytest.fixture
