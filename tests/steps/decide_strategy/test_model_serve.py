@@ -112,4 +112,17 @@ def test_a_model_no_longer_approved_stops_scoring(cli: Cli, tmp_path: Path, setu
     assert answer.status_code == 503, answer.text
     assert "is retired, not approved" in _error(answer)["error"]
     assert health.status_code == 503
-    assert model["usable"] is False and model["approval"] == "not usable"
+    assert model["usable"] is False and model["approval"] == "retired"
+
+
+def test_approved_in_the_registry_alone_is_not_enough(setup: Setup, tmp_path: Path) -> None:
+    """As for decide-strategy: the history store's model approvals log must vouch too."""
+    from dataclasses import replace
+
+    elsewhere = replace(setup, db=tmp_path / "another-history.sqlite3")
+    with running(elsewhere) as server:
+        model = requests.get(f"{server.url}/v1/model", timeout=30).json()
+        health = requests.get(f"{server.url}/healthz", timeout=30)
+    assert model["approval"] == "approved" and model["usable"] is False
+    assert "approvals log holds no approval" in model["reason"]
+    assert health.status_code == 503

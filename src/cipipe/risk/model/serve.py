@@ -92,10 +92,20 @@ def describe(choice: ModelChoice) -> str:
     return f"approved model {choice.version} scores"
 
 
-def model_document(choice: ModelChoice, bundle: PolicyBundle) -> dict[str, Any]:
+def registry_state(registry: Path, version: str) -> str:
+    """The version's state in the registry's model.json: candidate, approved, retired,
+    unreadable, or absent when the registry does not hold it."""
+    from cipipe.risk.model.registry import Registry
+
+    return next((e.state for e in Registry(registry).entries() if e.version == version), "absent")
+
+
+def model_document(choice: ModelChoice, bundle: PolicyBundle, registry: Path) -> dict[str, Any]:
+    """``GET /v1/model``: ``approval`` is the registry's word; ``usable`` adds the history
+    store's model approvals log, which must vouch for the same model before it scores."""
     return {
         "version": choice.version,
-        "approval": "approved" if choice.model is not None else "not usable",
+        "approval": registry_state(registry, choice.version),
         "usable": choice.model is not None,
         "reason": describe(choice),
         "features": list(choice.model.features) if choice.model is not None else [],
@@ -156,7 +166,8 @@ class ModelHandler(BaseHTTPRequestHandler):
             body = {"status": "ok" if usable else "unavailable", "reason": describe(choice)}
             self._send(Answer(200 if usable else 503, body))
         elif path == MODEL_PATH:
-            self._send(Answer(200, model_document(choice, self.server.bundle)))
+            document = model_document(choice, self.server.bundle, self.server.source.registry)
+            self._send(Answer(200, document))
         else:
             self._send(_error(404, f"not found; try POST {SCORE_PATH} or GET {MODEL_PATH}"))
 
