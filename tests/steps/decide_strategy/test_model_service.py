@@ -347,3 +347,17 @@ def test_a_served_decision_loads_neither_the_model_nor_requests(
     decision = read_contract(RiskDecision, work / "risk-decision.json")
     assert decision.model is not None and decision.model.scored_by == "service"
     assert not {"numpy", "lightgbm", "sklearn", "requests", "urllib3"} & modules
+
+
+def test_a_fallback_is_logged_in_one_line(cli: Cli, tmp_path: Path, setup: Setup) -> None:
+    work = tmp_path / "work"
+    write_workdir(work, make_risk_inputs(), with_build_info_paths=["src/main.c"])
+    url = f"http://127.0.0.1:{free_port()}"
+    result = cli("--workdir", work, "decide-strategy", "--policy", setup.policy, "--context",
+                 setup.context, "--db", setup.db, "--model-url", url,
+                 "--registry", setup.registry.root)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "did not score" in line]
+    assert len(lines) == 1, result.stderr
+    assert "WARNING" in lines[0] and f"the model service at {url} did not score" in lines[0]
+    assert lines[0].endswith("the local model or the heuristic decides")
