@@ -21,5 +21,7 @@ def call(Map args = [:]) {
         repository : '--repository',
         channel    : '--channel',
         allowRejected: '--allow-rejected',
+        modelUrl   : '--model-url',
+        modelDeadline: '--model-deadline',
     ])
 }

@@ -101,8 +101,9 @@ Map wrappers = [
         output: null, credentials: [[type: 'string', credentialsId: 'cipipe-artifactory-token', variable: 'CIPIPE_ARTIFACTORY_TOKEN']]],
     cipipeDecideStrategy: [
         args: [context: 'context.yaml', label: ['hotfix', 'db-migration'], policy: 'policies', mode: 'enforce',
-               export: 'argo-rollouts', channel: '#deploys', allowRejected: true],
-        line: "'cipipe' '--log-format' 'text' 'decide-strategy' '--context=context.yaml' '--label=hotfix' '--label=db-migration' '--policy=policies' '--mode=enforce' '--export=argo-rollouts' '--channel=#deploys' '--allow-rejected'",
+               export: 'argo-rollouts', channel: '#deploys', allowRejected: true,
+               modelUrl: 'http://127.0.0.1:8766', modelDeadline: 1.5],
+        line: "'cipipe' '--log-format' 'text' 'decide-strategy' '--context=context.yaml' '--label=hotfix' '--label=db-migration' '--policy=policies' '--mode=enforce' '--export=argo-rollouts' '--channel=#deploys' '--allow-rejected' '--model-url=http://127.0.0.1:8766' '--model-deadline=1.5'",
         output: 'risk-decision.json', credentials: [
             [type: 'string', credentialsId: 'cipipe-artifactory-token', variable: 'CIPIPE_ARTIFACTORY_TOKEN'],
             [type: 'string', credentialsId: 'cipipe-slack-bot-token', variable: 'SLACK_BOT_TOKEN'],

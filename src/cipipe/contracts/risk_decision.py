@@ -143,6 +143,17 @@ class ModelUse(Strict):
         description="The model's P(failure); null when it fell back"
     )
     reason: str
+    scored_by: Literal["local", "service"] | None = Field(
+        default=None,
+        description="Where the model scored: the registry on this agent, or the model service "
+        "at --model-url; null when the heuristic decided",
+    )
+    service_fallback: str | None = Field(
+        default=None,
+        description="Why the model service at --model-url did not score (dead, past its "
+        "deadline, erroring, or an answer that does not check out); null when it scored or "
+        "none was asked",
+    )
 
 
 class PolicyRef(Strict):

@@ -97,6 +97,7 @@ def _model_score(
         scored=True,
         probability=round(probability, 6),
         reason=f"approved model {choice.version} scored (heuristic: {heuristic.risk_score})",
+        scored_by="local",
     )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from cipipe.contracts.risk_decision import Contributor
 from cipipe.contracts.risk_inputs import Number, RiskInputs
@@ -23,10 +23,31 @@ from cipipe.risk.policy import PolicyBundle
 
 if TYPE_CHECKING:
     from cipipe.adapters.history.chain import Target
-    from cipipe.risk.model.scoring import ScoringModel
 
 HEURISTIC_FEATURE = "heuristic_score"
 _PLACES = 4
+
+
+class Explained(Protocol):
+    """A model's answer for one row, in calibrated log-odds (``scoring.Explanation``)."""
+
+    @property
+    def probability(self) -> float: ...
+    @property
+    def base(self) -> float: ...
+    @property
+    def contributions(self) -> Mapping[str, float]: ...
+
+
+class Scorer(Protocol):
+    """What a decision needs of a model: the loaded ``scoring.ScoringModel``, or the answer of
+    the model service (``cipipe model serve``) standing in for it."""
+
+    @property
+    def version(self) -> str: ...
+    @property
+    def features(self) -> list[str]: ...
+    def explain(self, row: Mapping[str, float]) -> Explained: ...
 
 
 @dataclass(frozen=True)
@@ -34,7 +55,7 @@ class ModelChoice:
     """The model the policy references: loaded, or why it cannot be used."""
 
     version: str
-    model: ScoringModel | None
+    model: Scorer | None
     problem: str | None
 
 
@@ -96,7 +117,7 @@ def model_row(features: list[str], inputs: RiskInputs, heuristic_score: int) -> 
 
 
 def model_contributors(
-    model: ScoringModel, row: Mapping[str, float], bundle: PolicyBundle
+    model: Scorer, row: Mapping[str, float], bundle: PolicyBundle
 ) -> tuple[list[Contributor], float]:
     """Contributors in points (exactly additive) and the model's probability of failure."""
     reference = bundle.weights.model

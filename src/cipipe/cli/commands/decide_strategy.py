@@ -17,8 +17,18 @@ from cipipe.cli.options import POLICY_HELP, policy_fetch_options, store_options
 from cipipe.errors import ExitCode
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from cipipe.adapters.history.chain import Target
+    from cipipe.adapters.model_service.interface import ModelService
     from cipipe.contracts.risk_decision import Mode
     from cipipe.risk.exports import ExportKind
+    from cipipe.risk.model_score import ModelChoice
+    from cipipe.risk.policy import PolicyBundle
+
+# Long enough for a scoring on a loaded agent, short enough that a sick service costs a
+# pipeline little before the local model or the heuristic decides.
+DEFAULT_MODEL_DEADLINE = 2.0
 
 log = logging.getLogger("cipipe.decide_strategy")
 
@@ -33,6 +43,39 @@ def decided_by(env: dict[str, str] | os._Environ[str]) -> str:
     except (KeyError, OSError):
         user = "unknown"
     return f"{user}@{socket.gethostname()}"
+
+
+def model_service(url: str | None, deadline: float) -> ModelService | None:
+    """The model service at --model-url (else CIPIPE_MODEL_URL); None without one."""
+    if not url:
+        return None
+    from cipipe.adapters.model_service.http import HttpModelService
+
+    return HttpModelService(url, deadline)
+
+
+def local_model(
+    bundle: PolicyBundle, registry: Path, approvals: Target, fallback_only: bool
+) -> Callable[[], ModelChoice | None]:
+    """Loads the policy's model from the registry when the decision needs it. Only a policy that
+    references a model pays for loading one (LightGBM is slow to import); the history store's
+    model approvals log must approve it too. Without the 'model' extra that is exit 2, unless
+    the local model is only the fallback of a model service: then the heuristic decides."""
+
+    def load() -> ModelChoice | None:
+        from cipipe.adapters.history.signing import signature_required
+        from cipipe.extras import MissingExtraError
+        from cipipe.risk.model_score import ModelChoice, load_referenced
+
+        required = signature_required(os.environ)
+        try:
+            return load_referenced(bundle, registry, approvals, require_signed=required)
+        except MissingExtraError as exc:
+            if not fallback_only or bundle.weights.model.version is None:
+                raise
+            return ModelChoice(bundle.weights.model.version, None, f"no local model: {exc}")
+
+    return load
 
 
 def execute(
@@ -57,11 +100,11 @@ def execute(
     policy_pin: str | None = None,
     policy_deadline: float | None = None,
     allow_rejected: bool = False,
+    model_url: str | None = None,
+    model_deadline: float = DEFAULT_MODEL_DEADLINE,
 ) -> int:
-    from cipipe.adapters.history.signing import signature_required
     from cipipe.adapters.notifications.factory import open_notifier
     from cipipe.cli.inputs import candidate_store, history_store, model_registry, policy_bundle
-    from cipipe.risk.model_score import load_referenced
     from cipipe.steps.decide_strategy.inputs import read_decision_inputs
     from cipipe.steps.decide_strategy.run import run_decide_strategy
 
@@ -85,17 +128,11 @@ def execute(
         "flagger": {"use": export_plan, "approval_url": approval_url, **address},
     }
 
+    scorer = model_service(model_url, model_deadline)
     open_store = candidate_store(state, target, via, repository)
     store = history_store(state, db, appends=True)
     try:
-        # Only a policy that references a model pays for loading one (LightGBM is slow to
-        # import); the history store's model approvals log must approve it too.
-        model = load_referenced(
-            bundle,
-            model_registry(state, registry),
-            store,
-            require_signed=signature_required(os.environ),
-        )
+        model = local_model(bundle, model_registry(state, registry), store, scorer is not None)
         with work.locked():
             result = run_decide_strategy(
                 work,
@@ -111,6 +148,7 @@ def execute(
                 exports=cast("tuple[ExportKind, ...]", exports),
                 export_options=options,
                 model=model,
+                model_service=scorer,
                 allow_rejected=allow_rejected,
             )
     finally:
@@ -197,6 +235,23 @@ def execute(
     type=click.Path(path_type=Path, file_okay=False),
     help="Model registry, when the policy references a model  [env: CIPIPE_MODEL_REGISTRY; "
     "default: models/ beside the work folder]",
+)
+@click.option(
+    "--model-url",
+    envvar="CIPIPE_MODEL_URL",
+    help="The model service (`cipipe model serve`) that scores when the policy references a "
+    "model; when it cannot, the local model and then the heuristic decide, and the decision "
+    "says why  [env: CIPIPE_MODEL_URL]",
+)
+@click.option(
+    "--model-deadline",
+    envvar="CIPIPE_MODEL_DEADLINE",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_MODEL_DEADLINE,
+    show_default=True,
+    metavar="SECONDS",
+    help="Longest the model service may take, connecting, reading and retries included  "
+    "[env: CIPIPE_MODEL_DEADLINE]",
 )
 @click.option(
     "--allow-rejected",

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cipipe.cli.app import CliState
+from cipipe.cli.commands import model_serve
 from cipipe.cli.commands.model_train_inputs import train_history_options
 from cipipe.errors import ExitCode, InputError
 
@@ -334,3 +335,6 @@ def pull_command(
     folder = _registry(state, registry).pull(_store(state, target, via, repository), version)
     click.echo(f"pulled {version} to {folder}")
     return int(ExitCode.OK)
+
+
+command.add_command(model_serve.command)

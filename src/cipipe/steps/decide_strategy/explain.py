@@ -66,4 +66,6 @@ def explain(decision: RiskDecision) -> str:
     commit = f", commit {d.policy.git_commit[:12]}" if d.policy.git_commit else ""
     lines.append(f"Policy: {d.policy_version} from {d.policy.source}{commit}")
     lines.append(f"Model: {d.model_version or 'none (heuristic)'}")
+    if d.model is not None and d.model.service_fallback is not None:
+        lines.append(f"Model service not used: {d.model.service_fallback}")
     return "\n".join(lines) + "\n"

@@ -24,6 +24,7 @@ from typing import Any
 
 from cipipe.adapters.artifact_store.interface import ArtifactStore
 from cipipe.adapters.history.audit import Target
+from cipipe.adapters.model_service.interface import ModelService
 from cipipe.adapters.notifications.interface import Delivery, Notifier, deliver
 from cipipe.contracts.publish import PublishReport
 from cipipe.contracts.risk_decision import Mode, RiskDecision
@@ -34,6 +35,7 @@ from cipipe.risk.policy import PolicyBundle
 from cipipe.steps.audit.anchor import seal
 from cipipe.steps.audit.anchor import upload as upload_anchor
 from cipipe.steps.decide_strategy.inputs import DecisionInputs
+from cipipe.steps.decide_strategy.model_use import decide_with_model
 from cipipe.steps.decide_strategy.record import attach, audit, decision_message
 from cipipe.steps.decide_strategy.rejection import (
     gate_rejection,
@@ -121,21 +123,28 @@ def run_decide_strategy(
     notifier: Notifier,
     exports: Sequence[ExportKind] = (),
     export_options: Mapping[ExportKind, Mapping[str, Any]] | None = None,
-    model: ModelChoice | None = None,
+    model: Callable[[], ModelChoice | None] = lambda: None,
+    model_service: ModelService | None = None,
     allow_rejected: bool = False,
 ) -> DecideResult:
-    decided = decide(
-        inputs.risk_inputs,
-        inputs.risk_inputs_sha256,
-        inputs.context,
-        bundle,
-        policy_source=policy_source,
-        changed_paths=inputs.changed_paths,
-        mode_flag=mode,
-        now=now,
-        decided_by=decided_by,
-        model=model,
-    )
+    """``model`` loads the model the policy references from the registry (or says why it
+    cannot score); it is called only when no ``model_service`` scores (``model_use``)."""
+
+    def decide_once(choice: ModelChoice | None) -> Decided:
+        return decide(
+            inputs.risk_inputs,
+            inputs.risk_inputs_sha256,
+            inputs.context,
+            bundle,
+            policy_source=policy_source,
+            changed_paths=inputs.changed_paths,
+            mode_flag=mode,
+            now=now,
+            decided_by=decided_by,
+            model=choice,
+        )
+
+    decided = decide_with_model(decide_once, bundle, model_service, model)
     if decided.decision.model is not None and not decided.decision.model.scored:
         log.warning("%s", decided.decision.model.reason)
     options = export_options or {}
