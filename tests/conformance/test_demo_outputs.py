@@ -226,11 +226,6 @@ def test_dashboard_decision_records_follow_schemas(demo: Path) -> None:
     _assert_conform(_files(demo, "dashboard/builds/*/*.decision.json"), check)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model-train: models/<version>/model.json declares cipipe.model/1, which has no "
-    "schemas/model.schema.json (cipipe validate refuses it); no issue-17 lane adds it",
-)
 def test_model_json_follows_its_schema(demo: Path) -> None:
     _assert_conform(_files(demo, "models/*/model.json"), lambda p: cipipe_schema_errors(_json(p)))
 

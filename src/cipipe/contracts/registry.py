@@ -35,6 +35,7 @@ _CONTRACTS: dict[str, tuple[str, str]] = {
     "gate": ("gate", "GateReport"),
     "backtest": ("backtest", "Backtest"),
     "audit-anchor": ("audit_anchor", "AuditAnchor"),
+    "model": ("model", "ModelRecord"),
 }
 # Files without a cipipe schema id that still have a schema: inputs, and the build-info
 # cipipe writes in JFrog's own format.

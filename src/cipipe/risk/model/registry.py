@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING, Any
 from cipipe.fileio import atomic_write_bytes, atomic_write_text
 from cipipe.risk.model import ModelError
 from cipipe.risk.model.approvals import append_approval
-from cipipe.risk.model.files import METADATA, MODEL_FILES, read_metadata, sha256_bytes
+from cipipe.risk.model.files import (
+    METADATA,
+    MODEL_FILES,
+    checked_metadata,
+    read_metadata,
+    sha256_bytes,
+)
 
 if TYPE_CHECKING:
     from cipipe.adapters.artifact_store.interface import ArtifactStore, UploadResult
@@ -91,9 +97,11 @@ class Registry:
         return folder
 
     def _write_metadata(self, folder: Path, metadata: dict[str, Any]) -> None:
+        """model.json through its contract: a record that does not match is never written."""
         import json
 
-        atomic_write_text(folder / METADATA, json.dumps(metadata, indent=2, sort_keys=True) + "\n")
+        record = checked_metadata(metadata, folder / METADATA)
+        atomic_write_text(folder / METADATA, json.dumps(record, indent=2, sort_keys=True) + "\n")
 
     def entries(self) -> list[Entry]:
         if not self.root.is_dir():
