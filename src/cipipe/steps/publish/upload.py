@@ -47,7 +47,9 @@ from cipipe.adapters.artifact_store.interface import (
 from cipipe.contracts.artifacts import Artifacts
 from cipipe.contracts.build_info import BuildInfo
 from cipipe.contracts.publish import PublishedFile, PublishReport
+from cipipe.digests import sha256sums_line
 from cipipe.errors import InputError
+from cipipe.fileio import atomic_write_text
 from cipipe.steps.publish.completion import (
     COMPLETE_PROPERTY,
     FILESET_PROPERTY,
@@ -69,8 +71,10 @@ ATTACHMENTS = (
     "deps_changed.json",
     "scan.json",
     "tests.json",
-    "SHA256SUMS",
 )
+CHECKSUMS = "SHA256SUMS"
+# The candidate's own SHA256SUMS, staged in the work folder: the one uploaded.
+CANDIDATE_CHECKSUMS = f"publish/{CHECKSUMS}"
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,24 @@ def plan(workdir: Path, info: BuildInfo, artifacts: Artifacts | None) -> list[Pl
         Planned(hashed_file(workdir, name), join_path(base, name.replace("/", "-")), None)
         for name in names
     ]
+    if artifacts and artifacts.artifacts and (workdir / CHECKSUMS).is_file():
+        staged = stage_candidate_checksums(workdir, artifacts)
+        planned.append(Planned(hashed_file(workdir, staged), join_path(base, CHECKSUMS), None))
     return planned
+
+
+def candidate_checksums(artifacts: Artifacts) -> str:
+    """SHA256SUMS as the candidate folder holds it: ``<platform>/<name>``, where the store keeps
+    each artifact, so ``sha256sum -c SHA256SUMS`` checks out in a downloaded candidate. The work
+    folder's own SHA256SUMS names ``artifacts/<platform>/<name>`` and checks out there."""
+    return "".join(sha256sums_line(a.sha256, f"{a.platform}/{a.name}") for a in artifacts.artifacts)
+
+
+def stage_candidate_checksums(workdir: Path, artifacts: Artifacts) -> str:
+    """Write the candidate's SHA256SUMS into the work folder (the same bytes on a rerun, so the
+    store's checksum deploy sends nothing again); its path relative to the work folder."""
+    atomic_write_text(workdir / CANDIDATE_CHECKSUMS, candidate_checksums(artifacts), root=workdir)
+    return CANDIDATE_CHECKSUMS
 
 
 def properties(
