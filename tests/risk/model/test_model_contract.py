@@ -80,11 +80,16 @@ def test_a_record_of_the_earlier_layout_still_reads(
 
 
 def test_a_record_that_does_not_match_is_named_by_file_and_field(
-    cli: Cli, registry: Registry, trained: TrainedModel
+    cli: Cli,
+    registry: Registry,
+    trained: TrainedModel,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     path, record = _record(registry, trained.version)
     record["approval"]["state"] = "aproved"  # a hand edit's typo
     path.write_text(json.dumps(record), encoding="utf-8")
+    monkeypatch.setenv("CIPIPE_DB", str(tmp_path / "history.db"))
     result = cli("model", "promote", trained.version, "--registry", registry.root)
     assert result.exit_code == 2
     line = result.stderr.strip().splitlines()[-1]
