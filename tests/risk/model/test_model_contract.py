@@ -113,4 +113,4 @@ def test_the_registry_never_writes_a_record_that_does_not_match(
     registry = Registry(tmp_path / "models")
     with pytest.raises(ModelError, match="created_at"):
         registry.save(broken, by="alice")
-    assert not (registry.folder(trained.version) / "model.json").exists()
+    assert not registry.folder(trained.version).exists()  # nor the model's other files

@@ -79,14 +79,16 @@ class Registry:
 
     def save(self, trained: TrainedModel, *, by: str) -> Path:
         folder = self.folder(trained.version)
-        for name, data in trained.files.items():
-            atomic_write_bytes(folder / name, data)
         approval = {
             "state": "candidate",
             "history": [{"state": "candidate", "by": by, "at": trained.metadata["created_at"]}],
         }
         files = {name: sha256_bytes(data) for name, data in trained.files.items()}
-        self._write_metadata(folder, {**trained.metadata, "files": files, "approval": approval})
+        metadata = {**trained.metadata, "files": files, "approval": approval}
+        checked_metadata(metadata, folder / METADATA)  # a record that fails leaves no file
+        for name, data in trained.files.items():
+            atomic_write_bytes(folder / name, data)
+        self._write_metadata(folder, metadata)
         append_approval(
             self.root,
             version=trained.version,
