@@ -108,3 +108,17 @@ def test_a_candidate_downloaded_from_artifactory_checks_out(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(answer.content)
     assert sha256sum_check(downloaded) == expected_ok(workdir)
+
+
+def test_a_dry_run_writes_no_checksums_and_shows_what_would_go(
+    cli: Cli, workdir: WorkDir, tmp_path: Path
+) -> None:
+    target = ("--target", f"file://{tmp_path / 'store'}")
+    dry = cli("--workdir", workdir.path, "publish", *target, "--dry-run")
+    assert dry.exit_code == 0, dry.stderr
+    assert not (workdir.path / CANDIDATE_CHECKSUMS).exists()
+    size = len(candidate_checksums(workdir.read(Artifacts)))
+    line = f"{workdir.path / CANDIDATE_CHECKSUMS} -> candidates/svc/7/SHA256SUMS ({size} bytes)"
+    assert line in dry.stdout.splitlines()
+    assert cli("--workdir", workdir.path, "publish", *target).exit_code == 0
+    assert (workdir.path / CANDIDATE_CHECKSUMS).stat().st_size == size

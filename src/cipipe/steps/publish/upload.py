@@ -30,6 +30,7 @@ checksum deploy sends no byte it already has, and the marker is again written la
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -49,7 +50,7 @@ from cipipe.contracts.build_info import BuildInfo
 from cipipe.contracts.publish import PublishedFile, PublishReport
 from cipipe.digests import sha256sums_line
 from cipipe.errors import InputError
-from cipipe.fileio import atomic_write_text
+from cipipe.fileio import atomic_write_bytes
 from cipipe.steps.publish.completion import (
     COMPLETE_PROPERTY,
     FILESET_PROPERTY,
@@ -84,7 +85,11 @@ class Planned:
     platform: str | None
 
 
-def plan(workdir: Path, info: BuildInfo, artifacts: Artifacts | None) -> list[Planned]:
+def plan(
+    workdir: Path, info: BuildInfo, artifacts: Artifacts | None, *, stage: bool = True
+) -> list[Planned]:
+    """Every file to publish and where it goes; ``stage=False`` (a dry run) writes nothing,
+    not even the candidate's SHA256SUMS (``stage_candidate_checksums``)."""
     base = join_path(info.service, info.build_id)
     planned = [
         Planned(artifact_file(workdir, a), join_path(base, a.platform, a.name), a.platform)
@@ -100,8 +105,8 @@ def plan(workdir: Path, info: BuildInfo, artifacts: Artifacts | None) -> list[Pl
         for name in names
     ]
     if artifacts and artifacts.artifacts and (workdir / CHECKSUMS).is_file():
-        staged = stage_candidate_checksums(workdir, artifacts)
-        planned.append(Planned(hashed_file(workdir, staged), join_path(base, CHECKSUMS), None))
+        checksums = stage_candidate_checksums(workdir, artifacts, write=stage)
+        planned.append(Planned(checksums, join_path(base, CHECKSUMS), None))
     return planned
 
 
@@ -112,11 +117,15 @@ def candidate_checksums(artifacts: Artifacts) -> str:
     return "".join(sha256sums_line(a.sha256, f"{a.platform}/{a.name}") for a in artifacts.artifacts)
 
 
-def stage_candidate_checksums(workdir: Path, artifacts: Artifacts) -> str:
-    """Write the candidate's SHA256SUMS into the work folder (the same bytes on a rerun, so the
-    store's checksum deploy sends nothing again); its path relative to the work folder."""
-    atomic_write_text(workdir / CANDIDATE_CHECKSUMS, candidate_checksums(artifacts), root=workdir)
-    return CANDIDATE_CHECKSUMS
+def stage_candidate_checksums(workdir: Path, artifacts: Artifacts, *, write: bool) -> LocalFile:
+    """The candidate's SHA256SUMS as the file to upload, written into the work folder when
+    ``write`` (the same bytes on a rerun, so the store's checksum deploy sends nothing again)."""
+    data = candidate_checksums(artifacts).encode("utf-8")
+    path = workdir / CANDIDATE_CHECKSUMS
+    if write:
+        atomic_write_bytes(path, data, root=workdir)
+    digests = [hashlib.new(name, data).hexdigest() for name in ("sha256", "sha1", "md5")]
+    return LocalFile(path, len(data), *digests)
 
 
 def properties(
