@@ -15,7 +15,7 @@ import requests
 from cipipe.contracts.artifacts import Artifacts
 from cipipe.contracts.publish import PublishReport
 from cipipe.digests import sha256sums_line
-from cipipe.steps.publish.upload import CANDIDATE_CHECKSUMS, candidate_checksums
+from cipipe.steps.publish.checksums import CANDIDATE_CHECKSUMS, candidate_checksums
 from cipipe.workdir import WorkDir
 from tests.artifactoryserver import FakeArtifactory, serve
 from tests.conftest import CliResult, have, requires
@@ -65,7 +65,7 @@ def test_the_candidates_sha256sums_checks_out_in_the_local_store(
 
 def test_the_lines_are_gnu_sha256sums_own(workdir: WorkDir) -> None:
     artifacts = workdir.read(Artifacts)
-    text = candidate_checksums(artifacts)
+    text = candidate_checksums(artifacts.artifacts)
     assert text == "".join(f"{a.sha256}  {a.platform}/{a.name}\n" for a in artifacts.artifacts)
     assert text == "".join(
         sha256sums_line(a.sha256, f"{a.platform}/{a.name}") for a in artifacts.artifacts
@@ -117,7 +117,7 @@ def test_a_dry_run_writes_no_checksums_and_shows_what_would_go(
     dry = cli("--workdir", workdir.path, "publish", *target, "--dry-run")
     assert dry.exit_code == 0, dry.stderr
     assert not (workdir.path / CANDIDATE_CHECKSUMS).exists()
-    size = len(candidate_checksums(workdir.read(Artifacts)))
+    size = len(candidate_checksums(workdir.read(Artifacts).artifacts))
     line = f"{workdir.path / CANDIDATE_CHECKSUMS} -> candidates/svc/7/SHA256SUMS ({size} bytes)"
     assert line in dry.stdout.splitlines()
     assert cli("--workdir", workdir.path, "publish", *target).exit_code == 0

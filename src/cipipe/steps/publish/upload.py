@@ -30,7 +30,6 @@ checksum deploy sends no byte it already has, and the marker is again written la
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -48,9 +47,8 @@ from cipipe.adapters.artifact_store.interface import (
 from cipipe.contracts.artifacts import Artifacts
 from cipipe.contracts.build_info import BuildInfo
 from cipipe.contracts.publish import PublishedFile, PublishReport
-from cipipe.digests import sha256sums_line
 from cipipe.errors import InputError
-from cipipe.fileio import atomic_write_bytes
+from cipipe.steps.publish.checksums import CHECKSUMS, stage_candidate_checksums
 from cipipe.steps.publish.completion import (
     COMPLETE_PROPERTY,
     FILESET_PROPERTY,
@@ -73,9 +71,6 @@ ATTACHMENTS = (
     "scan.json",
     "tests.json",
 )
-CHECKSUMS = "SHA256SUMS"
-# The candidate's own SHA256SUMS, staged in the work folder: the one uploaded.
-CANDIDATE_CHECKSUMS = f"publish/{CHECKSUMS}"
 
 
 @dataclass(frozen=True)
@@ -105,27 +100,9 @@ def plan(
         for name in names
     ]
     if artifacts and artifacts.artifacts and (workdir / CHECKSUMS).is_file():
-        checksums = stage_candidate_checksums(workdir, artifacts, write=stage)
+        checksums = stage_candidate_checksums(workdir, artifacts.artifacts, write=stage)
         planned.append(Planned(checksums, join_path(base, CHECKSUMS), None))
     return planned
-
-
-def candidate_checksums(artifacts: Artifacts) -> str:
-    """SHA256SUMS as the candidate folder holds it: ``<platform>/<name>``, where the store keeps
-    each artifact, so ``sha256sum -c SHA256SUMS`` checks out in a downloaded candidate. The work
-    folder's own SHA256SUMS names ``artifacts/<platform>/<name>`` and checks out there."""
-    return "".join(sha256sums_line(a.sha256, f"{a.platform}/{a.name}") for a in artifacts.artifacts)
-
-
-def stage_candidate_checksums(workdir: Path, artifacts: Artifacts, *, write: bool) -> LocalFile:
-    """The candidate's SHA256SUMS as the file to upload, written into the work folder when
-    ``write`` (the same bytes on a rerun, so the store's checksum deploy sends nothing again)."""
-    data = candidate_checksums(artifacts).encode("utf-8")
-    path = workdir / CANDIDATE_CHECKSUMS
-    if write:
-        atomic_write_bytes(path, data, root=workdir)
-    digests = [hashlib.new(name, data).hexdigest() for name in ("sha256", "sha1", "md5")]
-    return LocalFile(path, len(data), *digests)
 
 
 def properties(
