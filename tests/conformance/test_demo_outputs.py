@@ -60,6 +60,8 @@ NO_CONSUMER = {
     "out/reports/coverage-*.xml": "written by gcovr (the repository's coverage command); cipipe "
     "only reads it",
     "out/notification.md": "the notification as Markdown, for the console and a PR comment body",
+    "out/publish/SHA256SUMS": "the candidate's SHA256SUMS as publish uploads it (names relative "
+    "to the candidate's folder): checked with sha256sum -c where the store keeps it",
     "cipipe-store/.blobs/**": "the local store's content-addressed blobs (Artifactory in "
     "production keeps its own)",
     "cipipe-store/.cipipe-props/**": "the local store's property sidecars, standing in for "
@@ -226,11 +228,6 @@ def test_dashboard_decision_records_follow_schemas(demo: Path) -> None:
     _assert_conform(_files(demo, "dashboard/builds/*/*.decision.json"), check)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model-train: models/<version>/model.json declares cipipe.model/1, which has no "
-    "schemas/model.schema.json (cipipe validate refuses it); no issue-17 lane adds it",
-)
 def test_model_json_follows_its_schema(demo: Path) -> None:
     _assert_conform(_files(demo, "models/*/model.json"), lambda p: cipipe_schema_errors(_json(p)))
 
@@ -239,12 +236,6 @@ def test_work_folder_sha256sums_checks_out(demo: Path) -> None:
     _assert_conform(_files(demo, "out/SHA256SUMS"), sha256sums_errors)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="publish (no issue-17 lane owns it): the SHA256SUMS attached to the candidate names "
-    "the work folder's paths (artifacts/<platform>/<name>) while the store keeps "
-    "<platform>/<name>, so `sha256sum -c` in the candidate's folder finds no file",
-)
 def test_published_sha256sums_checks_out_in_the_store(demo: Path) -> None:
     _assert_conform(_files(demo, f"{STORE}/SHA256SUMS"), sha256sums_errors)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from cipipe.adapters.artifact_store.interface import LocalFile
 from cipipe.adapters.artifact_store.local import LocalFolderStore
 from cipipe.adapters.notifications.file import FileNotifier
 from cipipe.adapters.notifications.interface import Message
@@ -16,6 +17,7 @@ from cipipe.contracts.gate import GateReport
 from cipipe.contracts.notification import DeliveryRecord
 from cipipe.contracts.scan import ScanReport, SeverityTally
 from cipipe.contracts.testing import CoverageResult, PlatformTests, TestCounts, TestsReport
+from cipipe.digests import digest_file
 from cipipe.workdir import WorkDir
 from tests.conftest import CliResult
 from tests.risk.riskinputs import make_risk_inputs
@@ -225,4 +227,27 @@ def test_a_complete_candidate_is_ticked(cli: Cli, tmp_path: Path, repo: Path) ->
     assert (
         f"✓ complete candidate (completion marker): {files} file(s), as the marker on "
         "svc/7/build-info.json names" in result.stdout
+    )
+
+
+def test_a_sha256sums_naming_the_work_folders_paths_is_caught(
+    cli: Cli, tmp_path: Path, repo: Path
+) -> None:
+    """As an older cipipe published it: the work folder's SHA256SUMS (artifacts/<platform>/...),
+    which sha256sum -c cannot check in the candidate's folder."""
+    work = prepare(cli, tmp_path)
+    old = work.path / "SHA256SUMS"
+    store = LocalFolderStore(tmp_path / "cipipe-store")
+    d = digest_file(old)
+    store.upload(LocalFile(old, d.size, d.sha256, d.sha1, d.md5), "svc/7/SHA256SUMS", {})
+    store.set_properties("svc/7/SHA256SUMS", {"state": "candidate"})
+    report = json.loads((work.path / "publish.json").read_text())
+    for file in report["files"]:
+        if file["path"] == "svc/7/SHA256SUMS":
+            file["sha256"], file["size"] = d.sha256, d.size
+    (work.path / "publish.json").write_text(json.dumps(report))
+    result = checklist(cli, work, repo)
+    assert result.exit_code == 1
+    assert "SHA256SUMS does not name the artifacts as the candidate's folder holds them" in (
+        result.stdout
     )

@@ -36,6 +36,7 @@ _CONTRACTS: dict[str, tuple[str, str]] = {
     "backtest": ("backtest", "Backtest"),
     "audit-anchor": ("audit_anchor", "AuditAnchor"),
     "model-score": ("model_score", "ModelScore"),
+    "model": ("model", "ModelRecord"),
 }
 # Files without a cipipe schema id that still have a schema: inputs, and the build-info
 # cipipe writes in JFrog's own format.

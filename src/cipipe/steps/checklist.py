@@ -11,13 +11,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cipipe.adapters.artifact_store.interface import ArtifactStore
-from cipipe.contracts.artifacts import Artifacts
+from cipipe.contracts.artifacts import Artifact, Artifacts
 from cipipe.contracts.bundle import BundleManifest
 from cipipe.contracts.gate import GateReport
 from cipipe.contracts.notification import NotificationLog
 from cipipe.contracts.publish import PublishedFile, PublishReport
 from cipipe.contracts.repo_config import RepoConfig
 from cipipe.contracts.testing import TestsReport
+from cipipe.steps.publish.checksums import CHECKSUMS, candidate_checksums_sha256
 from cipipe.steps.publish.completion import IncompleteCandidate, marker_path, require_complete
 from cipipe.workdir import WorkDir
 
@@ -77,13 +78,28 @@ def _artifacts(store: ArtifactStore, work: WorkDir, published: PublishReport) ->
             problems.append(f"{artifact.name} was not published as built")
         elif problem := _in_store(store, file):
             problems.append(problem)
-    ok, detail = _attached(store, published, ["SHA256SUMS"])
+    ok, detail = _attached(store, published, [CHECKSUMS])
     if not ok:
         problems.append(detail)
+    elif problem := _checksums_problem(published, artifacts):
+        problems.append(problem)
     if problems:
         return Item(name, False, True, "; ".join(problems))
     platforms = sorted({a.platform for a in artifacts})
     return Item(name, True, True, f"{len(artifacts)} artifact(s) for {', '.join(platforms)}")
+
+
+def _checksums_problem(published: PublishReport, artifacts: Sequence[Artifact]) -> str | None:
+    """None when the SHA256SUMS published is the candidate's, naming each artifact as the
+    candidate's folder holds it (a publish by an older cipipe attached the work folder's)."""
+    path = f"{published.service}/{published.build_id}/{CHECKSUMS}"
+    sent = next((f.sha256 for f in published.files if f.path == path), None)
+    if sent == candidate_checksums_sha256(artifacts):
+        return None
+    return (
+        f"{CHECKSUMS} does not name the artifacts as the candidate's folder holds them "
+        "(<platform>/<name>): sha256sum -c fails there; publish again"
+    )
 
 
 def _complete(store: ArtifactStore, published: PublishReport) -> Item:

@@ -53,7 +53,7 @@ def execute(
         log.warning("published without the optional platform(s) %s: not built", ", ".join(missing))
     target = target or os.environ.get("CIPIPE_ARTIFACTORY_URL")
     if dry_run:
-        for item in plan(work.path, info, inputs.artifacts):
+        for item in plan(work.path, info, inputs.artifacts, stage=False):
             click.echo(f"{item.file.path} -> {repository}/{item.path} ({item.file.size} bytes)")
         return int(ExitCode.OK)
     with sigterm_unwinds(), work.locked():

@@ -31,16 +31,30 @@ def read_json(path: Path) -> Any:
         raise ModelError(f"{path}: not valid JSON ({exc})") from exc
 
 
+def checked_metadata(data: Any, path: Path) -> dict[str, Any]:
+    """``data`` checked against model.json's contract (cipipe.contracts.model), as the JSON
+    object it was; ModelError naming ``path`` and the field when it does not match."""
+    from pydantic import ValidationError
+
+    from cipipe.contracts.loading import describe_validation_error
+    from cipipe.contracts.model import ModelRecord
+
+    if not isinstance(data, dict):
+        raise ModelError("not a JSON object", file=str(path), expected="model.json's object")
+    try:
+        return ModelRecord.model_validate(data).to_record()
+    except ValidationError as exc:
+        field, problem, expected = describe_validation_error(exc, data)
+        raise ModelError(problem, file=str(path), field=field, expected=expected) from exc
+
+
 def read_metadata(folder: Path) -> dict[str, Any]:
     if not folder.is_dir():
         raise ModelError(f"model folder {folder} not found")
     path = folder / METADATA
     if not path.is_file():
         raise ModelError(f"{path} is missing")
-    data = read_json(path)
-    if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
-        raise ModelError(f"{path}: no 'files' with the sha256 of the model files")
-    return data
+    return checked_metadata(read_json(path), path)
 
 
 def verify_files(folder: Path, metadata: Mapping[str, Any]) -> dict[str, bytes]:

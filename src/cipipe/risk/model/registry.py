@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING, Any
 from cipipe.fileio import atomic_write_bytes, atomic_write_text
 from cipipe.risk.model import ModelError
 from cipipe.risk.model.approvals import append_approval
-from cipipe.risk.model.files import METADATA, MODEL_FILES, read_metadata, sha256_bytes
+from cipipe.risk.model.files import (
+    METADATA,
+    MODEL_FILES,
+    checked_metadata,
+    read_metadata,
+    sha256_bytes,
+)
 
 if TYPE_CHECKING:
     from cipipe.adapters.artifact_store.interface import ArtifactStore, UploadResult
@@ -73,14 +79,16 @@ class Registry:
 
     def save(self, trained: TrainedModel, *, by: str) -> Path:
         folder = self.folder(trained.version)
-        for name, data in trained.files.items():
-            atomic_write_bytes(folder / name, data)
         approval = {
             "state": "candidate",
             "history": [{"state": "candidate", "by": by, "at": trained.metadata["created_at"]}],
         }
         files = {name: sha256_bytes(data) for name, data in trained.files.items()}
-        self._write_metadata(folder, {**trained.metadata, "files": files, "approval": approval})
+        metadata = {**trained.metadata, "files": files, "approval": approval}
+        checked_metadata(metadata, folder / METADATA)  # a record that fails leaves no file
+        for name, data in trained.files.items():
+            atomic_write_bytes(folder / name, data)
+        self._write_metadata(folder, metadata)
         append_approval(
             self.root,
             version=trained.version,
@@ -91,9 +99,11 @@ class Registry:
         return folder
 
     def _write_metadata(self, folder: Path, metadata: dict[str, Any]) -> None:
+        """model.json through its contract: a record that does not match is never written."""
         import json
 
-        atomic_write_text(folder / METADATA, json.dumps(metadata, indent=2, sort_keys=True) + "\n")
+        record = checked_metadata(metadata, folder / METADATA)
+        atomic_write_text(folder / METADATA, json.dumps(record, indent=2, sort_keys=True) + "\n")
 
     def entries(self) -> list[Entry]:
         if not self.root.is_dir():

@@ -48,6 +48,7 @@ from cipipe.contracts.artifacts import Artifacts
 from cipipe.contracts.build_info import BuildInfo
 from cipipe.contracts.publish import PublishedFile, PublishReport
 from cipipe.errors import InputError
+from cipipe.steps.publish.checksums import CHECKSUMS, stage_candidate_checksums
 from cipipe.steps.publish.completion import (
     COMPLETE_PROPERTY,
     FILESET_PROPERTY,
@@ -69,7 +70,6 @@ ATTACHMENTS = (
     "deps_changed.json",
     "scan.json",
     "tests.json",
-    "SHA256SUMS",
 )
 
 
@@ -80,7 +80,11 @@ class Planned:
     platform: str | None
 
 
-def plan(workdir: Path, info: BuildInfo, artifacts: Artifacts | None) -> list[Planned]:
+def plan(
+    workdir: Path, info: BuildInfo, artifacts: Artifacts | None, *, stage: bool = True
+) -> list[Planned]:
+    """Every file to publish and where it goes; ``stage=False`` (a dry run) writes nothing,
+    not even the candidate's SHA256SUMS (``stage_candidate_checksums``)."""
     base = join_path(info.service, info.build_id)
     planned = [
         Planned(artifact_file(workdir, a), join_path(base, a.platform, a.name), a.platform)
@@ -95,6 +99,9 @@ def plan(workdir: Path, info: BuildInfo, artifacts: Artifacts | None) -> list[Pl
         Planned(hashed_file(workdir, name), join_path(base, name.replace("/", "-")), None)
         for name in names
     ]
+    if artifacts and artifacts.artifacts and (workdir / CHECKSUMS).is_file():
+        checksums = stage_candidate_checksums(workdir, artifacts.artifacts, write=stage)
+        planned.append(Planned(checksums, join_path(base, CHECKSUMS), None))
     return planned
 
 
