@@ -105,6 +105,7 @@ def command(
     from cipipe.cli.inputs import history_store, model_registry, policy_bundle
     from cipipe.risk.model.serve import ModelSource, describe, serve_model
     from cipipe.risk.model_score import ModelChoice, load_referenced
+    from cipipe.steps.decide_strategy.store_row import recorded_row
 
     bundle, spec = policy_bundle(policy, pin=policy_pin, deadline=policy_deadline)
     if bundle.weights.model.version is None:
@@ -125,7 +126,9 @@ def command(
 
     try:
         source = ModelSource(folder, choose)
-        server = serve_model(source, bundle, host, port)
+        # A build's store-derived features come from its record in the store (the service has
+        # no build-info.json): the same row decide-strategy derives for a recorded build.
+        server = serve_model(source, bundle, host, port, recorded_row(store))
         try:
             first = source.current()
             if first.model is None:
