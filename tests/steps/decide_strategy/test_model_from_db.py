@@ -158,3 +158,16 @@ def test_the_model_service_scores_a_recorded_build_as_decide_strategy_does(
     assert served.model.service_fallback is None
     assert served.risk_score == local.risk_score
     assert served.top_contributors == local.top_contributors
+
+
+def test_the_model_service_cannot_score_an_unrecorded_build_and_says_why(
+    cli: Cli, tmp_path: Path, trained: Trained
+) -> None:
+    work = new_build(tmp_path)  # not recorded: the service has no build-info.json to read
+    setup = Setup(trained.registry, trained.policy, trained.db, trained.context, trained.version)
+    with running(setup) as server:
+        d = decide(cli, work, trained, "--db", trained.db, "--model-url", server.url)
+    assert d.model is not None and d.model.scored_by == "local", d.model
+    fallback = d.model.service_fallback or ""
+    assert "did not score" in fallback and "'author_reliability'" in fallback, fallback
+    assert "holds no record of it" in fallback
