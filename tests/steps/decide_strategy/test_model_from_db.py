@@ -6,7 +6,11 @@ the store the heuristic decides and the reason names the feature."""
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -80,6 +84,28 @@ def new_build(folder: Path, number: int = BUILDS + 1) -> Path:
     return work.path
 
 
+@contextmanager
+def serving(trained: Trained, db: Path) -> Iterator[str]:
+    """`cipipe model serve --db DB` in its own process on a free loopback port: its URL."""
+    command = [
+        sys.executable, "-m", "cipipe", "model", "serve", "--registry", str(trained.registry.root),
+        "--policy", str(trained.policy), "--db", str(db), "--port", "0",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})  # fmt: skip
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()  # "serving model V at URL (policy P)"
+        assert f"serving model {trained.version} at http://127.0.0.1:" in line, line
+        yield line.split(" at ", 1)[1].split(" ", 1)[0]
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
 def decide(cli: Cli, work: Path, trained: Trained, *extra: str | os.PathLike[str]) -> RiskDecision:
     result = cli(
         "--workdir", work, "decide-strategy", "--policy", trained.policy, "--context",
@@ -151,9 +177,8 @@ def test_the_model_service_scores_a_recorded_build_as_decide_strategy_does(
     assert recorded.exit_code == 0, recorded.stderr
     local = decide(cli, work, trained, "--db", db)
     assert local.model is not None and local.model.scored_by == "local"
-    setup = Setup(trained.registry, trained.policy, db, trained.context, trained.version)
-    with running(setup) as server:
-        served = decide(cli, work, trained, "--db", db, "--model-url", server.url)
+    with serving(trained, db) as url:  # the real `cipipe model serve` process
+        served = decide(cli, work, trained, "--db", db, "--model-url", url)
     assert served.model is not None and served.model.scored_by == "service", served.model
     assert served.model.service_fallback is None
     assert served.risk_score == local.risk_score
