@@ -15,6 +15,10 @@ are derived here from the store, each only from what was known when the build st
   this one included, that had a flaky test.
 - ``platform_<name>``: 1 when the build targeted that platform.
 
+At decision time (``decision_features``: decide-strategy, ``cipipe model serve``) the build
+being decided gets its row from the same ``feature_row``, walked over the store's builds that
+training puts before it, so a build already in the store gets exactly its training row.
+
 The label is the one backtests use (``adapters/history/labelled.py``): 1 when a rollback or SLO
 breach was recorded, 0 when only an ok outcome was; builds with neither are not rows. A feature
 some labelled build lacks (a repository without coverage) is left out and named, not guessed.
@@ -274,19 +278,22 @@ def decision_features(
     if own is not None:
         started = (own.started_at, own.author)
     row = inputs_features(inputs)
-    missing = {n: f"the model needs {n!r}, and an input it is derived from is missing in "
-               "risk-inputs.json" for n, v in row.items() if v is None}  # fmt: skip
+    lacking = "an input it is derived from is missing in risk-inputs.json"
+    missing = _missing_reasons([n for n, v in row.items() if v is None], lacking)
     if started is None:
-        why = (f"when {service} build {build_id} started is unknown: the history store "
-               f"{store_name} holds no record of it and no build-info.json is beside the risk "
-               "inputs")  # fmt: skip
+        why = (
+            f"when {service} build {build_id} started is unknown: the history store "
+            f"{store_name} holds no record of it and no build-info.json is beside the risk inputs"
+        )
         missing.update(_missing_reasons(HISTORY_FEATURES, why))
         return StoreRow(_present(row), missing)
     build = StoredBuild(service, build_id, started[0], "", started[1], dict(inputs))
     if own is None and not any(b.service == service for b in earlier_builds(build, stored)):
-        why = (f"it is derived from the history store's earlier builds of {service}, and the "
-               f"history store {store_name} holds none (decide with --db naming the store the "
-               "model learnt from)")  # fmt: skip
+        why = (
+            f"it is derived from the history store's earlier builds of {service}, and the "
+            f"history store {store_name} holds none (decide with --db naming the store the "
+            "model learnt from)"
+        )
         missing.update(
             _missing_reasons(tuple(n for n in HISTORY_FEATURES if n != "hour_of_day"), why)
         )
