@@ -101,7 +101,7 @@ def run(rounds: int) -> bool:
             Command("decide, --from-db model", decide("fromdb", version, registry, db)),
         ]
         for command in commands:  # both must score, or the comparison means nothing
-            subprocess.run(command.argv, check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(command.argv, check=True, capture_output=True)
             decision = Path(command.argv[2]) / "risk-decision.json"
             if '"scored_by": "local"' not in decision.read_text():
                 raise RuntimeError(f"{command.name}: the model did not score")
