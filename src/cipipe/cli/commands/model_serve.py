@@ -74,7 +74,8 @@ def stopped_by_signals(server: ModelServer) -> Iterator[list[str]]:
 @policy_fetch_options
 @click.option(
     "--db",
-    help="History store holding the model approvals log: SQLite path or URL  [env: CIPIPE_DB]",
+    help="History store holding the model approvals log and the recorded builds a --from-db "
+    "model's features come from: SQLite path or URL  [env: CIPIPE_DB]",
 )
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option(
