@@ -16,6 +16,7 @@ import bench_digests
 import bench_hostile
 import bench_install
 import bench_model
+import bench_model_from_db
 import bench_model_service
 import bench_precheck
 import bench_publish
@@ -34,6 +35,7 @@ BENCHMARKS = {
     "backtest": bench_backtest.run,
     "model": bench_model.run,
     "model-service": bench_model_service.run,
+    "model-from-db": bench_model_from_db.run,
     "install": bench_install.run,
     "precheck": bench_precheck.run,
     "sarif": bench_sarif.run,

@@ -138,8 +138,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "model",
         "cipipe.cli.commands.model",
-        "Train, evaluate, promote and share the learned risk model (LightGBM + logistic, "
-        "calibrated).",
+        "Train, evaluate, promote, share and serve (over HTTP) the learned risk model "
+        "(LightGBM + logistic, calibrated).",
     ),
     CommandSpec(
         "explain",

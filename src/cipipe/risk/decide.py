@@ -82,7 +82,7 @@ def _model_score(
             reason=f"the heuristic decided: {reason}",
         )
     try:
-        row = model_row(choice.model.features, inputs, heuristic.risk_score)
+        row = model_row(choice.model.features, inputs, heuristic.risk_score, choice.store_row)
     except LookupError as exc:
         return heuristic, ModelUse(
             version=choice.version,

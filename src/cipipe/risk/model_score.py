@@ -26,6 +26,34 @@ if TYPE_CHECKING:
 
 HEURISTIC_FEATURE = "heuristic_score"
 _PLACES = 4
+# The features ``model train --from-db`` derives (risk/model/store_features.py) that
+# risk-inputs.json does not hold as they are: at decision time the same code gives them.
+STORE_DERIVED = frozenset(
+    {
+        "loc_changed",
+        "dependency_bump",
+        "author_reliability",
+        "repository_reliability",
+        "hour_of_day",
+        "flakiness_index",
+    }
+)
+PLATFORM_FLAG = (
+    "platform_"  # platform_<name>: 1 when the build targeted it (features.PLATFORM_PREFIX)
+)
+
+
+def store_derived(name: str) -> bool:
+    return name in STORE_DERIVED or name.startswith(PLATFORM_FLAG)
+
+
+@dataclass(frozen=True)
+class StoreRow:
+    """The store-derived features of the build being decided (``store_features.decision_features``),
+    and, for each one that could not be derived, why."""
+
+    values: Mapping[str, float]
+    missing: Mapping[str, str]
 
 
 class Explained(Protocol):
@@ -57,6 +85,13 @@ class ModelChoice:
     version: str
     model: Scorer | None
     problem: str | None
+    store_row: StoreRow | None = (
+        None  # the build's store-derived features, when the model needs them
+    )
+
+
+def needs_store(features: list[str]) -> bool:
+    return any(store_derived(name) for name in features)
 
 
 def load_referenced(
@@ -99,13 +134,35 @@ def _value(number: Number | None, name: str) -> float:
     return float(number.value)
 
 
-def model_row(features: list[str], inputs: RiskInputs, heuristic_score: int) -> dict[str, float]:
+def _derived(name: str, store_row: StoreRow | None) -> float:
+    if store_row is None:
+        raise LookupError(
+            f"the model needs {name!r}, derived from the history store, not read here"
+        )
+    if name in store_row.missing:
+        raise LookupError(store_row.missing[name])
+    if name.startswith(PLATFORM_FLAG):
+        return float(store_row.values.get(name, 0.0))  # a platform the build did not target
+    if name not in store_row.values:
+        raise LookupError(f"the model needs {name!r}, which the history store did not give")
+    return float(store_row.values[name])
+
+
+def model_row(
+    features: list[str],
+    inputs: RiskInputs,
+    heuristic_score: int,
+    store_row: StoreRow | None = None,
+) -> dict[str, float]:
     """The model's inputs from the risk inputs: Kamei's change metrics by name, cipipe's
-    numeric risk inputs, and the heuristic's own score. A missing one raises LookupError."""
+    numeric risk inputs, the heuristic's own score, and the features derived from the history
+    store (``store_row``, as training derived them). A missing one raises LookupError."""
     row = {}
     for name in features:
         if name == HEURISTIC_FEATURE:
             row[name] = float(heuristic_score)
+        elif store_derived(name):
+            row[name] = _derived(name, store_row)
         elif name in inputs.change_metrics:
             row[name] = _value(inputs.change_metrics[name], name)
         else:

@@ -106,3 +106,16 @@ def test_train_resolves_feature_aliases_and_records_both(cli: Cli, tmp_path: Pat
     lacking = cli("model", "train", "--history", missing, *HISTORY, "--features",
                   "la,entrophy", "--out", registry)  # fmt: skip
     assert lacking.exit_code == 2 and "'entropy'" in lacking.stderr
+
+
+def test_the_model_help_and_the_command_spec_name_serve(cli: Cli) -> None:
+    from cipipe.cli.commands.model import command
+    from cipipe.cli.spec import COMMANDS
+
+    assert "serve" in command.commands
+    (spec,) = [s for s in COMMANDS if s.name == "model"]
+    assert "serve" in spec.summary, spec.summary
+    group = cli("model", "--help")
+    assert group.exit_code == 0 and "serve (over HTTP)" in group.stdout
+    top = cli("--help")
+    assert "serve (over HTTP)" in " ".join(top.stdout.split())

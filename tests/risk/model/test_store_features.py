@@ -6,10 +6,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
+import pytest
 
 from cipipe.adapters.history.interface import OutcomeResult
 from cipipe.adapters.history.training import StoredBuild
+from cipipe.contracts.risk_inputs import Number, RiskInputs
+from cipipe.risk.model.features import STORE_FEATURES
 from cipipe.risk.model.store_features import FLAKY_WINDOW, store_history
+from cipipe.risk.model_score import STORE_DERIVED, StoreRow, model_row, store_derived
+from tests.risk.riskinputs import make_risk_inputs
 
 T0 = datetime(2026, 2, 1, 8, 30, tzinfo=UTC)
 
@@ -74,3 +79,24 @@ def test_unlabelled_builds_feed_the_history_but_are_not_rows() -> None:
     assert len(builds) - 3 > FLAKY_WINDOW
     assert np.all(history.table.features["dependency_bump"] == 1.0)
     assert history.table.features["author_reliability"][0] == 4 / 5
+
+
+def test_the_store_derived_names_are_the_features_risk_inputs_do_not_hold() -> None:
+    fields = RiskInputs.model_fields
+    as_they_are = {n for n in STORE_FEATURES if n in fields and fields[n].annotation is not None}
+    assert all(issubclass(fields[n].annotation, Number) for n in as_they_are)  # type: ignore[arg-type]
+    assert set(STORE_FEATURES) - as_they_are == STORE_DERIVED
+    assert store_derived("platform_arm") and not store_derived("la")
+
+
+def test_a_missing_store_feature_is_named_and_an_untargeted_platform_is_zero() -> None:
+    risk = make_risk_inputs()
+    row = StoreRow({"hour_of_day": 9.5}, {"author_reliability": "no store of orders"})
+    got = model_row(["hour_of_day", "platform_zz", "files_changed"], risk, 40, row)
+    assert got == {"hour_of_day": 9.5, "platform_zz": 0.0, "files_changed": 3.0}
+    with pytest.raises(LookupError, match="no store of orders"):
+        model_row(["author_reliability"], risk, 40, row)
+    with pytest.raises(LookupError, match="'flakiness_index', derived from the history store"):
+        model_row(["flakiness_index"], risk, 40, None)
+    with pytest.raises(LookupError, match="'loc_changed', which the history store did not"):
+        model_row(["loc_changed"], risk, 40, row)

@@ -15,6 +15,7 @@ from cipipe.risk.model.serve import ModelServer, ModelSource, serve_model
 from cipipe.risk.model.train import TrainedModel
 from cipipe.risk.model_score import ModelChoice, load_referenced
 from cipipe.risk.policy import load_policy_bundle
+from cipipe.steps.decide_strategy.store_row import recorded_row
 from tests.conftest import CliResult
 from tests.steps.decide_strategy.test_model_decision import CONTEXT, policy_with_model, promote
 
@@ -52,7 +53,9 @@ def running(setup: Setup) -> Iterator[ModelServer]:
         assert choice is not None
         return choice
 
-    server = serve_model(ModelSource(setup.registry.root, choose), bundle, "127.0.0.1", 0)
+    source = ModelSource(setup.registry.root, choose)
+    # As `cipipe model serve` runs it: a --from-db model's features from the store's records.
+    server = serve_model(source, bundle, "127.0.0.1", 0, recorded_row(store))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.daemon = True
     thread.start()

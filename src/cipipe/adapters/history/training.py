@@ -1,4 +1,5 @@
-"""Every build with what was recorded after it, read-only, for ``cipipe model train --from-db``.
+"""Every build with what was recorded after it, read-only, for ``cipipe model train --from-db``
+and for the decisions of the model it trains (decide-strategy, ``cipipe model serve``).
 
 The model's features need more than one row per labelled build: an author's reliability is
 judged on the builds before, whether or not those were labelled, and only by what was known

@@ -227,7 +227,11 @@ def execute(
     help="The Prometheus the exported templates query  [env: CIPIPE_PROMETHEUS_ADDRESS; "
     "default: http://prometheus-operated.monitoring.svc:9090]",
 )
-@click.option("--db", help="History store for the audit log: SQLite path or URL  [env: CIPIPE_DB]")
+@click.option(
+    "--db",
+    help="History store for the audit log and a --from-db model's features: SQLite path or URL  "
+    "[env: CIPIPE_DB]",
+)
 @store_options("the candidate")
 @click.option("--channel", help="Slack channel  [env: SLACK_CHANNEL]")
 @click.option(

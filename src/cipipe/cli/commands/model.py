@@ -1,4 +1,4 @@
-"""cipipe model: train, evaluate, promote, list, push and pull the learned risk model."""
+"""cipipe model: train, evaluate, promote, list, push, pull and serve the learned risk model."""
 
 from __future__ import annotations
 
@@ -31,7 +31,9 @@ TARGET_HELP = (
     "local folder beside the work folder]"
 )
 
-command = click.Group("model", help="Train, evaluate and approve the learned risk model.")
+command = click.Group(
+    "model", help="Train, evaluate, approve, share and serve (over HTTP) the learned risk model."
+)
 
 history_options = [
     click.option("--history", type=click.Path(path_type=Path), required=True,

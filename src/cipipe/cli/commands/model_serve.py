@@ -74,7 +74,8 @@ def stopped_by_signals(server: ModelServer) -> Iterator[list[str]]:
 @policy_fetch_options
 @click.option(
     "--db",
-    help="History store holding the model approvals log: SQLite path or URL  [env: CIPIPE_DB]",
+    help="History store holding the model approvals log and the recorded builds a --from-db "
+    "model's features come from: SQLite path or URL  [env: CIPIPE_DB]",
 )
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option(
@@ -105,6 +106,7 @@ def command(
     from cipipe.cli.inputs import history_store, model_registry, policy_bundle
     from cipipe.risk.model.serve import ModelSource, describe, serve_model
     from cipipe.risk.model_score import ModelChoice, load_referenced
+    from cipipe.steps.decide_strategy.store_row import recorded_row
 
     bundle, spec = policy_bundle(policy, pin=policy_pin, deadline=policy_deadline)
     if bundle.weights.model.version is None:
@@ -125,7 +127,9 @@ def command(
 
     try:
         source = ModelSource(folder, choose)
-        server = serve_model(source, bundle, host, port)
+        # A build's store-derived features come from its record in the store (the service has
+        # no build-info.json): the same row decide-strategy derives for a recorded build.
+        server = serve_model(source, bundle, host, port, recorded_row(store))
         try:
             first = source.current()
             if first.model is None:

@@ -32,10 +32,18 @@ from urllib.parse import urlsplit
 from cipipe.contracts.loading import contract_from_text
 from cipipe.contracts.model_score import ModelScore
 from cipipe.contracts.risk_decision import RiskInputsForDecision
+from cipipe.contracts.risk_inputs import RiskInputs
 from cipipe.errors import InputError
 from cipipe.risk.changes import detect
 from cipipe.risk.heuristic import score, score_from
-from cipipe.risk.model_score import ModelChoice, Scorer, model_contributors, model_row
+from cipipe.risk.model_score import (
+    ModelChoice,
+    Scorer,
+    StoreRow,
+    model_contributors,
+    model_row,
+    needs_store,
+)
 from cipipe.risk.policy import PolicyBundle
 
 SCORE_PATH = "/v1/score"
@@ -49,6 +57,8 @@ REQUEST_TIMEOUT_SECONDS = 30.0
 
 log = logging.getLogger("cipipe.model.serve")
 
+# A build's store-derived features from the history store (steps/decide_strategy/store_row.py).
+StoreRowOf = Callable[[RiskInputs], StoreRow]
 # The registry files whose change means "choose again": the approvals log and each model.json.
 Stamp = tuple[tuple[str, int, int], ...]
 
@@ -113,15 +123,19 @@ def model_document(choice: ModelChoice, bundle: PolicyBundle, registry: Path) ->
     }
 
 
-def score_document(text: str, model: Scorer, bundle: PolicyBundle) -> ModelScore:
+def score_document(
+    text: str, model: Scorer, bundle: PolicyBundle, store_row: StoreRowOf | None = None
+) -> ModelScore:
     """The model's score of one risk-inputs-for-decision document, as decide-strategy computes
     it (``decide._model_score``): InputError names the field that is wrong, LookupError the
-    model input the document lacks."""
+    model input the document lacks. ``store_row`` gives a build's store-derived features (a
+    ``model train --from-db`` model's) from the service's history store."""
     doc = contract_from_text(RiskInputsForDecision, text, "request body")
     inputs = doc.risk_inputs
     facts = detect(inputs.service, doc.signals, bundle)
     heuristic = score(doc.signals, facts, bundle)
-    row = model_row(model.features, inputs, heuristic.risk_score)
+    derived = store_row(inputs) if store_row and needs_store(list(model.features)) else None
+    row = model_row(model.features, inputs, heuristic.risk_score, derived)
     features, probability = model_contributors(model, row, bundle)
     scored = score_from(
         features, doc.signals, facts, bundle, missing_inputs=heuristic.missing_inputs
@@ -203,7 +217,9 @@ class ModelHandler(BaseHTTPRequestHandler):
         try:
             # One booster, one prediction at a time: LightGBM's thread-safety is not ours to bet.
             with self.server.scoring:
-                answer = score_document(text, choice.model, self.server.bundle)
+                answer = score_document(
+                    text, choice.model, self.server.bundle, self.server.store_row
+                )
         except InputError as exc:
             # Not JSON (or not a JSON object) is a bad request; a valid JSON document that
             # does not fit the contract names its field.
@@ -234,9 +250,17 @@ class ModelServer(ThreadingHTTPServer):
     daemon_threads = False
     block_on_close = True
 
-    def __init__(self, source: ModelSource, bundle: PolicyBundle, host: str, port: int) -> None:
+    def __init__(
+        self,
+        source: ModelSource,
+        bundle: PolicyBundle,
+        host: str,
+        port: int,
+        store_row: StoreRowOf | None = None,
+    ) -> None:
         self.source = source
         self.bundle = bundle
+        self.store_row = store_row
         self.scoring = threading.Lock()
         if ":" in host:
             self.address_family = socket.AF_INET6
@@ -250,10 +274,17 @@ class ModelServer(ThreadingHTTPServer):
         return f"http://{shown}:{port}"
 
 
-def serve_model(source: ModelSource, bundle: PolicyBundle, host: str, port: int) -> ModelServer:
-    """A bound, not yet running server (port 0 picks a free port); call ``serve_forever``."""
+def serve_model(
+    source: ModelSource,
+    bundle: PolicyBundle,
+    host: str,
+    port: int,
+    store_row: StoreRowOf | None = None,
+) -> ModelServer:
+    """A bound, not yet running server (port 0 picks a free port); call ``serve_forever``.
+    ``store_row``: a build's store-derived features, read from the history store."""
     try:
-        return ModelServer(source, bundle, host, port)
+        return ModelServer(source, bundle, host, port, store_row)
     except OSError as exc:
         raise InputError(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}",

@@ -15,6 +15,10 @@ are derived here from the store, each only from what was known when the build st
   this one included, that had a flaky test.
 - ``platform_<name>``: 1 when the build targeted that platform.
 
+At decision time (``decision_features``: decide-strategy, ``cipipe model serve``) the build
+being decided gets its row from the same ``feature_row``, walked over the store's builds that
+training puts before it, so a build already in the store gets exactly its training row.
+
 The label is the one backtests use (``adapters/history/labelled.py``): 1 when a rollback or SLO
 breach was recorded, 0 when only an ok outcome was; builds with neither are not rows. A feature
 some labelled build lacks (a repository without coverage) is left out and named, not guessed.
@@ -23,7 +27,7 @@ some labelled build lacks (a repository without coverage) is left out and named,
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -34,9 +38,17 @@ from cipipe.adapters.history.interface import BAD_OUTCOMES
 from cipipe.adapters.history.training import StoredBuild
 from cipipe.risk.history_table import HistoryTable
 from cipipe.risk.model.features import PLATFORM_PREFIX, STORE_FEATURES
+from cipipe.risk.model_score import StoreRow
 
 FLAKY_WINDOW = 20
 WRONG_RESULTS = ("failure", "unstable")
+# The features the store's earlier builds or the build's start give, not its risk inputs.
+HISTORY_FEATURES = (
+    "author_reliability",
+    "repository_reliability",
+    "hour_of_day",
+    "flakiness_index",
+)
 # Seed features read straight from the recorded risk inputs.
 _DIRECT = (
     "files_changed",
@@ -123,48 +135,97 @@ class _Reliability:
         return (judged - self.wrong[key] + 1) / (judged + 2)
 
 
+class Known:
+    """What the store's builds told by the time one build started: reliability and the flaky
+    flags of each service's last FLAKY_WINDOW builds with risk inputs, this one's included."""
+
+    def __init__(self, builds: Sequence[StoredBuild]) -> None:
+        self.reliability = _Reliability(builds)
+        self.flaky: dict[str, deque[float]] = defaultdict(lambda: deque(maxlen=FLAKY_WINDOW))
+
+
+def _walk(builds: Sequence[StoredBuild]) -> Iterator[tuple[StoredBuild, Known]]:
+    """Each build (oldest first) with what was known when it started; the one place that
+    says what "known" means, for training and for a decision alike."""
+    known = Known(builds)
+    for index, build in enumerate(builds):
+        known.reliability.advance(build.started_at, index)
+        if build.risk_inputs:
+            was_flaky = (_number(build.risk_inputs, "unit_tests_flaky") or 0.0) > 0
+            known.flaky[build.service].append(float(was_flaky))
+        yield build, known
+        known.reliability.add(index)
+
+
 def _hour(moment: datetime) -> float:
     return moment.hour + moment.minute / 60.0
+
+
+def inputs_features(inputs: Mapping[str, Any]) -> dict[str, float | None]:
+    """The features of one build that its risk inputs alone give, platform flags included."""
+    row = _risk_features(inputs)
+    targets = inputs.get("targets")
+    for platform in targets if isinstance(targets, list) else []:
+        row[PLATFORM_PREFIX + str(platform)] = 1.0
+    return row
+
+
+def feature_row(build: StoredBuild, known: Known) -> dict[str, float | None]:
+    """The seed's features of one build (risk inputs as recorded), from its own risk inputs and
+    metadata and what ``known`` holds of the store's earlier builds: the one definition that
+    training (``store_history``) and a decision (``decision_row``) both use."""
+    inputs = build.risk_inputs or {}
+    return {
+        **inputs_features(inputs),
+        "author_reliability": known.reliability.of(f"author:{build.author}")
+        if build.author
+        else 0.5,
+        "repository_reliability": known.reliability.of(f"service:{build.service}"),
+        "hour_of_day": _hour(build.started_at),
+        "flakiness_index": float(np.mean(known.flaky[build.service])),
+    }
 
 
 def store_history(builds: Sequence[StoredBuild], source: str) -> StoreHistory:
     """One row per labelled build with risk inputs, oldest first; ``builds`` oldest first."""
     unlabelled = without_inputs = 0
-    reliability = _Reliability(builds)
-    flaky: dict[str, deque[float]] = defaultdict(lambda: deque(maxlen=FLAKY_WINDOW))
     ids, times, labels, rows = [], [], [], []
-    for index, build in enumerate(builds):
-        reliability.advance(build.started_at, index)
-        inputs = build.risk_inputs or {}
-        if inputs:
-            was_flaky = (_number(inputs, "unit_tests_flaky") or 0.0) > 0
-            flaky[build.service].append(float(was_flaky))
+    for build, known in _walk(builds):
         label = label_of(build)
-        if label is not None and not inputs:
+        if label is not None and not build.risk_inputs:
             without_inputs += 1
         elif label is None:
             unlabelled += 1
         else:
-            row: dict[str, float | None] = {
-                **_risk_features(inputs),
-                "author_reliability": reliability.of(f"author:{build.author}")
-                if build.author
-                else 0.5,
-                "repository_reliability": reliability.of(f"service:{build.service}"),
-                "hour_of_day": _hour(build.started_at),
-                "flakiness_index": float(np.mean(flaky[build.service])),
-            }
-            targets = inputs.get("targets")
-            for platform in targets if isinstance(targets, list) else []:
-                row[PLATFORM_PREFIX + str(platform)] = 1.0
             ids.append(f"{build.service}/{build.build_id}")
             times.append(build.started_at.timestamp())
             labels.append(label)
-            rows.append(row)
-        reliability.add(index)
+            rows.append(feature_row(build, known))
     left_out: dict[str, int] = {}
     table = _table(source, ids, times, labels, rows, left_out)
     return StoreHistory(table, unlabelled, without_inputs, left_out)
+
+
+def earlier_builds(build: StoredBuild, stored: Sequence[StoredBuild]) -> list[StoredBuild]:
+    """The store's builds (oldest first, as ``stored_builds`` gives them) that training puts
+    before ``build``: those before its own record, else (a build not recorded yet, which would
+    be recorded last) those that started no later than it."""
+    key = (build.service, build.build_id)
+    own = next((i for i, b in enumerate(stored) if (b.service, b.build_id) == key), None)
+    if own is not None:
+        return list(stored[:own])
+    return [b for b in stored if b.started_at <= build.started_at]
+
+
+def decision_row(build: StoredBuild, stored: Sequence[StoredBuild]) -> dict[str, float | None]:
+    """The feature row of the build being decided, as training computes it for that build:
+    ``build`` carries the risk inputs decided on, when it started and its author; ``stored``
+    is every build in the store (``stored_builds``), of which only the earlier ones count."""
+    row: dict[str, float | None] = {}
+    for current, known in _walk([*earlier_builds(build, stored), build]):
+        if current is build:
+            row = feature_row(current, known)
+    return row
 
 
 def _table(
@@ -193,3 +254,53 @@ def _table(
         labels=np.array(labels, dtype=np.int8),
         features=features,
     )
+
+
+def _missing_reasons(names: Sequence[str], why: str) -> dict[str, str]:
+    return {name: f"the model needs {name!r}: {why}" for name in names}
+
+
+def decision_features(
+    inputs: Mapping[str, Any],
+    started: tuple[datetime, str | None] | None,
+    stored: Sequence[StoredBuild],
+    store_name: str,
+) -> StoreRow:
+    """The store-derived features of the build being decided, or why each one cannot be had.
+
+    ``inputs`` are its risk inputs as ``history record`` stores them; ``started`` when it started
+    and its author (build-info.json), used when the store holds no record of the build (the
+    store's record, when there is one, is what training read). A store without the build and
+    without any earlier build of its service is not the store a model learnt from (no --db):
+    the features that need history are named missing rather than given their priors."""
+    service, build_id = str(inputs.get("service")), str(inputs.get("build_id"))
+    own = next((b for b in stored if (b.service, b.build_id) == (service, build_id)), None)
+    if own is not None:
+        started = (own.started_at, own.author)
+    row = inputs_features(inputs)
+    lacking = "an input it is derived from is missing in risk-inputs.json"
+    missing = _missing_reasons([n for n, v in row.items() if v is None], lacking)
+    if started is None:
+        why = (
+            f"when {service} build {build_id} started is unknown: the history store "
+            f"{store_name} holds no record of it and no build-info.json is beside the risk inputs"
+        )
+        missing.update(_missing_reasons(HISTORY_FEATURES, why))
+        return StoreRow(_present(row), missing)
+    build = StoredBuild(service, build_id, started[0], "", started[1], dict(inputs))
+    if own is None and not any(b.service == service for b in earlier_builds(build, stored)):
+        why = (
+            f"it is derived from the history store's earlier builds of {service}, and the "
+            f"history store {store_name} holds none (decide with --db naming the store the "
+            "model learnt from)"
+        )
+        missing.update(
+            _missing_reasons(tuple(n for n in HISTORY_FEATURES if n != "hour_of_day"), why)
+        )
+        row["hour_of_day"] = _hour(build.started_at)
+        return StoreRow(_present(row), missing)
+    return StoreRow(_present(decision_row(build, stored)), missing)
+
+
+def _present(row: Mapping[str, float | None]) -> dict[str, float]:
+    return {name: value for name, value in row.items() if value is not None}

@@ -10,6 +10,7 @@ import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from cipipe.contracts.build_info import BuildInfo
@@ -38,6 +39,9 @@ class DecisionInputs:
     changed_paths: list[str] | None  # None: no build-info.json beside the risk inputs
     published: PublishReport | None  # None: the build was not published
     gate: GateReport | None = None  # None: the gate did not run in this work folder
+    # When the build started and its author, from build-info.json beside the risk inputs, as
+    # `cipipe history record` stores them (a --from-db model's hour_of_day and reliability).
+    started: tuple[datetime, str | None] | None = None
 
 
 def read_context(path: Path | None, labels: Sequence[str]) -> DecisionContext:
@@ -53,12 +57,17 @@ def read_context(path: Path | None, labels: Sequence[str]) -> DecisionContext:
     return context
 
 
-def changed_paths_beside(inputs_path: Path) -> list[str] | None:
-    """The changed files from build-info.json in the same folder, old and new names both."""
+def build_info_beside(inputs_path: Path) -> BuildInfo | None:
     info_path = inputs_path.parent / BuildInfo.FILE_NAME
     if not os.path.lexists(info_path):
         return None  # anything else in its place, a folder or a FIFO, is refused by the read
-    info = read_contract(BuildInfo, info_path)
+    return read_contract(BuildInfo, info_path)
+
+
+def changed_paths_of(info: BuildInfo | None) -> list[str] | None:
+    """The changed files from build-info.json, old and new names both."""
+    if info is None:
+        return None
     paths = {f.path for f in info.changes.files}
     paths.update(f.old_path for f in info.changes.files if f.old_path)
     return sorted(paths)
@@ -77,10 +86,11 @@ def read_decision_inputs(
         RiskInputs, decode_text(raw, str(inputs_path)), str(inputs_path)
     )
     context = read_context(context_path, labels)
+    info = build_info_beside(inputs_path)
     if context.changed_paths is not None:
         paths: list[str] | None = context.changed_paths
     else:
-        paths = changed_paths_beside(inputs_path)
+        paths = changed_paths_of(info)
     return DecisionInputs(
         risk_inputs=risk_inputs,
         risk_inputs_sha256="sha256:" + hashlib.sha256(raw).hexdigest(),
@@ -88,4 +98,7 @@ def read_decision_inputs(
         changed_paths=paths,
         published=work.read_optional(PublishReport),
         gate=work.read_optional(GateReport),
+        started=None
+        if info is None
+        else (info.created, info.author.email if info.author else None),
     )

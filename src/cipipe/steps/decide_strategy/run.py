@@ -15,6 +15,7 @@ exit code.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -42,6 +43,7 @@ from cipipe.steps.decide_strategy.rejection import (
     refuse_unless_allowed,
     store_rejection,
 )
+from cipipe.steps.decide_strategy.store_row import store_row, with_store_row
 from cipipe.steps.publish.completion import require_complete
 from cipipe.workdir import WorkDir
 
@@ -128,9 +130,13 @@ def run_decide_strategy(
     allow_rejected: bool = False,
 ) -> DecideResult:
     """``model`` loads the model the policy references from the registry (or says why it
-    cannot score); it is called only when no ``model_service`` scores (``model_use``)."""
+    cannot score); it is called only when no ``model_service`` scores (``model_use``). A model
+    that learnt from the history store gets this build's features from ``history``
+    (``store_row``), read once and only then."""
+    derived = functools.cache(lambda: store_row(history, inputs.risk_inputs, inputs.started))
 
     def decide_once(choice: ModelChoice | None) -> Decided:
+        choice = with_store_row(choice, derived)
         return decide(
             inputs.risk_inputs,
             inputs.risk_inputs_sha256,
