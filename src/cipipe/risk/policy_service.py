@@ -14,15 +14,13 @@ bundle online. The files are read with ``O_NOFOLLOW``, and the bytes checked are
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import os
-import socket
 import tempfile
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +28,7 @@ from urllib.parse import urlsplit
 from cipipe.contracts.limits import MAX_YAML_BYTES
 from cipipe.errors import InputError
 from cipipe.fileio import link_refused, read_unfollowed
+from cipipe.risk.local_http import LocalHTTPServer, bind_error
 from cipipe.risk.policy import (
     MAPPING_FILE,
     METADATA_FILE,
@@ -211,21 +210,16 @@ class PolicyHandler(BaseHTTPRequestHandler):
         log.debug("policy server: " + format, *args)
 
 
-class PolicyServer(ThreadingHTTPServer):
+class PolicyServer(LocalHTTPServer):
     daemon_threads = True
 
     def __init__(self, source: PolicySource, host: str, port: int) -> None:
         self.source = source
-        if ":" in host:
-            self.address_family = socket.AF_INET6
-        super().__init__((host, port), PolicyHandler)
+        super().__init__(host, port, PolicyHandler)
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[0], self.server_address[1]
-        text = host.decode() if isinstance(host, bytes) else host
-        shown = f"[{text}]" if ":" in text else text
-        return f"http://{shown}:{port}{POLICY_PATH}"
+        return self.base_url + POLICY_PATH
 
 
 def serve_policy(folder: Path, host: str = "127.0.0.1", port: int = 0) -> PolicyServer:
@@ -237,22 +231,4 @@ def serve_policy(folder: Path, host: str = "127.0.0.1", port: int = 0) -> Policy
     try:
         return PolicyServer(source, host, port)
     except OSError as exc:
-        raise InputError(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc}",
-            expected="a free port on a local address",
-        ) from None
-
-
-def check_bind_host(host: str, *, allow_remote: bool) -> None:
-    """Refuse to expose the policy beyond this machine unless asked to explicitly."""
-    if allow_remote or host == "localhost":
-        return
-    try:
-        loopback = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
-        raise InputError(
-            f"--host {host} is not a loopback address; "
-            "pass --allow-remote to serve the policy to other machines"
-        )
+        raise bind_error(host, port, exc) from None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import signal
@@ -25,22 +24,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("cipipe.model.serve")
 
 DEFAULT_PORT = 8766
-
-
-def check_bind_host(host: str, *, allow_remote: bool) -> None:
-    """The service has no authentication: beyond this machine only when asked explicitly."""
-    if allow_remote or host == "localhost":
-        return
-    try:
-        loopback = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
-        raise InputError(
-            f"{host} is not a loopback address",
-            field="--host",
-            expected="127.0.0.1, ::1 or localhost, or --allow-remote to serve other machines",
-        )
 
 
 @contextmanager
@@ -101,7 +84,9 @@ def command(
     from cipipe.extras import require_extra
 
     require_extra("model", command="cipipe model serve")
-    check_bind_host(host, allow_remote=allow_remote)
+    from cipipe.risk.local_http import check_bind_host
+
+    check_bind_host(host, allow_remote=allow_remote, serves="the model")
     from cipipe.adapters.history.signing import signature_required
     from cipipe.cli.inputs import history_store, model_registry, policy_bundle
     from cipipe.risk.model.serve import ModelSource, describe, serve_model

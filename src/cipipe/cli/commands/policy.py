@@ -68,9 +68,10 @@ def serve(folder: Path | None, host: str, port: int, allow_remote: bool) -> int:
     The folder is re-validated when a file changes; an invalid edit keeps the last good
     bundle served.
     """
-    from cipipe.risk.policy_service import check_bind_host, serve_policy
+    from cipipe.risk.local_http import check_bind_host
+    from cipipe.risk.policy_service import serve_policy
 
-    check_bind_host(host, allow_remote=allow_remote)
+    check_bind_host(host, allow_remote=allow_remote, serves="the policy")
     if folder is None:
         folder = _served_folder()
     server = serve_policy(folder, host, port)

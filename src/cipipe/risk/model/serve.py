@@ -20,11 +20,10 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,6 +35,7 @@ from cipipe.contracts.risk_inputs import RiskInputs
 from cipipe.errors import InputError
 from cipipe.risk.changes import detect
 from cipipe.risk.heuristic import score, score_from
+from cipipe.risk.local_http import LocalHTTPServer, bind_error
 from cipipe.risk.model_score import (
     ModelChoice,
     Scorer,
@@ -244,7 +244,7 @@ class ModelHandler(BaseHTTPRequestHandler):
         log.debug("model service: " + format, *args)
 
 
-class ModelServer(ThreadingHTTPServer):
+class ModelServer(LocalHTTPServer):
     # A stop waits for the requests in flight (each bounded by REQUEST_TIMEOUT_SECONDS) rather
     # than cutting their answers off.
     daemon_threads = False
@@ -262,16 +262,11 @@ class ModelServer(ThreadingHTTPServer):
         self.bundle = bundle
         self.store_row = store_row
         self.scoring = threading.Lock()
-        if ":" in host:
-            self.address_family = socket.AF_INET6
-        super().__init__((host, port), ModelHandler)
+        super().__init__(host, port, ModelHandler)
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[0], self.server_address[1]
-        text = host.decode() if isinstance(host, bytes) else host
-        shown = f"[{text}]" if ":" in text else text
-        return f"http://{shown}:{port}"
+        return self.base_url
 
 
 def serve_model(
@@ -286,8 +281,4 @@ def serve_model(
     try:
         return ModelServer(source, bundle, host, port, store_row)
     except OSError as exc:
-        raise InputError(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc}",
-            field="--port",
-            expected="a free port on a local address",
-        ) from None
+        raise bind_error(host, port, exc) from None
