@@ -66,6 +66,8 @@ def test_it_scores_as_the_local_model_does(cli: Cli, tmp_path: Path, setup: Setu
     assert model["version"] == setup.version and model["approval"] == "approved"
     assert model["usable"] is True and model["policy_version"] == local.policy_version
     assert health.status_code == 200 and health.json()["status"] == "ok"
+    # Each answer ends its connection, so a stop never waits on an idle keep-alive client.
+    assert all(r.headers["Connection"] == "close" for r in (answer, health))
 
 
 def _error(response: requests.Response) -> dict[str, Any]:

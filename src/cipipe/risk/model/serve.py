@@ -235,8 +235,10 @@ class ModelHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
-        if self.close_connection:
-            self.send_header("Connection", "close")
+        # One request per connection: a decision asks once, and an idle keep-alive connection
+        # would hold a stop (which waits for the requests in flight) for the whole timeout.
+        self.close_connection = True
+        self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(body)
 
