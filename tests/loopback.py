@@ -1,4 +1,10 @@
-"""A threaded HTTP server on 127.0.0.1 for the fake peers (Artifactory, Jenkins) of the tests."""
+"""A threaded HTTP server on 127.0.0.1 for the HTTP fakes of the tests.
+
+``serve_http`` runs the Artifactory, GitHub, Jenkins, MLflow and Slack fakes and the one-fault
+servers of the policy-fetch tests. ``send`` is the plain JSON answer the GitHub, MLflow and Slack
+fakes use; the Artifactory and Jenkins fakes keep their own ``_send`` (Artifactory's checksum
+headers, Jenkins' content type). PostgreSQL is a real throwaway server (``tests/pgserver.py``) and
+the policy service a real ``cipipe policy serve``: neither goes through this module."""
 
 from __future__ import annotations
 

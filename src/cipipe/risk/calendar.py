@@ -35,12 +35,3 @@ def in_windows(windows: CalendarWindows, moment: datetime, timezone: str) -> boo
     if any(_in_weekly(window, weekday, minute) for window in windows.weekly):
         return True
     return any(span.start <= local.date() <= span.end for span in windows.dates)
-
-
-def freeze_reason(windows: CalendarWindows, moment: datetime, timezone: str) -> str | None:
-    """The reason of the dated freeze ``moment`` falls in, if it has one."""
-    local = moment.astimezone(ZoneInfo(timezone)).date()
-    for span in windows.dates:
-        if span.start <= local <= span.end:
-            return span.reason or f"{span.start} to {span.end}"
-    return None

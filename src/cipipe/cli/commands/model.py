@@ -139,7 +139,7 @@ def train_command(
         state, history, from_db, db, label, time_column, id_column, label_lag, names
     )
     if from_db and names is None:
-        names = list(table.features)
+        names = table.feature_names
     flag = "--from-db" if from_db else "--history"
     trained = train_model(table, features=names, train_fraction=train_fraction, input_flag=flag)
     registry = _registry(state, out)

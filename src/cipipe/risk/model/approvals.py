@@ -3,7 +3,8 @@
 Each line is canonical JSON holding ``prev``, the sha256 of the previous line's text (64 zeros
 for the first), and ``hash``, the sha256 of its own canonical JSON without ``hash``; so editing
 (without recomputing), dropping or reordering a line breaks the chain, and ``model list`` says
-where. (Recording promotions in the history store's audit log is left to the integrator.)
+where. ``model promote --db`` also records each promotion in the history store's hash-chained
+``model_approvals`` table (``risk/model/history_audit.py``), which decide-strategy checks.
 """
 
 from __future__ import annotations
