@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cipipe.risk.heuristic_columns import plan, round_points, score_columns
+from cipipe.risk.heuristic_columns import clamp_scores, plan, round_points
 from cipipe.risk.heuristic_columns import score_before_clamp_columns as before_clamp
 from tests.risk.riskinputs import SERVICE, text
 from tests.risk.test_decide_rules import BUNDLE, QUIET, run
@@ -59,8 +59,10 @@ def test_vectorized_and_per_decision_scores_agree_exactly(
     columns = _columns([{**row, **context} for row, context, _, _ in rows])
     criticality = [crit for _, _, crit, _ in rows]
     services = [service for *_, service in rows]
-    scores = score_columns(columns, BUNDLE, criticality=criticality, services=services)
+    # The two steps the backtest takes (risk/backtest.py replay): the score before the clamp,
+    # then the clamp.
     before = before_clamp(columns, BUNDLE, criticality=criticality, services=services)
+    scores = clamp_scores(before, BUNDLE)
     assert [d.risk_score for d in decisions] == scores.tolist()
     assert [d.score_before_clamp for d in decisions] == before.tolist()
 

@@ -122,18 +122,3 @@ def score_before_clamp_columns(
 def clamp_scores(before_clamp: Floats, bundle: PolicyBundle) -> NDArray[np.int64]:
     clamp = bundle.weights.clamp
     return np.clip(_half_up(before_clamp), clamp.min, clamp.max)
-
-
-def score_columns(
-    columns: Mapping[str, Floats],
-    bundle: PolicyBundle,
-    *,
-    criticality: Sequence[str] | None = None,
-    services: Sequence[str] | None = None,
-) -> NDArray[np.int64]:
-    """The integer risk score (``Score.risk_score``) of every row of ``columns``.
-
-    ``criticality`` gives each row's criticality (default: normal); ``services`` each row's
-    service, for the policy's per-service ``score_shift``."""
-    before = score_before_clamp_columns(columns, bundle, criticality=criticality, services=services)
-    return clamp_scores(before, bundle)
