@@ -11,7 +11,7 @@ import pytest
 
 from cipipe.adapters.artifact_store.local import LocalFolderStore
 from cipipe.risk.model import ModelError
-from cipipe.risk.model.approvals import read_approvals, verify_approvals
+from cipipe.risk.model.approvals import LOG_NAME, verify_approvals
 from cipipe.risk.model.evaluate import evaluate
 from cipipe.risk.model.registry import Registry
 from cipipe.risk.model.scoring import load_model
@@ -94,8 +94,8 @@ def test_promote_retires_the_previous_and_chains_the_log(
     assert states == {trained.version: "retired", second.version: "approved"}
     assert registry.approved() == second.version
     assert registry.load("approved").version == second.version
-    log = read_approvals(registry.root)
-    assert [(a.state, a.by) for a in log] == [
+    log = [json.loads(line) for line in (registry.root / LOG_NAME).read_text().splitlines()]
+    assert [(a["state"], a["by"]) for a in log] == [
         ("candidate", "alice"),
         ("candidate", "bob"),
         ("approved", "carol"),

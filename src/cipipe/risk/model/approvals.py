@@ -54,14 +54,6 @@ def append_approval(root: Path, *, version: str, state: str, by: str, at: str) -
     return entry
 
 
-def read_approvals(root: Path) -> list[Approval]:
-    result = []
-    for line in _lines(root / LOG_NAME):
-        data: Any = json.loads(line)
-        result.append(Approval(**{k: data[k] for k in Approval.__dataclass_fields__}))
-    return result
-
-
 def verify_approvals(root: Path) -> str | None:
     """None when the chain is whole; else the first problem, naming the line."""
     previous = GENESIS
