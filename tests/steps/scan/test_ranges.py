@@ -10,11 +10,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cipipe.readers.osv import Affected, Event, EventKind, PackageRef, Range
-from cipipe.steps.scan.ranges import GitIsAncestor, evaluate, is_affected
+from cipipe.steps.scan.ranges import GitIsAncestor, evaluate
 from cipipe.steps.scan.versions import SEMVER, order_for
 from tests.gitrepo import GitRepoBuilder
 
 Events = list[tuple[EventKind, str]]
+
+
+def is_affected(
+    version: str,
+    affected: Affected,
+    *,
+    git_is_ancestor: GitIsAncestor | None = None,
+    commit: str | None = None,
+) -> bool | None:
+    """The verdict alone: True, False, or None (cannot decide)."""
+    return evaluate(version, affected, git_is_ancestor=git_is_ancestor, commit=commit).affected
 
 
 def entry(

@@ -65,24 +65,6 @@ AFFECTED = Verdict(True)
 NOT_AFFECTED = Verdict(False)
 
 
-def is_affected(
-    version: str,
-    affected: Affected,
-    *,
-    ecosystem_order: VersionOrder | None = None,
-    git_is_ancestor: GitIsAncestor | None = None,
-    commit: str | None = None,
-) -> bool | None:
-    """True, False, or None (cannot decide); see `evaluate` for the arguments."""
-    return evaluate(
-        version,
-        affected,
-        ecosystem_order=ecosystem_order,
-        git_is_ancestor=git_is_ancestor,
-        commit=commit,
-    ).affected
-
-
 def evaluate(
     version: str,
     affected: Affected,

@@ -190,8 +190,3 @@ def order_for(ecosystem: str | None) -> VersionOrder:
         order = VersionOrder(*known) if known is not None else GENERIC
         _ORDERS[base] = order
     return order
-
-
-def has_native_order(ecosystem: str) -> bool:
-    """Whether ``ecosystem`` is ordered by univers rather than by the generic fallback."""
-    return ecosystem_base(ecosystem).lower() in _PARSERS
