@@ -12,7 +12,7 @@ from cipipe.readers.osv import (
     Range,
     SeverityEntry,
     advisory_from_json,
-    parse_osv,
+    osv_document,
 )
 from tests.conftest import DATA
 
@@ -20,7 +20,7 @@ OSV = DATA / "osv"
 
 
 def parse(name: str) -> Advisory:
-    return parse_osv((OSV / name).read_bytes())
+    return advisory_from_json(osv_document((OSV / name).read_bytes()))
 
 
 def test_github_npm_advisory() -> None:
@@ -148,7 +148,7 @@ def test_malformed_records(document: object, reason: str) -> None:
     with pytest.raises(OsvError, match=reason):
         advisory_from_json(document)
     with pytest.raises(OsvError, match=reason):
-        parse_osv(json.dumps(document))
+        advisory_from_json(osv_document(json.dumps(document)))
 
 
 def test_osv_error_is_a_value_error() -> None:

@@ -15,7 +15,7 @@ from cipipe.errors import InputError
 from cipipe.readers.deps import DependencyFileError
 from cipipe.readers.deps.cyclonedx_json import parse as parse_cyclonedx
 from cipipe.readers.grype import GrypeJsonError, parse_grype_json
-from cipipe.readers.osv import OsvError, parse_osv
+from cipipe.readers.osv import OsvError, advisory_from_json, osv_document
 from cipipe.readers.trivy import TrivyJsonError, parse_trivy_json
 from cipipe.risk.history_table import load_history
 from cipipe.steps.precheck.telemetry import RULE_UNREADABLE, check_contract_files
@@ -69,9 +69,27 @@ def test_a_fifo_in_the_osv_folder_is_a_warning(tmp_path: Path) -> None:
     assert any("GHSA-fifo.json" in w and "not a regular file" in w for w in index.warnings)
 
 
+def test_a_too_deep_file_in_the_osv_folder_is_a_warning(tmp_path: Path) -> None:
+    folder = tmp_path / "osv"
+    folder.mkdir()
+    (folder / "GHSA-deep.json").write_text(DEEP)
+    (folder / "GHSA-huge.json").write_text('{"id": ' + "1" * 5000 + "}")
+    index = load_osv_directory(folder)
+    assert len(index) == 0
+    assert sorted(w.split(": ", 1)[1][:18] for w in index.warnings) == ["malformed OSV JSON"] * 2
+
+
+def _parse_osv(text: str) -> object:
+    return advisory_from_json(osv_document(text))
+
+
 @pytest.mark.parametrize(
     ("parse", "error"),
-    [(parse_grype_json, GrypeJsonError), (parse_trivy_json, TrivyJsonError), (parse_osv, OsvError)],
+    [
+        (parse_grype_json, GrypeJsonError),
+        (parse_trivy_json, TrivyJsonError),
+        (_parse_osv, OsvError),
+    ],
 )
 @pytest.mark.parametrize("text", [DEEP, '{"matches": ' + "1" * 5000 + "}"])
 def test_unreadable_reports_are_report_errors(

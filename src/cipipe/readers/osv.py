@@ -88,13 +88,13 @@ class Advisory:
         return self.withdrawn is not None
 
 
-def parse_osv(text: str | bytes) -> Advisory:
-    """The advisory in one OSV JSON document."""
+def osv_document(text: str | bytes) -> object:
+    """One OSV JSON document, decoded but not yet read: the scan's index keeps documents and
+    reads an advisory (``advisory_from_json``) only when a component may match it."""
     try:
-        document = json.loads(text)
+        return json.loads(text)
     except (ValueError, RecursionError) as exc:  # also too deep, or a 5,000-digit number
         raise OsvError(f"malformed OSV JSON ({exc}); a truncated file or not JSON") from None
-    return advisory_from_json(document)
 
 
 def advisory_from_json(document: object) -> Advisory:

@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from cipipe.readers.osv import Advisory, Affected, PackageRef, SeverityEntry, parse_osv
+from cipipe.readers.osv import (
+    Advisory,
+    Affected,
+    PackageRef,
+    SeverityEntry,
+    advisory_from_json,
+    osv_document,
+)
 from cipipe.steps.scan.severity import advisory_severity, base_score, rating_for_score
 from tests.conftest import DATA
 
@@ -10,6 +17,10 @@ V3_HIGH = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"  # 7.5
 V3_CRITICAL = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"  # 9.8
 V4_MEDIUM = "CVSS:4.0/AV:N/AC:L/AT:N/PR:H/UI:N/VC:L/VI:L/VA:N/SC:N/SI:N/SA:N"  # 5.1
 V2_MAX = "AV:N/AC:L/Au:N/C:C/I:C/A:C"  # 10.0
+
+
+def osv_fixture(name: str) -> Advisory:
+    return advisory_from_json(osv_document((DATA / "osv" / name).read_text()))
 
 
 def advisory(
@@ -50,7 +61,7 @@ def test_rating_for_score(score: float, version: int, rating: str) -> None:
 
 
 def test_cvss_v3_vector_gives_score_and_rating() -> None:
-    severity = advisory_severity(parse_osv((DATA / "osv" / "GHSA-q7c5-h5vx-2wqh.json").read_text()))
+    severity = advisory_severity(osv_fixture("GHSA-q7c5-h5vx-2wqh.json"))
     assert (severity.rating, severity.score, severity.source) == ("medium", 6.8, "CVSS_V3")
     assert severity.vector == "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:C/C:H/I:N/A:N"
     assert severity.warnings == ()
@@ -72,7 +83,7 @@ def test_plain_number_score() -> None:
 
 
 def test_bad_vectors_fall_back_to_text_with_warnings() -> None:
-    severity = advisory_severity(parse_osv((DATA / "osv" / "bad-cvss.json").read_text()))
+    severity = advisory_severity(osv_fixture("bad-cvss.json"))
     assert (severity.rating, severity.score, severity.source) == ("high", None, "database_specific")
     assert len(severity.warnings) == 2
     assert severity.warnings[0].startswith("bad CVSS_V4 vector")
@@ -104,7 +115,7 @@ def test_bad_vector_then_good_older_vector() -> None:
 def test_text_severities() -> None:
     assert advisory_severity(advisory(text="MODERATE")).rating == "medium"
     assert advisory_severity(advisory(text="whatever")).rating == "unknown"
-    rust = parse_osv((DATA / "osv" / "RUSTSEC-2019-0033.json").read_text())
+    rust = osv_fixture("RUSTSEC-2019-0033.json")
     severity = advisory_severity(rust, rust.affected[0])
     assert (severity.rating, severity.source) == ("high", "ecosystem_specific")
     ubuntu = advisory_severity(advisory(("Ubuntu", "negligible")))

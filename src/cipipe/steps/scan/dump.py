@@ -24,6 +24,7 @@ import re
 import stat
 from pathlib import Path
 
+from cipipe.readers.osv import OsvError, osv_document
 from cipipe.steps.scan.index import AdvisoryIndex
 
 _KEY = re.compile(rb'"(id|modified|withdrawn|name|purl|repo)"\s*:\s*')
@@ -48,9 +49,9 @@ def load_osv_directory(root: Path) -> AdvisoryIndex:
             index.add_keys(*keys, source=path)
             continue
         try:
-            document = json.loads(data)
-        except ValueError as exc:
-            index.warnings.append(f"{path}: malformed OSV JSON ({exc}); a truncated file?")
+            document = osv_document(data)
+        except OsvError as exc:
+            index.warnings.append(f"{path}: {exc}")
             continue
         index.add(document, path)
     return index
