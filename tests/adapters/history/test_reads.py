@@ -163,3 +163,25 @@ def test_decisions_by_service_mode_and_time(store: SqlAlchemyHistoryStore) -> No
     assert keys(mode="enforce") == [("gateway", "2", 3)]
     assert keys(since=NOW + timedelta(minutes=2)) == [("gateway", "2", 3), ("gateway", "3", 4)]
     assert store.decisions("billing") == []
+
+
+def test_training_builds_every_build_oldest_first_with_outcomes(
+    store: SqlAlchemyHistoryStore,
+) -> None:
+    store.record_build(build("2", days_ago=1, author="ana", risk_inputs={"files_changed": 3}))
+    store.record_build(build("1", days_ago=2, service="api", result="failure"))
+    store.record_build(build("3", days_ago=1))  # same start as 2, recorded later
+    store.record_outcome("gateway", "2", "rollback", NOW)
+    store.record_outcome("gateway", "2", "ok", NOW - timedelta(hours=2))
+
+    found = store.training_builds()
+
+    assert [(b.service, b.build_id, b.result) for b in found] == [
+        ("api", "1", "failure"),
+        ("gateway", "2", "success"),
+        ("gateway", "3", "success"),
+    ]
+    assert (found[1].author, found[1].risk_inputs) == ("ana", {"files_changed": 3})
+    assert found[1].started_at == NOW - timedelta(days=1)
+    assert found[1].outcomes == [("ok", NOW - timedelta(hours=2)), ("rollback", NOW)]
+    assert found[0].outcomes == [] and found[0].risk_inputs is None

@@ -17,6 +17,7 @@ from cipipe.errors import InputError
 if TYPE_CHECKING:
     # audit.py reads the store through this interface, so it is imported for the types only.
     from cipipe.adapters.history.audit import DecisionMode, StoredDecision
+    from cipipe.adapters.history.training import StoredBuild
 
 BuildResult = Literal["success", "failure", "unstable", "aborted", "unknown"]
 BuildSource = Literal["cipipe", "jenkins"]
@@ -134,6 +135,10 @@ class HistoryStore(Protocol):
     ) -> list[ModuleFailures]:
         """``failure_rate`` for every module of ``services`` at once, over the builds
         started in [since, now]; in no particular order."""
+
+    def training_builds(self) -> list[StoredBuild]:
+        """Every build, oldest first (ties: in the order recorded), each with its outcomes
+        oldest first: what ``model train --from-db`` learns from (``training.py``)."""
 
     def decisions(
         self,

@@ -17,8 +17,10 @@ from cipipe.adapters.history.interface import (
     BuildRecord,
     ModuleFailures,
     Outcome,
+    OutcomeResult,
 )
 from cipipe.adapters.history.schema import build_modules, builds, outcomes
+from cipipe.adapters.history.training import StoredBuild
 
 # Bound parameters per IN list: SQLite allows a few thousand per statement on older builds.
 _CHUNK = 500
@@ -122,6 +124,39 @@ def module_failures(
     return [
         ModuleFailures(str(s), str(m), failed=int(bad), total=int(total))
         for s, m, total, bad in conn.execute(query).all()
+    ]
+
+
+def every_build(conn: Connection) -> list[StoredBuild]:
+    """All builds oldest first (ties: in the order they were recorded), each with its outcomes
+    oldest first."""
+    query_builds = select(
+        builds.c.id,
+        builds.c.service,
+        builds.c.build_id,
+        builds.c.started_at,
+        builds.c.result,
+        builds.c.author,
+        builds.c.risk_inputs,
+    ).order_by(builds.c.started_at, builds.c.id)
+    query_outcomes = select(outcomes.c.build_pk, outcomes.c.result, outcomes.c.at).order_by(
+        outcomes.c.at, outcomes.c.id
+    )
+    found = list(conn.execute(query_builds))
+    after: dict[int, list[tuple[OutcomeResult, datetime]]] = {}
+    for row in conn.execute(query_outcomes):
+        after.setdefault(int(row.build_pk), []).append((row.result, row.at))
+    return [
+        StoredBuild(
+            service=str(row.service),
+            build_id=str(row.build_id),
+            started_at=row.started_at,
+            result=str(row.result),
+            author=row.author,
+            risk_inputs=json.loads(row.risk_inputs) if row.risk_inputs else None,
+            outcomes=after.get(int(row.id), []),
+        )
+        for row in found
     ]
 
 

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from sqlalchemy.dialects import postgresql, sqlite
 
     from cipipe.adapters.history.audit import DecisionMode, StoredDecision
+    from cipipe.adapters.history.training import StoredBuild
 
 log = logging.getLogger("cipipe.history")
 
@@ -222,6 +223,10 @@ class SqlAlchemyHistoryStore:
     ) -> list[ModuleFailures]:
         with database_errors(self._url, "read failure rates"), self._engine.begin() as conn:
             return reads.module_failures(conn, services, since=since, now=now)
+
+    def training_builds(self) -> list[StoredBuild]:
+        with database_errors(self._url, "read builds"), self._engine.begin() as conn:
+            return reads.every_build(conn)
 
     def decisions(
         self,
