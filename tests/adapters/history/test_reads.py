@@ -10,6 +10,7 @@ import pytest
 
 from cipipe.adapters.history.audit import DecisionRecord, append_decision
 from cipipe.adapters.history.interface import BuildRecord, HistoryError, ModuleFailures
+from cipipe.adapters.history.model_audit import append_model_event
 from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore
 from tests.historydb import Backend, run_sql
 
@@ -163,6 +164,30 @@ def test_decisions_by_service_mode_and_time(store: SqlAlchemyHistoryStore) -> No
     assert keys(mode="enforce") == [("gateway", "2", 3)]
     assert keys(since=NOW + timedelta(minutes=2)) == [("gateway", "2", 3), ("gateway", "3", 4)]
     assert store.decisions("billing") == []
+    append_decision(store, decision("api", "2", 4, "enforce"))
+    assert keys(build_id="1") == [("gateway", "1", 1), ("api", "1", 2)]
+    assert keys(service="api", build_id="1") == [("api", "1", 2)]
+    assert keys(build_id="nope") == []
+
+
+def test_model_approvals_in_chain_order_of_one_version(store: SqlAlchemyHistoryStore) -> None:
+    assert store.model_approvals() == []
+    for n, (version, state) in enumerate([("m-1", "approved"), ("m-2", "approved"),
+                                          ("m-1", "retired")]):  # fmt: skip
+        record = {"previous_approved": None, "n": n}
+        append_model_event(store, version, state, "ana", NOW + timedelta(minutes=n), record)
+
+    every = store.model_approvals()
+    assert [(e.id, e.version, e.state) for e in every] == [
+        (1, "m-1", "approved"),
+        (2, "m-2", "approved"),
+        (3, "m-1", "retired"),
+    ]
+    assert [(e.id, e.state) for e in store.model_approvals("m-1")] == [
+        (1, "approved"),
+        (3, "retired"),
+    ]
+    assert store.model_approvals("m-9") == []
 
 
 def test_training_builds_every_build_oldest_first_with_outcomes(

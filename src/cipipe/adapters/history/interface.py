@@ -17,6 +17,7 @@ from cipipe.errors import InputError
 if TYPE_CHECKING:
     # audit.py reads the store through this interface, so it is imported for the types only.
     from cipipe.adapters.history.audit import DecisionMode, StoredDecision
+    from cipipe.adapters.history.model_audit import StoredModelEvent
     from cipipe.adapters.history.training import StoredBuild
 
 BuildResult = Literal["success", "failure", "unstable", "aborted", "unknown"]
@@ -145,8 +146,14 @@ class HistoryStore(Protocol):
         service: str | None = None,
         mode: DecisionMode | None = None,
         since: datetime | None = None,
+        *,
+        build_id: str | None = None,
     ) -> list[StoredDecision]:
-        """The logged decisions in chain order, of ``service`` and ``mode`` if given (None:
-        all), decided at or after ``since`` if given."""
+        """The logged decisions in chain order, of ``service``, ``mode`` and ``build_id`` if
+        given (None: all), decided at or after ``since`` if given."""
+
+    def model_approvals(self, version: str | None = None) -> list[StoredModelEvent]:
+        """The model approvals log in chain order: every state change, of ``version`` if
+        given."""
 
     def close(self) -> None: ...

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from sqlalchemy.dialects import postgresql, sqlite
 
     from cipipe.adapters.history.audit import DecisionMode, StoredDecision
+    from cipipe.adapters.history.model_audit import StoredModelEvent
     from cipipe.adapters.history.training import StoredBuild
 
 log = logging.getLogger("cipipe.history")
@@ -233,10 +234,17 @@ class SqlAlchemyHistoryStore:
         service: str | None = None,
         mode: DecisionMode | None = None,
         since: datetime | None = None,
+        *,
+        build_id: str | None = None,
     ) -> list[StoredDecision]:
         from cipipe.adapters.history.audit import all_decisions
 
-        return all_decisions(self, service, mode, since)
+        return all_decisions(self, service, mode, since, build_id=build_id)
+
+    def model_approvals(self, version: str | None = None) -> list[StoredModelEvent]:
+        from cipipe.adapters.history.model_audit import model_events
+
+        return model_events(self, version)
 
     def outcomes(self, service: str, build_id: str) -> list[Outcome]:
         query = (
