@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from cipipe.adapters.history.audit import all_decisions
 from cipipe.adapters.history.interface import HistoryStore
 from cipipe.risk.shadow import (
     EnforcementRules,
@@ -29,9 +28,7 @@ def shadow_decisions(
     unless ``include_enforced``."""
     found = []
     for service in services:
-        for s in all_decisions(
-            store, service, mode=None if include_enforced else "shadow", since=since
-        ):
+        for s in store.decisions(service, mode=None if include_enforced else "shadow", since=since):
             d = s.decision
             found.append(
                 decision_from_log(
@@ -50,32 +47,9 @@ def shadow_decisions(
 def outcome_results(
     store: HistoryStore, keys: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], list[str]]:
-    """The outcome results of each (service, build_id) in ``keys``, oldest first: one query on
-    a SQL store, one call per build on any other."""
-    from sqlalchemy import select
-
-    from cipipe.adapters.history.connection import database_errors
-    from cipipe.adapters.history.schema import builds, outcomes
-    from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore
-
-    wanted = set(keys)
-    if not isinstance(store, SqlAlchemyHistoryStore):
-        return {k: [o.result for o in store.outcomes(*k)] for k in sorted(wanted)}
-    query = (
-        select(builds.c.service, builds.c.build_id, outcomes.c.result)
-        .join(builds, outcomes.c.build_pk == builds.c.id)
-        .order_by(outcomes.c.at, outcomes.c.id)
-    )
-    services = sorted({service for service, _ in wanted})
-    if services:
-        query = query.where(builds.c.service.in_(services))
-    found: dict[tuple[str, str], list[str]] = {}
-    with database_errors(store.database_url, "list outcomes"), store.engine.begin() as conn:
-        for row in conn.execute(query):
-            key = (str(row.service), str(row.build_id))
-            if key in wanted:
-                found.setdefault(key, []).append(str(row.result))
-    return found
+    """The outcome results of each (service, build_id) in ``keys`` that has any, oldest first,
+    in one read of the store."""
+    return {key: [o.result for o in found] for key, found in store.outcomes_of(keys).items()}
 
 
 def shadow_report(

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from cipipe.adapters.history.sqlalchemy_store import open_store
-from cipipe.adapters.history.training import stored_builds
 from cipipe.cli import run
 from cipipe.contracts.loading import read_contract
 from cipipe.contracts.risk_decision import RiskDecision
@@ -136,7 +135,7 @@ def test_a_from_db_model_scores_a_new_build(cli: Cli, tmp_path: Path, trained: T
 
 def test_the_decision_row_of_a_stored_build_is_its_training_row(trained: Trained) -> None:
     with open_store(str(trained.db), default_path=trained.db) as store:
-        builds = stored_builds(store)
+        builds = store.training_builds()
         table = store_history(builds, store.url).table
         for at, build_id in enumerate(table.ids):
             work = trained.folder / "builds" / f"b{build_id.split('/')[1]}"

@@ -184,15 +184,7 @@ def decisions(
     target: Target, service: str | None, build_id: str | None = None
 ) -> list[StoredDecision]:
     """The decisions of ``service`` (None: every service), of one build if given, in order."""
-    query = select(table).order_by(table.c.id)
-    if service is not None:
-        query = query.where(table.c.service == service)
-    if build_id is not None:
-        query = query.where(table.c.build_id == build_id)
-    engine, url = engine_of(target)
-    with database_errors(url, "list decisions"), engine.begin() as conn:
-        rows = conn.execute(query).all()
-    return [_stored(row) for row in rows]
+    return all_decisions(target, service, build_id=build_id)
 
 
 def all_decisions(
@@ -200,12 +192,16 @@ def all_decisions(
     service: str | None = None,
     mode: DecisionMode | None = None,
     since: datetime | None = None,
+    *,
+    build_id: str | None = None,
 ) -> list[StoredDecision]:
-    """Every decision, in chain order, of ``service`` and ``mode`` if given (None: all),
-    decided at or after ``since`` if given (naive: UTC)."""
+    """Every decision, in chain order, of ``service``, ``mode`` and ``build_id`` if given (None:
+    all), decided at or after ``since`` if given (naive: UTC)."""
     query = select(table).order_by(table.c.id)
     if service is not None:
         query = query.where(table.c.service == service)
+    if build_id is not None:
+        query = query.where(table.c.build_id == build_id)
     if mode is not None:
         query = query.where(table.c.mode == mode)
     if since is not None:

@@ -7,12 +7,18 @@ shipped (a rollback or an SLO breach recorded later as an outcome).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol, get_args
+from typing import TYPE_CHECKING, Literal, Protocol, get_args
 
 from cipipe.errors import InputError
+
+if TYPE_CHECKING:
+    # audit.py reads the store through this interface, so it is imported for the types only.
+    from cipipe.adapters.history.audit import DecisionMode, StoredDecision
+    from cipipe.adapters.history.model_audit import StoredModelEvent
+    from cipipe.adapters.history.training import StoredBuild
 
 BuildResult = Literal["success", "failure", "unstable", "aborted", "unknown"]
 BuildSource = Literal["cipipe", "jenkins"]
@@ -70,6 +76,19 @@ class FailureRate:
     rate: float | None
 
 
+@dataclass(frozen=True)
+class ModuleFailures:
+    """What ``failure_rate`` counts for one module of one service: ``failed`` of ``total``."""
+
+    service: str
+    module: str
+    failed: int
+    total: int
+
+
+BuildKey = tuple[str, str]  # (service, build_id)
+
+
 class HistoryStore(Protocol):
     url: str
     """Where the store lives, with any password masked: safe for messages and logs."""
@@ -100,5 +119,41 @@ class HistoryStore(Protocol):
 
     def outcomes(self, service: str, build_id: str) -> list[Outcome]:
         """The outcomes recorded for one build, oldest first."""
+
+    def services(self) -> list[str]:
+        """Every service with a recorded build, sorted."""
+
+    def latest_builds(self, services: Sequence[str], limit: int) -> list[BuildRecord]:
+        """The newest ``limit`` builds of each of ``services``, service by service, newest
+        first. A build's risk inputs that are not a JSON object read as None."""
+
+    def outcomes_of(self, keys: Iterable[BuildKey]) -> dict[BuildKey, list[Outcome]]:
+        """The outcomes of each build in ``keys`` that has any, oldest first: one read for
+        many builds, where ``outcomes`` is one per build."""
+
+    def module_failures(
+        self, services: Sequence[str], *, since: datetime, now: datetime
+    ) -> list[ModuleFailures]:
+        """``failure_rate`` for every module of ``services`` at once, over the builds
+        started in [since, now]; in no particular order."""
+
+    def training_builds(self) -> list[StoredBuild]:
+        """Every build, oldest first (ties: in the order recorded), each with its outcomes
+        oldest first: what ``model train --from-db`` learns from (``training.py``)."""
+
+    def decisions(
+        self,
+        service: str | None = None,
+        mode: DecisionMode | None = None,
+        since: datetime | None = None,
+        *,
+        build_id: str | None = None,
+    ) -> list[StoredDecision]:
+        """The logged decisions in chain order, of ``service``, ``mode`` and ``build_id`` if
+        given (None: all), decided at or after ``since`` if given."""
+
+    def model_approvals(self, version: str | None = None) -> list[StoredModelEvent]:
+        """The model approvals log in chain order: every state change, of ``version`` if
+        given."""
 
     def close(self) -> None: ...

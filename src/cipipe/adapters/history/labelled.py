@@ -8,16 +8,11 @@ build become the row's columns; time is ``started_at``.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-
-from cipipe.adapters.history.connection import database_errors
 from cipipe.adapters.history.interface import BAD_OUTCOMES, HistoryStore
-from cipipe.adapters.history.schema import builds, outcomes
-from cipipe.errors import InputError
 
 LABEL = "label"
 TIME = "started_at"
@@ -31,10 +26,10 @@ class LabelledRows:
     unlabelled: int = 0
 
 
-def _numbers(risk_inputs: str | None) -> tuple[dict[str, float], str]:
+def _numbers(risk_inputs: Mapping[str, Any] | None) -> tuple[dict[str, float], str]:
     if not risk_inputs:
         return {}, "normal"
-    document = json.loads(risk_inputs)
+    document = risk_inputs
     values: dict[str, float] = {}
     for key, item in document.items():
         value = item.get("value") if isinstance(item, dict) else item
@@ -47,22 +42,10 @@ def _numbers(risk_inputs: str | None) -> tuple[dict[str, float], str]:
 
 
 def labelled_rows(store: HistoryStore) -> LabelledRows:
-    from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore
-
-    if not isinstance(store, SqlAlchemyHistoryStore):
-        raise InputError("--from-db needs an SQL history store", field="--db")
-    results: dict[int, set[str]] = {}
+    """Every build in the store oldest first (``HistoryStore.training_builds``), labelled."""
     rows = LabelledRows()
-    query_outcomes = select(outcomes.c.build_pk, outcomes.c.result)
-    query_builds = select(
-        builds.c.id, builds.c.service, builds.c.build_id, builds.c.started_at, builds.c.risk_inputs
-    ).order_by(builds.c.started_at, builds.c.id)
-    with database_errors(store.database_url, "read labelled builds"), store.engine.begin() as conn:
-        for row in conn.execute(query_outcomes):
-            results.setdefault(int(row.build_pk), set()).add(str(row.result))
-        found = list(conn.execute(query_builds))
-    for build in found:
-        seen = results.get(int(build.id), set())
+    for build in store.training_builds():
+        seen = {str(result) for result, _ in build.outcomes}
         if seen & set(BAD_OUTCOMES):
             label = 1
         elif "ok" in seen:

@@ -12,25 +12,16 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    Engine,
-    case,
-    delete,
-    exists,
-    func,
-    insert,
-    or_,
-    select,
-)
+from sqlalchemy import Connection, Engine, case, delete, func, insert, select
 from sqlalchemy.engine import URL
 
+from cipipe.adapters.history import reads
 from cipipe.adapters.history.connection import (
     DatabaseUnreachable,
     create_history_engine,
@@ -39,16 +30,18 @@ from cipipe.adapters.history.connection import (
     masked,
 )
 from cipipe.adapters.history.interface import (
-    BAD_OUTCOMES,
     BUILD_RESULTS,
     BUILD_SOURCES,
+    BuildKey,
     BuildRecord,
     FailureRate,
     HistoryError,
+    ModuleFailures,
     Outcome,
     OutcomeResult,
 )
 from cipipe.adapters.history.outcome_audit import append_outcome
+from cipipe.adapters.history.reads import failed_build
 from cipipe.adapters.history.schema import (
     SCHEMA_VERSION,
     build_modules,
@@ -60,6 +53,10 @@ from cipipe.adapters.history.signing import AuditKeys
 
 if TYPE_CHECKING:
     from sqlalchemy.dialects import postgresql, sqlite
+
+    from cipipe.adapters.history.audit import DecisionMode, StoredDecision
+    from cipipe.adapters.history.model_audit import StoredModelEvent
+    from cipipe.adapters.history.training import StoredBuild
 
 log = logging.getLogger("cipipe.history")
 
@@ -204,39 +201,50 @@ class SqlAlchemyHistoryStore:
         return FailureRate(failed=bad, total=total, rate=bad / total if total else None)
 
     def builds(self, service: str, limit: int = 50) -> list[BuildRecord]:
-        if limit < 1:
-            raise HistoryError(f"limit {limit}", field="limit", expected="1 or more")
-        query = (
-            select(builds)
-            .where(builds.c.service == service)
-            .order_by(builds.c.started_at.desc(), builds.c.id.desc())
-            .limit(limit)
-        )
+        _check_limit(limit, "limit")
         with database_errors(self._url, "list builds"), self._engine.begin() as conn:
-            rows = conn.execute(query).all()
-            modules: dict[int, list[str]] = {row.id: [] for row in rows}
-            if rows:
-                for pk, module in conn.execute(
-                    select(build_modules.c.build_pk, build_modules.c.module)
-                    .where(build_modules.c.build_pk.in_(list(modules)))
-                    .order_by(build_modules.c.module)
-                ):
-                    modules[pk].append(module)
-        return [
-            BuildRecord(
-                service=row.service,
-                build_id=row.build_id,
-                started_at=row.started_at,
-                result=row.result,
-                source=row.source,
-                commit=row.commit,
-                branch=row.branch,
-                author=row.author,
-                modules=tuple(modules[row.id]),
-                risk_inputs=None if row.risk_inputs is None else json.loads(row.risk_inputs),
-            )
-            for row in rows
-        ]
+            return reads.records(conn, reads.newest_rows(conn, service, limit))
+
+    def latest_builds(self, services: Sequence[str], limit: int) -> list[BuildRecord]:
+        _check_limit(limit, "--limit")
+        with database_errors(self._url, "read builds"), self._engine.begin() as conn:
+            rows = [row for s in services for row in reads.newest_rows(conn, s, limit)]
+            return reads.records(conn, rows, strict=False)
+
+    def services(self) -> list[str]:
+        with database_errors(self._url, "list services"), self._engine.begin() as conn:
+            return reads.service_names(conn)
+
+    def outcomes_of(self, keys: Iterable[BuildKey]) -> dict[BuildKey, list[Outcome]]:
+        with database_errors(self._url, "list outcomes"), self._engine.begin() as conn:
+            return reads.outcomes_of(conn, keys)
+
+    def module_failures(
+        self, services: Sequence[str], *, since: datetime, now: datetime
+    ) -> list[ModuleFailures]:
+        with database_errors(self._url, "read failure rates"), self._engine.begin() as conn:
+            return reads.module_failures(conn, services, since=since, now=now)
+
+    def training_builds(self) -> list[StoredBuild]:
+        with database_errors(self._url, "read builds"), self._engine.begin() as conn:
+            return reads.every_build(conn)
+
+    def decisions(
+        self,
+        service: str | None = None,
+        mode: DecisionMode | None = None,
+        since: datetime | None = None,
+        *,
+        build_id: str | None = None,
+    ) -> list[StoredDecision]:
+        from cipipe.adapters.history.audit import all_decisions
+
+        return all_decisions(self, service, mode, since, build_id=build_id)
+
+    def model_approvals(self, version: str | None = None) -> list[StoredModelEvent]:
+        from cipipe.adapters.history.model_audit import model_events
+
+        return model_events(self, version)
 
     def outcomes(self, service: str, build_id: str) -> list[Outcome]:
         query = (
@@ -251,15 +259,6 @@ class SqlAlchemyHistoryStore:
             Outcome(service, build_id, row.result, row.at, row.note, row.recorded_by)
             for row in rows
         ]
-
-
-def failed_build() -> ColumnElement[int]:
-    """1 for a build that went wrong: its own result failed, or a rollback or SLO breach was
-    recorded after it shipped; 0 otherwise. The one definition failure rates count with."""
-    went_bad = exists().where(
-        outcomes.c.build_pk == builds.c.id, outcomes.c.result.in_(BAD_OUTCOMES)
-    )
-    return case((or_(builds.c.result == "failure", went_bad), 1), else_=0)
 
 
 def _upsert_build(conn: Connection, values: dict[str, Any]) -> int:
@@ -285,6 +284,11 @@ def _upsert_build(conn: Connection, values: dict[str, Any]) -> int:
         index_elements=[builds.c.service, builds.c.build_id], set_=updates
     ).returning(builds.c.id)
     return int(conn.execute(upsert).scalar_one())
+
+
+def _check_limit(limit: int, field: str) -> None:
+    if limit < 1:
+        raise HistoryError(f"limit {limit}", field=field, expected="1 or more")
 
 
 def _check(value: str, allowed: tuple[str, ...], field: str) -> None:

@@ -89,12 +89,11 @@ def verify_command(
 @click.pass_obj
 def show_command(state: CliState, build_id: str, service: str | None, db: str | None) -> int:
     """Print the decisions made for one build, oldest first, as JSON lines."""
-    from cipipe.adapters.history.audit import decisions
     from cipipe.cli.inputs import history_store
 
     store = history_store(state, db)
     try:
-        found = decisions(store, service, build_id)
+        found = store.decisions(service, build_id=build_id)
     finally:
         store.close()
     for stored in found:

@@ -246,7 +246,6 @@ def _record_promotion(
 ) -> None:  # fmt: skip
     from sqlalchemy.exc import SQLAlchemyError
 
-    from cipipe.adapters.history.model_audit import model_events
     from cipipe.cli.inputs import history_store
     from cipipe.errors import CipipeError, OutsideSystemError
     from cipipe.risk.model.history_audit import record_promotion
@@ -254,7 +253,7 @@ def _record_promotion(
     try:
         store = history_store(state, db, appends=True)
         try:
-            logged = model_events(store, version) if unless_logged else []
+            logged = store.model_approvals(version) if unless_logged else []
             if logged and logged[-1].state == "approved":
                 return
             record_promotion(store, reg, version, previous, by=by, at=now)

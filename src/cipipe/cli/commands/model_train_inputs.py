@@ -36,7 +36,6 @@ def train_history_options(func: click.decorators.FC) -> click.decorators.FC:
 
 def _from_db(state: CliState, db: str | None, label_lag: str | None) -> HistoryTable:
     """The store's labelled builds as a history with the seed's features (store_features.py)."""
-    from cipipe.adapters.history.training import stored_builds
     from cipipe.cli.commands.model import _lag_seconds
     from cipipe.cli.inputs import history_store
     from cipipe.risk.history_table import apply_label_lag
@@ -44,7 +43,7 @@ def _from_db(state: CliState, db: str | None, label_lag: str | None) -> HistoryT
 
     store = history_store(state, db)
     try:
-        history = store_history(stored_builds(store), store.url)
+        history = store_history(store.training_builds(), store.url)
     finally:
         store.close()
     table, dropped = apply_label_lag(history.table, _lag_seconds(label_lag))

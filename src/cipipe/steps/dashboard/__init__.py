@@ -10,8 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from cipipe.adapters.history.interface import HistoryError, HistoryStore
-from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore
+from cipipe.adapters.history.interface import HistoryStore
 from cipipe.fileio import atomic_write_text
 from cipipe.risk.shadow import EnforcementRules
 from cipipe.steps.dashboard.build_page import build_page
@@ -37,11 +36,6 @@ def build_dashboard(
     """Write ``out/index.html`` and a page per shown build (the newest ``limit`` of each
     service); return the files written, index first. ``rules`` are the policy's enforcement
     thresholds for the shadow-mode readiness column (None: shown as unknown)."""
-    if not isinstance(store, SqlAlchemyHistoryStore):
-        raise HistoryError(
-            f"the dashboard needs a SQL history store, not {type(store).__name__}",
-            file=getattr(store, "url", None),
-        )
     services = list_services(store, service)
     found = collect_builds(store, services, limit)
     site = Site(

@@ -7,19 +7,13 @@ the same dashboard.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
-from sqlalchemy import Row, func, select
-
-from cipipe.adapters.history.audit import StoredDecision, all_decisions
-from cipipe.adapters.history.connection import database_errors
-from cipipe.adapters.history.interface import HistoryError
-from cipipe.adapters.history.schema import build_modules, builds, outcomes
-from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore, failed_build
+from cipipe.adapters.history.audit import StoredDecision
+from cipipe.adapters.history.interface import HistoryStore
 
 Verdict = Literal["passed", "needs-attention", "rejected", "aborted", "unknown"]
 VERDICTS: Mapping[str, Verdict] = {
@@ -120,97 +114,57 @@ class ModuleRate:
 
 
 def collect_builds(
-    store: SqlAlchemyHistoryStore, services: Sequence[str], limit: int
+    store: HistoryStore, services: Sequence[str], limit: int
 ) -> dict[str, list[BuildView]]:
     """The newest ``limit`` builds of each service, newest first, with their modules,
     outcomes and decisions."""
-    if limit < 1:
-        raise HistoryError(f"limit {limit}", field="--limit", expected="1 or more")
-    rows: list[Row[Any]] = []
-    with database_errors(store.database_url, "read builds"), store.engine.begin() as conn:
-        for service in services:
-            rows += conn.execute(
-                select(builds)
-                .where(builds.c.service == service)
-                .order_by(builds.c.started_at.desc(), builds.c.id.desc())
-                .limit(limit)
-            ).all()
-        pks = [row.id for row in rows]
-        modules: dict[int, list[str]] = {pk: [] for pk in pks}
-        done: dict[int, list[OutcomeView]] = {pk: [] for pk in pks}
-        for chunk in _chunks(pks):
-            for pk, module in conn.execute(
-                select(build_modules.c.build_pk, build_modules.c.module)
-                .where(build_modules.c.build_pk.in_(chunk))
-                .order_by(build_modules.c.module)
-            ):
-                modules[pk].append(str(module))
-            for o in conn.execute(
-                select(outcomes)
-                .where(outcomes.c.build_pk.in_(chunk))
-                .order_by(outcomes.c.at, outcomes.c.id)
-            ):
-                done[o.build_pk].append(OutcomeView(o.result, o.at, o.note, o.recorded_by))
+    records = store.latest_builds(services, limit)
+    done = store.outcomes_of((r.service, r.build_id) for r in records)
     by_build: dict[tuple[str, str], list[DecisionView]] = {}
     for service in services:
-        for stored in all_decisions(store, service):
+        for stored in store.decisions(service):
             key = (stored.decision.service, stored.decision.build_id)
             by_build.setdefault(key, []).append(decision_view(stored))
     found: dict[str, list[BuildView]] = {s: [] for s in services}
-    for row in rows:
-        built, not_built = _platforms(row.risk_inputs)
-        found[row.service].append(
+    for r in records:
+        key = (r.service, r.build_id)
+        built, not_built = _platforms(r.risk_inputs)
+        found[r.service].append(
             BuildView(
-                service=row.service,
-                build_id=row.build_id,
-                started_at=row.started_at,
-                result=row.result,
-                source=row.source,
-                commit=row.commit,
-                branch=row.branch,
-                author=row.author,
-                modules=tuple(modules[row.id]),
+                service=r.service,
+                build_id=r.build_id,
+                started_at=r.started_at,
+                result=r.result,
+                source=r.source,
+                commit=r.commit,
+                branch=r.branch,
+                author=r.author,
+                modules=r.modules,
                 platforms=built,
                 not_built=not_built,
-                outcomes=tuple(done[row.id]),
-                decisions=tuple(by_build.get((row.service, row.build_id), ())),
+                outcomes=tuple(
+                    OutcomeView(o.result, o.at, o.note, o.recorded_by) for o in done.get(key, ())
+                ),
+                decisions=tuple(by_build.get(key, ())),
             )
         )
     return found
 
 
-def list_services(store: SqlAlchemyHistoryStore, only: str | None) -> list[str]:
+def list_services(store: HistoryStore, only: str | None) -> list[str]:
     """Services with builds, sorted; just ``only`` when given (even when it has none)."""
-    if only is not None:
-        return [only]
-    with database_errors(store.database_url, "list services"), store.engine.begin() as conn:
-        found = conn.execute(select(builds.c.service).distinct()).scalars().all()
-    return sorted(str(s) for s in found)
+    return [only] if only is not None else store.services()
 
 
 def module_rates(
-    store: SqlAlchemyHistoryStore, services: Sequence[str], *, since: datetime, now: datetime
+    store: HistoryStore, services: Sequence[str], *, since: datetime, now: datetime
 ) -> list[ModuleRate]:
     """What ``HistoryStore.failure_rate`` answers for one module, for every module of
     ``services`` at once: builds started in [since, now] that failed or went bad later."""
-    query = (
-        select(
-            builds.c.service,
-            build_modules.c.module,
-            func.count(builds.c.id),
-            func.coalesce(func.sum(failed_build()), 0),
-        )
-        .select_from(builds.join(build_modules, build_modules.c.build_pk == builds.c.id))
-        .where(
-            builds.c.service.in_(list(services)),
-            builds.c.started_at <= now,
-            builds.c.started_at >= since,
-        )
-        .group_by(builds.c.service, build_modules.c.module)
-    )
-    with database_errors(store.database_url, "read failure rates"), store.engine.begin() as conn:
-        rows = conn.execute(query).all()
-    rates = [ModuleRate(str(s), str(m), int(bad), int(total)) for s, m, total, bad in rows]
+    rates = [
+        ModuleRate(m.service, m.module, m.failed, m.total)
+        for m in store.module_failures(services, since=since, now=now)
+    ]
     return sorted(rates, key=lambda r: (-r.rate, -r.total, r.service, r.module))
 
 
@@ -254,26 +208,18 @@ def decision_view(stored: StoredDecision) -> DecisionView:
     )
 
 
-def _platforms(risk_inputs: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _platforms(
+    risk_inputs: Mapping[str, object] | None,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The platforms built (an artifact shipped) and those planned but not built, from the
     build's risk inputs: a platform skipped for want of a toolchain must not read as built."""
-    if risk_inputs is None:
-        return (), ()
-    try:
-        data = json.loads(risk_inputs)
-    except ValueError:
-        return (), ()
-    data = _mapping(data)
+    data = _mapping(risk_inputs)
     targets = tuple(dict.fromkeys(_text(t) for t in _list(data.get("targets"))))
     if "artifacts" not in data:
         return targets, ()  # recorded before cipipe listed the artifacts: as it was shown then
     shipped = {_text(_mapping(a).get("platform")) for a in _list(data.get("artifacts"))}
     built = tuple(t for t in targets if t in shipped)
     return built, tuple(t for t in targets if t not in shipped)
-
-
-def _chunks(items: list[int], size: int = 500) -> list[list[int]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _mapping(value: object) -> Mapping[str, object]:

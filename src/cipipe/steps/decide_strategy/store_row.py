@@ -18,15 +18,12 @@ Started = tuple[datetime, str | None]  # when the build started, its author (bui
 def store_row(history: Target, inputs: RiskInputs, started: Started | None) -> StoreRow:
     """The build's store-derived features; the store is read whole, as training reads it, since
     an author's reliability counts their builds of every service."""
-    from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore
-    from cipipe.adapters.history.training import stored_builds
+    from cipipe.adapters.history.training import training_builds_of
     from cipipe.risk.model.store_features import decision_features
 
     # The risk inputs exactly as `cipipe history record` stores them, and training reads them.
     recorded = inputs.model_dump(mode="json", by_alias=True)
-    if isinstance(history, SqlAlchemyHistoryStore):
-        return decision_features(recorded, started, stored_builds(history), history.url)
-    return decision_features(recorded, started, [], "(not an SQL store)")
+    return decision_features(recorded, started, *training_builds_of(history))
 
 
 def with_store_row(
