@@ -7,13 +7,22 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from cipipe.exit_codes import EXIT_CODE_TABLE
+
 
 class ExitCode(IntEnum):
+    """The documented exit codes; each member's meaning comes from the one table,
+    ``cipipe.exit_codes.EXIT_CODE_TABLE``, which the help and the README show."""
+
     OK = 0
     REJECTED = 1
     BAD_INPUT = 2
     OUTSIDE_FAILURE = 3
     BUG = 4
+
+    @property
+    def meaning(self) -> str:
+        return EXIT_CODE_TABLE[self.value][1]
 
 
 class CipipeError(Exception):
