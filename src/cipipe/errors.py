@@ -78,7 +78,11 @@ class ReaderError(InputError, ValueError):
 
 class RefusedError(CipipeError):
     """The step did its work and the answer is no (exit 1): a build the gate rejected, a
-    platform that did not build. Nothing was written or sent."""
+    platform that did not build. Nothing was written or sent.
+
+    Exit 1 is returned, never raised out of a command: a command whose step may refuse
+    returns ``cipipe.cli.app.refused(state, exc)``, like the commands that decide "no"
+    themselves (tests/cli/test_refusals.py)."""
 
     exit_code = ExitCode.REJECTED
 
