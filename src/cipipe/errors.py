@@ -7,13 +7,22 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from cipipe.exit_codes import EXIT_CODE_TABLE
+
 
 class ExitCode(IntEnum):
+    """The documented exit codes; each member's meaning comes from the one table,
+    ``cipipe.exit_codes.EXIT_CODE_TABLE``, which the help and the README show."""
+
     OK = 0
     REJECTED = 1
     BAD_INPUT = 2
     OUTSIDE_FAILURE = 3
     BUG = 4
+
+    @property
+    def meaning(self) -> str:
+        return EXIT_CODE_TABLE[self.value][1]
 
 
 class CipipeError(Exception):
@@ -49,9 +58,31 @@ class InputError(CipipeError):
         return text
 
 
+class ReaderError(InputError, ValueError):
+    """A file another tool wrote (a report, a manifest, a lock file, an advisory) that cannot be
+    read as its format: bad input (exit 2), whichever reader found it. Still a ValueError, as
+    the readers' errors always were, so a caller that catches ValueError keeps working.
+
+    Readers do no I/O, so they raise it with the reason alone; the step that opened the file
+    names it with ``located``, and one that carries on without the file reads ``detail``.
+    """
+
+    def located(self, file: str, *, expected: str | None = None, prefix: str = "") -> ReaderError:
+        """This error naming ``file`` (and what it should have been), for the user."""
+        self.file = file
+        self.expected = expected or self.expected
+        self.detail = prefix + self.detail
+        self.args = (self._render(),)
+        return self
+
+
 class RefusedError(CipipeError):
     """The step did its work and the answer is no (exit 1): a build the gate rejected, a
-    platform that did not build. Nothing was written or sent."""
+    platform that did not build. Nothing was written or sent.
+
+    Exit 1 is returned, never raised out of a command: a command whose step may refuse
+    returns ``cipipe.cli.app.refused(state, exc)``, like the commands that decide "no"
+    themselves (tests/cli/test_refusals.py)."""
 
     exit_code = ExitCode.REJECTED
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import click
 
 from cipipe.cli.app import build_group
-from cipipe.cli.spec import COMMANDS, EXIT_CODES
+from cipipe.cli.spec import COMMANDS
 from tests.conftest import CliResult
 
 
@@ -18,12 +18,11 @@ def test_fast_help_is_the_help_click_shows(cli: Callable[..., CliResult]) -> Non
     assert fast.stdout == through_click.stdout
 
 
-def test_help_lists_every_command_and_the_exit_codes(cli: Callable[..., CliResult]) -> None:
+def test_help_lists_every_command(cli: Callable[..., CliResult]) -> None:
+    # The exit codes are held to the README's table in test_exit_codes.py.
     text = cli("--help").stdout
     for spec in COMMANDS:
         assert f"  {spec.name} " in text
-    for code, meaning in EXIT_CODES:
-        assert f"  {code}  {meaning.split()[0]}" in text
 
 
 def test_every_command_in_the_spec_loads_under_its_name() -> None:

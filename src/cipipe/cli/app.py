@@ -20,7 +20,7 @@ from cipipe.cli.help import render_help
 from cipipe.cli.interrupts import INTERRUPTED_EXIT, TERMINATED_EXIT, Terminated
 from cipipe.cli.quoting import shown_message
 from cipipe.cli.spec import COMMANDS, GLOBAL_OPTIONS, PROG
-from cipipe.errors import CipipeError, ExitCode
+from cipipe.errors import CipipeError, ExitCode, RefusedError
 from cipipe.logs import LogFormat, SecretMasker, setup_logging
 from cipipe.workdir import WorkDir
 
@@ -98,6 +98,13 @@ def build_group() -> click.Group:
 
 def _say(state: CliState, text: str) -> None:
     sys.stderr.write(state.masker.mask(text) + "\n")
+
+
+def refused(state: CliState, exc: RefusedError) -> int:
+    """A step's "no" (RefusedError), returned as exit 1 the way every command that decides
+    "no" itself returns it, with the one line a raised error would have shown."""
+    _say(state, f"{PROG}: error: {shown_message(exc)}")
+    return int(ExitCode.REJECTED)
 
 
 # A full disk or an exhausted quota is the machine failing, not cipipe: exit 3, like any

@@ -6,7 +6,8 @@ starting Python, because nothing here imports click or a step.
 
 from __future__ import annotations
 
-from cipipe.cli.spec import COMMANDS, DESCRIPTION, EXIT_CODES, GLOBAL_OPTIONS, PROG, GlobalOption
+from cipipe.cli.spec import COMMANDS, DESCRIPTION, GLOBAL_OPTIONS, PROG, GlobalOption
+from cipipe.exit_codes import EXIT_CODE_TABLE
 
 WIDTH = 88
 MAX_LEFT = 28
@@ -68,6 +69,6 @@ def render_help() -> str:
     out += ["", "Commands:"]
     out += _rows([(c.name, c.summary) for c in COMMANDS])
     out += ["", "Exit codes:"]
-    out += _rows([(str(code), meaning) for code, meaning in EXIT_CODES])
+    out += _rows([(str(code), meaning) for code, (_, meaning) in EXIT_CODE_TABLE.items()])
     out += ["", f"Run '{PROG} COMMAND --help' for a command's inputs, outputs and options."]
     return "\n".join(out) + "\n"

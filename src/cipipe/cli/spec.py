@@ -222,11 +222,3 @@ GLOBAL_OPTIONS: tuple[GlobalOption, ...] = (
     GlobalOption(("--version",), "Print the version and exit."),
     GlobalOption(("-h", "--help"), "Show this message and exit."),
 )
-
-EXIT_CODES: tuple[tuple[int, str], ...] = (
-    (0, "the step did its work (gate: passed or needs-attention)"),
-    (1, "the step did its work and the answer is no (a gate rejected, a blocking finding)"),
-    (2, "bad usage or bad input: the message names the file, the field and what was expected"),
-    (3, "an outside system failed after retries (Artifactory, Slack, GitHub, database)"),
-    (4, "a bug in cipipe (rerun with --debug for a traceback)"),
-)

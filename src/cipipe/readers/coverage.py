@@ -12,12 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from cipipe.errors import ReaderError
+
 CoverageFormat = Literal["cobertura", "lcov"]
 
 _LCOV_MARKERS = ("TN:", "SF:", "DA:", "end_of_record")
 
 
-class CoverageReportError(ValueError):
+class CoverageReportError(ReaderError):
     pass
 
 

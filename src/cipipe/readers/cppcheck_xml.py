@@ -12,13 +12,15 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from cipipe.errors import ReaderError
+
 # Reports about cppcheck's own configuration, not about the code.
 IGNORED_IDS = frozenset(
     {"missingIncludeSystem", "checkersReport", "unmatchedSuppression", "toomanyconfigs"}
 )
 
 
-class CppcheckXmlError(ValueError):
+class CppcheckXmlError(ReaderError):
     pass
 
 

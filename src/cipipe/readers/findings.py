@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from cipipe.errors import ReaderError
+
 Rating = Literal["critical", "high", "medium", "low", "unknown"]
 RATINGS: tuple[Rating, ...] = ("critical", "high", "medium", "low", "unknown")
 
@@ -29,7 +31,7 @@ _TEXT_RATINGS: dict[str, Rating] = {
 }
 
 
-class ReportError(ValueError):
+class ReportError(ReaderError):
     """A scanner report that cannot be read; the message says why (the caller adds the file)."""
 
 

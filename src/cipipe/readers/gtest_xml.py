@@ -32,10 +32,12 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Literal
 
+from cipipe.errors import ReaderError
+
 GtestStatus = Literal["passed", "failed", "skipped", "disabled"]
 
 
-class GtestXmlError(ValueError):
+class GtestXmlError(ReaderError):
     pass
 
 

@@ -25,6 +25,8 @@ import json
 from dataclasses import dataclass
 from typing import Literal
 
+from cipipe.errors import ReaderError
+
 EventKind = Literal["introduced", "fixed", "last_affected", "limit"]
 EVENT_KINDS: tuple[EventKind, ...] = ("introduced", "fixed", "last_affected", "limit")
 
@@ -33,7 +35,7 @@ RANGE_TYPES = frozenset({"SEMVER", "ECOSYSTEM", "GIT"})
 written) so that the matcher can say it cannot decide, instead of the whole advisory failing."""
 
 
-class OsvError(ValueError):
+class OsvError(ReaderError):
     pass
 
 

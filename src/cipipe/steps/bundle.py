@@ -26,7 +26,7 @@ from cipipe.contracts.bundle import (
     SmokeReport,
 )
 from cipipe.digests import digest_file
-from cipipe.errors import CipipeError, ExitCode
+from cipipe.errors import RefusedError
 from cipipe.fileio import atomic_write_text
 from cipipe.identifiers import is_build_id, is_name
 from cipipe.steps.publish.completion import IncompleteCandidate, require_complete
@@ -35,10 +35,8 @@ log = logging.getLogger("cipipe.bundle")
 OUTPUT_KEPT = 4000
 
 
-class MemberUnresolved(CipipeError):
+class MemberUnresolved(RefusedError):
     """No candidate satisfies a member's constraints: the answer is no (exit 1)."""
-
-    exit_code = ExitCode.REJECTED
 
 
 @dataclass(frozen=True)

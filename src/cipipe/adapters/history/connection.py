@@ -96,7 +96,8 @@ def _sqlite_begin(conn: Any) -> None:
 
 @contextmanager
 def database_errors(url: URL, doing: str) -> Iterator[None]:
-    """Turn driver failures into cipipe's errors: unreachable (exit 3) or unusable (exit 2).
+    """Turn driver failures into cipipe's errors: unreachable (exit 3), or unusable or a write
+    that conflicts with what the store holds, e.g. a duplicate record (exit 2).
 
     The driver's text is cut to its first line and any copy of the password is masked; the
     original exception is not chained, so not even ``--debug`` tracebacks show the URL it held.
@@ -109,8 +110,16 @@ def database_errors(url: URL, doing: str) -> Iterator[None]:
             f"database {masked(url)}: cannot {doing}: {reason}",
             retryable="authentication failed" not in reason,
         ) from None
-    except IntegrityError:
-        raise
+    except IntegrityError as exc:
+        # A unique key or a reference the write breaks: the store already holds that record (or
+        # lacks the one it points at). Retrying cannot fix it and cipipe wrote nothing, so it is
+        # the input that conflicts with the store (exit 2), not a database that failed (exit 3).
+        raise HistoryError(
+            f"cannot {doing}: it conflicts with a record already in the store, which is kept"
+            f" as it is ({_reason(exc, url.password)})",
+            file=masked(url),
+            expected="a record the store does not hold yet (duplicates are refused)",
+        ) from None
     except DatabaseError as exc:
         raise HistoryError(
             f"cannot {doing}: {_reason(exc, url.password)}",

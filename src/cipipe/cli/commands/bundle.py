@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from cipipe.cli.app import CliState
+from cipipe.cli.app import CliState, refused
 from cipipe.cli.options import identifier, store_options
-from cipipe.errors import ExitCode
+from cipipe.errors import ExitCode, RefusedError
 
 log = logging.getLogger("cipipe.bundle")
 
@@ -46,6 +46,20 @@ def command(
     Exit 1 when a member cannot be resolved (the message names the constraint) or the smoke
     test fails.
     """
+    try:
+        return execute(state, spec_path, target, via, repository, build_id)
+    except RefusedError as exc:
+        return refused(state, exc)
+
+
+def execute(
+    state: CliState,
+    spec_path: Path,
+    target: str | None,
+    via: str,
+    repository: str,
+    build_id: str | None,
+) -> int:
     from cipipe.adapters.artifact_store.factory import open_artifact_store
     from cipipe.contracts.bundle import BundleSpec
     from cipipe.contracts.loading import load_yaml, validate_data

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from cipipe.cli.app import CliState
+from cipipe.cli.app import CliState, refused
 from cipipe.cli.options import config_path, repo_options, store_options
-from cipipe.errors import ExitCode
+from cipipe.errors import ExitCode, RefusedError
 
 
 def execute(
@@ -58,4 +58,7 @@ def command(
     and coverage delta, the bundle manifest when there is one, the gate verdict, the
     notification. A tick or a cross with the reason for each; exit 1 when a mandatory item
     is missing."""
-    return execute(state, repo, config_path, target, via, repository)
+    try:
+        return execute(state, repo, config_path, target, via, repository)
+    except RefusedError as exc:
+        return refused(state, exc)

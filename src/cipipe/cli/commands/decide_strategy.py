@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from cipipe.cli.app import CliState
+from cipipe.cli.app import CliState, refused
 from cipipe.cli.options import POLICY_HELP, policy_fetch_options, store_options
-from cipipe.errors import ExitCode
+from cipipe.errors import ExitCode, RefusedError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -282,4 +282,7 @@ def command(state: CliState, /, **options: Any) -> int:
             properties on the candidate's files, risk-decision.json and the audit log's
             anchor (audit-anchor.json) beside them; a message on the notification channel
     """
-    return execute(state, **options)
+    try:
+        return execute(state, **options)
+    except RefusedError as exc:
+        return refused(state, exc)

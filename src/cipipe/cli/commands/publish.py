@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cipipe.cli.app import CliState
-from cipipe.errors import ExitCode
+from cipipe.cli.app import CliState, refused
+from cipipe.errors import ExitCode, RefusedError
 
 if TYPE_CHECKING:
     from cipipe.adapters.artifact_store.interface import UploadResult
@@ -165,4 +165,7 @@ def command(
     fails after retries; SIGTERM exits 143, SIGINT 130; in every case without the marker, and
     a rerun finishes the job without re-sending what the store has.
     """
-    return execute(state, target, via, repository, threads, dry_run)
+    try:
+        return execute(state, target, via, repository, threads, dry_run)
+    except RefusedError as exc:
+        return refused(state, exc)

@@ -9,12 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from cipipe.errors import ReaderError
+
 ComponentKind = Literal[
     "library", "application", "framework", "firmware", "device-driver", "file", "operating-system"
 ]
 
 
-class DependencyFileError(ValueError):
+class DependencyFileError(ReaderError):
     """A manifest or lock file that cannot be read; the message says where and why."""
 
 

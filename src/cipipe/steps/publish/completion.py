@@ -41,7 +41,7 @@ from cipipe.adapters.artifact_store.interface import (
     StorePathError,
     join_path,
 )
-from cipipe.errors import CipipeError, ExitCode
+from cipipe.errors import RefusedError
 
 FILESET_PROPERTY = "cipipe.fileset"
 COMPLETE_PROPERTY = "cipipe.complete"
@@ -49,10 +49,8 @@ MARKER_NAME = "build-info.json"
 UPLOADING = "uploading"
 
 
-class IncompleteCandidate(CipipeError):
+class IncompleteCandidate(RefusedError):
     """The store does not prove the build complete: the answer is no (exit 1)."""
-
-    exit_code = ExitCode.REJECTED
 
 
 def fileset_digest(files: Iterable[tuple[str, str]]) -> str:

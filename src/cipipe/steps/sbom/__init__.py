@@ -54,7 +54,7 @@ def read_sbom_file(path: Path) -> list[Dependency]:
         if isinstance(head, dict) and "spdxVersion" in head:
             return spdx_json.parse(text, source=source)
     except DependencyFileError as exc:
-        raise InputError(str(exc), file=str(path)) from None
+        raise exc.located(str(path)) from None
     raise InputError(
         "neither CycloneDX nor SPDX", file=str(path), expected="a CycloneDX or SPDX 2.3 JSON SBOM"
     )

@@ -14,7 +14,6 @@ from pathlib import Path, PurePosixPath
 
 from cipipe.confine import repository_file
 from cipipe.contracts.loading import read_bytes
-from cipipe.errors import InputError
 from cipipe.globs import glob_match
 from cipipe.readers.deps import Dependency, DependencyFileError
 
@@ -76,6 +75,6 @@ def read_manifests(repo: Path, paths: Sequence[str]) -> tuple[list[Dependency], 
         try:
             found = _reader(kind.reader)(text, source=path)
         except DependencyFileError as exc:
-            raise InputError(str(exc), file=path, expected=f"a valid {kind.pattern}") from None
+            raise exc.located(path, expected=f"a valid {kind.pattern}") from None
         (exact if kind.exact else loose).extend(found)
     return exact, loose

@@ -48,7 +48,7 @@ def read_components(sbom: Path) -> list[Dependency]:
     try:
         return parse_cyclonedx(read_text(sbom), source=sbom.name)
     except DependencyFileError as exc:
-        raise InputError(str(exc), file=str(sbom), expected="a CycloneDX JSON SBOM") from None
+        raise exc.located(str(sbom), expected="a CycloneDX JSON SBOM") from None
 
 
 def _ancestry(repo: Path, dep: Dependency) -> Callable[[str, str], bool] | None:

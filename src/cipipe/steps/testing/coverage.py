@@ -26,7 +26,7 @@ def read_report(path: Path) -> CoverageSummary:
     try:
         return detect_and_parse(read_bytes(path).decode("utf-8", errors="replace"))
     except CoverageReportError as exc:
-        raise InputError(f"unreadable coverage report: {exc}", file=str(path)) from None
+        raise exc.located(str(path), prefix="unreadable coverage report: ") from None
 
 
 def load_baseline(path: Path) -> dict[str, CoverageSummary | CoverageResult]:
