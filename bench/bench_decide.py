@@ -13,13 +13,11 @@ SQLAlchemy, whose import (asyncio and ssl included) cipipe cannot avoid while it
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-from harness import Command, Comparison, measure, report
+from harness import Command, Comparison, installed_cipipe, measure, report
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
@@ -27,16 +25,10 @@ sys.path.insert(0, str(REPO_ROOT))
 from tests.risk.riskinputs import write_workdir  # noqa: E402
 
 CHANGED = ["src/server.c", "src/handlers/orders.c", "include/orders.h", "docs/README.md"]
-OUTSIDE_CONFIG = ("SLACK_BOT_TOKEN", "SLACK_WEBHOOK_URL", "CIPIPE_DB", "CIPIPE_ARTIFACTORY_URL")
 
 
 def run(rounds: int) -> bool:
-    cipipe = shutil.which("cipipe", path=str(Path(sys.executable).parent)) or "cipipe"
-    for var in OUTSIDE_CONFIG:  # the benchmark measures the file channel and SQLite
-        os.environ.pop(var, None)
-    # An installed cipipe has its bytecode compiled (pip does it); without this, a shell that
-    # sets PYTHONDONTWRITEBYTECODE would have every round compile cipipe from source.
-    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    cipipe = installed_cipipe()
     with tempfile.TemporaryDirectory() as tmp:
         work = write_workdir(Path(tmp) / "work", with_build_info_paths=CHANGED).path
         context = Path(tmp) / "context.yaml"

@@ -12,7 +12,6 @@ Target: the --from-db model's decision at most 1.3x the other's over a store of 
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -20,8 +19,8 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench_model_service import OUTSIDE_CONFIG, _approved_model, _policy
-from harness import Command, Comparison, measure, report
+from bench_model_service import _approved_model, _policy
+from harness import Command, Comparison, installed_cipipe, measure, report
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
@@ -65,10 +64,7 @@ def _fill(db: Path) -> None:
 
 
 def run(rounds: int) -> bool:
-    cipipe = shutil.which("cipipe", path=str(Path(sys.executable).parent)) or "cipipe"
-    for var in OUTSIDE_CONFIG:
-        os.environ.pop(var, None)
-    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # see bench_decide
+    cipipe = installed_cipipe()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         db, plain_db = root / "history.sqlite3", root / "plain.sqlite3"

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from harness import Command, Comparison, measure, report
+from harness import Command, Comparison, installed_cipipe, measure, report
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
@@ -34,7 +34,6 @@ sys.path.insert(0, str(REPO_ROOT))
 from tests.risk.riskinputs import write_workdir  # noqa: E402
 
 CHANGED = ["src/server.c", "src/handlers/orders.c", "include/orders.h"]
-OUTSIDE_CONFIG = ("SLACK_BOT_TOKEN", "SLACK_WEBHOOK_URL", "CIPIPE_DB", "CIPIPE_ARTIFACTORY_URL")
 MAX_RATIO = 1.25
 
 
@@ -81,10 +80,7 @@ def _service(cipipe: str, registry: Path, policy: Path, db: Path) -> Iterator[st
 
 
 def run(rounds: int) -> bool:
-    cipipe = shutil.which("cipipe", path=str(Path(sys.executable).parent)) or "cipipe"
-    for var in OUTSIDE_CONFIG:
-        os.environ.pop(var, None)
-    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # see bench_decide
+    cipipe = installed_cipipe()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         registry, db = root / "models", root / "history.sqlite3"

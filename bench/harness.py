@@ -6,11 +6,15 @@ ratio compares like with like even on a busy CI machine.
 
 from __future__ import annotations
 
+import os
+import shutil
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -59,3 +63,18 @@ def report(title: str, medians: dict[str, float], comparisons: Sequence[Comparis
             verdict = f"  target <= {c.max_ratio:g}x: {'PASS' if passed else 'FAIL'}"
         print(f"  ratio {c.name} / {c.baseline} = {ratio:.2f}x{verdict}")
     return ok
+
+
+# The outside systems a decision would otherwise reach: the benchmarks measure the file channel,
+# no store and SQLite.
+OUTSIDE_CONFIG = ("SLACK_BOT_TOKEN", "SLACK_WEBHOOK_URL", "CIPIPE_DB", "CIPIPE_ARTIFACTORY_URL")
+
+
+def installed_cipipe() -> str:
+    """This interpreter's cipipe, with the outside systems unset; compiled bytecode is used, as
+    an installed cipipe has it (pip compiles it): without that, a shell that sets
+    PYTHONDONTWRITEBYTECODE would have every round compile cipipe from source."""
+    for var in OUTSIDE_CONFIG:
+        os.environ.pop(var, None)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    return shutil.which("cipipe", path=str(Path(sys.executable).parent)) or "cipipe"

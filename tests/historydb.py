@@ -1,12 +1,16 @@
 """A history database for a test, and SQL typed by hand into it: what an insider with database
-access can do, for the tamper and migration tests."""
+access can do, for the tamper and migration tests; and the build record the store tests share."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
+
+from cipipe.adapters.history.interface import BuildRecord
 
 
 @dataclass(frozen=True)
@@ -32,3 +36,20 @@ def run_sql(backend: Backend, *statements: str) -> None:
                 conn.execute(text(statement))
     finally:
         engine.dispose()
+
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def build(build_id: str, days_ago: float = 1, **fields: Any) -> BuildRecord:
+    """A gateway build recorded by cipipe ``days_ago`` days before NOW; ``fields`` override."""
+    values: dict[str, Any] = {
+        "service": "gateway",
+        "build_id": build_id,
+        "started_at": NOW - timedelta(days=days_ago),
+        "result": "success",
+        "source": "cipipe",
+        "modules": ("net",),
+    }
+    values.update(fields)
+    return BuildRecord(**values)

@@ -39,11 +39,19 @@ def serve_http(answer: Answer, *, http11: bool = False) -> Iterator[str]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    with running_in_thread(server):
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+
+
+@contextmanager
+def running_in_thread(server: ThreadingHTTPServer) -> Iterator[None]:
+    """``server`` serving in a thread of this process for the ``with`` block, then stopped and
+    closed (a stop that hangs is given up after 10 s rather than hanging the suite)."""
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.daemon = True
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield
     finally:
         server.shutdown()
         server.server_close()

@@ -4,7 +4,6 @@ scripted clock and a bundle edit the server notices."""
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
@@ -14,6 +13,7 @@ import yaml
 
 from cipipe.risk.policy import WEIGHTS_FILE
 from cipipe.risk.policy_service import PolicyServer, serve_policy
+from tests.loopback import running_in_thread
 
 SHIPPED = Path(__file__).resolve().parent.parent / "policies"
 T0 = 1_000_000.0
@@ -23,15 +23,8 @@ T0 = 1_000_000.0
 def running(folder: Path) -> Iterator[PolicyServer]:
     """``cipipe policy serve`` of ``folder`` in a thread of this process."""
     server = serve_policy(folder)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    try:
+    with running_in_thread(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def reply(

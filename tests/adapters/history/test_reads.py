@@ -3,31 +3,16 @@ querying the tables: the same tests on every backend (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from cipipe.adapters.history.audit import DecisionRecord, append_decision
-from cipipe.adapters.history.interface import BuildRecord, HistoryError, ModuleFailures
+from cipipe.adapters.history.interface import HistoryError, ModuleFailures
 from cipipe.adapters.history.model_audit import append_model_event
 from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore
-from tests.historydb import Backend, run_sql
-
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-def build(build_id: str, days_ago: float = 1, **fields: Any) -> BuildRecord:
-    values: dict[str, Any] = {
-        "service": "gateway",
-        "build_id": build_id,
-        "started_at": NOW - timedelta(days=days_ago),
-        "result": "success",
-        "source": "cipipe",
-        "modules": ("net",),
-    }
-    values.update(fields)
-    return BuildRecord(**values)
+from tests.historydb import NOW, Backend, build, run_sql
 
 
 def decision(service: str, build_id: str, minutes: int, mode: Any) -> DecisionRecord:

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
-from cipipe.adapters.history.interface import BuildRecord, FailureRate, HistoryError
+from cipipe.adapters.history.interface import FailureRate, HistoryError
 from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore
 from cipipe.errors import ExitCode
-
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-def build(build_id: str, days_ago: float = 1, **fields: Any) -> BuildRecord:
-    values: dict[str, Any] = {
-        "service": "gateway",
-        "build_id": build_id,
-        "started_at": NOW - timedelta(days=days_ago),
-        "result": "success",
-        "source": "cipipe",
-        "modules": ("net",),
-    }
-    values.update(fields)
-    return BuildRecord(**values)
+from tests.historydb import NOW, build
 
 
 def test_record_and_list_newest_first(store: SqlAlchemyHistoryStore) -> None:

@@ -3,7 +3,6 @@ running in a thread on 127.0.0.1 (the real server, bound to port 0)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from cipipe.risk.model_score import ModelChoice, load_referenced
 from cipipe.risk.policy import load_policy_bundle
 from cipipe.steps.decide_strategy.store_row import recorded_row
 from tests.conftest import CliResult
+from tests.loopback import running_in_thread
 from tests.steps.decide_strategy.test_model_decision import CONTEXT, policy_with_model, promote
 
 Cli = Callable[..., CliResult]
@@ -56,13 +56,8 @@ def running(setup: Setup) -> Iterator[ModelServer]:
     source = ModelSource(setup.registry.root, choose)
     # As `cipipe model serve` runs it: a --from-db model's features from the store's records.
     server = serve_model(source, bundle, "127.0.0.1", 0, recorded_row(store))
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
     try:
-        yield server
+        with running_in_thread(server):
+            yield server
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
         store.close()
