@@ -31,6 +31,12 @@ import pytest
 import yaml
 
 from cipipe.adapters.artifact_store.local import LocalFolderStore
+from tests.conformance_schemas import (
+    buildinfo_errors,
+    cyclonedx_errors,
+    sarif_errors,
+    surefire_errors,
+)
 from tests.conftest import JENKINS_VARS, REPO_ROOT, have, requires
 from tests.real.projects import MISSING, PROJECTS, check_built_for, cipipe, own_counts
 from tests.realrepos import BUNDLES, clone
@@ -149,6 +155,22 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], P
 NAMES = list(PROJECTS)
 
 
+def _assert_consumers_accept(work: Path) -> None:
+    """What a real project's run hands to other systems passes their own schemas, as the
+    demo's does (tests/conformance): SARIF with a fingerprint and a location on every result,
+    the JUnit reports, JFrog's build-info and the CycloneDX SBOM."""
+    sarif = json.loads((work / "precheck.sarif").read_text())
+    assert sarif_errors(sarif) == []
+    results = [r for run in sarif["runs"] for r in run["results"]]
+    assert all(r["locations"] for r in results)
+    with_lines = [r for r in results if r["locations"][0]["physicalLocation"].get("region")]
+    assert all("primaryLocationLineHash" in r["partialFingerprints"] for r in with_lines)
+    reports = sorted((work / "reports").glob("junit-*.xml"))
+    assert reports and [p for r in reports for p in surefire_errors(r)] == []
+    assert buildinfo_errors(json.loads((work / "build-info.jfrog.json").read_text())) == []
+    assert cyclonedx_errors(json.loads((work / "sbom.json").read_text())) == []
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_the_whole_pipeline_runs_to_a_decision(
     runs: Callable[[str], PipelineRun], name: str
@@ -159,6 +181,7 @@ def test_the_whole_pipeline_runs_to_a_decision(
         assert (run.work / file).is_file(), file
     code, said = quiet_cipipe("validate", *(run.work / f for f in STEP_FILES))
     assert code == 0, said
+    _assert_consumers_accept(run.work)
     source = run.load("source.json")
     assert source["commit"] == run.head and source["pr_id"] == "101"
     gate = run.load("gate.json")
