@@ -11,8 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from cipipe.risk.policy import WEIGHTS_FILE
-from cipipe.risk.policy_service import PolicyServer, serve_policy
+from cipipe.risk.policy.bundle import WEIGHTS_FILE
+from cipipe.risk.policy.service import PolicyServer, serve_policy
 from tests.loopback import running_in_thread
 
 SHIPPED = Path(__file__).resolve().parent.parent / "policies"

@@ -37,10 +37,10 @@ POLICY = str(REPO_ROOT / "policies")
 EVERY_EXTRA = sorted({m for modules in EXTRAS.values() for m in modules} | {"scipy"})
 # What only an extra's commands import: numpy at module level, or LightGBM / matplotlib.
 NEEDS_AN_EXTRA = (
-    "cipipe.risk.backtest",
-    "cipipe.risk.backtest_charts",
-    "cipipe.risk.backtest_report",
-    "cipipe.risk.backtest_tune",
+    "cipipe.risk.backtest.replay",
+    "cipipe.risk.backtest.charts",
+    "cipipe.risk.backtest.report",
+    "cipipe.risk.backtest.tune",
     "cipipe.risk.heuristic_columns",
     "cipipe.risk.history_table",
     "cipipe.risk.metrics",

@@ -15,7 +15,7 @@ from cipipe import __version__
 from cipipe.adapters.history.interface import BuildRecord
 from cipipe.adapters.history.sqlalchemy_store import open_store
 from cipipe.contracts.risk_inputs import RiskInputs
-from cipipe.risk.policy_builtin import load_builtin_bundle
+from cipipe.risk.policy.builtin import load_builtin_bundle
 from tests.conftest import CliResult
 from tests.risk.histories import generated_rows, write_csv
 from tests.risk.riskinputs import write_workdir

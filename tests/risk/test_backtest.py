@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import yaml
 
-from cipipe.risk.backtest import Provenance, backtest, replay
-from cipipe.risk.backtest_report import MAPPING_SNIPPET, SUMMARY, proposal_files
-from cipipe.risk.backtest_tune import edge_for_fpr, edge_for_recall, tune
+from cipipe.risk.backtest.replay import Provenance, backtest, replay
+from cipipe.risk.backtest.report import MAPPING_SNIPPET, SUMMARY, proposal_files
+from cipipe.risk.backtest.tune import edge_for_fpr, edge_for_recall, tune
 from cipipe.risk.history_table import apply_label_lag, load_history
-from cipipe.risk.policy import load_policy_bundle
+from cipipe.risk.policy.bundle import load_policy_bundle
 from tests.conftest import REPO_ROOT, requires_jit_data
 from tests.jitdata import project_file
 from tests.risk.histories import SERVICES, generated_rows, scored_table, table_of

@@ -23,7 +23,8 @@ from cipipe.contracts.risk_decision import Mode, RiskDecision
 from cipipe.contracts.risk_inputs import ArtifactDigest
 from cipipe.risk.calendar import in_windows
 from cipipe.risk.decide import Decided, decide
-from cipipe.risk.policy import CalendarWindows, PolicyBundle, WeeklyWindow, load_policy_bundle
+from cipipe.risk.policy.bundle import PolicyBundle, load_policy_bundle
+from cipipe.risk.policy.thresholds import CalendarWindows, WeeklyWindow
 from tests.conftest import REPO_ROOT
 from tests.risk.riskinputs import make_risk_inputs, missing, text
 

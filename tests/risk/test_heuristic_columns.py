@@ -59,7 +59,7 @@ def test_vectorized_and_per_decision_scores_agree_exactly(
     columns = _columns([{**row, **context} for row, context, _, _ in rows])
     criticality = [crit for _, _, crit, _ in rows]
     services = [service for *_, service in rows]
-    # The two steps the backtest takes (risk/backtest.py replay): the score before the clamp,
+    # The two steps the backtest takes (risk/backtest/replay.py replay): the score before the clamp,
     # then the clamp.
     before = before_clamp(columns, BUNDLE, criticality=criticality, services=services)
     scores = clamp_scores(before, BUNDLE)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from cipipe.risk.shadow import (
+from cipipe.risk.shadow.report import (
     EnforcementRules,
     ShadowDecision,
     Tally,

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from cipipe.contracts.publish import PublishReport
     from cipipe.contracts.repo_config import RepoConfig
     from cipipe.contracts.source import Source
-    from cipipe.risk.policy import PolicyBundle
+    from cipipe.risk.policy.bundle import PolicyBundle
     from cipipe.steps.build_info.assemble import StepReports
 
 
@@ -138,7 +138,7 @@ def policy_bundle(
     at most --policy-deadline (else CIPIPE_POLICY_DEADLINE) seconds."""
     import os
 
-    from cipipe.risk.policy_pin import check_pinned, parse_pins
+    from cipipe.risk.policy.pin import check_pinned, parse_pins
 
     pins = parse_pins(pin if pin is not None else os.environ.get("CIPIPE_POLICY_PIN"))
 
@@ -148,13 +148,13 @@ def policy_bundle(
             return _builtin_bundle(pins)
         spec = DEFAULT_POLICY_FOLDER
     if not spec.startswith(("http://", "https://")):
-        from cipipe.risk.policy import load_policy_bundle
+        from cipipe.risk.policy.bundle import load_policy_bundle
 
         bundle = load_policy_bundle(Path(spec))
         check_pinned(bundle, pins, spec)
         return bundle, spec
     # Only a served policy pays for the HTTP client and the cache.
-    from cipipe.risk.policy_fetch import (
+    from cipipe.risk.policy.fetch import (
         default_cache_dir,
         default_deadline,
         default_ttl,
@@ -176,8 +176,8 @@ def _builtin_bundle(pins: frozenset[str]) -> tuple[PolicyBundle, str]:
     import logging
 
     from cipipe import __version__
-    from cipipe.risk.policy_builtin import BUILTIN_SOURCE, load_builtin_bundle
-    from cipipe.risk.policy_pin import check_pinned
+    from cipipe.risk.policy.builtin import BUILTIN_SOURCE, load_builtin_bundle
+    from cipipe.risk.policy.pin import check_pinned
 
     bundle = load_builtin_bundle()
     check_pinned(bundle, pins, BUILTIN_SOURCE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from cipipe.risk.policy import CalendarWindows, WeeklyWindow
+from cipipe.risk.policy.thresholds import CalendarWindows, WeeklyWindow
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from cipipe.contracts.risk_decision import Signal
 from cipipe.globs import glob_match
-from cipipe.risk.policy import PolicyBundle
-from cipipe.risk.policy_models import ChangeOverride
+from cipipe.risk.policy.bundle import PolicyBundle
+from cipipe.risk.policy.models import ChangeOverride
 
 # Paths quoted as evidence; the rest are counted, so a huge migration stays one line.
 _QUOTED = 3

@@ -29,8 +29,8 @@ from cipipe.contracts.risk_decision import (
 from cipipe.contracts.risk_inputs import RiskInputs
 from cipipe.risk.changes import ChangeFacts, detect
 from cipipe.risk.heuristic import Score, score, score_from
-from cipipe.risk.model_score import ModelChoice, model_contributors, model_row
-from cipipe.risk.policy import PolicyBundle
+from cipipe.risk.model.decision_score import ModelChoice, model_contributors, model_row
+from cipipe.risk.policy.bundle import PolicyBundle
 from cipipe.risk.signals import calendar_state, normalise
 from cipipe.risk.strategy import choose, pace_for
 

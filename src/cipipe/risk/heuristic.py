@@ -19,7 +19,7 @@ from typing import Literal
 
 from cipipe.contracts.risk_decision import Contributor, Signal
 from cipipe.risk.changes import ChangeFacts
-from cipipe.risk.policy import PolicyBundle
+from cipipe.risk.policy.bundle import PolicyBundle
 
 _PLACES = 4
 

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cipipe.risk.heuristic import TERMS, Term
-from cipipe.risk.policy import PolicyBundle
+from cipipe.risk.policy.bundle import PolicyBundle
 
 Floats = NDArray[np.float64]
 # Modifiers of score() that need a change's paths or platforms, which a history row lacks.

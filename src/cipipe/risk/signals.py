@@ -13,7 +13,7 @@ from cipipe.contracts.decision_context import DecisionContext
 from cipipe.contracts.risk_decision import CalendarState, Signal
 from cipipe.contracts.risk_inputs import Number, RiskInputs, Status
 from cipipe.risk.calendar import in_windows
-from cipipe.risk.policy import PolicyBundle
+from cipipe.risk.policy.bundle import PolicyBundle
 
 CONTEXT_FILE = "context.yaml"
 

@@ -25,9 +25,9 @@ from cipipe.contracts.risk_decision import (
     Strategy,
 )
 from cipipe.risk.changes import ChangeFacts
-from cipipe.risk.policy import PolicyBundle
-from cipipe.risk.policy_models import CanaryPace as CanaryPolicy
-from cipipe.risk.policy_models import format_duration
+from cipipe.risk.policy.bundle import PolicyBundle
+from cipipe.risk.policy.models import CanaryPace as CanaryPolicy
+from cipipe.risk.policy.models import format_duration
 
 _RANK: dict[Strategy, int] = {"rolling": 0, "canary": 1, "blue-green": 2}
 

@@ -11,9 +11,9 @@ import pytest
 from cipipe.adapters.history.interface import OutcomeResult
 from cipipe.adapters.history.training import StoredBuild
 from cipipe.contracts.risk_inputs import Number, RiskInputs
+from cipipe.risk.model.decision_score import STORE_DERIVED, StoreRow, model_row, store_derived
 from cipipe.risk.model.features import STORE_FEATURES
 from cipipe.risk.model.store_features import FLAKY_WINDOW, store_history
-from cipipe.risk.model_score import STORE_DERIVED, StoreRow, model_row, store_derived
 from tests.risk.riskinputs import make_risk_inputs
 
 T0 = datetime(2026, 2, 1, 8, 30, tzinfo=UTC)

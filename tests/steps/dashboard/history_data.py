@@ -19,7 +19,7 @@ from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore, ope
 from cipipe.contracts.decision_context import DecisionContext
 from cipipe.contracts.risk_decision import Mode
 from cipipe.risk.decide import Decided, decide
-from cipipe.risk.policy import load_policy_bundle
+from cipipe.risk.policy.bundle import load_policy_bundle
 from tests.conftest import REPO_ROOT
 from tests.risk.riskinputs import make_risk_inputs
 

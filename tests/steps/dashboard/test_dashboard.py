@@ -12,11 +12,11 @@ import pytest
 
 from cipipe.adapters.history.interface import BuildRecord
 from cipipe.adapters.history.sqlalchemy_store import open_store
-from cipipe.risk.shadow import EnforcementRules
+from cipipe.risk.shadow.from_store import shadow_report
+from cipipe.risk.shadow.report import EnforcementRules
 from cipipe.steps.dashboard import build_dashboard
 from cipipe.steps.dashboard.collect import collect_builds, module_rates
 from cipipe.steps.dashboard.layout import build_page_path, safe_name
-from cipipe.steps.shadow import shadow_report
 from tests.conftest import REPO_ROOT, CliResult
 from tests.steps.dashboard.history_data import (
     BUILDS_PER_SERVICE,

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from cipipe.adapters.history.sqlalchemy_store import open_store
-from cipipe.risk.shadow import EnforcementRules
+from cipipe.risk.shadow.report import EnforcementRules
 from cipipe.steps.dashboard import build_dashboard
 from cipipe.steps.dashboard.layout import build_page_path
 from tests.conftest import requires

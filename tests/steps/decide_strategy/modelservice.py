@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cipipe.adapters.history.sqlalchemy_store import open_store
+from cipipe.risk.model.decision_score import ModelChoice, load_referenced
 from cipipe.risk.model.registry import Registry
 from cipipe.risk.model.serve import ModelServer, ModelSource, serve_model
 from cipipe.risk.model.train import TrainedModel
-from cipipe.risk.model_score import ModelChoice, load_referenced
-from cipipe.risk.policy import load_policy_bundle
+from cipipe.risk.policy.bundle import load_policy_bundle
 from cipipe.steps.decide_strategy.store_row import recorded_row
 from tests.conftest import CliResult
 from tests.loopback import running_in_thread

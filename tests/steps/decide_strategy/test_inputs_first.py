@@ -20,7 +20,7 @@ from cipipe.contracts.decision_context import DecisionContext
 from cipipe.contracts.publish import PublishedFile, PublishReport
 from cipipe.contracts.risk_inputs import RiskInputs
 from cipipe.risk.decide import decide
-from cipipe.risk.policy import load_policy_bundle
+from cipipe.risk.policy.bundle import load_policy_bundle
 from tests.conftest import CliResult
 from tests.hangs import BILLION_LAUGHS, STEP_HANG_SECONDS, no_hang, unblocking
 from tests.risk.riskinputs import make_risk_inputs, measured, write_workdir

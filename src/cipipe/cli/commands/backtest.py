@@ -14,7 +14,7 @@ from cipipe.errors import ExitCode, InputError
 if TYPE_CHECKING:
     from cipipe.contracts.backtest import Backtest
     from cipipe.risk.history_table import HistoryTable
-    from cipipe.risk.policy import PolicyBundle
+    from cipipe.risk.policy.bundle import PolicyBundle
 
 
 def parse_lag(text: str | None) -> int:
@@ -22,7 +22,7 @@ def parse_lag(text: str | None) -> int:
         return 0
     from pydantic import TypeAdapter, ValidationError
 
-    from cipipe.risk.policy_models import Duration
+    from cipipe.risk.policy.models import Duration
 
     try:
         return int(TypeAdapter(Duration).validate_python(text))
@@ -93,9 +93,9 @@ def write_report(
     crit: list[str] | None,
 ) -> None:
     from cipipe.fileio import atomic_write_bytes, atomic_write_text
-    from cipipe.risk.backtest import replay
-    from cipipe.risk.backtest_charts import all_charts
-    from cipipe.risk.backtest_report import proposal_files, report_markdown
+    from cipipe.risk.backtest.charts import all_charts
+    from cipipe.risk.backtest.replay import replay
+    from cipipe.risk.backtest.report import proposal_files, report_markdown
 
     folder.mkdir(parents=True, exist_ok=True)
     run = replay(table, bundle, criticality=crit)
@@ -109,7 +109,7 @@ def write_report(
 
 
 def summary(result: Backtest, written: Path) -> str:
-    from cipipe.risk.backtest_report import headline, pct
+    from cipipe.risk.backtest.report import headline, pct
 
     lines = [
         f"backtest of {result.rows} releases from {result.source} "
@@ -189,8 +189,8 @@ def command(
     if report_dir is not None:
         require_extra("charts", command="cipipe backtest --report")
     from cipipe.cli.inputs import policy_bundle
-    from cipipe.risk.backtest import Provenance, backtest
-    from cipipe.risk.backtest_tune import tune as tune_edges
+    from cipipe.risk.backtest.replay import Provenance, backtest
+    from cipipe.risk.backtest.tune import tune as tune_edges
     from cipipe.risk.history_table import apply_label_lag
 
     lag = parse_lag(label_lag)

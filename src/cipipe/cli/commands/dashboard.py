@@ -50,7 +50,7 @@ def command(
     from datetime import UTC, datetime
 
     from cipipe.cli.inputs import history_store, policy_bundle
-    from cipipe.risk.shadow import EnforcementRules
+    from cipipe.risk.shadow.report import EnforcementRules
     from cipipe.steps.dashboard import build_dashboard
 
     # With no policy anywhere the built-in bundle's thresholds judge shadow-mode readiness.

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from cipipe.adapters.model_service.interface import ModelService
     from cipipe.contracts.risk_decision import Mode
     from cipipe.risk.exports import ExportKind
-    from cipipe.risk.model_score import ModelChoice
-    from cipipe.risk.policy import PolicyBundle
+    from cipipe.risk.model.decision_score import ModelChoice
+    from cipipe.risk.policy.bundle import PolicyBundle
 
 # Long enough for a scoring on a loaded agent, short enough that a sick service costs a
 # pipeline little before the local model or the heuristic decides.
@@ -65,7 +65,7 @@ def local_model(
     def load() -> ModelChoice | None:
         from cipipe.adapters.history.signing import signature_required
         from cipipe.extras import MissingExtraError
-        from cipipe.risk.model_score import ModelChoice, load_referenced
+        from cipipe.risk.model.decision_score import ModelChoice, load_referenced
 
         required = signature_required(os.environ)
         try:

@@ -69,7 +69,7 @@ def _registry(state: CliState, given: Path | None) -> Registry:
 def _lag_seconds(text: str | None) -> float:
     if text is None:
         return 0.0
-    from cipipe.risk.policy_models import _parse_duration
+    from cipipe.risk.policy.models import _parse_duration
 
     try:
         return float(_parse_duration(text))

@@ -89,8 +89,8 @@ def command(
     check_bind_host(host, allow_remote=allow_remote, serves="the model")
     from cipipe.adapters.history.signing import signature_required
     from cipipe.cli.inputs import history_store, model_registry, policy_bundle
+    from cipipe.risk.model.decision_score import ModelChoice, load_referenced
     from cipipe.risk.model.serve import ModelSource, describe, serve_model
-    from cipipe.risk.model_score import ModelChoice, load_referenced
     from cipipe.steps.decide_strategy.store_row import recorded_row
 
     bundle, spec = policy_bundle(policy, pin=policy_pin, deadline=policy_deadline)

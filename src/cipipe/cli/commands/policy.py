@@ -43,8 +43,8 @@ def init(folder: Path, force: bool) -> int:
 
     A FOLDER that already holds files is refused (exit 2) unless --force.
     """
-    from cipipe.risk.policy import load_policy_bundle
-    from cipipe.risk.policy_builtin import init_bundle
+    from cipipe.risk.policy.builtin import init_bundle
+    from cipipe.risk.policy.bundle import load_policy_bundle
 
     written = init_bundle(folder, force=force)
     version = load_policy_bundle(folder, in_git=False).version_id
@@ -69,7 +69,7 @@ def serve(folder: Path | None, host: str, port: int, allow_remote: bool) -> int:
     bundle served.
     """
     from cipipe.risk.local_http import check_bind_host
-    from cipipe.risk.policy_service import serve_policy
+    from cipipe.risk.policy.service import serve_policy
 
     check_bind_host(host, allow_remote=allow_remote, serves="the policy")
     if folder is None:
@@ -91,7 +91,7 @@ def _served_folder() -> Path:
     import logging
 
     from cipipe.cli.inputs import DEFAULT_POLICY_FOLDER
-    from cipipe.risk.policy_builtin import builtin_folder
+    from cipipe.risk.policy.builtin import builtin_folder
 
     if Path(DEFAULT_POLICY_FOLDER).is_dir():
         return Path(DEFAULT_POLICY_FOLDER)

@@ -13,7 +13,7 @@ from cipipe.cli.options import POLICY_HELP, identifier, policy_fetch_options
 from cipipe.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
-    from cipipe.risk.shadow import Reason, ShadowReport, Tally
+    from cipipe.risk.shadow.report import Reason, ShadowReport, Tally
 
 DB_HELP = "History store: a SQLite path or a URL  [env: CIPIPE_DB]"
 
@@ -59,8 +59,8 @@ def report_command(
     """Confusion counts, FPR and recall of the decisions per service and ISO week, and whether
     each service may switch from shadow to enforce. Changes nothing."""
     from cipipe.cli.inputs import history_store, policy_bundle
-    from cipipe.risk.shadow import EnforcementRules
-    from cipipe.steps.shadow import shadow_report
+    from cipipe.risk.shadow.from_store import shadow_report
+    from cipipe.risk.shadow.report import EnforcementRules
 
     start = parse_since(since)
     bundle, _ = policy_bundle(policy, pin=policy_pin, deadline=policy_deadline)

@@ -10,7 +10,7 @@ The seed's Jenkins stage "runs the heuristic OR calls the model service". The se
 - ``GET /healthz``: 200 while an approved model can score, else 503 with the reason.
 
 The model is chosen exactly as decide-strategy's local path chooses it
-(``model_score.load_referenced``): the version the policy references, approved in the registry's
+(``decision_score.load_referenced``): the version the policy references, approved in the registry's
 model.json and in the history store's model approvals log. It is chosen again when the registry
 changes (``cipipe model promote`` writes it) and, while none can score, on every request, since
 the history store may catch up after the registry.
@@ -36,7 +36,7 @@ from cipipe.errors import InputError
 from cipipe.risk.changes import detect
 from cipipe.risk.heuristic import score, score_from
 from cipipe.risk.local_http import LocalHTTPServer, bind_error
-from cipipe.risk.model_score import (
+from cipipe.risk.model.decision_score import (
     ModelChoice,
     Scorer,
     StoreRow,
@@ -44,7 +44,7 @@ from cipipe.risk.model_score import (
     model_row,
     needs_store,
 )
-from cipipe.risk.policy import PolicyBundle
+from cipipe.risk.policy.bundle import PolicyBundle
 
 SCORE_PATH = "/v1/score"
 MODEL_PATH = "/v1/model"
@@ -168,7 +168,7 @@ def _error(status: int, message: str, field: str | None = None) -> Answer:
 
 class ModelHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body are two writes (see policy_service)
+    disable_nagle_algorithm = True  # headers and body are two writes (see risk/policy/service.py)
     timeout = REQUEST_TIMEOUT_SECONDS
     server: ModelServer
 

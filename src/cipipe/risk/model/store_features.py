@@ -37,8 +37,8 @@ import numpy as np
 from cipipe.adapters.history.interface import BAD_OUTCOMES
 from cipipe.adapters.history.training import StoredBuild
 from cipipe.risk.history_table import HistoryTable
+from cipipe.risk.model.decision_score import StoreRow
 from cipipe.risk.model.features import PLATFORM_PREFIX, STORE_FEATURES
-from cipipe.risk.model_score import StoreRow
 
 FLAKY_WINDOW = 20
 WRONG_RESULTS = ("failure", "unstable")

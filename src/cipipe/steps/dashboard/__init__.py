@@ -12,12 +12,12 @@ from pathlib import Path
 
 from cipipe.adapters.history.interface import HistoryStore
 from cipipe.fileio import atomic_write_text
-from cipipe.risk.shadow import EnforcementRules
+from cipipe.risk.shadow.from_store import shadow_report
+from cipipe.risk.shadow.report import EnforcementRules
 from cipipe.steps.dashboard.build_page import build_page
 from cipipe.steps.dashboard.collect import collect_builds, list_services, module_rates
 from cipipe.steps.dashboard.layout import Site, build_page_path, safe_name
 from cipipe.steps.dashboard.render import index_page
-from cipipe.steps.shadow import shadow_report
 
 FAILURE_WINDOW_DAYS = 90
 # Used only to run the shadow report when no policy is known; its readiness is not shown.

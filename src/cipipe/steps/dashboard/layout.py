@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 
-from cipipe.risk.shadow import ShadowReport
+from cipipe.risk.shadow.report import ShadowReport
 from cipipe.steps.dashboard.collect import BuildView, DecisionView, ModuleRate
 
 STYLE = """

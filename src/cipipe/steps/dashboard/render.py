@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from cipipe.risk.shadow import STRATEGIES
+from cipipe.risk.shadow.report import STRATEGIES
 from cipipe.steps.dashboard.charts import Series, bar_chart, hbar_chart, line_chart
 from cipipe.steps.dashboard.collect import BuildView, Verdict
 from cipipe.steps.dashboard.layout import (

@@ -20,8 +20,8 @@ from cipipe.adapters.model_service.interface import ModelService, ModelServiceFa
 from cipipe.contracts.model_score import ModelScore
 from cipipe.contracts.risk_decision import ModelUse, RiskInputsForDecision
 from cipipe.risk.decide import Decided
-from cipipe.risk.model_score import ModelChoice
-from cipipe.risk.policy import PolicyBundle
+from cipipe.risk.model.decision_score import ModelChoice
+from cipipe.risk.policy.bundle import PolicyBundle
 
 log = logging.getLogger("cipipe.decide_strategy")
 
@@ -29,7 +29,7 @@ DecideOnce = Callable[[ModelChoice | None], Decided]
 
 
 class ServedModel:
-    """The service's answer standing in for the model (``model_score.Scorer``): it explains
+    """The service's answer standing in for the model (``decision_score.Scorer``): it explains
     only the row it scored, and notes when it is asked about another one."""
 
     def __init__(self, answer: ModelScore) -> None:

@@ -31,8 +31,8 @@ from cipipe.contracts.publish import PublishReport
 from cipipe.contracts.risk_decision import Mode, RiskDecision
 from cipipe.risk.decide import Decided, decide
 from cipipe.risk.exports import EXPORT_FILES, ExportKind, export_files
-from cipipe.risk.model_score import ModelChoice
-from cipipe.risk.policy import PolicyBundle
+from cipipe.risk.model.decision_score import ModelChoice
+from cipipe.risk.policy.bundle import PolicyBundle
 from cipipe.steps.audit.anchor import seal
 from cipipe.steps.audit.anchor import upload as upload_anchor
 from cipipe.steps.decide_strategy.inputs import DecisionInputs

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from cipipe.adapters.history.chain import Target
 from cipipe.contracts.risk_inputs import RiskInputs
-from cipipe.risk.model_score import ModelChoice, StoreRow, needs_store
+from cipipe.risk.model.decision_score import ModelChoice, StoreRow, needs_store
 
 Started = tuple[datetime, str | None]  # when the build started, its author (build-info.json)
 

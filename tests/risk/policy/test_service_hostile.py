@@ -13,8 +13,8 @@ import pytest
 import requests
 
 from cipipe.errors import InputError
-from cipipe.risk.policy import WEIGHTS_FILE, load_policy_bundle
-from cipipe.risk.policy_service import serve_policy
+from cipipe.risk.policy.bundle import WEIGHTS_FILE, load_policy_bundle
+from cipipe.risk.policy.service import serve_policy
 from tests.hangs import BILLION_LAUGHS, no_hang, unblocking
 from tests.policyserver import running
 

@@ -6,10 +6,10 @@ its content equals the version id the server announced, so a proxy or a half-edi
 cannot slip in a different policy under a known version. When the server is down, a cached
 copy keeps the pipeline deciding, with a warning naming how old it is.
 
-With pins (``policy_pin``) only those versions are used: a cached copy that is not pinned is
+With pins (``pin.py``) only those versions are used: a cached copy that is not pinned is
 neither used nor revalidated, and a fetched bundle that is not pinned is refused before it
 reaches the cache. How one answer is fetched (the overall deadline, no redirects, the size and
-nesting limits) is ``policy_http``'s part.
+nesting limits) is ``http.py``'s part.
 
 Exit codes: an answer that cannot be read as a document (redirected, too large, too deeply
 nested, not JSON, no answer within the deadline and nothing cached) is an outside failure,
@@ -35,8 +35,8 @@ from urllib.parse import urlsplit
 
 from cipipe.errors import InputError, OutsideSystemError
 from cipipe.fileio import atomic_write_text
-from cipipe.risk.policy import PolicyBundle, load_policy_bundle
-from cipipe.risk.policy_http import (
+from cipipe.risk.policy.bundle import PolicyBundle, load_policy_bundle
+from cipipe.risk.policy.http import (
     DEFAULT_DEADLINE_SECONDS,
     Answer,
     Deadline,
@@ -44,8 +44,8 @@ from cipipe.risk.policy_http import (
     fetch,
     parse_json,
 )
-from cipipe.risk.policy_pin import check_pinned, is_pinned
-from cipipe.risk.policy_service import (
+from cipipe.risk.policy.pin import check_pinned, is_pinned
+from cipipe.risk.policy.service import (
     BUNDLE_FILES,
     POLICY_PATH,
     SCHEMA,

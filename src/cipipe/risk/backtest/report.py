@@ -10,7 +10,7 @@ from collections.abc import Iterable
 import yaml
 
 from cipipe.contracts.backtest import Backtest, Performance, Tuning
-from cipipe.risk.backtest_charts import CHARTS
+from cipipe.risk.backtest.charts import CHARTS
 
 MAPPING_SNIPPET = "strategy-mapping-policy.yaml"
 THRESHOLDS_SNIPPET = "thresholds-and-windows.yaml"

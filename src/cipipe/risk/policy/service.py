@@ -29,7 +29,7 @@ from cipipe.contracts.limits import MAX_YAML_BYTES
 from cipipe.errors import InputError
 from cipipe.fileio import link_refused, read_unfollowed
 from cipipe.risk.local_http import LocalHTTPServer, bind_error
-from cipipe.risk.policy import (
+from cipipe.risk.policy.bundle import (
     MAPPING_FILE,
     METADATA_FILE,
     THRESHOLDS_FILE,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from cipipe.contracts.risk_decision import Contributor
 from cipipe.contracts.risk_inputs import Number, RiskInputs
-from cipipe.risk.policy import PolicyBundle
+from cipipe.risk.policy.bundle import PolicyBundle
 
 if TYPE_CHECKING:
     from cipipe.adapters.history.chain import Target

@@ -31,10 +31,11 @@ from numpy.typing import NDArray
 from pydantic import TypeAdapter
 
 from cipipe.contracts.backtest import BucketEdge, ServiceTuning, Tuning
-from cipipe.risk.backtest import Bools, Ints, performance, replay
+from cipipe.risk.backtest.replay import Bools, Ints, performance, replay
 from cipipe.risk.history_table import HistoryTable
-from cipipe.risk.policy import PolicyBundle, ServiceOverride
-from cipipe.risk.policy_models import Bucket, StrategyMapping
+from cipipe.risk.policy.bundle import PolicyBundle
+from cipipe.risk.policy.models import Bucket, StrategyMapping
+from cipipe.risk.policy.thresholds import ServiceOverride
 
 EDGES = range(2, 101)
 MIN_SERVICE_ROWS = 30

@@ -20,7 +20,7 @@ import pytest
 import requests
 import yaml
 
-from cipipe.risk.policy import WEIGHTS_FILE, load_policy_bundle
+from cipipe.risk.policy.bundle import WEIGHTS_FILE, load_policy_bundle
 from tests.policyserver import SHIPPED
 
 MARKER = "TOPSECRET-host-file"

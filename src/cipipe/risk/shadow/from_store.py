@@ -1,5 +1,5 @@
 """cipipe shadow report's reading side: shadow decisions and the outcomes of their builds from
-the history store, joined by the pure report in cipipe.risk.shadow (also used by the
+the history store, joined by the pure report in cipipe.risk.shadow.report (also used by the
 dashboard)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from cipipe.adapters.history.interface import HistoryStore
-from cipipe.risk.shadow import (
+from cipipe.risk.shadow.report import (
     EnforcementRules,
     ShadowDecision,
     ShadowReport,

@@ -15,9 +15,9 @@ import pytest
 import requests
 
 from cipipe.errors import InputError, OutsideSystemError
-from cipipe.risk.policy import METADATA_FILE, WEIGHTS_FILE, load_policy_bundle
-from cipipe.risk.policy_fetch import META_FILE, default_cache_dir, default_ttl, load_policy
-from cipipe.risk.policy_service import BUNDLE_FILES, serve_policy
+from cipipe.risk.policy.bundle import METADATA_FILE, WEIGHTS_FILE, load_policy_bundle
+from cipipe.risk.policy.fetch import META_FILE, default_cache_dir, default_ttl, load_policy
+from cipipe.risk.policy.service import BUNDLE_FILES, serve_policy
 from tests.conftest import CliResult
 from tests.loopback import serve_http
 from tests.policyserver import SHIPPED, clock, no_sleep, reply, running, set_weight

@@ -18,7 +18,7 @@ import re
 from collections.abc import Collection
 
 from cipipe.errors import InputError
-from cipipe.risk.policy import PolicyBundle
+from cipipe.risk.policy.bundle import PolicyBundle
 
 PIN_FIELD = "--policy-pin / CIPIPE_POLICY_PIN"
 _VERSION_ID = re.compile(r"sha256:[0-9a-f]{64}")

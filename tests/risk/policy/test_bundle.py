@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from cipipe.cli.commands.policy import command
 from cipipe.errors import InputError
-from cipipe.risk.policy import (
+from cipipe.risk.policy.bundle import (
     MAPPING_FILE,
     METADATA_FILE,
     THRESHOLDS_FILE,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cipipe.errors import InputError
 from cipipe.fileio import atomic_write_bytes
-from cipipe.risk.policy import (
+from cipipe.risk.policy.bundle import (
     MAPPING_FILE,
     METADATA_FILE,
     THRESHOLDS_FILE,
@@ -30,7 +30,7 @@ BUILTIN_SOURCE = "builtin"
 
 def builtin_folder() -> Path:
     """The folder of the shipped bundle inside the installed package."""
-    return Path(__file__).resolve().parent.parent / "builtin_policy"
+    return Path(__file__).resolve().parents[2] / "builtin_policy"
 
 
 def load_builtin_bundle() -> PolicyBundle:

@@ -38,7 +38,7 @@ from typing import Literal
 
 from cipipe import __version__
 from cipipe.adapters.history.interface import BAD_OUTCOMES
-from cipipe.risk.policy import PolicyBundle
+from cipipe.risk.policy.bundle import PolicyBundle
 
 BAD_RESULTS = frozenset(BAD_OUTCOMES)
 STRATEGIES = ("blue-green", "canary", "rolling")

@@ -11,13 +11,13 @@ import pytest
 
 from cipipe.cli.inputs import policy_bundle
 from cipipe.errors import ExitCode, InputError
-from cipipe.risk.policy import load_policy_bundle
-from cipipe.risk.policy_builtin import (
+from cipipe.risk.policy.builtin import (
     BUNDLE_FILES,
     builtin_folder,
     init_bundle,
     load_builtin_bundle,
 )
+from cipipe.risk.policy.bundle import load_policy_bundle
 from tests.conftest import REPO_ROOT, CliResult
 
 Cli = Callable[..., CliResult]

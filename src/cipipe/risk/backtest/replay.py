@@ -24,7 +24,7 @@ from cipipe.risk.heuristic_columns import NOT_REPLAYED, clamp_scores, plan
 from cipipe.risk.heuristic_columns import score_before_clamp_columns as before_clamp
 from cipipe.risk.history_table import HistoryTable
 from cipipe.risk.metrics import GATED_FRACTIONS, at_top, auc
-from cipipe.risk.policy import PolicyBundle
+from cipipe.risk.policy.bundle import PolicyBundle
 
 Ints = NDArray[np.int64]
 Bools = NDArray[np.bool_]
@@ -173,7 +173,7 @@ def backtest(
     *,
     criticality: Sequence[str] | None = None,
 ) -> Backtest:
-    """The whole backtest.json, without tuning (see ``backtest_tune.tune``)."""
+    """The whole backtest.json, without tuning (see ``tune.tune``)."""
     run = replay(table, bundle, criticality=criticality)
     columns = plan(table.features)
     return Backtest(

@@ -24,11 +24,11 @@ import requests
 
 from cipipe.contracts.risk_decision import RiskDecision
 from cipipe.errors import ExitCode, InputError, OutsideSystemError
-from cipipe.risk.policy import METADATA_FILE, load_policy_bundle
-from cipipe.risk.policy_fetch import default_deadline, load_policy
-from cipipe.risk.policy_http import MAX_BODY_BYTES, MAX_JSON_DEPTH
-from cipipe.risk.policy_pin import parse_pins
-from cipipe.risk.policy_service import BUNDLE_FILES, policy_document
+from cipipe.risk.policy.bundle import METADATA_FILE, load_policy_bundle
+from cipipe.risk.policy.fetch import default_deadline, load_policy
+from cipipe.risk.policy.http import MAX_BODY_BYTES, MAX_JSON_DEPTH
+from cipipe.risk.policy.pin import parse_pins
+from cipipe.risk.policy.service import BUNDLE_FILES, policy_document
 from tests.conftest import CliResult
 from tests.loopback import serve_http
 from tests.policyserver import clock, no_sleep, reply, running, set_weight

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cipipe.risk.backtest import Replay
+from cipipe.risk.backtest.replay import Replay
 from cipipe.risk.metrics import recall_curve, reliability, roc_curve
 
 if TYPE_CHECKING:
