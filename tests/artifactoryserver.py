@@ -42,7 +42,7 @@ from tests.artifactory_api import (
 )
 from tests.loopback import serve_http
 
-__all__ = ["FakeArtifactory", "Item", "parse_matrix_params", "parse_properties", "serve"]
+__all__ = ["FakeArtifactory", "StoredItem", "parse_matrix_params", "parse_properties", "serve"]
 
 CONTEXT = "/artifactory"
 KINDS = (
@@ -64,7 +64,7 @@ _AQL = re.compile(r"^\s*items\.find\((?P<criteria>.*)\)\.include\((?P<include>.*
 
 
 @dataclass
-class Item:
+class StoredItem:
     sha256: str
     properties: dict[str, list[str]] = field(default_factory=dict)
 
@@ -84,7 +84,7 @@ class FakeArtifactory:
     """Headers (name -> exact value) every request must carry; None: anonymous access."""
     stall_seconds: float = 2.0
     conflict_message: str = "injected conflict"
-    items: dict[tuple[str, str], Item] = field(default_factory=dict)
+    items: dict[tuple[str, str], StoredItem] = field(default_factory=dict)
     blobs: dict[str, bytes] = field(default_factory=dict)
     builds: list[Any] = field(default_factory=list)
     seen: list[Seen] = field(default_factory=list)
@@ -117,7 +117,7 @@ class FakeArtifactory:
     def put_file(self, repo: str, path: str, data: bytes, **props: str) -> str:
         sha = hashlib.sha256(data).hexdigest()
         self.blobs[sha] = data
-        self.items[(repo, path)] = Item(sha, {k: [v] for k, v in props.items()})
+        self.items[(repo, path)] = StoredItem(sha, {k: [v] for k, v in props.items()})
         return sha
 
     def answer(self, h: Handler) -> None:
@@ -189,7 +189,7 @@ class FakeArtifactory:
         data = self.blobs[item.sha256]
         return _send(h, 200, data, {f"X-Checksum-{k.title()}": v for k, v in _sums(data).items()})
 
-    def _properties(self, h: Handler, item: Item, wanted: str) -> None:
+    def _properties(self, h: Handler, item: StoredItem, wanted: str) -> None:
         """``?properties`` (all) or ``?properties=a,b`` (those); 404 when none is there."""
         keys = [k for k in wanted.split(",") if k]
         found = {k: v for k, v in item.properties.items() if not keys or k in keys}
@@ -250,10 +250,10 @@ class FakeArtifactory:
                     return _errors(h, 409, message)
             sha = actual["sha256"]
             self.blobs[sha] = body
-        self.items[(repo, name)] = Item(sha, props)
+        self.items[(repo, name)] = StoredItem(sha, props)
         _send(h, 201, self._info(repo, name, self.items[(repo, name)]))
 
-    def _info(self, repo: str, name: str, item: Item) -> dict[str, Any]:
+    def _info(self, repo: str, name: str, item: StoredItem) -> dict[str, Any]:
         data = self.blobs[item.sha256]
         sums = _sums(data)
         return {
@@ -294,7 +294,7 @@ class FakeArtifactory:
         )
 
 
-def _aql_match(key: str, want: Any, repo: str, folder: str, item: Item) -> bool:
+def _aql_match(key: str, want: Any, repo: str, folder: str, item: StoredItem) -> bool:
     if key == "repo":
         return bool(repo == want)
     if key == "path" and isinstance(want, dict) and set(want) == {"$match"}:

@@ -6,13 +6,18 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from cipipe.fileio import open_append
 
 DEFAULT_TIMEOUT_SECONDS = 600.0
+
+# The type of ``run_logged`` (build, test and configure commands whose output goes to a log);
+# the steps take one so that their tests can record the commands instead of running them.
+LoggedRunner = Callable[..., int]
 
 
 class ProgramNotFound(Exception):
@@ -60,6 +65,14 @@ def _resolved(argv: Sequence[str]) -> list[str]:
     if os.sep not in program and (found := find_program(program)):
         program = found
     return [program, *argv[1:]]
+
+
+class ProgramRunner(Protocol):
+    """What a caller of ``run_program`` needs of it (the jf store takes one, tests a fake)."""
+
+    def __call__(
+        self, argv: Sequence[str], *, env: Mapping[str, str] | None = ..., timeout: float = ...
+    ) -> ProgramResult: ...
 
 
 def run_program(

@@ -26,8 +26,7 @@ from cipipe.contracts.risk_decision import (
 )
 from cipipe.risk.changes import ChangeFacts
 from cipipe.risk.policy.bundle import PolicyBundle
-from cipipe.risk.policy.models import CanaryPace as CanaryPolicy
-from cipipe.risk.policy.models import format_duration
+from cipipe.risk.policy.models import CanaryPacePolicy, format_duration
 
 _RANK: dict[Strategy, int] = {"rolling": 0, "canary": 1, "blue-green": 2}
 
@@ -82,7 +81,7 @@ def rolling_pace(bundle: PolicyBundle, position: float) -> RollingPace:
     )
 
 
-def canary_pace(bundle: PolicyBundle, service: str, canary: CanaryPolicy) -> CanaryPace:
+def canary_pace(bundle: PolicyBundle, service: str, canary: CanaryPacePolicy) -> CanaryPace:
     window = bundle.thresholds.watch.window
     override = bundle.thresholds.services.get(service)
     if override is not None and override.watch is not None:

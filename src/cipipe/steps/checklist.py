@@ -26,7 +26,7 @@ CANDIDATE = "candidate"
 
 
 @dataclass(frozen=True)
-class Item:
+class ChecklistItem:
     name: str
     ok: bool
     mandatory: bool
@@ -61,13 +61,15 @@ def _attached(
     return True, ", ".join(names) + " attached"
 
 
-def _artifacts(store: ArtifactStore, work: WorkDir, published: PublishReport) -> Item:
+def _artifacts(store: ArtifactStore, work: WorkDir, published: PublishReport) -> ChecklistItem:
     name = "per-platform artifacts with checksums in the candidate namespace"
     if not work.exists(Artifacts):
-        return Item(name, False, True, "artifacts.json not found: `cipipe build` did not run")
+        return ChecklistItem(
+            name, False, True, "artifacts.json not found: `cipipe build` did not run"
+        )
     artifacts = work.read(Artifacts).artifacts
     if not artifacts:
-        return Item(name, False, True, "the build made no artifact")
+        return ChecklistItem(name, False, True, "the build made no artifact")
     by_path = {f.path: f for f in published.files}
     problems = []
     for artifact in artifacts:
@@ -84,9 +86,11 @@ def _artifacts(store: ArtifactStore, work: WorkDir, published: PublishReport) ->
     elif problem := _checksums_problem(published, artifacts):
         problems.append(problem)
     if problems:
-        return Item(name, False, True, "; ".join(problems))
+        return ChecklistItem(name, False, True, "; ".join(problems))
     platforms = sorted({a.platform for a in artifacts})
-    return Item(name, True, True, f"{len(artifacts)} artifact(s) for {', '.join(platforms)}")
+    return ChecklistItem(
+        name, True, True, f"{len(artifacts)} artifact(s) for {', '.join(platforms)}"
+    )
 
 
 def _checksums_problem(published: PublishReport, artifacts: Sequence[Artifact]) -> str | None:
@@ -102,7 +106,7 @@ def _checksums_problem(published: PublishReport, artifacts: Sequence[Artifact]) 
     )
 
 
-def _complete(store: ArtifactStore, published: PublishReport) -> Item:
+def _complete(store: ArtifactStore, published: PublishReport) -> ChecklistItem:
     """The store proves the build whole (its completion marker), and publish.json describes
     the same files: a publish that stopped half way marks some files candidate, never this."""
     name = "complete candidate (completion marker)"
@@ -110,22 +114,24 @@ def _complete(store: ArtifactStore, published: PublishReport) -> Item:
     try:
         files = require_complete(store, published.service, published.build_id, expected)
     except IncompleteCandidate as exc:
-        return Item(name, False, True, str(exc))
+        return ChecklistItem(name, False, True, str(exc))
     marker = marker_path(published.service, published.build_id)
-    return Item(name, True, True, f"{len(files)} file(s), as the marker on {marker} names")
+    return ChecklistItem(name, True, True, f"{len(files)} file(s), as the marker on {marker} names")
 
 
 def _tests(
     store: ArtifactStore, work: WorkDir, published: PublishReport, config: RepoConfig
-) -> list[Item]:
+) -> list[ChecklistItem]:
     if not work.exists(TestsReport):
         return [
-            Item("test reports", False, True, "tests.json not found: `cipipe test` did not run")
+            ChecklistItem(
+                "test reports", False, True, "tests.json not found: `cipipe test` did not run"
+            )
         ]
     tests = work.read(TestsReport)
     junit = [f"reports-junit-{p.platform}.xml" for p in tests.platforms if p.junit]
     ok, detail = _attached(store, published, ["tests.json", *junit])
-    items = [Item("test reports", ok, True, detail)]
+    items = [ChecklistItem("test reports", ok, True, detail)]
     coverage = [n for n, p in config.platforms.items() if p.tests.coverage is not None]
     if coverage:
         deltas = {p.platform: p.coverage.line_delta for p in tests.platforms if p.coverage}
@@ -135,51 +141,59 @@ def _tests(
             if unknown
             else ", ".join(f"{n} {deltas[n]:+.2f} points" for n in sorted(coverage))
         )
-        items.append(Item("coverage delta", not unknown, False, detail))
+        items.append(ChecklistItem("coverage delta", not unknown, False, detail))
     return items
 
 
-def _gate(work: WorkDir) -> Item:
+def _gate(work: WorkDir) -> ChecklistItem:
     if not work.exists(GateReport):
-        return Item("gate verdict", False, True, "gate.json not found: `cipipe gate` did not run")
+        return ChecklistItem(
+            "gate verdict", False, True, "gate.json not found: `cipipe gate` did not run"
+        )
     report = work.read(GateReport)
-    return Item("gate verdict", report.verdict != "rejected", True, report.summary)
+    return ChecklistItem("gate verdict", report.verdict != "rejected", True, report.summary)
 
 
-def _bundle(store: ArtifactStore, work: WorkDir) -> Item:
+def _bundle(store: ArtifactStore, work: WorkDir) -> ChecklistItem:
     name = "bundle manifest"
     if not work.exists(BundleManifest):
-        return Item(name, True, False, "not part of a bundle (no manifest.json)")
+        return ChecklistItem(name, True, False, "not part of a bundle (no manifest.json)")
     manifest = work.read(BundleManifest)
     if store.stat(manifest.store_path) is None:
-        return Item(name, False, True, f"{manifest.store_path} is not in {store.location}")
+        return ChecklistItem(name, False, True, f"{manifest.store_path} is not in {store.location}")
     if manifest.smoke is not None and not manifest.smoke.passed:
-        return Item(name, False, True, f"bundle {manifest.bundle}: integration smoke failed")
+        return ChecklistItem(
+            name, False, True, f"bundle {manifest.bundle}: integration smoke failed"
+        )
     members = len(manifest.members)
-    return Item(name, True, True, f"bundle {manifest.bundle} with {members} member(s), verified")
+    return ChecklistItem(
+        name, True, True, f"bundle {manifest.bundle} with {members} member(s), verified"
+    )
 
 
-def _notification(work: WorkDir, key: str) -> Item:
+def _notification(work: WorkDir, key: str) -> ChecklistItem:
     name = "notification sent"
     if not work.exists(NotificationLog):
-        return Item(name, False, True, "notification.json not found: `cipipe notify` did not run")
+        return ChecklistItem(
+            name, False, True, "notification.json not found: `cipipe notify` did not run"
+        )
     messages = [m for m in work.read(NotificationLog).messages if m.key == key]
     if not messages:
-        return Item(name, False, True, f"no message about {key}")
+        return ChecklistItem(name, False, True, f"no message about {key}")
     delivered = [m for m in messages if m.delivery is None or m.delivery.ok]
     if not delivered:
         error = messages[-1].delivery.error if messages[-1].delivery else None
-        return Item(name, False, True, f"every message about {key} failed: {error}")
+        return ChecklistItem(name, False, True, f"every message about {key} failed: {error}")
     last = delivered[-1]
     where = f"to {last.delivery.target}" if last.delivery else "to notification.json"
-    return Item(name, True, True, f"{len(delivered)} message(s) {where}")
+    return ChecklistItem(name, True, True, f"{len(delivered)} message(s) {where}")
 
 
 def run_checklist(
     work: WorkDir, config: RepoConfig, open_store: Callable[[PublishReport], ArtifactStore]
-) -> list[Item]:
+) -> list[ChecklistItem]:
     if not work.exists(PublishReport):
-        missing = Item(
+        missing = ChecklistItem(
             "published candidate",
             False,
             True,
@@ -190,9 +204,9 @@ def run_checklist(
     store = open_store(published)
     key = f"{published.service}/{published.build_id}"
 
-    def attached(name: str, files: list[str]) -> Item:
+    def attached(name: str, files: list[str]) -> ChecklistItem:
         ok, detail = _attached(store, published, files)
-        return Item(name, ok, True, detail)
+        return ChecklistItem(name, ok, True, detail)
 
     return [
         _artifacts(store, work, published),

@@ -5,7 +5,7 @@ endpoint) sending ``push`` and ``pull_request`` as JSON; and on each protected b
 requests with at least one approving review, the ``cipipe/gate`` status check required on an
 up-to-date branch (``strict``), and administrators held to the same rules.
 
-``plan`` is pure: the wanted state and what GitHub shows give one ``Item`` per thing, each
+``plan`` is pure: the wanted state and what GitHub shows give one ``SetupItem`` per thing, each
 with the ``Fix`` that would put it right. A fix keeps what it does not need to change: a hook's
 other events, a branch's other required checks, review settings, push restrictions and toggles
 (GitHub's PUT replaces the whole protection, so they are carried over from what it showed).
@@ -48,7 +48,7 @@ class Fix:
 
 
 @dataclass(frozen=True)
-class Item:
+class SetupItem:
     name: str
     ok: bool
     detail: str
@@ -88,7 +88,7 @@ def webhook_url(jenkins_url: str) -> str:
 
 def plan(
     desired: Desired, hooks: Sequence[Mapping[str, Any]], protections: Mapping[str, Any]
-) -> list[Item]:
+) -> list[SetupItem]:
     """One item for the webhook, three per branch (``protections``: branch -> GitHub's
     protection, or None when the branch has none)."""
     items = [plan_hook(desired, hooks)]
@@ -97,13 +97,13 @@ def plan(
     return items
 
 
-def plan_hook(desired: Desired, hooks: Sequence[Mapping[str, Any]]) -> Item:
+def plan_hook(desired: Desired, hooks: Sequence[Mapping[str, Any]]) -> SetupItem:
     name = f"webhook {strip_credentials(desired.hook_url)}"
     hook = _matching_hook(desired.hook_url, hooks)
     config = _config(desired.hook_url, desired.secret, None)
     if hook is None:
         body = {"name": "web", "active": True, "events": list(HOOK_EVENTS), "config": config}
-        return Item(name, False, "missing", Fix("create_hook", body))
+        return SetupItem(name, False, "missing", Fix("create_hook", body))
     shown_config = hook.get("config")
     current: Mapping[str, Any] = shown_config if isinstance(shown_config, dict) else {}
     events = [str(e) for e in hook.get("events") or []]
@@ -123,22 +123,22 @@ def plan_hook(desired: Desired, hooks: Sequence[Mapping[str, Any]]) -> Item:
         config_wrong = True
     if not problems:
         shown = ", ".join(events)
-        return Item(name, True, f"hook {hook['id']}: {shown}, json, active")
+        return SetupItem(name, True, f"hook {hook['id']}: {shown}, json, active")
     update: dict[str, Any] = {"active": True, "events": events + missing}
     if config_wrong:
         update["config"] = _config(desired.hook_url, desired.secret, current)
         if current.get("secret") and desired.secret is None:
             problems.append(f"the fix drops its secret unless {SECRET_VARIABLE} is set")
     detail = f"hook {hook['id']}: " + "; ".join(problems)
-    return Item(name, False, detail, Fix("update_hook", update, hook_id=int(hook["id"])))
+    return SetupItem(name, False, detail, Fix("update_hook", update, hook_id=int(hook["id"])))
 
 
-def plan_branch(branch: str, protection: Mapping[str, Any] | None) -> list[Item]:
+def plan_branch(branch: str, protection: Mapping[str, Any] | None) -> list[SetupItem]:
     """Pull requests with an approving review, cipipe/gate on an up-to-date branch, admins."""
     fix = Fix("put_protection", protection_body(protection), branch=branch)
     if protection is None:
         return [
-            Item(f"{branch}: {what}", False, "branch not protected", fix)
+            SetupItem(f"{branch}: {what}", False, "branch not protected", fix)
             for what in ("pull requests required", f"{GATE_CONTEXT} required", "admins included")
         ]
     reviews = protection.get("required_pull_request_reviews")
@@ -166,7 +166,7 @@ def plan_branch(branch: str, protection: Mapping[str, Any] | None) -> list[Item]
         (f"{branch}: admins included", admins_ok, admins_detail),
     ]
     all_ok = all(ok for _, ok, _ in items)
-    return [Item(name, ok, detail, None if all_ok else fix) for name, ok, detail in items]
+    return [SetupItem(name, ok, detail, None if all_ok else fix) for name, ok, detail in items]
 
 
 def protection_body(current: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -208,7 +208,7 @@ def protection_body(current: Mapping[str, Any] | None) -> dict[str, Any]:
     return body
 
 
-def fixes(items: Iterable[Item]) -> list[Fix]:
+def fixes(items: Iterable[SetupItem]) -> list[Fix]:
     """The fixes of the items that differ, each once, in order."""
     found: list[Fix] = []
     for item in items:
@@ -217,13 +217,13 @@ def fixes(items: Iterable[Item]) -> list[Fix]:
     return found
 
 
-def check(api: RepositorySettingsApi, desired: Desired, branches: Sequence[str]) -> list[Item]:
+def check(api: RepositorySettingsApi, desired: Desired, branches: Sequence[str]) -> list[SetupItem]:
     """Read the webhooks and each branch's protection, and plan."""
     protections = {branch: api.get_protection(branch) for branch in branches}
     return plan(desired, api.list_hooks(), protections)
 
 
-def apply(api: RepositorySettingsApi, items: Iterable[Item]) -> list[str]:
+def apply(api: RepositorySettingsApi, items: Iterable[SetupItem]) -> list[str]:
     """Make every fix the items need; what was done, one line each."""
     done = []
     for fix in fixes(items):

@@ -15,7 +15,7 @@ from cipipe.adapters.artifact_store.interface import LocalFile, StoreError, Stor
 from cipipe.adapters.artifact_store.rest import ArtifactoryRestStore, auth_from_env
 from cipipe.adapters.http import HeaderAuth
 from cipipe.errors import ExitCode, InputError
-from tests.artifactoryserver import FakeArtifactory, Item, serve
+from tests.artifactoryserver import FakeArtifactory, StoredItem, serve
 
 TOKEN = "art-Token-0123456789abcdef"
 BIG = 20 * 1024
@@ -171,7 +171,7 @@ def test_verify_catches_a_store_that_keeps_other_bytes(
 ) -> None:
     real = fake._info
 
-    def lying(repo: str, name: str, item: Item) -> dict[str, Any]:
+    def lying(repo: str, name: str, item: StoredItem) -> dict[str, Any]:
         info = real(repo, name, item)
         info["checksums"] = {**info["checksums"], "sha256": "0" * 64}
         return info

@@ -26,7 +26,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from cipipe.steps.build_info.change_metrics import FIX_PATTERN, ChangeMetrics, top_level_dir
+from cipipe.steps.build_info.change_metrics import FIX_PATTERN, GitChangeMetrics, top_level_dir
 
 SECONDS_PER_DAY = 86_400
 
@@ -53,7 +53,7 @@ class _Target:
     lines_before: int
 
 
-def pydriller_metrics(repo: str, targets: Collection[str]) -> dict[str, ChangeMetrics]:
+def pydriller_metrics(repo: str, targets: Collection[str]) -> dict[str, GitChangeMetrics]:
     """The metrics of every commit of ``targets`` reachable from HEAD."""
     pydriller: Any = importlib.import_module("pydriller")
     seen: dict[str, _Seen] = {}
@@ -114,7 +114,7 @@ def _reachable(seen: dict[str, _Seen], starts: Iterable[str]) -> set[str]:
     return found
 
 
-def _metrics(sha: str, change: _Target, seen: dict[str, _Seen]) -> ChangeMetrics:
+def _metrics(sha: str, change: _Target, seen: dict[str, _Seen]) -> GitChangeMetrics:
     me = seen[sha]
     history = [seen[h] for h in _reachable(seen, me.parents[:1])]
     branch = _reachable(seen, [sha]) - _reachable(seen, me.parents[:1])
@@ -126,7 +126,7 @@ def _metrics(sha: str, change: _Target, seen: dict[str, _Seen]) -> ChangeMetrics
     own = {p for c in mine for p in c.touched}
     sizes = [a + d for a, d in zip(change.added, change.deleted, strict=True)]
     total = sum(sizes)
-    return ChangeMetrics(
+    return GitChangeMetrics(
         ns=len(modules),
         nd=len({posixpath.dirname(p) or "." for p in change.paths}),
         nf=nf,

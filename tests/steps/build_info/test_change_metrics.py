@@ -11,7 +11,7 @@ from cipipe.adapters.git.interface import GitError
 from cipipe.steps.build_info import commit_batch
 from cipipe.steps.build_info.change_metrics import (
     FIX_PATTERN,
-    ChangeMetrics,
+    GitChangeMetrics,
     entropy,
     top_level_dir,
 )
@@ -40,7 +40,7 @@ def history(tmp_path: Path) -> History:
 
 def test_root_commit_against_the_empty_tree(history: History) -> None:
     metrics, _ = compute_change_metrics(history.repo, None, history.c[1])
-    assert metrics == ChangeMetrics(
+    assert metrics == GitChangeMetrics(
         ns=3,  # src, docs, "." (README)
         nd=3,
         nf=4,
@@ -69,7 +69,7 @@ def test_rename_binary_and_deletion_by_a_newcomer(history: History) -> None:
     # changed lines per file: guide 5, util 0, logo 0 (binary), app 3; of 8:
     # H = -(3/8 log2 3/8 + 5/8 log2 5/8) = 0.9544
     assert metrics.entropy == pytest.approx(-(3 / 8 * math.log2(3 / 8) + 5 / 8 * math.log2(5 / 8)))
-    assert metrics == ChangeMetrics(
+    assert metrics == GitChangeMetrics(
         ns=4,  # docs, lib, ".", src
         nd=4,
         nf=4,
@@ -92,7 +92,7 @@ def test_rename_binary_and_deletion_by_a_newcomer(history: History) -> None:
 
 def test_experience_of_a_returning_author(history: History) -> None:
     metrics, _ = compute_change_metrics(history.repo, history.c[5], history.c[6])
-    assert metrics == ChangeMetrics(
+    assert metrics == GitChangeMetrics(
         ns=2,  # src, lib
         nd=2,
         nf=2,
@@ -114,7 +114,7 @@ def test_experience_of_a_returning_author(history: History) -> None:
 def test_merged_branch_as_one_change(history: History) -> None:
     metrics, changes = compute_change_metrics(history.repo, history.c[6], history.c[9])
     assert {c.path for c in changes} == {"src/parse.c", "logo.png"}
-    assert metrics == ChangeMetrics(
+    assert metrics == GitChangeMetrics(
         ns=2,  # src, "."
         nd=2,
         nf=2,
@@ -209,4 +209,6 @@ def test_entropy_is_order_free_and_never_negative() -> None:
     assert math.copysign(1.0, entropy([5])) == 1.0
     assert entropy([1, 2, 3]) == entropy([3, 1, 2])
     assert entropy([1, 1, 1, 1]) == pytest.approx(2.0)
-    assert ChangeMetrics(1, 1, 4, 2.0, 0, 0, 0, False, 1, 0.0, 4, 4, 4.0, 4).normalised_entropy == 1
+    assert (
+        GitChangeMetrics(1, 1, 4, 2.0, 0, 0, 0, False, 1, 0.0, 4, 4, 4.0, 4).normalised_entropy == 1
+    )

@@ -16,7 +16,7 @@ import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from cipipe.adapters.artifact_store.interface import (
     LocalFile,
@@ -30,6 +30,7 @@ from cipipe.adapters.artifact_store.interface import (
 from cipipe.adapters.process import (
     ProgramNotFound,
     ProgramResult,
+    ProgramRunner,
     ProgramTimedOut,
     last_line,
     run_program,
@@ -42,12 +43,6 @@ JF_ENV = {
     "JFROG_CLI_OFFER_CONFIG": "false",
     "JFROG_CLI_AVOID_NEW_VERSION_WARNING": "true",
 }
-
-
-class Runner(Protocol):
-    def __call__(
-        self, argv: Sequence[str], *, env: Mapping[str, str] | None = ..., timeout: float = ...
-    ) -> ProgramResult: ...
 
 
 UploadItem = tuple[LocalFile, str, Mapping[str, str]]
@@ -64,7 +59,7 @@ class JfCliStore:
         build_name: str | None = None,
         build_number: str | None = None,
         retries: int = 3,
-        runner: Runner = run_program,
+        runner: ProgramRunner = run_program,
         timeout: float = 3600.0,
     ) -> None:
         if "/" in repository:

@@ -34,7 +34,7 @@ from cipipe.contracts.backtest import BucketEdge, ServiceTuning, Tuning
 from cipipe.risk.backtest.replay import Bools, Ints, performance, replay
 from cipipe.risk.history_table import HistoryTable
 from cipipe.risk.policy.bundle import PolicyBundle
-from cipipe.risk.policy.models import Bucket, StrategyMapping
+from cipipe.risk.policy.models import BucketPolicy, StrategyMapping
 from cipipe.risk.policy.thresholds import ServiceOverride
 
 EDGES = range(2, 101)
@@ -108,7 +108,7 @@ def proposed_bundle(
     """The bundle with the proposal applied; the buckets pass the policy's own validator
     (in order, 0-100, no gap, no overlap) and every value its bounds."""
     checked = TypeAdapter(
-        Annotated[list[Bucket], *StrategyMapping.model_fields["buckets"].metadata]
+        Annotated[list[BucketPolicy], *StrategyMapping.model_fields["buckets"].metadata]
     ).validate_python([b.model_dump() for b in buckets])
     limits = StrategyMapping.model_fields["manual_approval_at"].metadata
     TypeAdapter(Annotated[int, *limits]).validate_python(approval)

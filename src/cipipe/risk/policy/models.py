@@ -156,7 +156,7 @@ class RiskWeights(Strict):
 # --- strategy-mapping-policy.yaml (section D) ------------------------------------------------
 
 
-class Bucket(Strict):
+class BucketPolicy(Strict):
     """Scores from min to max (both included, integers) map to the strategy."""
 
     strategy: Strategy
@@ -164,25 +164,25 @@ class Bucket(Strict):
     max: Score
 
 
-class RollingPace(Strict):
+class RollingPacePolicy(Strict):
     min_batch_percent: Percent = Field(description="Smallest share of hosts updated per step")
     max_batch_percent: Percent = Field(description="Largest share of hosts updated per step")
 
     @model_validator(mode="after")
-    def _ordered(self) -> RollingPace:
+    def _ordered(self) -> RollingPacePolicy:
         if self.min_batch_percent > self.max_batch_percent:
             raise ValueError("min_batch_percent must not exceed max_batch_percent")
         return self
 
 
-class CanaryPace(Strict):
+class CanaryPacePolicy(Strict):
     """Traffic weights and how long each is watched before the next; the last weight is 100."""
 
     weights: list[Percent] = Field(min_length=1, max_length=20)
     windows: list[Duration] = Field(min_length=1, max_length=20)
 
     @model_validator(mode="after")
-    def _steps(self) -> CanaryPace:
+    def _steps(self) -> CanaryPacePolicy:
         if len(self.weights) != len(self.windows):
             raise ValueError(
                 f"{len(self.weights)} weights but {len(self.windows)} windows: one window per step"
@@ -194,7 +194,7 @@ class CanaryPace(Strict):
         return self
 
 
-class BlueGreenPace(Strict):
+class BlueGreenPacePolicy(Strict):
     """Deploy to green, then require this many consecutive healthy windows before cutover."""
 
     healthy_windows: WindowCount
@@ -202,9 +202,9 @@ class BlueGreenPace(Strict):
 
 
 class Pace(Strict):
-    rolling: RollingPace
-    canary: CanaryPace
-    blue_green: BlueGreenPace = Field(alias="blue-green")
+    rolling: RollingPacePolicy
+    canary: CanaryPacePolicy
+    blue_green: BlueGreenPacePolicy = Field(alias="blue-green")
 
 
 class ForcedStrategy(Strict):
@@ -227,7 +227,7 @@ class HotfixOverride(Strict):
     labels: list[str] = Field(description="A team label or PR label that marks a hotfix")
     branches: list[str] = Field(description="Branch globs such as hotfix/*")
     allow_manual_override: bool = True
-    canary: CanaryPace
+    canary: CanaryPacePolicy
 
 
 class Overrides(Strict):
@@ -260,7 +260,7 @@ class PlatformAdjustments(Strict):
     windows_driver: SigningPenalty
 
 
-def _cover_0_to_100(buckets: list[Bucket]) -> list[Bucket]:
+def _cover_0_to_100(buckets: list[BucketPolicy]) -> list[BucketPolicy]:
     """In order, from 0 to 100, each bucket starting right after the previous one ends."""
     expected = 0
     for index, bucket in enumerate(buckets):
@@ -280,7 +280,7 @@ def _cover_0_to_100(buckets: list[Bucket]) -> list[Bucket]:
 class StrategyMapping(Strict):
     """strategy-mapping-policy.yaml: buckets, pace per strategy, overrides, per-OS shifts."""
 
-    buckets: Annotated[list[Bucket], AfterValidator(_cover_0_to_100)] = Field(
+    buckets: Annotated[list[BucketPolicy], AfterValidator(_cover_0_to_100)] = Field(
         min_length=1, max_length=10
     )
     pace: Pace

@@ -100,7 +100,7 @@ Rate = Annotated[float, Field(strict=True, ge=0, le=1)]
 MetricBound = Annotated[float, Field(ge=-1e6, le=1e6)]
 
 
-class MetricGate(Strict):
+class MetricGatePolicy(Strict):
     """A health metric that must stay within [min, max] during a canary step or on green."""
 
     name: Annotated[str, Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9-]*$")]
@@ -108,7 +108,7 @@ class MetricGate(Strict):
     max: MetricBound | None = None
 
     @model_validator(mode="after")
-    def _a_range(self) -> MetricGate:
+    def _a_range(self) -> MetricGatePolicy:
         if self.min is None and self.max is None:
             raise ValueError(f"metric {self.name!r} needs a min, a max or both")
         if self.min is not None and self.max is not None and self.min > self.max:
@@ -122,7 +122,7 @@ class Analysis(Strict):
     failure_limit: Annotated[int, Field(strict=True, ge=1, le=20)] = Field(
         description="Failed checks after which the rollout is aborted"
     )
-    metrics: list[MetricGate] = Field(min_length=1, max_length=20)
+    metrics: list[MetricGatePolicy] = Field(min_length=1, max_length=20)
 
 
 class Enforcement(Strict):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cipipe.adapters.compiler_cache import CompilerCache, find_compiler_cache
-from cipipe.adapters.process import ProgramNotFound, ProgramTimedOut, run_logged
+from cipipe.adapters.process import LoggedRunner, ProgramNotFound, ProgramTimedOut, run_logged
 from cipipe.adapters.toolchain import Compiler, probe_compiler
 from cipipe.confine import inside
 from cipipe.contracts.artifacts import (
@@ -34,7 +34,6 @@ from cipipe.steps.build.toolchain_file import check_toolchain_file
 
 log = logging.getLogger("cipipe.build")
 
-Runner = Callable[..., int]
 Probe = Callable[[str], Compiler | None]
 FindCache = Callable[[Mapping[str, str]], CompilerCache | None]
 RECHECK_SUFFIX = "-recheck"
@@ -128,7 +127,7 @@ def run_build_commands(
     repo: Path,
     build_dir: Path,
     log_path: Path,
-    runner: Runner,
+    runner: LoggedRunner,
     timeout: float,
 ) -> str | None:
     """Run the build commands; the reason for failure, or None."""
@@ -179,7 +178,7 @@ def build_one(
     compiler: Compiler,
     build_dir: Path,
     log_path: Path,
-    runner: Runner,
+    runner: LoggedRunner,
     compile_settings: CompileSettings,
 ) -> _Built:
     """Build ``plan`` in ``build_dir``, a folder platform_build_folder() resolved and allowed."""
@@ -293,7 +292,7 @@ def _build_job(
     request: BuildRequest,
     build_dirs: Mapping[str, Path],
     settings: CompileSettings,
-    runner: Runner,
+    runner: LoggedRunner,
 ) -> tuple[_Built, list[Artifact]]:
     plan, workdir = job.plan, request.workdir
     suffix = RECHECK_SUFFIX if job.recheck else ""
@@ -314,7 +313,7 @@ def _skipped(plan: PlatformPlan, reason: str) -> _Built:
 def run_build(
     request: BuildRequest,
     *,
-    runner: Runner = run_logged,
+    runner: LoggedRunner = run_logged,
     probe: Probe = probe_compiler,
     find_cache: FindCache = find_compiler_cache,
 ) -> BuildOutputs:

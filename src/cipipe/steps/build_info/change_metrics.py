@@ -70,7 +70,7 @@ FIX_PATTERN = re.compile(
 
 
 @dataclass(frozen=True)
-class ChangeMetrics:
+class GitChangeMetrics:
     ns: int
     nd: int
     nf: int
@@ -126,7 +126,7 @@ def change_metrics(
     fix: bool,
     lines_before: dict[str, int],
     module_of: Callable[[str], str] = top_level_dir,
-) -> ChangeMetrics:
+) -> GitChangeMetrics:
     """The formulas of the module docstring, over a change's files and its history's tally."""
     modules = {module_of(c.path) for c in changes}
     history = [tally.paths[c.old_path] for c in changes if c.old_path is not None]
@@ -136,7 +136,7 @@ def change_metrics(
     mine = tally.author(author)
     nf = len(changes)
     own = {p for p in mine.paths | {c.path for c in changes} if module_of(p) in modules}
-    return ChangeMetrics(
+    return GitChangeMetrics(
         ns=len(modules),
         nd=len({parent_dir(c.path) for c in changes}),
         nf=nf,

@@ -30,14 +30,14 @@ from cipipe.adapters.git.interface import GitError
 from cipipe.cpus import usable_cpus
 from cipipe.steps.build_info.change_metrics import (
     FIX_PATTERN,
-    ChangeMetrics,
+    GitChangeMetrics,
     change_metrics,
     top_level_dir,
 )
 from cipipe.steps.build_info.history_tally import HistoryTally
 from cipipe.steps.build_info.history_window import HistoryWindow
 
-Measured = tuple[ChangeMetrics, list[FileChange]]
+Measured = tuple[GitChangeMetrics, list[FileChange]]
 _MIN_SHARE = 32  # changes below which another diff-tree process costs more than it saves
 
 

@@ -25,7 +25,7 @@ VERDICTS: Mapping[str, Verdict] = {
 
 
 @dataclass(frozen=True)
-class Contributor:
+class DashboardContributor:
     feature: str
     raw_value: str
     status: str
@@ -56,7 +56,7 @@ class DecisionView:
     applied: str
     manual_approval: bool
     approval_reasons: tuple[str, ...]
-    contributors: tuple[Contributor, ...]
+    contributors: tuple[DashboardContributor, ...]
     overrides: tuple[Override, ...]
     pace: Mapping[str, object]
     applied_pace: Mapping[str, object]
@@ -188,7 +188,7 @@ def decision_view(stored: StoredDecision) -> DecisionView:
         manual_approval=body.get("manual_approval_required") is True,
         approval_reasons=tuple(_text(r) for r in _list(body.get("manual_approval_reasons"))),
         contributors=tuple(
-            Contributor(
+            DashboardContributor(
                 feature=_text(c.get("feature")),
                 raw_value=_text(c.get("raw_value")),
                 status=_text(c.get("status")),

@@ -11,7 +11,7 @@ from typing import Any
 from cipipe.adapters.analyzers.interface import Analyzer
 from cipipe.adapters.git.interface import GitRepo
 from cipipe.adapters.history.interface import BuildRecord
-from cipipe.adapters.process import find_program, run_logged
+from cipipe.adapters.process import LoggedRunner, find_program, run_logged
 from cipipe.contracts.precheck import NO_RESULT_STATUSES, CheckResult, Precheck
 from cipipe.contracts.precheck_config import CheckPolicy
 from cipipe.contracts.repo_config import RepoConfig
@@ -23,7 +23,7 @@ from cipipe.steps.change_base import ChangeOf, resolve_change_base
 from cipipe.steps.precheck.analysis import Analysis, run_checks
 from cipipe.steps.precheck.cache import ResultCache, cache_root
 from cipipe.steps.precheck.checks import prepare, run_telemetry_check
-from cipipe.steps.precheck.configure import Runner, compile_database
+from cipipe.steps.precheck.configure import compile_database
 from cipipe.steps.precheck.files import select_files
 from cipipe.steps.precheck.keys import KeyContext
 from cipipe.steps.precheck.scope import choose_scope
@@ -143,7 +143,7 @@ def run_precheck(
     analyzers: Sequence[Analyzer],
     request: PrecheckRequest,
     *,
-    runner: Runner = run_logged,
+    runner: LoggedRunner = run_logged,
 ) -> PrecheckOutputs:
     cache = ResultCache(cache_root(request.workdir, request.env))
     source = resolve_source(git, request.env, request.flags)

@@ -12,11 +12,11 @@ import logging
 import platform as host
 import shutil
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cipipe.adapters.process import ProgramNotFound, ProgramTimedOut, run_logged
+from cipipe.adapters.process import LoggedRunner, ProgramNotFound, ProgramTimedOut, run_logged
 from cipipe.contracts.precheck import CompileDatabase
 from cipipe.contracts.precheck_config import PrecheckConfig
 from cipipe.contracts.repo_config import RepoConfig
@@ -28,7 +28,6 @@ from cipipe.steps.precheck.checks import find_compile_db
 
 log = logging.getLogger("cipipe.precheck")
 
-Runner = Callable[..., int]
 CONFIGURE_FOLDER = "build/precheck"
 LOG_FILE = "logs/precheck-configure.log"
 CONFIGURE_TIMEOUT_SECONDS = 600.0
@@ -81,7 +80,7 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _configure(
-    repo: Path, workdir: Path, config: RepoConfig, env: Mapping[str, str], runner: Runner
+    repo: Path, workdir: Path, config: RepoConfig, env: Mapping[str, str], runner: LoggedRunner
 ) -> CompileDb:
     log_path = workdir / LOG_FILE
     try:
@@ -119,7 +118,7 @@ def compile_database(
     *,
     needed: bool,
     env: Mapping[str, str],
-    runner: Runner = run_logged,
+    runner: LoggedRunner = run_logged,
 ) -> CompileDb:
     """precheck.compile_commands, else one found in the repository, else (when an analyser
     that reads it will run and the repository is a CMake project) one made by configuring."""

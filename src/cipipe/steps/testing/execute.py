@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
 from cipipe.adapters.compiler_cache import CompilerCache, find_compiler_cache
-from cipipe.adapters.process import ProgramNotFound, ProgramTimedOut, run_logged
+from cipipe.adapters.process import LoggedRunner, ProgramNotFound, ProgramTimedOut, run_logged
 from cipipe.contracts.matrix import Matrix, PlatformPlan
 from cipipe.contracts.repo_config import TestPolicy
 from cipipe.contracts.source import Source
@@ -33,15 +33,12 @@ from cipipe.steps.build.environment import build_settings
 from cipipe.steps.build.paths import build_folder, expand
 from cipipe.steps.testing.coverage import coverage_build_commands, coverage_result, read_report
 from cipipe.steps.testing.frameworks import ask_program, ctest_too_old, detect, is_ctest
-from cipipe.steps.testing.runners import Runner as TestRunner
-from cipipe.steps.testing.runners import resolve_runner, smoke_runner
+from cipipe.steps.testing.runners import PlatformRunner, resolve_runner, smoke_runner
 from cipipe.steps.testing.runs import ProgramRun, RunContext, run_test_command
 from cipipe.steps.testing.smoke import not_run as smoke_not_run
 from cipipe.steps.testing.smoke import run_smoke
 
 log = logging.getLogger("cipipe.test")
-
-Runner = Callable[..., int]
 
 
 @dataclass(frozen=True)
@@ -134,7 +131,7 @@ class _Platform:
 
     plan: PlatformPlan
     request: TestRequest
-    runner: Runner
+    runner: LoggedRunner
     folders: _Folders
     log_path: Path
     cache: CompilerCache | None = None
@@ -175,7 +172,7 @@ def _unit_runs(p: _Platform, prefix: list[str]) -> list[ProgramRun]:
     return runs
 
 
-def _smoke(p: _Platform, tests: TestRunner) -> SmokeResult | None:
+def _smoke(p: _Platform, tests: PlatformRunner) -> SmokeResult | None:
     smoke = p.plan.tests.smoke
     if smoke is None:
         return None
@@ -271,7 +268,7 @@ def _run_for_coverage(argv: list[str], ctx: RunContext) -> int | None:
 def run_platform_tests(
     plan: PlatformPlan,
     request: TestRequest,
-    runner: Runner,
+    runner: LoggedRunner,
     folders: _Folders,
     cache: CompilerCache | None = None,
 ) -> PlatformTests:
@@ -311,7 +308,7 @@ def run_platform_tests(
 def run_tests(
     request: TestRequest,
     *,
-    runner: Runner = run_logged,
+    runner: LoggedRunner = run_logged,
     find_cache: FindCache = find_compiler_cache,
 ) -> TestsReport:
     plans = select_plans(request.matrix, request.platforms)

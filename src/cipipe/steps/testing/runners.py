@@ -15,7 +15,7 @@ EMULATOR_PACKAGES = {"qemu": "qemu-user", "wine": "wine"}
 
 
 @dataclass(frozen=True)
-class Runner:
+class PlatformRunner:
     name: RunnerName
     prefix: list[str]
     unavailable: str | None = None  # why tests cannot run here (never counted as passed)
@@ -30,26 +30,26 @@ def emulator_kind(program: str) -> RunnerName:
     return "emulator"
 
 
-def resolve_runner(plan: TestPlan) -> Runner:
+def resolve_runner(plan: TestPlan) -> PlatformRunner:
     if plan.runner == "none":
-        return Runner("none", [], plan.reason or "tests disabled for this platform")
+        return PlatformRunner("none", [], plan.reason or "tests disabled for this platform")
     if plan.runner == "native":
-        return Runner("native", [])
+        return PlatformRunner("native", [])
     program = plan.emulator[0]
     kind = emulator_kind(program)
     path = find_program(program)
     if path is None:
         package = EMULATOR_PACKAGES.get(kind)
         hint = f" (apt-get install {package})" if package else ""
-        return Runner(kind, [], f"no runner: {program} is not installed{hint}")
-    return Runner(kind, [path, *plan.emulator[1:]])
+        return PlatformRunner(kind, [], f"no runner: {program} is not installed{hint}")
+    return PlatformRunner(kind, [path, *plan.emulator[1:]])
 
 
 def _host_runs(plan: PlatformPlan) -> bool:
     return plan.os == host_platform.system().lower() and plan.arch == host_platform.machine()
 
 
-def smoke_runner(plan: PlatformPlan, tests: Runner) -> Runner:
+def smoke_runner(plan: PlatformPlan, tests: PlatformRunner) -> PlatformRunner:
     """How the smoke test starts here. It runs even when the unit tests are ``runner: none``:
     under the platform's emulator where one is named, natively where the host is the target."""
     if tests.name != "none":
@@ -57,8 +57,8 @@ def smoke_runner(plan: PlatformPlan, tests: Runner) -> Runner:
     if plan.tests.emulator:
         return resolve_runner(plan.tests.model_copy(update={"runner": "emulator"}))
     if _host_runs(plan):
-        return Runner("native", [])
-    return Runner(
+        return PlatformRunner("native", [])
+    return PlatformRunner(
         "none",
         [],
         f"no emulator named for {plan.os}/{plan.arch} (tests.emulator) and this host is "

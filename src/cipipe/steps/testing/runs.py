@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 import os
 import signal
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cipipe.adapters.process import ProgramNotFound, ProgramTimedOut
+from cipipe.adapters.process import LoggedRunner, ProgramNotFound, ProgramTimedOut
 from cipipe.fileio import fresh_output, open_folder
 from cipipe.readers.gtest_xml import GtestReport, GtestXmlError
 from cipipe.readers.junit_reports import output_tail
@@ -23,7 +23,6 @@ from cipipe.steps.testing.frameworks import Framework, FrameworkName, gtest_fold
 
 log = logging.getLogger("cipipe.test")
 
-Runner = Callable[..., int]
 LOG_TAIL_BYTES = 64 * 1024
 
 
@@ -41,7 +40,7 @@ class RunContext:
     env: Mapping[str, str]
     log_path: Path
     timeout: float
-    runner: Runner
+    runner: LoggedRunner
     workdir: Path  # reports are written below it, never through a link
 
 
