@@ -131,9 +131,6 @@ class HistoryStore(Protocol):
     def builds(self, service: str, limit: int = 50) -> list[BuildRecord]:
         """The service's builds, newest first."""
 
-    def outcomes(self, service: str, build_id: str) -> list[Outcome]:
-        """The outcomes recorded for one build, oldest first."""
-
     def services(self) -> list[str]:
         """Every service with a recorded build, sorted."""
 
@@ -143,7 +140,7 @@ class HistoryStore(Protocol):
 
     def outcomes_of(self, keys: Iterable[BuildKey]) -> dict[BuildKey, list[Outcome]]:
         """The outcomes of each build in ``keys`` that has any, oldest first: one read for
-        many builds, where ``outcomes`` is one per build."""
+        many builds."""
 
     def module_failures(
         self, services: Sequence[str], *, since: datetime, now: datetime

@@ -50,7 +50,6 @@ from cipipe.adapters.history.schema import (
     build_modules,
     builds,
     migrate,
-    outcomes,
 )
 from cipipe.adapters.history.signing import AuditKeys
 
@@ -271,20 +270,6 @@ class SqlAlchemyHistoryStore:
         only: Sequence[str] = CHAIN_NAMES,
     ) -> list[ChainReport]:
         return verify.verify_chains(self, claims, require_signed=require_signed, only=only)
-
-    def outcomes(self, service: str, build_id: str) -> list[Outcome]:
-        query = (
-            select(outcomes)
-            .join(builds, outcomes.c.build_pk == builds.c.id)
-            .where(builds.c.service == service, builds.c.build_id == build_id)
-            .order_by(outcomes.c.at, outcomes.c.id)
-        )
-        with database_errors(self._url, "list outcomes"), self._engine.begin() as conn:
-            rows = conn.execute(query).all()
-        return [
-            Outcome(service, build_id, row.result, row.at, row.note, row.recorded_by)
-            for row in rows
-        ]
 
 
 def _upsert_build(conn: Connection, values: dict[str, Any]) -> int:
