@@ -30,7 +30,7 @@ PRIVATE = (
         )
     ),
 )
-PRIVATE_NAMES = {"SqlAlchemyHistoryStore", "open_store", "engine_of", "keys_of", "Target"}
+PRIVATE_NAMES = {"SqlAlchemyHistoryStore", "open_store", "SqlStore"}
 # The one place that opens the store by URL.
 ALLOWED = {
     ("cli/inputs.py", "open_store"),
@@ -96,7 +96,7 @@ def test_the_check_sees_the_chained_logs_implementation(tmp_path: Path) -> None:
     module.write_text(
         "from cipipe.adapters.history import audit\n"
         "import cipipe.adapters.history.verify\n"
-        "from cipipe.adapters.history.chain import Target, keys_of\n"
+        "from cipipe.adapters.history.chain import SqlStore, row_hash\n"
         "from cipipe.adapters.history.model_audit import append_model_event\n"
         "from cipipe.adapters.history.outcome_audit import append_outcome\n"
         "from cipipe.adapters.history.audit_records import Head, StoredDecision\n"
@@ -107,8 +107,7 @@ def test_the_check_sees_the_chained_logs_implementation(tmp_path: Path) -> None:
         "cipipe.adapters.history.audit",
         "cipipe.adapters.history.verify",
         "cipipe.adapters.history.chain",
-        "Target",
-        "keys_of",
+        "SqlStore",
         "cipipe.adapters.history.model_audit",
         "cipipe.adapters.history.outcome_audit",
     ]

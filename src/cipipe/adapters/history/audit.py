@@ -39,7 +39,7 @@ from cipipe.adapters.history.audit_records import (
     StoredDecision,
     utc,
 )
-from cipipe.adapters.history.chain import Target, canonical_json, engine_of
+from cipipe.adapters.history.chain import SqlStore, canonical_json
 from cipipe.adapters.history.connection import database_errors
 from cipipe.adapters.history.interface import HistoryError
 from cipipe.adapters.history.schema import decisions as table
@@ -55,7 +55,7 @@ def _describe(row: Row[tuple[object, ...]]) -> str:
 CHAIN = _chain.Chain(table, "decided_at", "decision", _PG_AUDIT_LOCK, "decisions", _describe)
 
 
-def append_decision(target: Target, record: DecisionRecord) -> Head:
+def append_decision(store: SqlStore, record: DecisionRecord) -> Head:
     """Append ``record`` at the end of the chain, signed when the store has the audit key;
     return its place, hash and signature."""
     if record.mode not in DECISION_MODES:
@@ -78,11 +78,11 @@ def append_decision(target: Target, record: DecisionRecord) -> Head:
         "strategy": record.strategy,
         "record": document,
     }
-    return _chain.append_row(target, CHAIN, values)
+    return _chain.append_row(store, CHAIN, values)
 
 
 def all_decisions(
-    target: Target,
+    store: SqlStore,
     service: str | None = None,
     mode: DecisionMode | None = None,
     since: datetime | None = None,
@@ -100,8 +100,7 @@ def all_decisions(
         query = query.where(table.c.mode == mode)
     if since is not None:
         query = query.where(table.c.decided_at >= utc(since))
-    engine, url = engine_of(target)
-    with database_errors(url, "list decisions"), engine.begin() as conn:
+    with database_errors(store.database_url, "list decisions"), store.engine.begin() as conn:
         rows = conn.execute(query).all()
     return [_stored(row) for row in rows]
 

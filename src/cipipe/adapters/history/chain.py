@@ -28,6 +28,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 from sqlalchemy.engine import URL, Row
@@ -37,13 +38,27 @@ from cipipe.adapters.history.audit_records import Head as Head
 from cipipe.adapters.history.audit_records import ProblemKind as ProblemKind
 from cipipe.adapters.history.audit_records import as_datetime, stamp, utc
 from cipipe.adapters.history.connection import database_errors
-from cipipe.adapters.history.interface import HistoryError, HistoryStore
+from cipipe.adapters.history.interface import HistoryError
 from cipipe.adapters.history.signing import ENV_KEY, KEY_EXPECTED, AuditKeys
 
-Target = HistoryStore | Engine
 # Never hashed: the order (id), the hash itself, and the signature made over the hash.
 UNHASHED = ("id", "hash", "key_id", "signature")
 _BATCH = 500
+
+
+class SqlStore(Protocol):
+    """What the chained logs need of the SQL store (``sqlalchemy_store.py``), whose methods
+    call them: its engine (the logs share its connections and locking), its URL (for
+    messages) and the audit keys it was opened with (to sign appends and check signatures)."""
+
+    @property
+    def engine(self) -> Engine: ...
+
+    @property
+    def database_url(self) -> URL: ...
+
+    @property
+    def audit_keys(self) -> AuditKeys: ...
 
 
 @dataclass(frozen=True)
@@ -76,12 +91,14 @@ class Break:
     seq: int = 0
 
 
-def append_row(target: Target, chain: Chain, values: Mapping[str, object]) -> Head:
+def append_row(store: SqlStore, chain: Chain, values: Mapping[str, object]) -> Head:
     """Append ``values`` (every field but id, prev_hash, hash and the signature) at the end,
     signed with the store's audit key when it has one; return the new head."""
-    engine, url = engine_of(target)
-    with database_errors(url, f"append a {chain.noun}"), engine.begin() as conn:
-        return append_in(conn, chain, values, keys_of(target))
+    with (
+        database_errors(store.database_url, f"append a {chain.noun}"),
+        store.engine.begin() as conn,
+    ):
+        return append_in(conn, chain, values, store.audit_keys)
 
 
 def append_in(
@@ -175,22 +192,3 @@ def row_hash(
 
 def hashed_fields(chain: Chain, row: Row[tuple[object, ...]]) -> dict[str, object]:
     return {c.name: row._mapping[c] for c in chain.table.columns if c.name not in chain.unhashed}
-
-
-def engine_of(target: Target) -> tuple[Engine, URL]:
-    """The store's own engine: the audit log shares its connections and its locking."""
-    if isinstance(target, Engine):
-        return target, target.url
-    engine, url = getattr(target, "engine", None), getattr(target, "database_url", None)
-    if isinstance(engine, Engine) and isinstance(url, URL):
-        return engine, url
-    raise HistoryError(
-        f"the audit log needs a SQL history store, not {type(target).__name__}",
-        file=getattr(target, "url", None),
-    )
-
-
-def keys_of(target: Target) -> AuditKeys:
-    """The audit keys the store was opened with; a bare engine (a test, a tool) has none."""
-    keys = getattr(target, "audit_keys", None)
-    return keys if isinstance(keys, AuditKeys) else AuditKeys.none()

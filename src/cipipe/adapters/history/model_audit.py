@@ -20,7 +20,7 @@ from sqlalchemy.engine import Row
 
 from cipipe.adapters.history import chain as _chain
 from cipipe.adapters.history.audit_records import MODEL_STATES, Head, StoredModelEvent
-from cipipe.adapters.history.chain import Target, canonical_json, engine_of
+from cipipe.adapters.history.chain import SqlStore, canonical_json
 from cipipe.adapters.history.connection import database_errors
 from cipipe.adapters.history.interface import HistoryError
 from cipipe.adapters.history.schema import model_approvals as table
@@ -37,7 +37,7 @@ CHAIN = _chain.Chain(table, "at", "model approval", _PG_MODEL_LOCK, "model_appro
 
 
 def append_model_event(
-    target: Target,
+    store: SqlStore,
     version: str,
     state: str,
     by: str,
@@ -62,16 +62,16 @@ def append_model_event(
         "by": by,
         "record": document,
     }
-    return _chain.append_row(target, CHAIN, values)
+    return _chain.append_row(store, CHAIN, values)
 
 
-def model_events(target: Target, version: str | None = None) -> list[StoredModelEvent]:
+def model_events(store: SqlStore, version: str | None = None) -> list[StoredModelEvent]:
     """Every state change in chain order, of one model version if given."""
     query = select(table).order_by(table.c.id)
     if version is not None:
         query = query.where(table.c.version == version)
-    engine, url = engine_of(target)
-    with database_errors(url, "list model approvals"), engine.begin() as conn:
+    url = store.database_url
+    with database_errors(url, "list model approvals"), store.engine.begin() as conn:
         rows = conn.execute(query).all()
     return [_stored(row) for row in rows]
 

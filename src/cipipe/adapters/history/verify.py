@@ -43,11 +43,9 @@ from cipipe.adapters.history.audit_records import (
 )
 from cipipe.adapters.history.chain import (
     Chain,
-    Target,
+    SqlStore,
     break_at,
-    engine_of,
     head_in,
-    keys_of,
     record_payload,
     walk,
 )
@@ -62,15 +60,15 @@ def chain_named(name: str) -> Chain:
     return next(c for c in CHAINS if c.name == name)
 
 
-def chain_heads(target: Target) -> dict[str, Head]:
+def chain_heads(store: SqlStore) -> dict[str, Head]:
     """Every chain's head, read in one transaction, by chain name."""
-    engine, url = engine_of(target)
-    with database_errors(url, "read the audit log heads"), engine.begin() as conn:
+    url = store.database_url
+    with database_errors(url, "read the audit log heads"), store.engine.begin() as conn:
         return {c.name: head_in(conn, c) for c in CHAINS}
 
 
 def verify_chains(
-    target: Target,
+    store: SqlStore,
     claims: Iterable[tuple[str, Claim]] = (),
     *,
     require_signed: bool = False,
@@ -81,9 +79,8 @@ def verify_chains(
     by_chain: dict[str, list[Claim]] = defaultdict(list)
     for name, claim in claims:
         by_chain[name].append(claim)
-    engine, url = engine_of(target)
-    keys = keys_of(target)
-    with database_errors(url, "verify the audit log"), engine.begin() as conn:
+    keys = store.audit_keys
+    with database_errors(store.database_url, "verify the audit log"), store.engine.begin() as conn:
         return [
             _check(conn, chain_named(name), keys, by_chain[name], require_signed) for name in only
         ]
