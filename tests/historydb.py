@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from cipipe.adapters.history.interface import BuildRecord
+from cipipe.adapters.history.interface import BuildRecord, HistoryStore, Outcome
 
 
 @dataclass(frozen=True)
@@ -53,3 +53,9 @@ def build(build_id: str, days_ago: float = 1, **fields: Any) -> BuildRecord:
     }
     values.update(fields)
     return BuildRecord(**values)
+
+
+def build_outcomes(store: HistoryStore, service: str, build_id: str) -> list[Outcome]:
+    """The outcomes of one build, oldest first, as the shadow report and the dashboard read
+    them (``outcomes_of``); none for a build without any."""
+    return store.outcomes_of([(service, build_id)]).get((service, build_id), [])

@@ -12,14 +12,11 @@ from typing import Any
 import pytest
 import yaml
 
-from cipipe.adapters.history.audit import (
-    DecisionMode,
-    DecisionRecord,
-    append_decision,
-    decision_count,
-)
+from cipipe.adapters.history.audit import append_decision
+from cipipe.adapters.history.audit_records import DecisionMode, DecisionRecord
 from cipipe.adapters.history.interface import BuildRecord, OutcomeResult
 from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore, open_store
+from tests.auditchains import decision_count
 from tests.conftest import CliResult
 
 SHIPPED = Path(__file__).resolve().parents[2] / "policies"

@@ -13,22 +13,16 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, inspect, select, text, update
 
-from cipipe.adapters.history.audit import (
-    GENESIS_HASH,
-    DecisionRecord,
-    append_decision,
-    decision_count,
-    decisions,
-    row_hash,
-    verify_chain,
-)
+from cipipe.adapters.history.audit import append_decision
+from cipipe.adapters.history.audit_records import GENESIS_HASH, DecisionRecord
 from cipipe.adapters.history.interface import HistoryError
 from cipipe.adapters.history.schema import MIGRATIONS, SCHEMA_VERSION, current_version
 from cipipe.adapters.history.schema import decisions as decisions_table
 from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore, open_store
 from cipipe.cli.app import CliState
 from cipipe.cli.commands.audit import command as audit_command
-from tests.historydb import Backend, run_sql
+from tests.auditchains import decision_count, row_hash, verify_chain
+from tests.historydb import Backend, build_outcomes, run_sql
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -65,7 +59,7 @@ def test_appended_decisions_form_a_chain(store: SqlAlchemyHistoryStore) -> None:
     heads = [append_decision(store, _decision(n)) for n in range(1, 4)]
     hashes = [h.hash for h in heads]
     assert [(h.seq, h.key_id, h.signature) for h in heads] == [(n, None, None) for n in (1, 2, 3)]
-    stored = decisions(store, "gateway")
+    stored = store.decisions("gateway")
     assert [s.hash for s in stored] == hashes
     assert [s.prev_hash for s in stored] == [GENESIS_HASH, *hashes[:2]]
     assert [s.decision for s in stored] == [_decision(n) for n in range(1, 4)]
@@ -80,9 +74,9 @@ def test_decisions_filter_by_service_and_build(store: SqlAlchemyHistoryStore) ->
     append_decision(store, _decision(2, service="billing", build_id="7"))
     append_decision(store, _decision(3, build_id="7"))
     append_decision(store, _decision(4, build_id="8"))
-    assert [s.id for s in decisions(store, "gateway", "7")] == [1, 3]
-    assert [s.id for s in decisions(store, None, "7")] == [1, 2, 3]
-    assert decisions(store, "gateway", "nope") == []
+    assert [s.id for s in store.decisions("gateway", build_id="7")] == [1, 3]
+    assert [s.id for s in store.decisions(None, build_id="7")] == [1, 2, 3]
+    assert store.decisions("gateway", build_id="nope") == []
 
 
 def test_bad_records_are_refused(store: SqlAlchemyHistoryStore) -> None:
@@ -211,7 +205,7 @@ def test_concurrent_appends_keep_one_chain(backend: Backend, tmp_path: Path) -> 
     assert errors == []
     with open_store(backend.url, default_path=tmp_path / "unused.db") as store:
         assert verify_chain(store) is None
-        stored = decisions(store, "gateway")
+        stored = store.decisions("gateway")
     assert len(stored) == 2 * per_writer
     assert [s.prev_hash for s in stored] == [GENESIS_HASH] + [s.hash for s in stored[:-1]]
 
@@ -244,7 +238,7 @@ def test_v2_database_migrates_to_v3_and_keeps_its_data(backend: Backend, tmp_pat
             ("net",),
             {"n": 1},
         )
-        assert [o.result for o in store.outcomes("gateway", "100")] == ["rollback"]
+        assert [o.result for o in build_outcomes(store, "gateway", "100")] == ["rollback"]
         store.record_build(replace(old, build_id="101", started_at=NOW))
         append_decision(store, _decision(1, build_id="101"))
         assert verify_chain(store) is None

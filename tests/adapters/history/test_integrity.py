@@ -12,10 +12,11 @@ from sqlalchemy import insert
 
 from cipipe.adapters.history.connection import database_errors
 from cipipe.adapters.history.interface import HistoryError
-from cipipe.adapters.history.model_audit import append_model_event, model_event_count
+from cipipe.adapters.history.model_audit import append_model_event
 from cipipe.adapters.history.schema import builds
 from cipipe.adapters.history.sqlalchemy_store import open_store
 from cipipe.errors import ExitCode
+from tests.auditchains import model_event_count
 from tests.historydb import Backend, run_sql
 from tests.pgserver import PASSWORD
 

@@ -12,7 +12,7 @@ from cipipe.adapters.history.interface import HistoryError
 from cipipe.adapters.history.schema import SCHEMA_VERSION, current_version
 from cipipe.adapters.history.sqlalchemy_store import open_store
 from cipipe.errors import ExitCode
-from tests.historydb import Backend, run_sql
+from tests.historydb import Backend, build_outcomes, run_sql
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -140,7 +140,7 @@ def test_v4_outcomes_are_chained_by_the_v5_migration(backend: Backend, tmp_path:
         (report,) = verify_chains(store, only=("outcomes",))
         assert report.problem is None
         assert (report.records, report.unsigned_before_signing) == (2, 2)
-        assert [o.note for o in store.outcomes("gateway", "100")] == ["café ✓"]
+        assert [o.note for o in build_outcomes(store, "gateway", "100")] == ["café ✓"]
         head = append_outcome(store, "billing", "7", "hotfix", NOW)
         assert head.seq == 3 and head.signature is not None
         (report,) = verify_chains(store, only=("outcomes",))

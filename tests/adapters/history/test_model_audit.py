@@ -9,28 +9,23 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, create_engine, insert, inspect, select, text, update
 
-from cipipe.adapters.history.audit import (
-    DecisionRecord,
-    append_decision,
-    canonical_json,
-    decision_count,
-    decisions,
-    row_hash,
-    verify_chain,
-)
-from cipipe.adapters.history.chain import GENESIS_HASH
+from cipipe.adapters.history.audit import append_decision
+from cipipe.adapters.history.audit_records import GENESIS_HASH, DecisionRecord
+from cipipe.adapters.history.chain import canonical_json
 from cipipe.adapters.history.interface import HistoryError
-from cipipe.adapters.history.model_audit import (
-    append_model_event,
-    model_event_count,
-    model_events,
-    model_row_hash,
-    verify_model_chain,
-)
+from cipipe.adapters.history.model_audit import append_model_event
 from cipipe.adapters.history.schema import MIGRATIONS, SCHEMA_VERSION, current_version
 from cipipe.adapters.history.schema import decisions as decisions_table
 from cipipe.adapters.history.schema import model_approvals as approvals_table
 from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore, open_store
+from tests.auditchains import (
+    decision_count,
+    model_event_count,
+    model_row_hash,
+    row_hash,
+    verify_chain,
+    verify_model_chain,
+)
 from tests.historydb import Backend, run_sql
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
@@ -60,7 +55,7 @@ def chain(store: SqlAlchemyHistoryStore) -> Iterator[list[str]]:
 def test_appended_events_form_a_chain_apart_from_decisions(
     store: SqlAlchemyHistoryStore, chain: list[str]
 ) -> None:
-    stored = model_events(store)
+    stored = store.model_approvals()
     assert [s.hash for s in stored] == chain
     assert [s.prev_hash for s in stored] == [GENESIS_HASH, *chain[:-1]]
     assert [(s.version, s.state, s.by) for s in stored] == [
@@ -69,7 +64,7 @@ def test_appended_events_form_a_chain_apart_from_decisions(
     assert stored[0].at == NOW + timedelta(minutes=1)
     assert stored[0].record == _event(1)["record"]
     assert stored[0].as_json()["at"] == "2026-03-01T12:01:00.123456+00:00"
-    assert [s.id for s in model_events(store, _version(2))] == [2]
+    assert [s.id for s in store.model_approvals(_version(2))] == [2]
     assert verify_model_chain(store) is None
     assert model_event_count(store) == 5
     # The decisions chain starts on its own: its first record follows the genesis hash.
@@ -197,7 +192,7 @@ def test_v3_database_migrates_to_v4_and_keeps_its_decisions(
     finally:
         engine.dispose()
     with open_store(backend.url, default_path=tmp_path / "x.db") as store:
-        (kept,) = decisions(store, "gateway")
+        (kept,) = store.decisions("gateway")
         assert (kept.hash, kept.decision) == (first, decision)
         append_model_event(store, _version(1), "approved", "ana", NOW, {"auc": 0.8})
         assert append_decision(store, decision).hash != first

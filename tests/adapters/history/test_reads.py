@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from cipipe.adapters.history.audit import DecisionRecord, append_decision
+from cipipe.adapters.history.audit import append_decision
+from cipipe.adapters.history.audit_records import DecisionRecord
 from cipipe.adapters.history.interface import HistoryError, ModuleFailures
 from cipipe.adapters.history.model_audit import append_model_event
 from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore

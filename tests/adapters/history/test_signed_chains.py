@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, delete, insert, select, update
 
-from cipipe.adapters.history.audit import DecisionRecord, append_decision, row_hash
-from cipipe.adapters.history.chain import Head
+from cipipe.adapters.history.audit import append_decision
+from cipipe.adapters.history.audit_records import ChainReport, Claim, DecisionRecord, Head
 from cipipe.adapters.history.interface import BuildRecord, HistoryError, OutcomeResult
 from cipipe.adapters.history.model_audit import append_model_event
 from cipipe.adapters.history.outcome_audit import append_outcome
@@ -24,8 +24,9 @@ from cipipe.adapters.history.schema import decisions as decisions_table
 from cipipe.adapters.history.schema import outcomes as outcomes_table
 from cipipe.adapters.history.signing import AuditKeys
 from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore, open_store
-from cipipe.adapters.history.verify import ChainReport, Claim, chain_heads, verify_chains
-from tests.historydb import Backend
+from cipipe.adapters.history.verify import chain_heads, verify_chains
+from tests.auditchains import row_hash
+from tests.historydb import Backend, build_outcomes
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 KEY = AuditKeys(b"k" * 40)
@@ -254,7 +255,11 @@ def test_outcomes_are_chained_signed_and_anchored(
         for n, result in enumerate(results)
     ]
     assert [h.seq for h in heads] == [1, 2, 3] and all(h.signature for h in heads)
-    assert [o.result for o in signed.outcomes("gateway", "105")] == ["ok", "slo-breach", "rollback"]
+    assert [o.result for o in build_outcomes(signed, "gateway", "105")] == [
+        "ok",
+        "slo-breach",
+        "rollback",
+    ]
     report = _outcomes(signed)
     assert report.problem is None and report.checked == 3
     with engine.begin() as conn:  # the rollback never happened, says the insider

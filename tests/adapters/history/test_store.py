@@ -10,7 +10,7 @@ import pytest
 from cipipe.adapters.history.interface import FailureRate, HistoryError
 from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore
 from cipipe.errors import ExitCode
-from tests.historydb import NOW, build
+from tests.historydb import NOW, build, build_outcomes
 
 
 def test_record_and_list_newest_first(store: SqlAlchemyHistoryStore) -> None:
@@ -68,13 +68,13 @@ def test_outcomes(store: SqlAlchemyHistoryStore) -> None:
     store.record_build(build("12"))
     store.record_outcome("gateway", "12", "rollback", NOW, "p99 doubled", recorded_by="oncall")
     store.record_outcome("gateway", "12", "hotfix", NOW + timedelta(hours=2))
-    outcomes = store.outcomes("gateway", "12")
+    outcomes = build_outcomes(store, "gateway", "12")
     assert [(o.result, o.note, o.recorded_by) for o in outcomes] == [
         ("rollback", "p99 doubled", "oncall"),
         ("hotfix", None, None),
     ]
     assert outcomes[0].at == NOW
-    assert store.outcomes("gateway", "13") == []
+    assert build_outcomes(store, "gateway", "13") == []
 
 
 def test_outcome_for_unknown_build_names_it(store: SqlAlchemyHistoryStore) -> None:

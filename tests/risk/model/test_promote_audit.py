@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from cipipe.adapters.history.model_audit import model_events, verify_model_chain
 from cipipe.adapters.history.sqlalchemy_store import open_store
 from cipipe.risk.model.registry import Registry
 from cipipe.risk.model.train import TrainedModel
+from tests.auditchains import verify_model_chain
 from tests.conftest import CliResult
 
 Cli = Callable[..., CliResult]
@@ -41,13 +41,13 @@ def test_promote_records_approved_and_retired(
     assert cli("model", "promote", second, *args).exit_code == 0  # no change: nothing recorded
 
     with open_store(str(db), default_path=tmp_path / "unused.db") as store:
-        events = model_events(store)
+        events = store.model_approvals()
         assert [(e.version, e.state, e.by) for e in events] == [
             (first, "approved", "carol"),
             (second, "approved", "dave"),
             (first, "retired", "dave"),
         ]
-        assert [e.id for e in model_events(store, first)] == [1, 3]
+        assert [e.id for e in store.model_approvals(first)] == [1, 3]
         assert verify_model_chain(store) is None
     approved = events[1].record
     assert approved["previous_approved"] == first and approved["action"] == "promote"

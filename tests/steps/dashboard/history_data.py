@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from cipipe.adapters.history.audit import DecisionRecord, append_decision
+from cipipe.adapters.history.audit import append_decision
+from cipipe.adapters.history.audit_records import DecisionRecord
 from cipipe.adapters.history.interface import BuildRecord, BuildResult, OutcomeResult
 from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore, open_store
 from cipipe.contracts.decision_context import DecisionContext

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import create_engine, insert, select, update
 
 from cipipe.adapters.artifact_store.local import LocalFolderStore
-from cipipe.adapters.history.audit import row_hash
 from cipipe.adapters.history.schema import decisions as decisions_table
 from cipipe.adapters.history.signing import AuditKeys
 from cipipe.contracts.audit_anchor import AuditAnchor
 from cipipe.contracts.loading import read_contract
 from cipipe.contracts.risk_decision import RiskDecision
+from tests.auditchains import row_hash
 from tests.conftest import CliResult
 from tests.historydb import Backend, run_sql
 from tests.risk.riskinputs import make_risk_inputs, write_workdir
@@ -348,7 +348,8 @@ def test_an_anchor_names_the_record_it_was_made_for(tmp_path: Path) -> None:
     pins this build's record, so `audit verify` names the right build."""
     from datetime import UTC, datetime
 
-    from cipipe.adapters.history.audit import DecisionRecord, append_decision
+    from cipipe.adapters.history.audit import append_decision
+    from cipipe.adapters.history.audit_records import DecisionRecord
     from cipipe.adapters.history.sqlalchemy_store import open_store
     from cipipe.steps.audit.anchor import seal
 

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, insert
 
-from cipipe.adapters.history.model_audit import model_events, model_row_hash
 from cipipe.adapters.history.schema import model_approvals
 from cipipe.adapters.history.sqlalchemy_store import open_store
 from cipipe.contracts.risk_decision import RiskDecision
 from cipipe.risk.model.registry import Registry
 from cipipe.risk.model.train import TrainedModel
+from tests.auditchains import model_row_hash
 from tests.conftest import CliResult
 from tests.risk.model.conftest import trained  # noqa: F401  (the session fixture)
 from tests.steps.decide_strategy.test_model_decision import decide, policy_with_model, promote
@@ -175,7 +175,7 @@ def test_an_approval_appended_without_the_key_falls_back(
     promote(cli, tmp_path, saved, trained.version)
     db = tmp_path / "history.sqlite3"
     with open_store(str(db), default_path=db) as store:
-        (signed,) = model_events(store)
+        (signed,) = store.model_approvals()
     assert signed.key_id is not None and signed.signature is not None
     row: dict[str, object] = {
         "version": newer.version,
@@ -212,7 +212,7 @@ def test_promoting_again_records_an_approval_the_log_lacks(
     promote(cli, tmp_path, saved, trained.version)
     db = tmp_path / "history.sqlite3"
     with open_store(str(db), default_path=db) as store:
-        assert [(e.version, e.state) for e in model_events(store)] == [
+        assert [(e.version, e.state) for e in store.model_approvals()] == [
             (trained.version, "approved")
         ]
     d = decide(cli, tmp_path, policy, saved.root)

@@ -16,9 +16,10 @@ to it: an unsigned one after a signed one is what someone without the key would 
 
 Appends are serialised the way migrations are: SQLite's ``BEGIN IMMEDIATE`` (taken by every
 transaction of an engine from ``create_history_engine``) and a PostgreSQL advisory lock, one
-key per chain. The walk in ``first_break`` tells a changed record (its hash no longer matches)
-from a removed one (the record it was chained to is gone) from a reordered one (it follows a
-record stored after it). Signatures and anchors are checked in ``verify.py``.
+key per chain. ``break_at``, at each record of a walk, tells a changed record (its hash no
+longer matches) from a removed one (the record it was chained to is gone) from a reordered one
+(it follows a record stored after it); ``verify.py`` walks each chain once and checks
+signatures and anchors too.
 """
 
 from __future__ import annotations
@@ -27,22 +28,37 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Literal
+from typing import Protocol
 
 from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 from sqlalchemy.engine import URL, Row
 
+from cipipe.adapters.history.audit_records import GENESIS_HASH as GENESIS_HASH
+from cipipe.adapters.history.audit_records import Head as Head
+from cipipe.adapters.history.audit_records import ProblemKind as ProblemKind
+from cipipe.adapters.history.audit_records import as_datetime, stamp, utc
 from cipipe.adapters.history.connection import database_errors
-from cipipe.adapters.history.interface import HistoryError, HistoryStore
+from cipipe.adapters.history.interface import HistoryError
 from cipipe.adapters.history.signing import ENV_KEY, KEY_EXPECTED, AuditKeys
 
-ProblemKind = Literal["changed", "removed", "reordered"]
-GENESIS_HASH = "0" * 64
-Target = HistoryStore | Engine
 # Never hashed: the order (id), the hash itself, and the signature made over the hash.
 UNHASHED = ("id", "hash", "key_id", "signature")
 _BATCH = 500
+
+
+class SqlStore(Protocol):
+    """What the chained logs need of the SQL store (``sqlalchemy_store.py``), whose methods
+    call them: its engine (the logs share its connections and locking), its URL (for
+    messages) and the audit keys it was opened with (to sign appends and check signatures)."""
+
+    @property
+    def engine(self) -> Engine: ...
+
+    @property
+    def database_url(self) -> URL: ...
+
+    @property
+    def audit_keys(self) -> AuditKeys: ...
 
 
 @dataclass(frozen=True)
@@ -66,17 +82,6 @@ class Chain:
 
 
 @dataclass(frozen=True)
-class Head:
-    """A chain's newest record: its place, its hash and who signed it (None: unsigned).
-    ``seq`` 0 and ``GENESIS_HASH`` stand for an empty chain."""
-
-    seq: int
-    hash: str
-    key_id: str | None = None
-    signature: str | None = None
-
-
-@dataclass(frozen=True)
 class Break:
     """Where a walk found the chain broken: the row (as stored), its place, how, and why."""
 
@@ -86,12 +91,14 @@ class Break:
     seq: int = 0
 
 
-def append_row(target: Target, chain: Chain, values: Mapping[str, object]) -> Head:
+def append_row(store: SqlStore, chain: Chain, values: Mapping[str, object]) -> Head:
     """Append ``values`` (every field but id, prev_hash, hash and the signature) at the end,
     signed with the store's audit key when it has one; return the new head."""
-    engine, url = engine_of(target)
-    with database_errors(url, f"append a {chain.noun}"), engine.begin() as conn:
-        return append_in(conn, chain, values, keys_of(target))
+    with (
+        database_errors(store.database_url, f"append a {chain.noun}"),
+        store.engine.begin() as conn,
+    ):
+        return append_in(conn, chain, values, store.audit_keys)
 
 
 def append_in(
@@ -110,7 +117,7 @@ def append_in(
             expected=f"the audit key in the environment ({KEY_EXPECTED})",
         )
     row: dict[str, object] = {**values, "prev_hash": last.hash}
-    row[chain.time_field] = utc(_datetime(chain.time_field, row[chain.time_field]))
+    row[chain.time_field] = utc(as_datetime(chain.time_field, row[chain.time_field]))
     own_hash = row_hash(row, chain.time_field, chain.unhashed)
     seq = last.seq + 1
     signature = keys.sign("record", record_payload(chain, seq, own_hash))
@@ -146,19 +153,6 @@ def walk(conn: Connection, chain: Chain) -> Iterator[tuple[int, Row[tuple[object
     yield from enumerate(conn.execute(query), start=1)
 
 
-def first_break(target: Target, chain: Chain) -> Break | None:
-    """Walk the table in id order; the first record that is not intact and in place, if any."""
-    engine, url = engine_of(target)
-    expected_prev = GENESIS_HASH
-    with database_errors(url, f"verify the {chain.noun} log"), engine.begin() as conn:
-        for seq, row in walk(conn, chain):
-            found = break_at(conn, chain, seq, row, expected_prev)
-            if found is not None:
-                return found
-            expected_prev = row.hash
-    return None
-
-
 def break_at(
     conn: Connection, chain: Chain, seq: int, row: Row[tuple[object, ...]], expected_prev: str
 ) -> Break | None:
@@ -181,12 +175,6 @@ def break_at(
     )
 
 
-def count_rows(target: Target, chain: Chain) -> int:
-    engine, url = engine_of(target)
-    with database_errors(url, f"count {chain.noun}s"), engine.begin() as conn:
-        return int(conn.execute(select(func.count()).select_from(chain.table)).scalar_one())
-
-
 def canonical_json(data: object) -> str:
     """Sorted keys, no spaces, ASCII only, no NaN: one text for one value."""
     return json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
@@ -204,36 +192,3 @@ def row_hash(
 
 def hashed_fields(chain: Chain, row: Row[tuple[object, ...]]) -> dict[str, object]:
     return {c.name: row._mapping[c] for c in chain.table.columns if c.name not in chain.unhashed}
-
-
-def utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def stamp(name: str, value: object) -> str:
-    return utc(_datetime(name, value)).isoformat(timespec="microseconds")
-
-
-def _datetime(name: str, value: object) -> datetime:
-    if not isinstance(value, datetime):
-        raise TypeError(f"{name} is {type(value).__name__}, not a datetime")
-    return value
-
-
-def engine_of(target: Target) -> tuple[Engine, URL]:
-    """The store's own engine: the audit log shares its connections and its locking."""
-    if isinstance(target, Engine):
-        return target, target.url
-    engine, url = getattr(target, "engine", None), getattr(target, "database_url", None)
-    if isinstance(engine, Engine) and isinstance(url, URL):
-        return engine, url
-    raise HistoryError(
-        f"the audit log needs a SQL history store, not {type(target).__name__}",
-        file=getattr(target, "url", None),
-    )
-
-
-def keys_of(target: Target) -> AuditKeys:
-    """The audit keys the store was opened with; a bare engine (a test, a tool) has none."""
-    keys = getattr(target, "audit_keys", None)
-    return keys if isinstance(keys, AuditKeys) else AuditKeys.none()

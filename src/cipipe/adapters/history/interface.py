@@ -12,12 +12,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol, get_args
 
+from cipipe.adapters.history.audit_records import CHAIN_NAMES
 from cipipe.errors import InputError
 
 if TYPE_CHECKING:
-    # audit.py reads the store through this interface, so it is imported for the types only.
-    from cipipe.adapters.history.audit import DecisionMode, StoredDecision
-    from cipipe.adapters.history.model_audit import StoredModelEvent
+    from cipipe.adapters.history.audit_records import (
+        ChainReport,
+        Claim,
+        DecisionMode,
+        DecisionRecord,
+        Head,
+        StoredDecision,
+        StoredModelEvent,
+    )
+    from cipipe.adapters.history.signing import AuditKeys
     from cipipe.adapters.history.training import StoredBuild
 
 BuildResult = Literal["success", "failure", "unstable", "aborted", "unknown"]
@@ -90,8 +98,13 @@ BuildKey = tuple[str, str]  # (service, build_id)
 
 
 class HistoryStore(Protocol):
+    """Builds, their outcomes, and the chained logs (decisions, outcomes, model approvals;
+    ``audit_records.py``): everything a step or a command reads or writes in the store."""
+
     url: str
     """Where the store lives, with any password masked: safe for messages and logs."""
+    audit_keys: AuditKeys
+    """The keys the store's chained appends sign with and its verification checks with."""
 
     def record_build(self, build: BuildRecord) -> None:
         """Insert the build, or update the one with the same service and build_id."""
@@ -105,8 +118,9 @@ class HistoryStore(Protocol):
         note: str | None = None,
         *,
         recorded_by: str | None = None,
-    ) -> None:
-        """Add an outcome to a known build; an unknown build is a HistoryError naming it."""
+    ) -> Head:
+        """Append an outcome of a known build to the outcomes log (signed when the store has
+        the audit key); an unknown build is a HistoryError naming it. Returns the new head."""
 
     def failure_rate(
         self, service: str, module: str, *, window_days: int | None, now: datetime
@@ -117,9 +131,6 @@ class HistoryStore(Protocol):
     def builds(self, service: str, limit: int = 50) -> list[BuildRecord]:
         """The service's builds, newest first."""
 
-    def outcomes(self, service: str, build_id: str) -> list[Outcome]:
-        """The outcomes recorded for one build, oldest first."""
-
     def services(self) -> list[str]:
         """Every service with a recorded build, sorted."""
 
@@ -129,7 +140,7 @@ class HistoryStore(Protocol):
 
     def outcomes_of(self, keys: Iterable[BuildKey]) -> dict[BuildKey, list[Outcome]]:
         """The outcomes of each build in ``keys`` that has any, oldest first: one read for
-        many builds, where ``outcomes`` is one per build."""
+        many builds."""
 
     def module_failures(
         self, services: Sequence[str], *, since: datetime, now: datetime
@@ -155,5 +166,29 @@ class HistoryStore(Protocol):
     def model_approvals(self, version: str | None = None) -> list[StoredModelEvent]:
         """The model approvals log in chain order: every state change, of ``version`` if
         given."""
+
+    def append_decision(self, record: DecisionRecord) -> Head:
+        """Append a risk decision to the decisions log (signed when the store has the audit
+        key); a bad mode, score or document is a HistoryError. Returns the new head."""
+
+    def append_model_event(
+        self, version: str, state: str, by: str, at: datetime, record: Mapping[str, object]
+    ) -> Head:
+        """Append one state change of a model version, with its evidence (JSON data), to the
+        model approvals log (signed when the store has the audit key). Returns the new head."""
+
+    def chain_heads(self) -> dict[str, Head]:
+        """Where every chained log stands, read at one moment, by name (``CHAIN_NAMES``)."""
+
+    def verify_chains(
+        self,
+        claims: Iterable[tuple[str, Claim]] = (),
+        *,
+        require_signed: bool = False,
+        only: Sequence[str] = CHAIN_NAMES,
+    ) -> list[ChainReport]:
+        """Walk the logs named in ``only``, checking their hashes, their signatures with the
+        store's keys and the anchors' ``claims`` (log name, claim); one report per log, in
+        ``only``'s order, each naming its first missing or forged record."""
 
     def close(self) -> None: ...

@@ -13,27 +13,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Row
 
 from cipipe.adapters.history import chain as _chain
-from cipipe.adapters.history.chain import (
-    Break,
-    Head,
-    ProblemKind,
-    Target,
-    canonical_json,
-    engine_of,
-)
+from cipipe.adapters.history.audit_records import MODEL_STATES, Head, StoredModelEvent
+from cipipe.adapters.history.chain import SqlStore, canonical_json
 from cipipe.adapters.history.connection import database_errors
 from cipipe.adapters.history.interface import HistoryError
 from cipipe.adapters.history.schema import model_approvals as table
 
-MODEL_STATES = ("candidate", "approved", "retired")
 # Any fixed number other than the migration lock's and the decisions log's.
 _PG_MODEL_LOCK = 0x6D6F646C
 
@@ -45,53 +36,8 @@ def _describe(row: Row[tuple[object, ...]]) -> str:
 CHAIN = _chain.Chain(table, "at", "model approval", _PG_MODEL_LOCK, "model_approvals", _describe)
 
 
-@dataclass(frozen=True)
-class StoredModelEvent:
-    """One state change of one model version, as the log holds it. ``at`` is aware, UTC."""
-
-    id: int
-    version: str
-    state: str
-    at: datetime
-    by: str
-    record: Mapping[str, Any] = field(compare=False)
-    prev_hash: str
-    hash: str
-    key_id: str | None = None
-    signature: str | None = None
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "version": self.version,
-            "state": self.state,
-            "at": _chain.stamp("at", self.at),
-            "by": self.by,
-            "record": dict(self.record),
-            "prev_hash": self.prev_hash,
-            "hash": self.hash,
-            "key_id": self.key_id,
-            "signature": self.signature,
-        }
-
-
-@dataclass(frozen=True)
-class ModelChainProblem:
-    """The first model approval, in chain order, at which the log stops being what was
-    written. Shaped like the decisions log's ``ChainProblem``: ``id``, ``kind``, ``detail``."""
-
-    id: int
-    version: str
-    state: str
-    kind: ProblemKind
-    detail: str
-
-    def __str__(self) -> str:
-        return f"model approval {self.id} ({self.version} {self.state}): {self.detail}"
-
-
 def append_model_event(
-    target: Target,
+    store: SqlStore,
     version: str,
     state: str,
     by: str,
@@ -116,33 +62,18 @@ def append_model_event(
         "by": by,
         "record": document,
     }
-    return _chain.append_row(target, CHAIN, values)
+    return _chain.append_row(store, CHAIN, values)
 
 
-def verify_model_chain(target: Target) -> ModelChainProblem | None:
-    """Walk the log in id order; None if every record is intact and in place."""
-    found = _chain.first_break(target, CHAIN)
-    return None if found is None else _problem(found)
-
-
-def model_event_count(target: Target) -> int:
-    return _chain.count_rows(target, CHAIN)
-
-
-def model_events(target: Target, version: str | None = None) -> list[StoredModelEvent]:
+def model_events(store: SqlStore, version: str | None = None) -> list[StoredModelEvent]:
     """Every state change in chain order, of one model version if given."""
     query = select(table).order_by(table.c.id)
     if version is not None:
         query = query.where(table.c.version == version)
-    engine, url = engine_of(target)
-    with database_errors(url, "list model approvals"), engine.begin() as conn:
+    url = store.database_url
+    with database_errors(url, "list model approvals"), store.engine.begin() as conn:
         rows = conn.execute(query).all()
     return [_stored(row) for row in rows]
-
-
-def model_row_hash(values: Mapping[str, object]) -> str:
-    """The hash a model approval row with these fields must carry (for tests and tools)."""
-    return _chain.row_hash(values, "at")
 
 
 def _stored(row: Row[tuple[object, ...]]) -> StoredModelEvent:
@@ -157,11 +88,4 @@ def _stored(row: Row[tuple[object, ...]]) -> StoredModelEvent:
         hash=row.hash,
         key_id=row.key_id,
         signature=row.signature,
-    )
-
-
-def _problem(found: Break) -> ModelChainProblem:
-    row = found.row
-    return ModelChainProblem(
-        int(row.id), str(row.version), str(row.state), found.kind, found.detail
     )

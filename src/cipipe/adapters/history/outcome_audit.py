@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Row
 
 from cipipe.adapters.history import chain as _chain
-from cipipe.adapters.history.chain import Head, Target, engine_of, keys_of
+from cipipe.adapters.history.chain import Head, SqlStore
 from cipipe.adapters.history.connection import database_errors, masked
 from cipipe.adapters.history.interface import OUTCOME_RESULTS, HistoryError, OutcomeResult
 from cipipe.adapters.history.schema import builds
@@ -39,7 +39,7 @@ CHAIN = _chain.Chain(
 
 
 def append_outcome(
-    target: Target,
+    store: SqlStore,
     service: str,
     build_id: str,
     result: OutcomeResult,
@@ -52,8 +52,8 @@ def append_outcome(
     HistoryError naming it. Returns the new head (place, hash, signature)."""
     if result not in OUTCOME_RESULTS:
         raise HistoryError(f"{result!r}", field="result", expected=" | ".join(OUTCOME_RESULTS))
-    engine, url = engine_of(target)
-    with database_errors(url, "record an outcome"), engine.begin() as conn:
+    url = store.database_url
+    with database_errors(url, "record an outcome"), store.engine.begin() as conn:
         pk = conn.execute(
             select(builds.c.id).where(builds.c.service == service, builds.c.build_id == build_id)
         ).scalar_one_or_none()
@@ -72,4 +72,4 @@ def append_outcome(
             "note": note,
             "recorded_by": recorded_by,
         }
-        return _chain.append_in(conn, CHAIN, values, keys_of(target))
+        return _chain.append_in(conn, CHAIN, values, store.audit_keys)

@@ -4,7 +4,9 @@ Core rather than the ORM: the store is a few tables and a handful of statements,
 upsert and the failure-rate query are clearer written as SQL than mapped through objects.
 
 A store is opened with the audit keys (``signing.py``) that its chained appends sign with:
-the decisions, the outcomes and the model approvals.
+the decisions, the outcomes and the model approvals. Their appends, reads and checks are the
+modules beside this one (``audit.py``, ``outcome_audit.py``, ``model_audit.py``,
+``verify.py``), which share the store's engine; callers reach them only through its methods.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -21,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, case, delete, func, insert, select
 from sqlalchemy.engine import URL
 
-from cipipe.adapters.history import reads
+from cipipe.adapters.history import audit, model_audit, reads, verify
+from cipipe.adapters.history.audit_records import CHAIN_NAMES
 from cipipe.adapters.history.connection import (
     DatabaseUnreachable,
     create_history_engine,
@@ -47,15 +50,21 @@ from cipipe.adapters.history.schema import (
     build_modules,
     builds,
     migrate,
-    outcomes,
 )
 from cipipe.adapters.history.signing import AuditKeys
 
 if TYPE_CHECKING:
     from sqlalchemy.dialects import postgresql, sqlite
 
-    from cipipe.adapters.history.audit import DecisionMode, StoredDecision
-    from cipipe.adapters.history.model_audit import StoredModelEvent
+    from cipipe.adapters.history.audit_records import (
+        ChainReport,
+        Claim,
+        DecisionMode,
+        DecisionRecord,
+        Head,
+        StoredDecision,
+        StoredModelEvent,
+    )
     from cipipe.adapters.history.training import StoredBuild
 
 log = logging.getLogger("cipipe.history")
@@ -173,9 +182,9 @@ class SqlAlchemyHistoryStore:
         note: str | None = None,
         *,
         recorded_by: str | None = None,
-    ) -> None:
+    ) -> Head:
         """Chained and signed like the decisions (``outcome_audit.py``)."""
-        append_outcome(self, service, build_id, result, at, note, recorded_by=recorded_by)
+        return append_outcome(self, service, build_id, result, at, note, recorded_by=recorded_by)
 
     def failure_rate(
         self, service: str, module: str, *, window_days: int | None, now: datetime
@@ -237,28 +246,30 @@ class SqlAlchemyHistoryStore:
         *,
         build_id: str | None = None,
     ) -> list[StoredDecision]:
-        from cipipe.adapters.history.audit import all_decisions
-
-        return all_decisions(self, service, mode, since, build_id=build_id)
+        return audit.all_decisions(self, service, mode, since, build_id=build_id)
 
     def model_approvals(self, version: str | None = None) -> list[StoredModelEvent]:
-        from cipipe.adapters.history.model_audit import model_events
+        return model_audit.model_events(self, version)
 
-        return model_events(self, version)
+    def append_decision(self, record: DecisionRecord) -> Head:
+        return audit.append_decision(self, record)
 
-    def outcomes(self, service: str, build_id: str) -> list[Outcome]:
-        query = (
-            select(outcomes)
-            .join(builds, outcomes.c.build_pk == builds.c.id)
-            .where(builds.c.service == service, builds.c.build_id == build_id)
-            .order_by(outcomes.c.at, outcomes.c.id)
-        )
-        with database_errors(self._url, "list outcomes"), self._engine.begin() as conn:
-            rows = conn.execute(query).all()
-        return [
-            Outcome(service, build_id, row.result, row.at, row.note, row.recorded_by)
-            for row in rows
-        ]
+    def append_model_event(
+        self, version: str, state: str, by: str, at: datetime, record: Mapping[str, object]
+    ) -> Head:
+        return model_audit.append_model_event(self, version, state, by, at, record)
+
+    def chain_heads(self) -> dict[str, Head]:
+        return verify.chain_heads(self)
+
+    def verify_chains(
+        self,
+        claims: Iterable[tuple[str, Claim]] = (),
+        *,
+        require_signed: bool = False,
+        only: Sequence[str] = CHAIN_NAMES,
+    ) -> list[ChainReport]:
+        return verify.verify_chains(self, claims, require_signed=require_signed, only=only)
 
 
 def _upsert_build(conn: Connection, values: dict[str, Any]) -> int:

@@ -13,9 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine
-
-from cipipe.adapters.history.chain import Target
 from cipipe.adapters.history.interface import OutcomeResult
 
 
@@ -28,11 +25,3 @@ class StoredBuild:
     author: str | None
     risk_inputs: dict[str, Any] | None
     outcomes: list[tuple[OutcomeResult, datetime]] = field(default_factory=list)
-
-
-def training_builds_of(target: Target) -> tuple[list[StoredBuild], str]:
-    """The store's builds as training reads them, and where they came from. A bare engine
-    (what the audit log also accepts: a test, a tool) is no history store, so it has none."""
-    if isinstance(target, Engine):
-        return [], "(not an SQL store)"
-    return target.training_builds(), target.url

@@ -28,21 +28,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Row
 
 from cipipe.adapters.history import audit, model_audit, outcome_audit
-from cipipe.adapters.history.chain import (
+from cipipe.adapters.history.audit_records import (
+    CHAIN_NAMES,
     GENESIS_HASH,
-    Chain,
+    ChainReport,
+    Claim,
     Head,
-    Target,
+    Problem,
+)
+from cipipe.adapters.history.chain import (
+    Chain,
+    SqlStore,
     break_at,
-    engine_of,
     head_in,
-    keys_of,
     record_payload,
     walk,
 )
@@ -50,64 +53,22 @@ from cipipe.adapters.history.connection import database_errors
 from cipipe.adapters.history.signing import AuditKeys
 
 CHAINS: tuple[Chain, ...] = (audit.CHAIN, outcome_audit.CHAIN, model_audit.CHAIN)
-CHAIN_NAMES: tuple[str, ...] = tuple(c.name for c in CHAINS)
+# audit_records.CHAIN_NAMES, the names callers see, are these tables' names in this order.
 
 
 def chain_named(name: str) -> Chain:
     return next(c for c in CHAINS if c.name == name)
 
 
-@dataclass(frozen=True)
-class Claim:
-    """What one anchor says about one chain: record ``seq`` had ``hash``, signed by ``key_id``
-    (None: unsigned). ``source`` names the anchor; ``record`` names the anchored record when
-    the anchor knows it ("build 7 of gateway")."""
-
-    seq: int
-    hash: str
-    key_id: str | None
-    source: str
-    record: str | None = None
-
-
-@dataclass(frozen=True)
-class Problem:
-    """The first record of a chain that is not what was written, and why."""
-
-    seq: int
-    what: str
-    kind: str
-    detail: str
-
-    def __str__(self) -> str:
-        return f"{self.what}: {self.detail}"
-
-
-@dataclass
-class ChainReport:
-    """One chain's verification: how many records, how their signatures stood, how many
-    anchor claims agreed, and the first problem (None: the chain is what was written)."""
-
-    chain: Chain
-    records: int = 0
-    checked: int = 0
-    unchecked: int = 0
-    unsigned_before_signing: int = 0
-    signed_by: set[str] = field(default_factory=set)
-    claims_agreeing: int = 0
-    newest_claim: Claim | None = None
-    problem: Problem | None = None
-
-
-def chain_heads(target: Target) -> dict[str, Head]:
+def chain_heads(store: SqlStore) -> dict[str, Head]:
     """Every chain's head, read in one transaction, by chain name."""
-    engine, url = engine_of(target)
-    with database_errors(url, "read the audit log heads"), engine.begin() as conn:
+    url = store.database_url
+    with database_errors(url, "read the audit log heads"), store.engine.begin() as conn:
         return {c.name: head_in(conn, c) for c in CHAINS}
 
 
 def verify_chains(
-    target: Target,
+    store: SqlStore,
     claims: Iterable[tuple[str, Claim]] = (),
     *,
     require_signed: bool = False,
@@ -118,9 +79,8 @@ def verify_chains(
     by_chain: dict[str, list[Claim]] = defaultdict(list)
     for name, claim in claims:
         by_chain[name].append(claim)
-    engine, url = engine_of(target)
-    keys = keys_of(target)
-    with database_errors(url, "verify the audit log"), engine.begin() as conn:
+    keys = store.audit_keys
+    with database_errors(store.database_url, "verify the audit log"), store.engine.begin() as conn:
         return [
             _check(conn, chain_named(name), keys, by_chain[name], require_signed) for name in only
         ]
@@ -129,7 +89,7 @@ def verify_chains(
 def _check(
     conn: Connection, chain: Chain, keys: AuditKeys, claims: list[Claim], require_signed: bool
 ) -> ChainReport:
-    report = ChainReport(chain)
+    report = ChainReport(chain.name, chain.noun)
     at_seq: dict[int, list[Claim]] = defaultdict(list)
     for claim in claims:
         at_seq[claim.seq].append(claim)
@@ -143,7 +103,7 @@ def _check(
         problem = (
             Problem(seq, what, found.kind, found.detail)
             if found is not None
-            else _signature_problem(report, keys, row, seq, what)
+            else _signature_problem(report, chain, keys, row, seq, what)
             or _claims_problem(report, row, at_seq[seq], what)
         )
         if problem is not None:
@@ -164,6 +124,7 @@ def _check(
 
 def _signature_problem(
     report: ChainReport,
+    chain: Chain,
     keys: AuditKeys,
     row: Row[tuple[object, ...]],
     seq: int,
@@ -182,7 +143,7 @@ def _signature_problem(
         return None
     key_id = str(row.key_id or "")
     report.signed_by.add(key_id)
-    payload = record_payload(report.chain, seq, str(row.hash))
+    payload = record_payload(chain, seq, str(row.hash))
     verdict = keys.check("record", payload, key_id, str(row.signature))
     if verdict == "valid":
         report.checked += 1
@@ -242,7 +203,7 @@ def _missing(report: ChainReport, claims: Sequence[Claim]) -> Problem | None:
     first = report.records + 1
     named = next((c.record for c in beyond if c.seq == first and c.record), None)
     longest = max(beyond, key=lambda c: c.seq)
-    noun = report.chain.noun
+    noun = report.noun
     return Problem(
         first,
         f"{noun} {first}" + (f" ({named})" if named else ""),

@@ -19,7 +19,7 @@ from cipipe.errors import ExitCode, RefusedError
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from cipipe.adapters.history.chain import Target
+    from cipipe.adapters.history.interface import HistoryStore
     from cipipe.adapters.model_service.interface import ModelService
     from cipipe.contracts.risk_decision import Mode
     from cipipe.risk.exports import ExportKind
@@ -55,7 +55,7 @@ def model_service(url: str | None, deadline: float) -> ModelService | None:
 
 
 def local_model(
-    bundle: PolicyBundle, registry: Path, approvals: Target, fallback_only: bool
+    bundle: PolicyBundle, registry: Path, approvals: HistoryStore, fallback_only: bool
 ) -> Callable[[], ModelChoice | None]:
     """Loads the policy's model from the registry when the decision needs it. Only a policy that
     references a model pays for loading one (LightGBM is slow to import); the history store's

@@ -244,8 +244,6 @@ def _record_promotion(
     state: CliState, db: str | None, reg: Registry, version: str, previous: str | None,
     *, by: str, now: datetime, unless_logged: bool,
 ) -> None:  # fmt: skip
-    from sqlalchemy.exc import SQLAlchemyError
-
     from cipipe.cli.inputs import history_store
     from cipipe.errors import CipipeError, OutsideSystemError
     from cipipe.risk.model.history_audit import record_promotion
@@ -259,7 +257,7 @@ def _record_promotion(
             record_promotion(store, reg, version, previous, by=by, at=now)
         finally:
             store.close()
-    except (CipipeError, SQLAlchemyError) as exc:
+    except CipipeError as exc:  # the store turns the database's own errors into these
         raise OutsideSystemError(
             f"{version} is approved in the registry {reg.root} (that change stays), but the "
             f"history store's model approvals log was not written: {exc}"

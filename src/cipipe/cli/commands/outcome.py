@@ -71,7 +71,6 @@ def record_command(
 ) -> int:
     """Record the outcome of a released build (seed E: the label of the history), chained and
     signed in the history store, and anchored beside the build in the artifact store."""
-    from cipipe.adapters.history.outcome_audit import append_outcome
     from cipipe.cli.inputs import artifact_store, history_store
     from cipipe.contracts.repo_config import load_repo_config
     from cipipe.steps.audit.anchor import seal
@@ -79,8 +78,7 @@ def record_command(
     config = load_repo_config(config_file(repo, config_path))
     store = history_store(state, db, appends=True)
     try:
-        appended = append_outcome(
-            store,
+        appended = store.record_outcome(
             config.service,
             build_id,
             cast("OutcomeResult", result),  # click.Choice already checked it

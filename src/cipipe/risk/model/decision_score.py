@@ -22,7 +22,7 @@ from cipipe.contracts.risk_inputs import Number, RiskInputs
 from cipipe.risk.policy.bundle import PolicyBundle
 
 if TYPE_CHECKING:
-    from cipipe.adapters.history.chain import Target
+    from cipipe.adapters.history.interface import HistoryStore
 
 HEURISTIC_FEATURE = "heuristic_score"
 _PLACES = 4
@@ -95,7 +95,7 @@ def needs_store(features: list[str]) -> bool:
 
 
 def load_referenced(
-    bundle: PolicyBundle, registry: Path, approvals: Target, *, require_signed: bool = False
+    bundle: PolicyBundle, registry: Path, approvals: HistoryStore, *, require_signed: bool = False
 ) -> ModelChoice | None:
     """The policy's model from the registry folder, only when model.json says approved and
     the history store's model approvals log (``approvals``) approves that exact model; None

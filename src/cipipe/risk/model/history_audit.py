@@ -26,7 +26,7 @@ from cipipe.risk.model import ModelError
 from cipipe.risk.model.files import read_metadata
 
 if TYPE_CHECKING:
-    from cipipe.adapters.history.chain import Target
+    from cipipe.adapters.history.interface import HistoryStore
     from cipipe.risk.model.registry import Registry
 
 
@@ -54,7 +54,7 @@ def evidence(registry: Registry, version: str) -> dict[str, Any]:
 
 
 def record_promotion(
-    target: Target,
+    target: HistoryStore,
     registry: Registry,
     version: str,
     previous: str | None,
@@ -63,8 +63,6 @@ def record_promotion(
     at: datetime,
 ) -> list[str]:
     """Append "``version`` approved" and, if one was, "``previous`` retired"; their hashes."""
-    from cipipe.adapters.history.model_audit import append_model_event
-
     where = str(registry.root)
     approved = {
         **evidence(registry, version),
@@ -72,7 +70,7 @@ def record_promotion(
         "registry": where,
         "previous_approved": previous,
     }
-    hashes = [append_model_event(target, version, "approved", by, at, approved).hash]
+    hashes = [target.append_model_event(version, "approved", by, at, approved).hash]
     if previous is not None:
         retired = {
             **evidence(registry, previous),
@@ -80,25 +78,22 @@ def record_promotion(
             "registry": where,
             "replaced_by": version,
         }
-        hashes.append(append_model_event(target, previous, "retired", by, at, retired).hash)
+        hashes.append(target.append_model_event(previous, "retired", by, at, retired).hash)
     return hashes
 
 
 def approval_problem(
-    target: Target, version: str, metadata: Mapping[str, Any], *, require_signed: bool = False
+    target: HistoryStore, version: str, metadata: Mapping[str, Any], *, require_signed: bool = False
 ) -> str | None:
     """Why the history store's model approvals log does not vouch for ``version`` with this
     ``metadata`` (its model.json); None when it does."""
-    from cipipe.adapters.history.model_audit import model_events
-    from cipipe.adapters.history.verify import verify_chains
-
-    (report,) = verify_chains(target, only=("model_approvals",), require_signed=require_signed)
+    (report,) = target.verify_chains(only=("model_approvals",), require_signed=require_signed)
     if report.problem is not None:
         return (
             f"the history store's model approvals log is broken at {report.problem} "
             f"[{report.problem.kind}]"
         )
-    events = model_events(target)
+    events = target.model_approvals()
     own = [e for e in events if e.version == version]
     if not own:
         return (

@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cipipe.adapters.artifact_store.interface import ArtifactStore, LocalFile, join_path
-from cipipe.adapters.history.chain import Head, Target, keys_of
-from cipipe.adapters.history.verify import chain_heads
+from cipipe.adapters.history.audit_records import Head
+from cipipe.adapters.history.interface import HistoryStore
 from cipipe.contracts.audit_anchor import AnchorReason, AuditAnchor, ChainHead, ChainHeads
 from cipipe.digests import digest_file
 
@@ -32,11 +32,16 @@ def stamp(moment: datetime) -> str:
 
 
 def seal(
-    history: Target, reason: AnchorReason, service: str, build_id: str, at: datetime, own: Head
+    history: HistoryStore,
+    reason: AnchorReason,
+    service: str,
+    build_id: str,
+    at: datetime,
+    own: Head,
 ) -> AuditAnchor:
     """The anchor after ``own`` (the record just appended for this build) was written:
     every chain's head, that chain's pinned to ``own``; signed when the store has the key."""
-    heads = chain_heads(history)
+    heads = history.chain_heads()
     heads[REASON_CHAIN[reason]] = own
     unsigned = AuditAnchor(
         reason=reason,
@@ -49,7 +54,7 @@ def seal(
         key_id=None,
         signature=None,
     )
-    keys = keys_of(history)
+    keys = history.audit_keys
     key_id = keys.signing_key_id
     if key_id is None:
         return unsigned

@@ -6,7 +6,7 @@ checked first: an anchor that is unreadable, whose signature does not match, or 
 signed by a key that is not set is refused (a failure) and its claims are not used. When
 signatures are required, unsigned anchors (from before signing began) are not used either,
 but are no failure: the signed ones are the evidence. The claims of the others (each chain's
-seq and head hash) go to ``adapters/history/verify.py``, which walks each chain once and
+seq and head hash) go to ``HistoryStore.verify_chains``, which walks each chain once and
 names its first missing or forged record.
 """
 
@@ -18,14 +18,9 @@ from pathlib import Path
 from typing import Literal
 
 from cipipe.adapters.artifact_store.interface import ArtifactStore
-from cipipe.adapters.history.chain import Target, keys_of
+from cipipe.adapters.history.audit_records import CHAIN_NAMES, ChainReport, Claim
+from cipipe.adapters.history.interface import HistoryStore
 from cipipe.adapters.history.signing import AuditKeys
-from cipipe.adapters.history.verify import (
-    CHAIN_NAMES,
-    ChainReport,
-    Claim,
-    verify_chains,
-)
 from cipipe.contracts.audit_anchor import AuditAnchor
 from cipipe.errors import InputError
 from cipipe.steps.audit.anchor import ANCHOR_PROPERTY, REASON_CHAIN
@@ -79,12 +74,12 @@ class Verification:
 
 
 def verify_audit(
-    history: Target, store: ArtifactStore | None, *, require_signed: bool = False
+    history: HistoryStore, store: ArtifactStore | None, *, require_signed: bool = False
 ) -> Verification:
-    anchors = read_anchors(store, keys_of(history), require_signed) if store else None
+    anchors = read_anchors(store, history.audit_keys, require_signed) if store else None
     trusted = anchors.trusted if anchors else []
     claims = [claim for path, anchor in trusted for claim in claims_of(path, anchor)]
-    reports = verify_chains(history, claims, require_signed=require_signed)
+    reports = history.verify_chains(claims, require_signed=require_signed)
     return Verification(reports, anchors)
 
 
@@ -147,13 +142,13 @@ def report_lines(result: Verification) -> list[str]:
     if result.anchors is not None:
         lines += _anchor_lines(result.anchors)
     if result.intact:
-        counts = ", ".join(_count(r.records, r.chain.noun) for r in result.reports)
+        counts = ", ".join(_count(r.records, r.noun) for r in result.reports)
         lines.append(f"audit log intact: {counts}")
     return lines
 
 
 def _chain_line(report: ChainReport, anchors_asked: bool) -> str:
-    label = report.chain.noun + "s"
+    label = report.noun + "s"
     if report.problem is not None:
         return f"{label} chain broken at {report.problem} [{report.problem.kind}]"
     parts = [f"{label}: {report.records} intact"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from cipipe.adapters.history.audit import StoredDecision
+from cipipe.adapters.history.audit_records import StoredDecision
 from cipipe.adapters.history.interface import HistoryStore
 
 Verdict = Literal["passed", "needs-attention", "rejected", "aborted", "unknown"]

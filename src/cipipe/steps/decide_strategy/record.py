@@ -8,7 +8,8 @@ from datetime import datetime
 from pathlib import Path
 
 from cipipe.adapters.artifact_store.interface import ArtifactStore, LocalFile, join_path
-from cipipe.adapters.history.audit import DecisionRecord, Head, Target, append_decision
+from cipipe.adapters.history.audit_records import DecisionRecord, Head
+from cipipe.adapters.history.interface import HistoryStore
 from cipipe.adapters.notifications.interface import Message
 from cipipe.contracts.publish import PublishReport
 from cipipe.contracts.risk_decision import Pace, RiskDecision, RiskInputsForDecision
@@ -18,7 +19,7 @@ from cipipe.steps.audit.anchor import upload as upload_anchor
 TOP_IN_MESSAGE = 3
 
 
-def audit(history: Target, inputs: RiskInputsForDecision, decision: RiskDecision) -> Head:
+def audit(history: HistoryStore, inputs: RiskInputsForDecision, decision: RiskDecision) -> Head:
     """Append the decision, with the inputs it was made from, to the hash-chained log (signed
     when the store has the audit key); returns its place, hash and signature."""
     record = DecisionRecord(
@@ -36,7 +37,7 @@ def audit(history: Target, inputs: RiskInputsForDecision, decision: RiskDecision
             "inputs": json.loads(inputs.to_json()),
         },
     )
-    return append_decision(history, record)
+    return history.append_decision(record)
 
 
 def risk_properties(decision: RiskDecision) -> dict[str, str]:

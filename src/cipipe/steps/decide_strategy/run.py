@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from cipipe.adapters.artifact_store.interface import ArtifactStore
-from cipipe.adapters.history.audit import Target
+from cipipe.adapters.history.interface import HistoryStore
 from cipipe.adapters.model_service.interface import ModelService
 from cipipe.adapters.notifications.interface import Delivery, Notifier, deliver
 from cipipe.contracts.publish import PublishReport
@@ -120,7 +120,7 @@ def run_decide_strategy(
     mode: Mode | None,
     now: datetime,
     decided_by: str,
-    history: Target,
+    history: HistoryStore,
     open_store: Callable[[PublishReport], ArtifactStore],
     notifier: Notifier,
     exports: Sequence[ExportKind] = (),

@@ -8,22 +8,21 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from cipipe.adapters.history.chain import Target
+from cipipe.adapters.history.interface import HistoryStore
 from cipipe.contracts.risk_inputs import RiskInputs
 from cipipe.risk.model.decision_score import ModelChoice, StoreRow, needs_store
 
 Started = tuple[datetime, str | None]  # when the build started, its author (build-info.json)
 
 
-def store_row(history: Target, inputs: RiskInputs, started: Started | None) -> StoreRow:
+def store_row(history: HistoryStore, inputs: RiskInputs, started: Started | None) -> StoreRow:
     """The build's store-derived features; the store is read whole, as training reads it, since
     an author's reliability counts their builds of every service."""
-    from cipipe.adapters.history.training import training_builds_of
     from cipipe.risk.model.store_features import decision_features
 
     # The risk inputs exactly as `cipipe history record` stores them, and training reads them.
     recorded = inputs.model_dump(mode="json", by_alias=True)
-    return decision_features(recorded, started, *training_builds_of(history))
+    return decision_features(recorded, started, history.training_builds(), history.url)
 
 
 def with_store_row(
@@ -37,7 +36,7 @@ def with_store_row(
     return replace(choice, store_row=derive())
 
 
-def recorded_row(history: Target) -> Callable[[RiskInputs], StoreRow]:
+def recorded_row(history: HistoryStore) -> Callable[[RiskInputs], StoreRow]:
     """For ``cipipe model serve``, which has no build-info.json: a build's store-derived
     features from its record in ``history`` (the row decide-strategy derives for it)."""
     return lambda inputs: store_row(history, inputs, None)
