@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,10 @@ import yaml
 
 from cipipe.adapters.history.interface import BuildRecord, OutcomeResult
 from cipipe.adapters.history.sqlalchemy_store import open_store
+from cipipe.cli.commands.policy_diff import COMMENT_MARKER
 from tests.conftest import REPO_ROOT, CliResult
+from tests.githubserver import FakeGitHub
+from tests.githubserver import serve as serve_github
 from tests.historydb import Backend
 from tests.policyserver import running
 from tests.risk.histories import generated_rows, write_csv
@@ -208,3 +211,58 @@ def test_from_db(cli: Cli, tmp_path: Path, backend: Backend, old: Path, new: Pat
     assert list(data["by_service"]) == ["orders"] and data["not_in_history"] == ["platform"]
     assert all(m["build"].startswith("orders/") for m in data["largest_moves"])
     assert data["changed_decisions"] == sum(m["count"] for m in data["moves"]) > 0
+
+
+PR_REPO = "acme/policies"
+
+
+@pytest.fixture
+def github(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
+    with serve_github(FakeGitHub()) as fake:
+        fake.add_pr(PR_REPO, 7)
+        fake.add_comment(PR_REPO, 7, "Please look at payments")  # someone else's, left alone
+        monkeypatch.setenv("GITHUB_TOKEN", fake.token)
+        monkeypatch.setenv("CIPIPE_GITHUB_API_URL", fake.url)
+        monkeypatch.setenv("CHANGE_ID", "7")
+        monkeypatch.setenv("CHANGE_URL", f"https://github.example/{PR_REPO}/pull/7")
+        yield fake
+
+
+def _ours(fake: FakeGitHub) -> list[dict[str, Any]]:
+    return [c for c in fake.comments_of(PR_REPO, 7) if COMMENT_MARKER in str(c["body"])]
+
+
+def test_the_markdown_is_posted_on_the_pull_request_and_edited_on_a_rerun(
+    cli: Cli, tmp_path: Path, old: Path, new: Path, history: Path, github: FakeGitHub
+) -> None:
+    work = tmp_path / "work"
+    args = ("--history", history, *CSV_ARGS, "--fail-if", "changed_decisions>0")
+    first = _diff(cli, work, old, new, *args)
+    assert first.exit_code == 1, first.stderr  # the gate still holds after the comment
+    (comment,) = _ours(github)
+    assert str(comment["body"]).endswith((work / "policy-diff.md").read_text())
+    again = _diff(cli, work, old, old, "--history", history, *CSV_ARGS)
+    assert again.exit_code == 0, again.stderr
+    (edited,) = _ours(github)
+    assert edited["id"] == comment["id"] and "No decision changes." in str(edited["body"])
+    assert len(github.comments_of(PR_REPO, 7)) == 2
+
+
+def test_a_github_outage_is_exit_3_after_the_files(
+    cli: Cli, tmp_path: Path, old: Path, new: Path, history: Path, github: FakeGitHub
+) -> None:
+    github.fail("401")  # a refused token is final: no retries
+    work = tmp_path / "work"
+    result = _diff(cli, work, old, new, "--history", history, *CSV_ARGS)
+    assert result.exit_code == 3, result.stderr
+    assert (work / "policy-diff.json").is_file() and (work / "policy-diff.md").is_file()
+
+
+def test_without_a_token_nothing_is_posted(
+    cli: Cli, tmp_path: Path, old: Path, new: Path, history: Path, github: FakeGitHub,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.delenv("GITHUB_TOKEN")
+    result = _diff(cli, tmp_path / "work", old, new, "--history", history, *CSV_ARGS)
+    assert result.exit_code == 0, result.stderr
+    assert _ours(github) == [] and github.seen == []

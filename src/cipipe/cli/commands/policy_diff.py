@@ -12,6 +12,8 @@ from cipipe.cli.options import policy_fetch_options
 from cipipe.errors import ExitCode
 
 MARKDOWN_FILE = "policy-diff.md"
+# Found again on a rerun of the same pull request's stage and edited in place.
+COMMENT_MARKER = "<!-- cipipe:policy-diff -->"
 FAIL_IF_HELP = (
     "Exit 1 (files still written) when METRIC OP NUMBER holds, e.g. fpr>0.10 or "
     "recall_drop>0.05; METRIC[SERVICE] for one service, e.g. fpr[orders]>0.2; repeatable. "
@@ -33,6 +35,13 @@ FAIL_IF_HELP = (
 )
 @click.option("--fail-if", "fail_if", multiple=True, metavar="EXPR", help=FAIL_IF_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print policy-diff.json")
+@click.option("--github-repo", help="OWNER/NAME  [default: from CHANGE_URL / GIT_URL]")
+@click.option("--pr", type=click.IntRange(1), help="Pull request number  [default: CHANGE_ID]")
+@click.option(
+    "--github-api",
+    help="GitHub API base, e.g. https://ghe.example.com/api/v3  [env: CIPIPE_GITHUB_API_URL; "
+    "default: https://api.github.com]",
+)
 @click.pass_obj
 def command(
     state: CliState,
@@ -51,12 +60,17 @@ def command(
     top: int,
     fail_if: tuple[str, ...],
     as_json: bool,
+    github_repo: str | None,
+    pr: int | None,
+    github_api: str | None,
 ) -> int:
     """Replay the policy bundles OLD and NEW (folders, or what --policy takes elsewhere) over
     the same labelled history and report what changes: the decisions whose strategy or manual
     approval moves, TPR / FPR / recall at K % gated before and after (overall, per service and
     platform), and each service against the enforcement FPR threshold. Writes policy-diff.json
-    and policy-diff.md (a pull-request comment) into the work folder."""
+    and policy-diff.md into the work folder; with GITHUB_TOKEN set and a pull request known
+    (--pr, else CHANGE_ID), posts policy-diff.md as a comment on it, edited in place on a rerun.
+    A held --fail-if is exit 1 after all of that."""
     from cipipe.extras import require_extra
 
     require_extra("model", "numpy", command="cipipe policy diff")
@@ -92,7 +106,35 @@ def command(
     ]
     text = result.to_json() if as_json else summary(result, [str(p) for p in written])
     click.echo(text, nl=not as_json)
+    post_comment(markdown(result), github_repo, pr, github_api)
     message = held_message(result.fail_if)
     if message is not None:
         return refused(state, RefusedError(message))
     return int(ExitCode.OK)
+
+
+def post_comment(body: str, repo: str | None, number: int | None, api: str | None) -> None:
+    """The Markdown on the pull request, through the GitHub adapter; nothing without a token.
+    A token but no pull request (a branch build) is one log line, not an error."""
+    import logging
+    import os
+
+    from cipipe.adapters.github.factory import github_from_env
+    from cipipe.adapters.github.pr import pr_from_env
+
+    host = github_from_env(os.environ, api)
+    if host is None:
+        return
+    found = pr_from_env(os.environ)
+    repo = repo or (found[0] if found else None)
+    if number is None and found is not None and found[0] == repo:
+        number = found[1]
+    log = logging.getLogger("cipipe.policy")
+    if repo is None or number is None:
+        log.warning(
+            "GITHUB_TOKEN is set but no pull request is known (--github-repo, --pr): "
+            "policy-diff.md not posted"
+        )
+        return
+    posted = host.upsert_comment(repo, number, COMMENT_MARKER, body)
+    log.info("%s %s", "posted" if posted.created else "updated", posted.url)
