@@ -310,7 +310,10 @@ def policies(draw: st.DrawFn) -> PolicyBundle:
     low = draw(st.integers(0, 97))
     high = draw(st.integers(low + 1, 99))
     approval = draw(st.integers(0, 100))
-    return edited(SHIPPED, edges=(low, high), approval_at=approval, name=f"{low}-{high}-{approval}")
+    # Per-service shifts move scores too, so the moves differ in size and direction.
+    shifts = {name: draw(st.integers(0, 30)) for name in ("orders", "search")}
+    bundle = edited(_with_overrides(SHIPPED, shifts), edges=(low, high), approval_at=approval)
+    return replace(bundle, version_id=f"sha256:{low}-{high}-{approval}-{shifts}")
 
 
 @st.composite
