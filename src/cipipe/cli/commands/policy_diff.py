@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -10,6 +11,10 @@ from cipipe.cli.app import CliState
 from cipipe.cli.commands.backtest import history_options
 from cipipe.cli.options import policy_fetch_options
 from cipipe.errors import ExitCode
+
+if TYPE_CHECKING:
+    from cipipe.contracts.policy_diff import PolicyDiff
+    from cipipe.risk.policy.diff import Bundles
 
 MARKDOWN_FILE = "policy-diff.md"
 # Found again on a rerun of the same pull request's stage and edited in place.
@@ -76,22 +81,16 @@ def command(
     require_extra("model", "numpy", command="cipipe policy diff")
     from cipipe.cli.app import refused
     from cipipe.cli.commands.backtest import load_table, parse_features, parse_lag, without_lagged
-    from cipipe.cli.inputs import policy_bundle
     from cipipe.errors import RefusedError
     from cipipe.risk.backtest.replay import Provenance
-    from cipipe.risk.policy.diff import Bundles, policy_diff
+    from cipipe.risk.policy.diff import policy_diff
     from cipipe.risk.policy.diff_gate import check_all, held_message, parse
-    from cipipe.risk.policy.diff_report import markdown, summary
-    from cipipe.urls import strip_credentials
+    from cipipe.risk.policy.diff_report import markdown
 
     # Every expression is read before anything is loaded or written: a typo is exit 2 alone.
     expressions = [parse(text) for text in fail_if]
     lag = parse_lag(label_lag)
-    old_bundle, old_spec = policy_bundle(old, pin=policy_pin, deadline=policy_deadline)
-    new_bundle, new_spec = policy_bundle(new, pin=policy_pin, deadline=policy_deadline)
-    bundles = Bundles(
-        old_bundle, new_bundle, strip_credentials(old_spec), strip_credentials(new_spec)
-    )
+    bundles = load_bundles(old, new, policy_pin, policy_deadline)
     loaded = load_table(
         state, history, from_db, db, label, time_column, parse_features(features), id_column
     )
@@ -100,17 +99,35 @@ def command(
     provenance = Provenance(label_name, time_name, len(table), lag, dropped, unlabelled)
     result = policy_diff(kept, bundles, provenance, criticality=crit, top=top)
     result = result.model_copy(update={"fail_if": check_all(expressions, result)})
+    write_and_print(state, result, as_json)
+    post_comment(markdown(result), github_repo, pr, github_api)
+    message = held_message(result.fail_if)
+    if message is not None:
+        return refused(state, RefusedError(message))
+    return int(ExitCode.OK)
+
+
+def load_bundles(old: str, new: str, pin: str | None, deadline: float | None) -> Bundles:
+    """OLD and NEW through the one resolution path --policy takes (pins and deadline too)."""
+    from cipipe.cli.inputs import policy_bundle
+    from cipipe.risk.policy.diff import Bundles
+    from cipipe.urls import strip_credentials
+
+    old_bundle, old_spec = policy_bundle(old, pin=pin, deadline=deadline)
+    new_bundle, new_spec = policy_bundle(new, pin=pin, deadline=deadline)
+    return Bundles(old_bundle, new_bundle, strip_credentials(old_spec), strip_credentials(new_spec))
+
+
+def write_and_print(state: CliState, result: PolicyDiff, as_json: bool) -> None:
+    """policy-diff.json and policy-diff.md into the work folder, then the summary (or the JSON)."""
+    from cipipe.risk.policy.diff_report import markdown, summary
+
     written = [
         state.workdir.write(result),
         state.workdir.write_text(MARKDOWN_FILE, markdown(result)),
     ]
     text = result.to_json() if as_json else summary(result, [str(p) for p in written])
     click.echo(text, nl=not as_json)
-    post_comment(markdown(result), github_repo, pr, github_api)
-    message = held_message(result.fail_if)
-    if message is not None:
-        return refused(state, RefusedError(message))
-    return int(ExitCode.OK)
 
 
 def post_comment(body: str, repo: str | None, number: int | None, api: str | None) -> None:
