@@ -209,6 +209,9 @@ def test_from_db(cli: Cli, tmp_path: Path, backend: Backend, old: Path, new: Pat
     assert data["rows"] == 10 and data["unlabelled_excluded"] == 2
     assert data["overall"]["releases"] == 10 and data["overall"]["before"]["failures"] == 3
     assert list(data["by_service"]) == ["orders"] and data["not_in_history"] == ["platform"]
+    summary = _diff(cli, work, old, new, "--from-db", "--db", backend.url)
+    assert "- per platform: not in the history" in summary.stdout
+    assert cli("validate", work / "policy-diff.json").exit_code == 0
     assert all(m["build"].startswith("orders/") for m in data["largest_moves"])
     assert data["changed_decisions"] == sum(m["count"] for m in data["moves"]) > 0
 

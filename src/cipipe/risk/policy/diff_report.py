@@ -189,6 +189,7 @@ def summary(diff: PolicyDiff, written: Iterable[str]) -> str:
         f"{_short(diff.old.version)} -> {_short(diff.new.version)}",
         *(f"- {line}" for line in headline(diff)),
         *(f"- {move_name(m)}: {m.count}" for m in diff.moves),
+        *(f"- per {column}: not in the history" for column in diff.not_in_history),
         *(f"- --fail-if {c.expression}: {'held' if c.held else 'not held'}" for c in diff.fail_if),
         "wrote " + ", ".join(written),
     ]
