@@ -269,3 +269,12 @@ def test_without_a_token_nothing_is_posted(
     result = _diff(cli, tmp_path / "work", old, new, "--history", history, *CSV_ARGS)
     assert result.exit_code == 0, result.stderr
     assert _ours(github) == [] and github.seen == []
+
+
+def test_the_help_names_every_metric(cli: Cli) -> None:
+    from cipipe.risk.policy.diff_gate import METRICS
+
+    result = cli("policy", "diff", "--help")
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.split())
+    assert [m for m in METRICS if m not in text] == []
