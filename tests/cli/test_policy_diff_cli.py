@@ -278,3 +278,36 @@ def test_the_help_names_every_metric(cli: Cli) -> None:
     assert result.exit_code == 0
     text = " ".join(result.stdout.split())
     assert [m for m in METRICS if m not in text] == []
+
+
+def test_a_token_without_a_pull_request_posts_nothing(
+    cli: Cli, tmp_path: Path, old: Path, new: Path, history: Path, github: FakeGitHub,
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    monkeypatch.delenv("CHANGE_ID")
+    monkeypatch.delenv("CHANGE_URL")
+    result = _diff(cli, tmp_path / "work", old, new, "--history", history, *CSV_ARGS)
+    assert result.exit_code == 0, result.stderr
+    assert _ours(github) == [] and github.seen == []
+    assert "no pull request is known" in caplog.text + result.stderr
+    flagged = _diff(
+        cli, tmp_path / "work", old, new, "--history", history, *CSV_ARGS,
+        "--github-repo", PR_REPO, "--pr", "7",
+    )  # fmt: skip
+    assert flagged.exit_code == 0, flagged.stderr
+    assert len(_ours(github)) == 1
+
+
+def test_the_label_lag_leaves_out_the_newest_releases(
+    cli: Cli, tmp_path: Path, old: Path, new: Path
+) -> None:
+    history = write_csv(tmp_path / "h.csv", generated_rows(200, groups=False))  # an hour apart
+    work = tmp_path / "work"
+    args = ("--history", history, "--label", "failed", "--time", "time", "--label-lag", "1d")
+    result = _diff(cli, work, old, new, *args, "--json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["excluded_by_label_lag"] == 24 and data["rows"] == 176
+    assert data["rows_read"] == 200 and data["label_lag_seconds"] == 86400
+    assert data["not_in_history"] == ["service", "platform"]
+    assert data["by_service"] == {} and data["enforcement"]["services"] == []
