@@ -19,6 +19,7 @@ from cipipe.cli.commands.policy_diff import COMMENT_MARKER
 from tests.conftest import REPO_ROOT, CliResult
 from tests.githubserver import FakeGitHub
 from tests.githubserver import serve as serve_github
+from tests.gitrepo import GitRepoBuilder
 from tests.historydb import Backend
 from tests.policyserver import running
 from tests.risk.histories import generated_rows, write_csv
@@ -311,3 +312,25 @@ def test_the_label_lag_leaves_out_the_newest_releases(
     assert data["rows_read"] == 200 and data["label_lag_seconds"] == 86400
     assert data["not_in_history"] == ["service", "platform"]
     assert data["by_service"] == {} and data["enforcement"]["services"] == []
+
+
+def test_the_target_branchs_policy_from_a_git_worktree_names_its_commit(
+    cli: Cli, tmp_path: Path, new: Path, history: Path
+) -> None:
+    """What Jenkinsfile.example's policy stage does: the change request's policies/ against
+    the target branch's, checked out beside it with `git worktree add`."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    shutil.copytree(REPO_ROOT / "policies", repo.root / "policies")
+    base = repo.commit("policy as merged")
+    repo.git("checkout", "-q", "-b", "change")
+    shutil.copy(new / "strategy-mapping-policy.yaml", repo.root / "policies")
+    change = repo.commit("rolling up to 40")
+    aside = tmp_path / "policy-base"
+    repo.git("worktree", "add", "--detach", str(aside), "main")
+    work = tmp_path / "work"
+    args = ("--history", history, *CSV_ARGS, "--json")
+    result = _diff(cli, work, aside / "policies", repo.root / "policies", *args)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["old"]["commit"], data["new"]["commit"]) == (base, change)
+    assert data["changed_decisions"] > 0
