@@ -22,8 +22,10 @@ COMMENT_MARKER = "<!-- cipipe:policy-diff -->"
 FAIL_IF_HELP = (
     "Exit 1 (files still written) when METRIC OP NUMBER holds, e.g. fpr>0.10 or "
     "recall_drop>0.05; METRIC[SERVICE] for one service, e.g. fpr[orders]>0.2; repeatable. "
-    "OP: > >= < <= == !=. METRIC: "
-)
+    "OP: > >= < <= == !=. METRIC: fpr, tpr, precision (NEW's), recall_at_5, recall_at_10, "
+    "recall_at_20, recall_at_50 (recall with that % gated), fpr_increase (NEW - OLD), "
+    "recall_drop (OLD TPR - NEW TPR), changed_decisions, changed_fraction"
+)  # written out rather than built from diff_gate.METRICS: that import pulls in numpy
 
 
 @click.command("diff")
