@@ -177,8 +177,9 @@ def _with_overrides(bundle: PolicyBundle, shifts: dict[str, int]) -> PolicyBundl
 
 def test_enforcement_thresholds_before_and_after_per_service() -> None:
     # orders: negatives 0, 40, 75 (blue-green) -> FPR 1/3; search: negatives 10, 20 -> 0.
-    services = ["orders", "orders", "orders", "search", "search", "orders"]
-    table = scored_table([0, 40, 75, 10, 20, 90], [0, 0, 0, 0, 0, 1], service=services)
+    # payments keeps its own 0.20 whatever the default says.
+    services = ["orders", "orders", "orders", "search", "search", "orders", "payments"]
+    table = scored_table([0, 40, 75, 10, 20, 90, 0], [0, 0, 0, 0, 0, 1, 0], service=services)
     result = diff(table, SHIPPED, edited(SHIPPED, max_fpr=0.4))
     e = result.enforcement
     assert (e.max_fpr_before, e.max_fpr_after) == (0.10, 0.4)
@@ -187,6 +188,8 @@ def test_enforcement_thresholds_before_and_after_per_service() -> None:
     assert (rows["orders"].fpr_before, rows["orders"].fpr_after) == (1 / 3, 1 / 3)
     assert (rows["orders"].meets_before, rows["orders"].meets_after) == (False, True)
     assert (rows["search"].meets_before, rows["search"].meets_after) == (True, True)
+    assert (rows["payments"].max_fpr_before, rows["payments"].max_fpr_after) == (0.20, 0.20)
+    assert (rows["orders"].max_fpr_before, rows["orders"].max_fpr_after) == (0.10, 0.4)
 
 
 def test_an_fpr_over_no_good_release_meets_nothing() -> None:
