@@ -109,6 +109,10 @@ Map wrappers = [
             [type: 'string', credentialsId: 'cipipe-slack-bot-token', variable: 'SLACK_BOT_TOKEN'],
             [type: 'string', credentialsId: 'cipipe-audit-key', variable: 'CIPIPE_AUDIT_KEY']]],
 ]
+wrappers.cipipePolicyDiff = [
+    args: [old: 'base/policies', new: 'policies', fromDb: true, top: 10, failIf: ['fpr>0.10', 'recall_drop>0.05'], pr: 7],
+    line: "'cipipe' '--log-format' 'text' 'policy' 'diff' '--from-db' '--top=10' '--fail-if=fpr>0.10' '--fail-if=recall_drop>0.05' '--pr=7' 'base/policies' 'policies'",
+    output: 'policy-diff.json', credentials: [[type: 'string', credentialsId: 'cipipe-github-token', variable: 'GITHUB_TOKEN']]]
 wrappers.each { String step, Map spec ->
     check("${step}: exact command line, CIPIPE_WORKDIR, credentials, returned JSON") {
         def jenkins = newJenkins()
@@ -140,6 +144,15 @@ check('cipipeBuildMatrix: --format jenkins, returns the ordered platform -> agen
     expect(result, [linux: 'linux-x64', arm: 'linux-arm64', windows: 'windows'], 'agents')
     expect(result.keySet() as List, ['linux', 'arm', 'windows'], 'order')
     assert jenkins.shOutput.contains('linux\tlinux-x64'): 'the matrix lines are shown in the log'
+}
+
+check('cipipePolicyDiff: OLD and NEW are required and never read as flags') {
+    def jenkins = newJenkins()
+    String missing = failsWith { jenkins.call('cipipePolicyDiff', [new: 'policies']) }
+    expect(missing, 'cipipePolicyDiff: missing required parameter(s) old', 'missing old')
+    String flag = failsWith { jenkins.call('cipipePolicyDiff', [old: '--help', new: 'policies']) }
+    assert flag.contains("old must not start with '-'"): flag
+    expect(jenkins.named('sh'), [], 'no cipipe run')
 }
 
 // ---- quoting: what the pipeline passes is what cipipe gets ----
@@ -421,7 +434,7 @@ check('Jenkinsfile.example parses as Groovy and uses every step') {
     String text = example.text
     ['cipipePrecheck', 'cipipeBuildMatrix', 'cipipeBuild', 'cipipeTest', 'cipipeSbom', 'cipipeScan',
      'cipipeBuildInfo', 'cipipePublish', 'cipipeGate', 'cipipeNotify', 'cipipeDecideStrategy', 'cipipeInstall',
-     'cipipeCollect', 'cipipeChecklist',
+     'cipipeCollect', 'cipipeChecklist', 'cipipePolicyDiff', "changeset 'policies/**'", 'git worktree add',
      'SubmoduleOption', 'recursiveSubmodules: true', 'parallel', 'stash', 'unstash',
      "junit allowEmptyResults: true, testResults: 'cipipe-work/reports/junit-gates.xml'", 'input message'].each {
         assert text.contains(it): "Jenkinsfile.example lacks ${it}"

@@ -159,8 +159,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "policy",
         "cipipe.cli.commands.policy",
-        "Check a risk policy bundle (weights, strategy mapping, thresholds and windows), or "
-        "serve it over HTTP.",
+        "Check a risk policy bundle (weights, strategy mapping, thresholds and windows), "
+        "serve it over HTTP, or diff two bundles over labelled history.",
     ),
     CommandSpec(
         "audit",

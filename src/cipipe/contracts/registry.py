@@ -34,6 +34,7 @@ _CONTRACTS: dict[str, tuple[str, str]] = {
     "notification": ("notification", "NotificationLog"),
     "gate": ("gate", "GateReport"),
     "backtest": ("backtest", "Backtest"),
+    "policy-diff": ("policy_diff", "PolicyDiff"),
     "audit-anchor": ("audit_anchor", "AuditAnchor"),
     "model-score": ("model_score", "ModelScore"),
     "model": ("model", "ModelRecord"),

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from cipipe.cli.app import CliState
 from cipipe.cli.options import POLICY_HELP, policy_fetch_options
 from cipipe.errors import ExitCode, InputError
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 if TYPE_CHECKING:
     from cipipe.contracts.backtest import Backtest
@@ -32,7 +35,7 @@ def parse_lag(text: str | None) -> int:
         ) from None
 
 
-def _features(text: str | None) -> list[str] | None:
+def parse_features(text: str | None) -> list[str] | None:
     if text is None:
         return None
     names = [n.strip() for n in text.split(",") if n.strip()]
@@ -85,6 +88,49 @@ def load_table(
     return table, criticality, rows.unlabelled, LABEL, TIME
 
 
+def history_options(func: F) -> F:
+    """--history or --from-db and how to read the rows: the same on every command that
+    replays labelled history (backtest, policy diff); ``load_table`` takes what they give."""
+    for option in reversed(
+        [
+            click.option(
+                "--history",
+                type=click.Path(path_type=Path, dir_okay=False),
+                help="CSV/JSONL/Parquet",
+            ),
+            click.option("--from-db", is_flag=True, help="Labelled builds from the history store"),
+            click.option("--db", help="History store: a SQLite path or a URL  [env: CIPIPE_DB]"),
+            click.option("--label", help="The outcome column (1 = the release failed)"),
+            click.option(
+                "--time", "time_column", help="The time column (epoch seconds or ISO 8601)"
+            ),
+            click.option(
+                "--features", help="Only these columns, comma separated  [default: known ones]"
+            ),
+            click.option("--id", "id_column", help="A column naming each release"),
+            click.option(
+                "--label-lag", help="Leave out releases this recent (e.g. 30d): not yet judged"
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def without_lagged(
+    table: HistoryTable, crit: list[str] | None, lag: int
+) -> tuple[HistoryTable, list[str] | None, int]:
+    """The table without the releases within the label lag, their criticality kept in step,
+    and how many were left out."""
+    from cipipe.risk.history_table import apply_label_lag
+
+    kept, dropped = apply_label_lag(table, lag)
+    if crit is not None and dropped:
+        kept_ids = set(kept.ids)
+        crit = [c for i, c in zip(table.ids, crit, strict=True) if i in kept_ids]
+    return kept, crit, dropped
+
+
 def write_report(
     folder: Path,
     result: Backtest,
@@ -133,16 +179,7 @@ def summary(result: Backtest, written: Path) -> str:
 
 
 @click.command("backtest")
-@click.option(
-    "--history", type=click.Path(path_type=Path, dir_okay=False), help="CSV/JSONL/Parquet"
-)
-@click.option("--from-db", is_flag=True, help="Labelled builds from the history store")
-@click.option("--db", help="History store: a SQLite path or a URL  [env: CIPIPE_DB]")
-@click.option("--label", help="The outcome column (1 = the release failed)")
-@click.option("--time", "time_column", help="The time column (epoch seconds or ISO 8601)")
-@click.option("--features", help="Only these columns, comma separated  [default: known ones]")
-@click.option("--id", "id_column", help="A column naming each release")
-@click.option("--label-lag", help="Leave out releases this recent (e.g. 30d): not yet judged")
+@history_options
 @click.option("--policy", help=POLICY_HELP)
 @policy_fetch_options
 @click.option("--tune", is_flag=True, help="Propose bucket edges for --target-fpr")
@@ -191,18 +228,14 @@ def command(
     from cipipe.cli.inputs import policy_bundle
     from cipipe.risk.backtest.replay import Provenance, backtest
     from cipipe.risk.backtest.tune import tune as tune_edges
-    from cipipe.risk.history_table import apply_label_lag
 
     lag = parse_lag(label_lag)
     bundle, _ = policy_bundle(policy, pin=policy_pin, deadline=policy_deadline)
     loaded = load_table(
-        state, history, from_db, db, label, time_column, _features(features), id_column
+        state, history, from_db, db, label, time_column, parse_features(features), id_column
     )
     table, crit, unlabelled, label_name, time_name = loaded
-    kept, dropped = apply_label_lag(table, lag)
-    if crit is not None and dropped:
-        kept_ids = set(kept.ids)
-        crit = [c for i, c in zip(table.ids, crit, strict=True) if i in kept_ids]
+    kept, crit, dropped = without_lagged(table, crit, lag)
     provenance = Provenance(label_name, time_name, len(table), lag, dropped, unlabelled)
     result = backtest(kept, bundle, provenance, criticality=crit)
     if tune:

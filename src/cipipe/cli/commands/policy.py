@@ -6,12 +6,15 @@ from pathlib import Path
 
 import click
 
+from cipipe.cli.commands import policy_diff
 from cipipe.cli.options import policy_fetch_options
 from cipipe.errors import ExitCode
 
 command = click.Group(
-    "policy", help="Check, serve and copy out the versioned deploy-strategy policy bundle."
+    "policy",
+    help="Check, serve, copy out and compare the versioned deploy-strategy policy bundle.",
 )
+command.add_command(policy_diff.command)
 
 
 @command.command("check")

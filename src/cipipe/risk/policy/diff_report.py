@@ -1,0 +1,197 @@
+"""policy-diff.md (a pull-request comment) and the summary printed on stdout.
+
+The comment is short: the headline figures first, the table of moves, and the rest in
+collapsed <details> blocks so a reviewer opens only what they want.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from cipipe.contracts.backtest import Performance
+from cipipe.contracts.policy_diff import Figures, MoveCount, PolicyDiff, PolicyRef
+from cipipe.risk.backtest.report import pct
+
+REPORTED_RECALL_AT = 0.10  # the headline's "recall at 10 % gated"
+
+
+def _short(version: str) -> str:
+    return version.removeprefix("sha256:")[:12]
+
+
+def _decision(strategy: str, approval: bool) -> str:
+    return f"{strategy} + approval" if approval else strategy
+
+
+def move_name(m: MoveCount) -> str:
+    return (
+        f"{_decision(m.from_strategy, m.from_approval)} → {_decision(m.to_strategy, m.to_approval)}"
+    )
+
+
+def _recall(p: Performance) -> float | None:
+    return next((r.recall for r in p.at_top if r.fraction == REPORTED_RECALL_AT), None)
+
+
+def _arrow(before: float | None, after: float | None) -> str:
+    return pct(before) if before == after else f"{pct(before)} → {pct(after)}"
+
+
+def _yes_no(value: bool | None) -> str:
+    return "n/a" if value is None else ("yes" if value else "**no**")
+
+
+def _approval(needed: bool) -> str:
+    return "yes" if needed else "no"
+
+
+def _table(header: list[str], rows: Iterable[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows]
+
+
+def headline(diff: PolicyDiff) -> list[str]:
+    o = diff.overall
+    changed = f"{diff.changed_decisions} of {diff.rows} decisions change"
+    if diff.changed_fraction is not None:
+        changed += f" ({pct(diff.changed_fraction)})"
+    meeting = [
+        f"{sum(s.meets_before is True for s in diff.enforcement.services)}",
+        f"{sum(s.meets_after is True for s in diff.enforcement.services)}",
+    ]
+    lines = [
+        changed,
+        f"FPR {_arrow(o.before.fpr, o.after.fpr)}, TPR {_arrow(o.before.tpr, o.after.tpr)}, "
+        f"recall at {REPORTED_RECALL_AT:.0%} gated "
+        f"{_arrow(_recall(o.before), _recall(o.after))}",
+        f"enforcement max FPR "
+        f"{_arrow(diff.enforcement.max_fpr_before, diff.enforcement.max_fpr_after)}",
+    ]
+    if diff.enforcement.services:
+        total = len(diff.enforcement.services)
+        lines[-1] += f"; services meeting it: {meeting[0]} → {meeting[1]} of {total}"
+    return lines
+
+
+def _figures_rows(groups: dict[str, Figures]) -> list[list[str]]:
+    return [
+        [
+            name,
+            str(f.releases),
+            str(f.changed_decisions),
+            _arrow(f.before.fpr, f.after.fpr),
+            _arrow(f.before.tpr, f.after.tpr),
+            _arrow(_recall(f.before), _recall(f.after)),
+        ]
+        for name, f in groups.items()
+    ]
+
+
+def _grouped(diff: PolicyDiff, column: str, groups: dict[str, Figures]) -> list[str]:
+    if column in diff.not_in_history:
+        return [f"Per {column}: not in the history.", ""]
+    header = [column, "releases", "changed", "FPR", "TPR", "recall at 10 %"]
+    return [
+        f"<details><summary>Per {column}</summary>",
+        "",
+        *_table(header, _figures_rows(groups)),
+        "",
+        "</details>",
+        "",
+    ]
+
+
+def _enforcement(diff: PolicyDiff) -> list[str]:
+    if not diff.enforcement.services:
+        return []
+    rows = [
+        [
+            s.service,
+            _arrow(s.max_fpr_before, s.max_fpr_after),
+            _arrow(s.fpr_before, s.fpr_after),
+            _yes_no(s.meets_before),
+            _yes_no(s.meets_after),
+        ]
+        for s in diff.enforcement.services
+    ]
+    header = ["service", "max FPR", "FPR", "meets (old)", "meets (new)"]
+    return [
+        "<details><summary>Enforcement threshold per service</summary>",
+        "",
+        *_table(header, rows),
+        "",
+        "</details>",
+        "",
+    ]
+
+
+def _largest(diff: PolicyDiff) -> list[str]:
+    if not diff.largest_moves:
+        return []
+    rows = [
+        [
+            m.build,
+            m.service or "",
+            f"{m.score_before} → {m.score_after} ({m.score_change:+d})",
+            f"{m.bucket_before} → {m.bucket_after}",
+            f"{_approval(m.approval_before)} → {_approval(m.approval_after)}",
+        ]
+        for m in diff.largest_moves
+    ]
+    header = ["build", "service", "score", "bucket", "manual approval"]
+    return [
+        f"<details><summary>Largest moves (top {len(diff.largest_moves)})</summary>",
+        "",
+        *_table(header, rows),
+        "",
+        "</details>",
+        "",
+    ]
+
+
+def _policy_row(name: str, ref: PolicyRef) -> list[str]:
+    return [name, f"`{ref.version}`", ref.source, ref.spec, ref.commit or "n/a"]
+
+
+def markdown(diff: PolicyDiff) -> str:
+    title = f"### Policy diff: `{_short(diff.old.version)}` → `{_short(diff.new.version)}`"
+    lines = [title, "", *(f"- {line}" for line in headline(diff)), ""]
+    held = [c.expression for c in diff.fail_if if c.held]
+    if held:
+        lines += ["**--fail-if held:** " + ", ".join(f"`{h}`" for h in held), ""]
+    if diff.moves:
+        rows = [[move_name(m), str(m.count)] for m in diff.moves]
+        lines += [*_table(["move", "releases"], rows), ""]
+    else:
+        lines += ["No decision changes.", ""]
+    lines += _largest(diff)
+    lines += _grouped(diff, "service", diff.by_service)
+    lines += _grouped(diff, "platform", diff.by_platform)
+    lines += _enforcement(diff)
+    policies = [_policy_row("old", diff.old), _policy_row("new", diff.new)]
+    lines += [
+        "<details><summary>Policies and history</summary>",
+        "",
+        *_table(["", "version", "source", "given as", "commit"], policies),
+        "",
+        f"{diff.rows} releases replayed from {diff.source} ({diff.bad_rows} bad rows, "
+        f"{diff.excluded_by_label_lag} within the label lag, {diff.unlabelled_excluded} "
+        f"unlabelled); cipipe {diff.cipipe_version}.",
+        "",
+        "</details>",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def summary(diff: PolicyDiff, written: Iterable[str]) -> str:
+    lines = [
+        f"policy diff over {diff.rows} releases from {diff.source}: "
+        f"{_short(diff.old.version)} -> {_short(diff.new.version)}",
+        *(f"- {line}" for line in headline(diff)),
+        *(f"- {move_name(m)}: {m.count}" for m in diff.moves),
+        *(f"- per {column}: not in the history" for column in diff.not_in_history),
+        *(f"- --fail-if {c.expression}: {'held' if c.held else 'not held'}" for c in diff.fail_if),
+        "wrote " + ", ".join(written),
+    ]
+    # Jenkins logs and some terminals are not UTF-8: plain arrows on stdout.
+    return "\n".join(lines).replace("→", "->")
