@@ -79,8 +79,8 @@ def _gate(cipipe: str, folder: Path) -> list[str]:
 
 def _build_info(cipipe: str, folder: Path) -> list[str]:
     sys.path.insert(0, str(REPO_ROOT))
-    from tests.gitrepo import GitRepoBuilder
     from tests.steps.build_info.test_build_info_step import prepare
+    from tests.support.gitrepo import GitRepoBuilder
 
     repo = GitRepoBuilder(folder / "svc")
     repo.commit("init", {".cipipe.yaml": CONFIG, "net/tcp.c": "int tcp;\n", "app/main.c": "x\n"})

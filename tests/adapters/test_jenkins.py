@@ -19,7 +19,7 @@ from cipipe.adapters.jenkins import (
     job_path,
 )
 from cipipe.errors import ExitCode, InputError, OutsideSystemError
-from tests.jenkinsserver import FakeJenkins, recorded_builds, serve
+from tests.support.jenkinsserver import FakeJenkins, recorded_builds, serve
 
 TOKEN = "jenkins-Token-0123456789"
 BASIC = "Basic " + base64.b64encode(f"ci-bot:{TOKEN}".encode()).decode()

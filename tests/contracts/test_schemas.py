@@ -12,7 +12,7 @@ import pytest
 from cipipe.cli.commands.schema import render_schema, write_all
 from cipipe.contracts.registry import all_schema_names, contract_names, json_schema
 from tests.conftest import REPO_ROOT
-from tests.snapshots import UPDATE_FLAG
+from tests.support.snapshots import UPDATE_FLAG
 
 SCHEMAS = REPO_ROOT / "schemas"
 

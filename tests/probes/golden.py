@@ -34,8 +34,8 @@ from cipipe.contracts.testing import (
 from cipipe.digests import digest_file
 from cipipe.workdir import WorkDir
 from tests.conftest import JENKINS_VARS, REPO_ROOT, SAMPLE_SERVICE
-from tests.gitrepo import GitRepoBuilder
 from tests.risk.histories import generated_rows
+from tests.support.gitrepo import GitRepoBuilder
 
 BUILD_ID = "7"
 OUTSIDE_CONFIG = (

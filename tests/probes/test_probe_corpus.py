@@ -17,11 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import CliResult
-from tests.hangs import STEP_HANG_SECONDS, no_hang, unblocking
 from tests.probes.golden import OUTSIDE_CONFIG, Golden
 from tests.probes.mutations import Location, Mutation, dotted, leaves, replace
 from tests.probes.table import IN_REPO, INPUTS, STEPS, Case, CaseEnv, prepare
 from tests.probes.tally import TALLY
+from tests.support.hangs import STEP_HANG_SECONDS, no_hang, unblocking
 
 Cli = Callable[..., CliResult]
 

@@ -13,15 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from cipipe.cli import run
-from tests.binformat import (
+from tests.conftest import have, requires
+from tests.contracts.samples import sample_source
+from tests.support.binformat import (
     archive_object_machines,
     cmake_system,
     elf_machine,
     pe_machine,
 )
-from tests.conftest import have, requires
-from tests.contracts.samples import sample_source
-from tests.realrepos import clone, missing_reason
+from tests.support.realrepos import clone, missing_reason
 
 PLATFORMS = ("linux", "arm", "windows")
 EXE = {"linux": "", "arm": "", "windows": ".exe"}

@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.binformat import imports_dll
 from tests.real.projects import (
     EXE,
     PLATFORMS,
@@ -31,6 +30,7 @@ from tests.real.projects import (
     cipipe,
     plan,
 )
+from tests.support.binformat import imports_dll
 
 pytestmark = REAL_REPOS_AND_TOOLS
 CROSS = [p for p in PLATFORMS if p != "linux"]

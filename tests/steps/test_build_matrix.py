@@ -194,7 +194,7 @@ def test_jenkins_lines() -> None:
 def test_sample_service_matrix_matches_its_golden_file() -> None:
     from cipipe.contracts.repo_config import load_repo_config
     from tests.conftest import SAMPLE_SERVICE
-    from tests.snapshots import assert_snapshot_text
+    from tests.support.snapshots import assert_snapshot_text
 
     path = SAMPLE_SERVICE / ".cipipe.yaml"
     matrix = plan_matrix(load_repo_config(path), SOURCE, config_file=str(path))

@@ -15,7 +15,7 @@ from cipipe.adapters.artifact_store.interface import LocalFile, StoreError, Stor
 from cipipe.adapters.artifact_store.rest import ArtifactoryRestStore, auth_from_env
 from cipipe.adapters.http import HeaderAuth
 from cipipe.errors import ExitCode, InputError
-from tests.artifactoryserver import FakeArtifactory, StoredItem, serve
+from tests.support.artifactoryserver import FakeArtifactory, StoredItem, serve
 
 TOKEN = "art-Token-0123456789abcdef"
 BIG = 20 * 1024

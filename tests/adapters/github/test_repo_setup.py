@@ -14,7 +14,7 @@ from cipipe.adapters.github.interface import GitHubError
 from cipipe.adapters.github.repo_setup import RepositorySettings
 from cipipe.errors import InputError
 from cipipe.steps.setup_github import Desired, plan, protection_body
-from tests.githubserver import FakeGitHub, serve
+from tests.support.githubserver import FakeGitHub, serve
 
 API = "https://api.github.com"
 TOKEN = "ghp_SetupToken0123456789abcdefABCDEF"

@@ -9,7 +9,7 @@ import pytest
 
 from cipipe.adapters.github.interface import GitHubError
 from cipipe.adapters.github.rest import GitHubRest
-from tests.githubserver import FakeGitHub, serve
+from tests.support.githubserver import FakeGitHub, serve
 
 REPO = "acme/widget"
 MARKER = "<!-- cipipe:gate -->"

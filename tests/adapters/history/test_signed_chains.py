@@ -25,7 +25,7 @@ from cipipe.adapters.history.schema import outcomes as outcomes_table
 from cipipe.adapters.history.signing import AuditKeys
 from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore, open_store
 from cipipe.adapters.history.verify import ChainReport, Claim, chain_heads, verify_chains
-from tests.historydb import Backend
+from tests.support.historydb import Backend
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 KEY = AuditKeys(b"k" * 40)

@@ -19,8 +19,8 @@ from cipipe.risk.policy.bundle import METADATA_FILE, WEIGHTS_FILE, load_policy_b
 from cipipe.risk.policy.fetch import META_FILE, default_cache_dir, default_ttl, load_policy
 from cipipe.risk.policy.service import BUNDLE_FILES, serve_policy
 from tests.conftest import CliResult
-from tests.loopback import serve_http
-from tests.policyserver import SHIPPED, clock, no_sleep, reply, running, set_weight
+from tests.support.loopback import serve_http
+from tests.support.policyserver import SHIPPED, clock, no_sleep, reply, running, set_weight
 
 TTL = 300
 T0 = 1_000_000.0

@@ -11,8 +11,8 @@ from cipipe.contracts.loading import read_contract
 from cipipe.steps.build import BuildOutputs
 from cipipe.steps.build.rerun import checksums_of, merged_into
 from tests.conftest import CliResult, requires
-from tests.gitrepo import GitRepoBuilder
 from tests.steps.buildflow import GXX, plan_and_build
+from tests.support.gitrepo import GitRepoBuilder
 
 Cli = Callable[..., CliResult]
 MAIN = '#include <cstdio>\nint main() { std::puts("%s"); return 0; }\n'

@@ -15,7 +15,7 @@ import pytest
 
 from cipipe.cli import run
 from tests.conftest import SAMPLE_SERVICE, require_or_skip
-from tests.gitrepo import GitRepoBuilder
+from tests.support.gitrepo import GitRepoBuilder
 
 TOOLCHAINS = {
     "linux": "g++",

@@ -14,7 +14,7 @@ from cipipe.adapters.git.cli import GitCli
 from cipipe.steps.precheck.source import SourceFlags, resolve_source
 from cipipe.workdir import WorkDir
 from tests.conftest import CliResult
-from tests.gitrepo import GitRepoBuilder
+from tests.support.gitrepo import GitRepoBuilder
 
 Cli = Callable[..., CliResult]
 CONFIG = """\

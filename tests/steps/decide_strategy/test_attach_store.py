@@ -19,11 +19,11 @@ from cipipe.contracts.loading import read_contract
 from cipipe.contracts.publish import PublishReport
 from cipipe.contracts.risk_decision import RiskDecision
 from cipipe.digests import digest_file
-from tests.artifactoryserver import FakeArtifactory, serve
 from tests.conftest import CliResult
 from tests.risk.riskinputs import make_risk_inputs
 from tests.steps.decide_strategy.conftest import Decide
 from tests.steps.publish.conftest import make_workdir
+from tests.support.artifactoryserver import FakeArtifactory, serve
 
 Cli = Callable[..., CliResult]
 TOKEN = "decide-token-0123456789"

@@ -21,11 +21,11 @@ import requests
 from cipipe.contracts.loading import read_contract
 from cipipe.contracts.risk_decision import RiskDecision
 from cipipe.risk.model.train import TrainedModel
-from tests.loopback import send, serve_http
 from tests.risk.model.conftest import trained  # noqa: F401  (the session fixture)
 from tests.risk.riskinputs import make_risk_inputs, write_workdir
 from tests.steps.decide_strategy.modelservice import Cli, Setup, approved_setup, running
 from tests.steps.decide_strategy.test_model_decision import policy_with_model
+from tests.support.loopback import send, serve_http
 
 DEADLINE = "0.5"
 

@@ -23,15 +23,15 @@ from cipipe.contracts.source import Source
 from cipipe.contracts.testing import TestsReport
 from cipipe.steps.gate.feedback import COMMENT_MARKER, STATUS_CONTEXT
 from cipipe.workdir import WorkDir
-from tests.artifactoryserver import FakeArtifactory
-from tests.artifactoryserver import serve as serve_artifactory
 from tests.conftest import CliResult
-from tests.githubserver import FakeGitHub
-from tests.githubserver import serve as serve_github
 from tests.steps.decide_strategy.test_attach_store import published
 from tests.steps.gate.test_build_gate import built, matrix, outcomes
 from tests.steps.gate.test_gate_table import make_tests, platform, precheck, scan
-from tests.surefire import assert_surefire_valid
+from tests.support.artifactoryserver import FakeArtifactory
+from tests.support.artifactoryserver import serve as serve_artifactory
+from tests.support.githubserver import FakeGitHub
+from tests.support.githubserver import serve as serve_github
+from tests.support.surefire import assert_surefire_valid
 
 Cli = Callable[..., CliResult]
 COMMIT = "c" * 40  # the commit of the published candidate (tests/steps/publish)

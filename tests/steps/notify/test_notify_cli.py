@@ -19,10 +19,10 @@ from cipipe.contracts.notification import DeliveryRecord, NotificationLog
 from cipipe.workdir import WorkDir
 from tests.conftest import CliResult
 from tests.risk.riskinputs import write_workdir
-from tests.slackserver import VALID_TOKEN, WEBHOOK_PATH, FakeSlack, fake_slack
 from tests.steps.decide_strategy.conftest import DEPLOY_AT, POLICIES
 from tests.steps.gate.test_gate_cli import OUTSIDE_CONFIG, same_commit, write_reports
 from tests.steps.gate.test_gate_table import artifacts, make_tests, platform
+from tests.support.slackserver import VALID_TOKEN, WEBHOOK_PATH, FakeSlack, fake_slack
 
 Cli = Callable[..., CliResult]
 CHANNEL = "#builds"

@@ -18,7 +18,7 @@ import pytest
 from cipipe.contracts.precheck import Finding
 from cipipe.steps.precheck.cache import ResultCache
 from tests.conftest import CliResult, needs_tools
-from tests.gitrepo import GitRepoBuilder
+from tests.support.gitrepo import GitRepoBuilder
 
 Cli = Callable[..., CliResult]
 Factory = Callable[[str], GitRepoBuilder]

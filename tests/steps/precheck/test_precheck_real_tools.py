@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import CliResult, needs_tools
-from tests.gitrepo import GitRepoBuilder
-from tests.sarif import assert_valid_sarif
-from tests.snapshots import assert_snapshot, assert_snapshot_text
+from tests.support.gitrepo import GitRepoBuilder
+from tests.support.sarif import assert_valid_sarif
+from tests.support.snapshots import assert_snapshot, assert_snapshot_text
 
 pytestmark = needs_tools
 

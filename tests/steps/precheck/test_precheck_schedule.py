@@ -15,8 +15,8 @@ import pytest
 
 from cipipe.steps.precheck.schedule import Job, largest_first, run_jobs
 from tests.conftest import CliResult
-from tests.gitrepo import GitRepoBuilder
-from tests.sarif import assert_valid_sarif
+from tests.support.gitrepo import GitRepoBuilder
+from tests.support.sarif import assert_valid_sarif
 
 Cli = Callable[..., CliResult]
 Factory = Callable[[str], GitRepoBuilder]

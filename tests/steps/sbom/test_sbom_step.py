@@ -14,8 +14,8 @@ from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
 from tests.conftest import DATA, SAMPLE_SERVICE, CliResult
-from tests.gitrepo import GitRepoBuilder
-from tests.snapshots import assert_snapshot_text
+from tests.support.gitrepo import GitRepoBuilder
+from tests.support.snapshots import assert_snapshot_text
 
 Cli = Callable[..., CliResult]
 DEPS = DATA / "deps"

@@ -14,7 +14,7 @@ import yaml
 from cipipe.readers.deps import Dependency
 from cipipe.steps.sbom.bom import build_bom
 from tests.conftest import DATA, CliResult
-from tests.gitrepo import GitRepoBuilder
+from tests.support.gitrepo import GitRepoBuilder
 
 Cli = Callable[..., CliResult]
 OSV = DATA / "osv"

@@ -12,7 +12,7 @@ from cipipe.readers.gtest_xml import GtestCase, GtestReport, GtestStatus, parse_
 from cipipe.readers.junit_reports import parse_catch2_junit
 from cipipe.steps.testing.flaky import MergedRun, merge_attempts, rerun_filter
 from tests.conftest import DATA
-from tests.surefire import assert_surefire_valid
+from tests.support.surefire import assert_surefire_valid
 
 GTEST = DATA / "gtest"
 STATUSES: tuple[GtestStatus, ...] = ("passed", "failed", "skipped", "disabled")

@@ -14,8 +14,8 @@ import yaml
 
 from cipipe.contracts.testing import TestCounts
 from tests.conftest import DATA, CliResult, requires
-from tests.gitrepo import GitRepoBuilder
 from tests.steps.buildflow import plan
+from tests.support.gitrepo import GitRepoBuilder
 
 Cli = Callable[..., CliResult]
 GTEST_SOURCES = DATA / "gtest" / "src"

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-SNAPSHOTS = Path(__file__).resolve().parent / "_data" / "snapshots"
+SNAPSHOTS = Path(__file__).resolve().parent.parent / "_data" / "snapshots"
 UPDATE_FLAG = "CIPIPE_UPDATE_SNAPSHOTS"
 
 
