@@ -133,7 +133,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 def requires_jit_data(*projects: str) -> pytest.MarkDecorator:
-    """``requires`` for the public JIT defect data of ``projects`` (see tests/support/jitdata.py)."""
+    """``requires`` for the public JIT defect data of ``projects``
+    (see tests/support/jitdata.py)."""
     reason = missing_reason(*projects)
     return requires(reason is None, reason or "")
 

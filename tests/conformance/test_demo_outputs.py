@@ -3,8 +3,9 @@
 The fixture runs examples/demo.sh (the sample service in a fresh repository, `cipipe run` on
 the embedded defaults, the dashboard, a backtest and a model) into a tmp folder once for the
 session, then exports the demo's decision for Argo Rollouts as a Jenkins stage would. Each test
-below checks one kind of file against its upstream schema (tests/support/conformance_schemas.py); the
-coverage test fails on any file the demo writes that no rule here names, so a new output needs
+below checks one kind of file against its upstream schema
+(tests/support/conformance_schemas.py); the coverage test fails on any file the demo writes
+that no rule here names, so a new output needs
 a validator, or a line in NO_CONSUMER saying why it has none.
 """
 

@@ -3,8 +3,9 @@
 ``serve_http`` runs the Artifactory, GitHub, Jenkins, MLflow and Slack fakes and the one-fault
 servers of the policy-fetch tests. ``send`` is the plain JSON answer the GitHub, MLflow and Slack
 fakes use; the Artifactory and Jenkins fakes keep their own ``_send`` (Artifactory's checksum
-headers, Jenkins' content type). PostgreSQL is a real throwaway server (``tests/support/pgserver.py``) and
-the policy service a real ``cipipe policy serve``: neither goes through this module."""
+headers, Jenkins' content type). PostgreSQL is a real throwaway server
+(``tests/support/pgserver.py``) and the policy service a real ``cipipe policy serve``: neither
+goes through this module."""
 
 from __future__ import annotations
 
