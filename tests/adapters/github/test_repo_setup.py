@@ -15,17 +15,13 @@ from cipipe.adapters.github.repo_setup import RepositorySettings
 from cipipe.errors import InputError
 from cipipe.steps.setup_github import Desired, plan, protection_body
 from tests.support.githubserver import FakeGitHub, serve
+from tests.support.sleeps import Sleeps
 
 API = "https://api.github.com"
 TOKEN = "ghp_SetupToken0123456789abcdefABCDEF"
 REPO = "acme/widget"
 HOOK_URL = "https://jenkins.example.com/github-webhook/"
 SECRET = "whsec-0123456789"
-
-
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
 
 
 @pytest.fixture

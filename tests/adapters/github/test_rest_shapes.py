@@ -11,6 +11,7 @@ import responses
 from cipipe.adapters.github.interface import CodeHost, GitHubError
 from cipipe.adapters.github.rest import GitHubRest
 from cipipe.errors import ExitCode, InputError
+from tests.support.sleeps import Sleeps
 
 API = "https://api.github.com"
 GHE = "https://ghe.example.com/api/v3"
@@ -18,16 +19,6 @@ TOKEN = "ghp_ShapeToken0123456789abcdefABCDEF"
 MARKER = "<!-- cipipe:gate -->"
 SHA = "0123456789abcdef0123456789abcdef01234567"
 COMMENTS = f"{API}/repos/acme/widget/issues/12/comments"
-
-
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
 
 
 @pytest.fixture
