@@ -68,7 +68,8 @@ def _floor(tmp: Path) -> list[str]:
 
 def _gate(cipipe: str, folder: Path) -> list[str]:
     sys.path.insert(0, str(REPO_ROOT))
-    from tests.steps.gate.test_gate_cli import OUTSIDE_CONFIG, write_reports
+    from tests.steps.gate.test_gate_cli import write_reports
+    from tests.support.outside import OUTSIDE_CONFIG
 
     for var in OUTSIDE_CONFIG:  # the file channel, no store, no code host
         os.environ.pop(var, None)

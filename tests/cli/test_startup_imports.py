@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 from tests.risk.riskinputs import write_workdir
-from tests.steps.gate.test_gate_cli import OUTSIDE_CONFIG, write_reports
+from tests.steps.gate.test_gate_cli import write_reports
+from tests.support.outside import OUTSIDE_CONFIG
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROBE = """\

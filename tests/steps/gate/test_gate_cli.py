@@ -31,6 +31,7 @@ from tests.support.artifactoryserver import FakeArtifactory
 from tests.support.artifactoryserver import serve as serve_artifactory
 from tests.support.githubserver import FakeGitHub
 from tests.support.githubserver import serve as serve_github
+from tests.support.outside import clear_outside_config
 from tests.support.surefire import assert_surefire_valid
 
 Cli = Callable[..., CliResult]
@@ -62,31 +63,12 @@ ARTIFACTORY_TOKEN = "gate-token-0123456789"
 PR_REPO = "acme/svc"
 PR_URL = "https://github.example/acme/svc/pull/12"
 BUILD_URL = "http://jenkins.invalid/job/svc/7/"
-OUTSIDE_CONFIG = (
-    "GITHUB_TOKEN",
-    "GITHUB_API_URL",
-    "CIPIPE_GITHUB_API_URL",
-    "CHANGE_URL",
-    "BUILD_URL",
-    "CIPIPE_ARTIFACTORY_URL",
-    "CIPIPE_ARTIFACTORY_TOKEN",
-    "CIPIPE_ARTIFACTORY_API_KEY",
-    "CIPIPE_ARTIFACTORY_USER",
-    "CIPIPE_ARTIFACTORY_PASSWORD",
-    "JFROG_CLI_ACCESS_TOKEN",
-    "SLACK_BOT_TOKEN",
-    "SLACK_CHANNEL",
-    "SLACK_WEBHOOK_URL",
-    "SLACK_API_URL",
-    "CIPIPE_DB",
-)
 
 
 @pytest.fixture(autouse=True)
 def _no_outside_config(monkeypatch: pytest.MonkeyPatch) -> None:
     # The machine's GitHub, store and Slack must not leak into a test.
-    for var in OUTSIDE_CONFIG:
-        monkeypatch.delenv(var, raising=False)
+    clear_outside_config(monkeypatch)
 
 
 def same_commit(contract: Contract) -> Contract:
