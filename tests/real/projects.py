@@ -4,7 +4,6 @@ its build matrix, ``cipipe build --platform`` and the checks that the files are 
 from __future__ import annotations
 
 import json
-import os
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
@@ -12,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cipipe.cli import run
 from tests.conftest import have, requires
 from tests.contracts.samples import sample_source
 from tests.support.binformat import (
@@ -21,6 +19,7 @@ from tests.support.binformat import (
     elf_machine,
     pe_machine,
 )
+from tests.support.inprocess import cipipe
 from tests.support.realrepos import clone, missing_reason
 
 PLATFORMS = ("linux", "arm", "windows")
@@ -70,10 +69,6 @@ class Checkout:
     project: Project
     repo: Path
     work: Path
-
-
-def cipipe(*argv: str | os.PathLike[str]) -> int:
-    return run([os.fspath(a) for a in argv])
 
 
 def plan(project: Project, base: Path, config: str) -> Checkout:

@@ -32,13 +32,14 @@ import yaml
 
 from cipipe.adapters.artifact_store.local import LocalFolderStore
 from tests.conftest import JENKINS_VARS, REPO_ROOT, have, requires
-from tests.real.projects import MISSING, PROJECTS, check_built_for, cipipe, own_counts
+from tests.real.projects import MISSING, PROJECTS, check_built_for, own_counts
 from tests.support.conformance_schemas import (
     buildinfo_errors,
     cyclonedx_errors,
     sarif_errors,
     surefire_errors,
 )
+from tests.support.inprocess import cipipe
 from tests.support.realrepos import BUNDLES, clone
 
 pytestmark = [

@@ -23,7 +23,7 @@ from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 
 from tests.conftest import DATA, REPO_ROOT
-from tests.risk.test_exports import check_against_crd
+from tests.risk.exports import check_against_crd
 from tests.support.binformat import elf_machine, pe_machine
 from tests.support.sarif import sarif_validators
 from tests.support.slack_blocks import blocks_error

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import responses
@@ -14,6 +12,7 @@ from cipipe.adapters.github.interface import GitHubError
 from cipipe.adapters.github.repo_setup import RepositorySettings
 from cipipe.errors import InputError
 from cipipe.steps.setup_github import Desired, plan, protection_body
+from tests.adapters.github.helpers import sent
 from tests.support.githubserver import FakeGitHub, serve
 from tests.support.sleeps import Sleeps
 
@@ -28,11 +27,6 @@ SECRET = "whsec-0123456789"
 def settings() -> RepositorySettings:
     client = GitHubClient(API, TOKEN, attempts=3, max_wait=1.0, sleep=Sleeps())
     return RepositorySettings(client, REPO)
-
-
-def sent(index: int) -> Any:
-    body = responses.calls[index].request.body
-    return json.loads(body) if body else None
 
 
 @responses.activate

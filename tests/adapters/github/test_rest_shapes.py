@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -11,6 +10,7 @@ import responses
 from cipipe.adapters.github.interface import CodeHost, GitHubError
 from cipipe.adapters.github.rest import GitHubRest
 from cipipe.errors import ExitCode, InputError
+from tests.adapters.github.helpers import sent
 from tests.support.sleeps import Sleeps
 
 API = "https://api.github.com"
@@ -28,11 +28,6 @@ def github(sleeps: Sleeps) -> GitHubRest:
 
 def comment(comment_id: int, body: str) -> dict[str, Any]:
     return {"id": comment_id, "body": body, "html_url": f"https://github.com/c/{comment_id}"}
-
-
-def sent(index: int) -> Any:
-    body = responses.calls[index].request.body
-    return json.loads(body) if body else None
 
 
 def assert_github_headers(index: int) -> None:

@@ -21,7 +21,7 @@ from cipipe.risk.model.registry import Registry
 from cipipe.risk.model.train import TrainedModel
 from tests.conftest import CliResult
 from tests.risk.model.conftest import trained  # noqa: F401  (the session fixture)
-from tests.steps.decide_strategy.test_model_decision import decide, policy_with_model, promote
+from tests.steps.decide_strategy.model_policy import decide, policy_with_model, promote
 
 Cli = Callable[..., CliResult]
 KEY = "k" * 40

@@ -20,8 +20,8 @@ from cipipe.workdir import WorkDir
 from tests.conftest import CliResult
 from tests.risk.riskinputs import write_workdir
 from tests.steps.decide_strategy.conftest import DEPLOY_AT, POLICIES
-from tests.steps.gate.test_gate_cli import same_commit, write_reports
-from tests.steps.gate.test_gate_table import artifacts, make_tests, platform
+from tests.steps.gate.reports import same_commit, write_reports
+from tests.steps.gate.tables import artifacts, make_tests, platform
 from tests.support.outside import clear_outside_config
 from tests.support.slackserver import VALID_TOKEN, WEBHOOK_PATH, FakeSlack, fake_slack
 

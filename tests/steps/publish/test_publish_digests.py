@@ -16,7 +16,7 @@ from cipipe.errors import RefusedError
 from cipipe.steps.publish.upload import plan
 from cipipe.workdir import WorkDir
 from tests.conftest import CliResult, requires
-from tests.steps.build.test_build_rerun import built_once, outcome
+from tests.steps.build.rerun import built_once, outcome
 from tests.steps.buildflow import GXX
 from tests.support.gitrepo import GitRepoBuilder
 

@@ -164,7 +164,7 @@ def test_ignore_entries_are_validated(
 def test_git_ranges_are_decided_in_the_submodule_history(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli
 ) -> None:
-    from tests.steps.sbom.test_sbom_step import write_source
+    from tests.steps.sbom.sources import write_source
 
     dep = make_repo("netstack")
     introduced = dep.commit("add parser", {"parser.c": "int parse;\n"})
