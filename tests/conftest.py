@@ -18,6 +18,9 @@ from tests.support.historydb import Backend
 from tests.support.jitdata import missing_reason
 from tests.support.pgserver import PgServer, Unavailable, find_bindir, start_server
 
+# Refuses CIPIPE_UPDATE_SNAPSHOTS=1 in CI before any test runs (tests/support/snapshots.py).
+pytest_plugins = ["tests.support.snapshots"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_SERVICE = REPO_ROOT / "examples" / "sample-service"
 DATA = Path(__file__).resolve().parent / "data"
