@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.adapters.artifact_store.helpers import SECRET
-from tests.support.fakejf import FAKE_JF
+from tests.support.jfcli import FAKE_JF
 
 
 @pytest.fixture

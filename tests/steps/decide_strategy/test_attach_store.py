@@ -22,7 +22,7 @@ from cipipe.digests import digest_file
 from tests.steps.decide_strategy.candidates import DECISION_PATH, TOKEN, Cli, published
 from tests.steps.decide_strategy.conftest import Decide
 from tests.support.artifactoryserver import FakeArtifactory, serve
-from tests.support.fakejf import FAKE_JF
+from tests.support.jfcli import FAKE_JF
 
 
 def expected_properties(work: Path) -> dict[str, str]:

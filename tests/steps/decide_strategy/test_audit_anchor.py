@@ -373,7 +373,7 @@ def test_anchors_are_found_in_artifactory_and_through_jf(
     loopback fake) and through `jf rt search` (the fake jf)."""
     from tests.steps.decide_strategy.candidates import TOKEN
     from tests.support.artifactoryserver import FakeArtifactory, serve
-    from tests.support.fakejf import FAKE_JF
+    from tests.support.jfcli import FAKE_JF
 
     backend = Backend.sqlite(tmp_path / "h.sqlite3")
     work = tmp_path / "work"

@@ -24,7 +24,7 @@ from cipipe.steps.publish.completion import (
 )
 from cipipe.steps.publish.upload import Planned, plan, publish
 from cipipe.workdir import WorkDir
-from tests.support.fakejf import FAKE_JF
+from tests.support.jfcli import FAKE_JF
 
 ARM = "svc/7/arm/svc-arm-abc-7"
 MARKER = "svc/7/build-info.json"
