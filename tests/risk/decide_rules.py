@@ -16,9 +16,7 @@ from tests.risk.riskinputs import make_risk_inputs
 
 BUNDLE = load_policy_bundle(REPO_ROOT / "policies")
 
-
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)  # a Saturday noon: no calendar window
-
 
 QUIET = {
     "production_qps": 10.0,

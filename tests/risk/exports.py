@@ -21,15 +21,11 @@ from cipipe.contracts.risk_decision import (
 
 CRDS = Path(__file__).resolve().parents[1] / "data" / "crds"
 
-
 SHA = "sha256:" + "0" * 64
-
 
 SERVICES: dict[str, Any] = {"active_service": "shop-active", "preview_service": "shop-preview"}
 
-
 GATE = "http://flagger-loadtester.test/gate/check"
-
 
 GATES: dict[str, Any] = {
     "interval": "1m",

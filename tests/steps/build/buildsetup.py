@@ -13,7 +13,6 @@ from tests.support.gitrepo import GitRepoBuilder
 
 GCC = probe_compiler("gcc")
 
-
 MAIN_C = '#include <stdio.h>\nint main(void) { puts("hi"); return 0; }\n'
 
 
@@ -35,7 +34,6 @@ platforms:
 
 # Build scripts keep the shell quoting readable; the config only calls them.
 COMPILE = '["sh {source_dir}/build.sh {build_dir} {source_dir}"]'
-
 
 PLAIN_BUILD = '$CC $CFLAGS -o "$1/app" "$2/main.c" $LDFLAGS\n'
 

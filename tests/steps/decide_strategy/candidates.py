@@ -13,9 +13,7 @@ from tests.steps.publish.conftest import make_workdir
 
 Cli = Callable[..., CliResult]
 
-
 TOKEN = "decide-token-0123456789"
-
 
 DECISION_PATH = "svc/7/risk-decision.json"
 

@@ -16,7 +16,6 @@ from tests.risk.riskinputs import make_risk_inputs, write_workdir
 
 Cli = Callable[..., CliResult]
 
-
 CONTEXT = "deploy_at: 2026-03-04T10:00:00Z\nproduction_qps: 10\nlast_release_rolled_back: false\n"
 
 

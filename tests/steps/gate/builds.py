@@ -8,9 +8,7 @@ from tests.steps.gate.tables import matrix as planning
 
 COMMIT = "b" * 40
 
-
 PLANNED = ("linux", "arm", "windows")
-
 
 FAILED = "`cmake --build build/windows` exited 2 (see the build log)"
 

@@ -15,7 +15,6 @@ from tests.steps.gate.tables import make_tests, platform, precheck, scan
 
 COMMIT = "c" * 40  # the commit of the published candidate (tests/steps/publish)
 
-
 CONFIG = """\
 service: svc
 supports: [linux]
