@@ -18,6 +18,7 @@ BUNDLE = load_policy_bundle(REPO_ROOT / "policies")
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)  # a Saturday noon: no calendar window
 
+# A runtime context with nothing to slow a rollout down (no traffic peak, freeze or window).
 QUIET = {
     "production_qps": 10.0,
     "last_release_rolled_back": False,
