@@ -58,6 +58,8 @@ bench: $(STAMP)
 schemas: $(STAMP)
 	$(BIN)/cipipe schema --write schemas
 
+# Golden files only (tests/_data/snapshots/; never schemas/): the tests still check what they can
+# of each new file and name the ones they rewrote. Refused in CI (tests/support/snapshots.py).
 snapshots: $(STAMP)
 	CIPIPE_UPDATE_SNAPSHOTS=1 $(BIN)/pytest -q
 

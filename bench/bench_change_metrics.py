@@ -1,10 +1,10 @@
 """Change metrics of the 500 newest commits of yaml-cpp's master (a real history, merges
 included): cipipe's batch against PyDriller.
 
-The repository is the git bundle in ../shared/repos (tests/realrepos.py finds it; without it the
-benchmark fails). Each tool runs as its own process computing the 14 metrics of every target
-commit against its first parent; PyDriller's are derived by the reference the tests use
-(tests/steps/build_info/pydriller_reference.py). The two answers must be identical (counts
+The repository is the git bundle in ../shared/repos (tests/support/realrepos.py finds it;
+without it the benchmark fails). Each tool runs as its own process computing the 14 metrics
+of every target commit against its first parent; PyDriller's are derived by the reference the
+tests use (tests/steps/build_info/pydriller_reference.py). The two answers must be identical (counts
 exactly, floats to 1e-9 relative) before the times mean anything. PyDriller needs about 20 s a
 round here, so this benchmark runs at most 3 rounds.
 
@@ -30,7 +30,7 @@ from harness import Command, Comparison, measure, report
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.realrepos import clone, missing_reason  # noqa: E402
+from tests.support.realrepos import clone, missing_reason  # noqa: E402
 
 PROJECT = "yaml-cpp"
 TARGETS = 500

@@ -68,7 +68,8 @@ def _floor(tmp: Path) -> list[str]:
 
 def _gate(cipipe: str, folder: Path) -> list[str]:
     sys.path.insert(0, str(REPO_ROOT))
-    from tests.steps.gate.test_gate_cli import OUTSIDE_CONFIG, write_reports
+    from tests.steps.gate.reports import write_reports
+    from tests.support.outside import OUTSIDE_CONFIG
 
     for var in OUTSIDE_CONFIG:  # the file channel, no store, no code host
         os.environ.pop(var, None)
@@ -79,8 +80,8 @@ def _gate(cipipe: str, folder: Path) -> list[str]:
 
 def _build_info(cipipe: str, folder: Path) -> list[str]:
     sys.path.insert(0, str(REPO_ROOT))
-    from tests.gitrepo import GitRepoBuilder
-    from tests.steps.build_info.test_build_info_step import prepare
+    from tests.steps.build_info.prepared import prepare
+    from tests.support.gitrepo import GitRepoBuilder
 
     repo = GitRepoBuilder(folder / "svc")
     repo.commit("init", {".cipipe.yaml": CONFIG, "net/tcp.c": "int tcp;\n", "app/main.c": "x\n"})

@@ -20,8 +20,8 @@ from harness import Command, Comparison, measure, report
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.hangs import BILLION_LAUGHS  # noqa: E402
 from tests.risk.riskinputs import write_workdir  # noqa: E402
+from tests.support.hangs import BILLION_LAUGHS  # noqa: E402
 
 from cipipe.contracts.limits import (  # noqa: E402
     MAX_JSON_BYTES,

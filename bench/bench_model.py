@@ -1,7 +1,7 @@
 """Training the risk model on 24,000 rows (qt's size): median wall time, target under 30 s.
 
 Uses the real qt history (CIPIPE_JIT_DATA, else ../shared/data/jit beside the repo; see
-tests/jitdata.py) when it is there, else a generated history of 24,000 rows. Training runs
+tests/support/jitdata.py) when it is there, else a generated history of 24,000 rows. Training runs
 in-process (the import of LightGBM and scikit-learn is paid once, before the rounds); at most
 five rounds, since one round is the whole training.
 """
@@ -23,7 +23,7 @@ TARGET_SECONDS = 30.0
 
 
 def history() -> tuple[HistoryTable, str]:
-    from tests.jitdata import project_file
+    from tests.support.jitdata import project_file
 
     path = project_file("qt")
     if path.is_file():

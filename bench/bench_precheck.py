@@ -25,7 +25,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.realrepos import clone, missing_reason  # noqa: E402
+from tests.support.realrepos import clone, missing_reason  # noqa: E402
 
 from cipipe.adapters.analyzers.clang_tidy import ClangTidy  # noqa: E402
 from cipipe.adapters.analyzers.cppcheck import Cppcheck  # noqa: E402

@@ -1,7 +1,7 @@
 """Publishing 20 artifacts of 32 MiB to the loopback Artifactory: 4 threads vs 1, and again;
 and the plan's digests taken from artifacts.json against hashing every artifact again.
 
-The server is the test suite's fake (tests/artifactoryserver.py) on 127.0.0.1; each
+The server is the test suite's fake (tests/support/artifactoryserver.py) on 127.0.0.1; each
 measurement is a whole `cipipe publish`-equivalent call in this process, timed per round.
 The plan (``steps.publish.upload.plan``) is timed with artifacts.json as `cipipe build`
 writes it (each file's mtime recorded: its digests are reused) and as an older cipipe wrote
@@ -43,8 +43,8 @@ def _publish_once(
 
 def run(rounds: int) -> bool:
     sys.path.insert(0, str(REPO_ROOT))
-    from tests.artifactoryserver import FakeArtifactory, serve
     from tests.steps.publish.conftest import make_workdir
+    from tests.support.artifactoryserver import FakeArtifactory, serve
 
     from cipipe.contracts.artifacts import Artifacts
     from cipipe.contracts.build_info import BuildInfo

@@ -22,7 +22,7 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.realrepos import clone, missing_reason  # noqa: E402
+from tests.support.realrepos import clone, missing_reason  # noqa: E402
 
 from harness import Command, measure  # noqa: E402
 

@@ -13,10 +13,13 @@ import pytest
 from pytest_postgresql.janitor import DatabaseJanitor
 
 from cipipe.cli import run
-from tests.gitrepo import GitRepoBuilder
-from tests.historydb import Backend
-from tests.jitdata import missing_reason
-from tests.pgserver import PgServer, Unavailable, find_bindir, start_server
+from tests.support.gitrepo import GitRepoBuilder
+from tests.support.historydb import Backend
+from tests.support.jitdata import missing_reason
+from tests.support.pgserver import PgServer, Unavailable, find_bindir, start_server
+
+# Refuses CIPIPE_UPDATE_SNAPSHOTS=1 in CI before any test runs (tests/support/snapshots.py).
+pytest_plugins = ["tests.support.snapshots"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_SERVICE = REPO_ROOT / "examples" / "sample-service"
@@ -133,7 +136,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 def requires_jit_data(*projects: str) -> pytest.MarkDecorator:
-    """``requires`` for the public JIT defect data of ``projects`` (see tests/jitdata.py)."""
+    """``requires`` for the public JIT defect data of ``projects``
+    (see tests/support/jitdata.py)."""
     reason = missing_reason(*projects)
     return requires(reason is None, reason or "")
 

@@ -22,7 +22,11 @@ def named_paths(text: str) -> list[str]:
 def test_the_document_names_the_files_to_copy() -> None:
     paths = named_paths(DOC.read_text(encoding="utf-8"))
     # So that a pattern matching nothing cannot make the next test pass on an empty list.
-    for expected in ("src/cipipe/cli/spec.py", "tests/slackserver.py", "src/cipipe/formats/"):
+    for expected in (
+        "src/cipipe/cli/spec.py",
+        "tests/support/slackserver.py",
+        "src/cipipe/formats/",
+    ):
         assert expected in paths
 
 

@@ -26,7 +26,7 @@ from tests.conftest import REPO_ROOT, CliResult
 from tests.risk.histories import generated_rows, write_csv
 from tests.risk.model.conftest import trained  # noqa: F401  (the session fixture)
 from tests.risk.riskinputs import make_risk_inputs, write_workdir
-from tests.steps.decide_strategy.test_model_decision import (
+from tests.steps.decide_strategy.model_policy import (
     CONTEXT,
     policy_with_model,
     promote,

@@ -1,4 +1,4 @@
-"""The fake Artifactory refuses what Artifactory refuses (tests/artifactoryserver.py), and
+"""The fake Artifactory refuses what Artifactory refuses (tests/support/artifactoryserver.py), and
 cipipe's REST store never gets a refusal from it."""
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from cipipe.adapters.artifact_store.rest import ArtifactoryRestStore
 from cipipe.contracts.build_info import BuildInfo
 from cipipe.logs import SecretMasker
 from cipipe.steps.build_info.jfrog import jfrog_build_info
-from tests.artifactoryserver import FakeArtifactory, serve
 from tests.steps.publish.conftest import make_workdir
+from tests.support.artifactoryserver import FakeArtifactory, serve
 
 STARTED = "2026-01-02T10:00:00.000+0000"
 BUILD = {"version": "1.0.1", "name": "svc", "number": "1", "started": STARTED, "modules": []}

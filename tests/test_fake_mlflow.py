@@ -1,4 +1,4 @@
-"""The fake MLflow refuses what MLflow's tracking server refuses (tests/mlflowserver.py)."""
+"""The fake MLflow refuses what MLflow's tracking server refuses (tests/support/mlflowserver.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.mlflowserver import FakeMlflow, fake_mlflow
+from tests.support.mlflowserver import FakeMlflow, fake_mlflow
 
 API = "/api/2.0/mlflow/"
 

@@ -1,4 +1,4 @@
-"""The fake Slack refuses what Slack refuses (tests/slackserver.py), and cipipe's notifiers,
+"""The fake Slack refuses what Slack refuses (tests/support/slackserver.py), and cipipe's notifiers,
 with messages at and beyond Block Kit's limits, never get a refusal from it."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import requests
 from cipipe.adapters.notifications.interface import Message
 from cipipe.adapters.notifications.slack import SlackBotNotifier, SlackWebhookNotifier
 from cipipe.adapters.notifications.slack_retry import RetryPolicy
-from tests.slackserver import VALID_TOKEN, FakeSlack, fake_slack
+from tests.support.slackserver import VALID_TOKEN, FakeSlack, fake_slack
 
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "risk *37*/100"}}
 HEADER = {"type": "header", "text": {"type": "plain_text", "text": "svc #42"}}

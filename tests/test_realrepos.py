@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.realrepos import missing_reason, real_repos_dir
+from tests.support.realrepos import missing_reason, real_repos_dir
 
 
 def test_the_environment_variable_wins(tmp_path: Path) -> None:

@@ -19,17 +19,11 @@ from cipipe.adapters.jenkins import (
     job_path,
 )
 from cipipe.errors import ExitCode, InputError, OutsideSystemError
-from tests.jenkinsserver import FakeJenkins, recorded_builds, serve
+from tests.support.jenkinsserver import FakeJenkins, recorded_builds, serve
+from tests.support.sleeps import Sleeps
 
 TOKEN = "jenkins-Token-0123456789"
 BASIC = "Basic " + base64.b64encode(f"ci-bot:{TOKEN}".encode()).decode()
-
-
-class Sleeps(list[float]):
-    """Stands in for time.sleep: records the waits, so retry tests take no time."""
-
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import CliResult
 from tests.contracts.samples import sample_source
-from tests.gitrepo import GitRepoBuilder
+from tests.support.gitrepo import GitRepoBuilder
 
 Cli = Callable[..., CliResult]
 CONFIG = """\

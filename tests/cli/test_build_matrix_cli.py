@@ -9,8 +9,8 @@ import pytest
 from cipipe.adapters.toolchain import probe_compiler
 from tests.conftest import CliResult, have, requires
 from tests.contracts.samples import sample_source
-from tests.gitrepo import GitRepoBuilder
 from tests.steps.buildflow import work_folder
+from tests.support.gitrepo import GitRepoBuilder
 
 CONFIG = """\
 service: svc

@@ -17,8 +17,8 @@ from cipipe.errors import InputError
 from cipipe.steps.build_matrix import jenkins_lines
 from tests.conftest import CliResult
 from tests.contracts.samples import sample_contracts
-from tests.gitrepo import GitRepoBuilder
 from tests.steps.buildflow import work_folder
+from tests.support.gitrepo import GitRepoBuilder
 
 Cli = Callable[..., CliResult]
 HOSTILE = [

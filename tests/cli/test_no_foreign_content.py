@@ -15,8 +15,8 @@ import pytest
 
 from tests.conftest import CliResult
 from tests.contracts.samples import sample_source
-from tests.gitrepo import GitRepoBuilder
 from tests.steps.buildflow import work_folder
+from tests.support.gitrepo import GitRepoBuilder
 
 Cli = Callable[..., CliResult]
 TOKEN = "TOPSECRET-7f3a"

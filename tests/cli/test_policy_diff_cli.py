@@ -17,14 +17,14 @@ from cipipe.adapters.history.interface import BuildRecord, OutcomeResult
 from cipipe.adapters.history.sqlalchemy_store import open_store
 from cipipe.cli.commands.policy_diff import COMMENT_MARKER
 from tests.conftest import REPO_ROOT, CliResult
-from tests.githubserver import FakeGitHub
-from tests.githubserver import serve as serve_github
-from tests.gitrepo import GitRepoBuilder
-from tests.historydb import Backend
-from tests.policyserver import running
 from tests.risk.histories import generated_rows, write_csv
 from tests.risk.riskinputs import make_risk_inputs
-from tests.snapshots import assert_snapshot, assert_snapshot_text
+from tests.support.githubserver import FakeGitHub
+from tests.support.githubserver import serve as serve_github
+from tests.support.gitrepo import GitRepoBuilder
+from tests.support.historydb import Backend
+from tests.support.policyserver import running
+from tests.support.snapshots import assert_snapshot, assert_snapshot_text
 
 Cli = Callable[..., CliResult]
 CSV_ARGS = ("--label", "failed", "--time", "time", "--id", "id")

@@ -15,7 +15,7 @@ import pytest
 
 from cipipe.adapters.artifact_store.local import BUILDS_DIR, LocalFolderStore
 from tests.conftest import REPO_ROOT, CliResult, have, needs_tools, requires
-from tests.gitrepo import GitRepoBuilder
+from tests.support.gitrepo import GitRepoBuilder
 
 
 @needs_tools

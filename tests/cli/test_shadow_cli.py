@@ -16,8 +16,8 @@ from cipipe.adapters.history.audit import append_decision
 from cipipe.adapters.history.audit_records import DecisionMode, DecisionRecord
 from cipipe.adapters.history.interface import BuildRecord, OutcomeResult
 from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore, open_store
-from tests.auditchains import decision_count
 from tests.conftest import CliResult
+from tests.support.auditchains import decision_count
 
 SHIPPED = Path(__file__).resolve().parents[2] / "policies"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # Monday of ISO week 2026-W10

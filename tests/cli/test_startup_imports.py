@@ -3,39 +3,13 @@ and database code it uses, and no other (bench/bench_decide.py and bench_cli.py 
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.cli.imports import modules_after
 from tests.risk.riskinputs import write_workdir
-from tests.steps.gate.test_gate_cli import OUTSIDE_CONFIG, write_reports
+from tests.steps.gate.reports import write_reports
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PROBE = """\
-import json, sys
-from cipipe.cli import run
-code = run(json.loads(sys.argv[1]))
-print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
-"""
-
-
-def modules_after(tmp_path: Path, *argv: str) -> set[str]:
-    """Run cipipe ``argv`` in a fresh interpreter; the modules it had loaded at the end."""
-    env = {k: v for k, v in os.environ.items() if k not in OUTSIDE_CONFIG}
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(argv)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=120,
-    )
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    assert result["code"] == 0, out.stderr
-    return set(result["modules"])
 
 
 def test_decide_strategy_on_sqlite_loads_no_postgresql_dialect_and_no_other_steps(

@@ -3,8 +3,9 @@
 The fixture runs examples/demo.sh (the sample service in a fresh repository, `cipipe run` on
 the embedded defaults, the dashboard, a backtest and a model) into a tmp folder once for the
 session, then exports the demo's decision for Argo Rollouts as a Jenkins stage would. Each test
-below checks one kind of file against its upstream schema (tests/conformance_schemas.py); the
-coverage test fails on any file the demo writes that no rule here names, so a new output needs
+below checks one kind of file against its upstream schema
+(tests/support/conformance_schemas.py); the coverage test fails on any file the demo writes
+that no rule here names, so a new output needs
 a validator, or a line in NO_CONSUMER saying why it has none.
 """
 
@@ -20,7 +21,8 @@ from typing import Any
 
 import pytest
 
-from tests.conformance_schemas import (
+from tests.conftest import JENKINS_VARS, REPO_ROOT, have, needs_tools, requires
+from tests.support.conformance_schemas import (
     binary_errors,
     buildinfo_errors,
     cipipe_schema_errors,
@@ -31,7 +33,6 @@ from tests.conformance_schemas import (
     slack_blocks_errors,
     surefire_errors,
 )
-from tests.conftest import JENKINS_VARS, REPO_ROOT, have, needs_tools, requires
 
 pytestmark = [
     needs_tools,

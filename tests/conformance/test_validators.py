@@ -11,8 +11,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tests import conformance_schemas
-from tests.conformance_schemas import (
+from tests.support import conformance_schemas
+from tests.support.conformance_schemas import (
     _buildinfo_schema,
     binary_errors,
     buildinfo_errors,

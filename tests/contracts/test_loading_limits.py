@@ -18,7 +18,7 @@ from cipipe.contracts.limits import MAX_DEPTH, MAX_JSON_VALUES, MAX_YAML_BYTES, 
 from cipipe.contracts.loading import load_json, load_yaml, parse_json, read_bytes
 from cipipe.contracts.yaml_loader import parse_yaml
 from cipipe.errors import InputError
-from tests.hangs import BILLION_LAUGHS, no_hang, unblocking
+from tests.support.hangs import BILLION_LAUGHS, no_hang, unblocking
 
 
 def refusal(action: Callable[[], Any]) -> InputError:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 import jsonschema
 import pytest
 
-from cipipe.cli.commands.schema import render_schema, write_all
+from cipipe.cli.commands.schema import render_schema
 from cipipe.contracts.registry import all_schema_names, contract_names, json_schema
 from tests.conftest import REPO_ROOT
-from tests.snapshots import UPDATE_FLAG
 
 SCHEMAS = REPO_ROOT / "schemas"
 
@@ -20,8 +18,6 @@ SCHEMAS = REPO_ROOT / "schemas"
 @pytest.mark.parametrize("name", all_schema_names())
 def test_committed_schema_matches_model(name: str) -> None:
     path = SCHEMAS / f"{name}.schema.json"
-    if os.environ.get(UPDATE_FLAG) == "1":
-        write_all(SCHEMAS)
     assert path.exists(), f"{path} missing: run `cipipe schema --write schemas`"
     assert path.read_text() == render_schema(name), (
         f"{path} is out of date with the model: run `cipipe schema --write schemas` "

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cipipe.formats.junit import JUnitCase, JUnitOutcome, junit_xml
-from tests.surefire import assert_surefire_valid, surefire_problems
+from tests.support.surefire import assert_surefire_valid, surefire_problems
 
 
 def parse(suites: dict[str, list[JUnitCase]]) -> ET.Element:

@@ -13,7 +13,7 @@ from cipipe.errors import InputError
 from cipipe.formats.sarif import REPOSITORY_LEVEL_FILE, automation_id, precheck_sarif
 from cipipe.formats.sarif_rules import clang_tidy_help_uri
 from tests.contracts.samples import sample_source
-from tests.sarif import assert_valid_sarif
+from tests.support.sarif import assert_valid_sarif
 
 
 def finding(rule: str, file: str | None, line: int | None = 1, **kw: Any) -> Finding:

@@ -34,33 +34,11 @@ from cipipe.contracts.testing import (
 from cipipe.digests import digest_file
 from cipipe.workdir import WorkDir
 from tests.conftest import JENKINS_VARS, REPO_ROOT, SAMPLE_SERVICE
-from tests.gitrepo import GitRepoBuilder
 from tests.risk.histories import generated_rows
+from tests.support.gitrepo import GitRepoBuilder
+from tests.support.outside import OUTSIDE_CONFIG
 
 BUILD_ID = "7"
-OUTSIDE_CONFIG = (
-    "SLACK_BOT_TOKEN",
-    "SLACK_CHANNEL",
-    "SLACK_WEBHOOK_URL",
-    "SLACK_API_URL",
-    "CIPIPE_POLICY",
-    "CIPIPE_DB",
-    "CIPIPE_OSV_DB",
-    "CIPIPE_MODEL_REGISTRY",
-    "CIPIPE_ARTIFACTORY_URL",
-    "CIPIPE_ARTIFACTORY_TOKEN",
-    "CIPIPE_ARTIFACTORY_API_KEY",
-    "CIPIPE_ARTIFACTORY_USER",
-    "CIPIPE_ARTIFACTORY_PASSWORD",
-    "CIPIPE_APPROVAL_URL",
-    "CIPIPE_GITHUB_API_URL",
-    "GITHUB_TOKEN",
-    "GITHUB_API_URL",
-    "CHANGE_URL",
-    "BUILD_URL",
-    "BUILD_TAG",
-    "JFROG_CLI_ACCESS_TOKEN",
-)
 TOOL_CHECKS_OFF = """
 precheck:
   scope: all

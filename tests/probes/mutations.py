@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from cipipe.contracts.limits import MAX_JSON_BYTES, MAX_YAML_BYTES, MAX_YAML_NODES
-from tests.hangs import BILLION_LAUGHS
+from tests.support.hangs import BILLION_LAUGHS
 
 Apply = Callable[[Path, str], str | None]
 Location = tuple[int | str, ...]

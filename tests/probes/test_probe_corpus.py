@@ -17,11 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import CliResult
-from tests.hangs import STEP_HANG_SECONDS, no_hang, unblocking
-from tests.probes.golden import OUTSIDE_CONFIG, Golden
+from tests.probes.golden import Golden
 from tests.probes.mutations import Location, Mutation, dotted, leaves, replace
 from tests.probes.table import IN_REPO, INPUTS, STEPS, Case, CaseEnv, prepare
 from tests.probes.tally import TALLY
+from tests.support.hangs import STEP_HANG_SECONDS, no_hang, unblocking
+from tests.support.outside import clear_outside_config
 
 Cli = Callable[..., CliResult]
 
@@ -29,8 +30,7 @@ Cli = Callable[..., CliResult]
 @pytest.fixture(autouse=True)
 def _no_outside_systems(monkeypatch: pytest.MonkeyPatch) -> None:
     # No Slack, Artifactory, GitHub or database of the machine running the tests.
-    for var in OUTSIDE_CONFIG:
-        monkeypatch.delenv(var, raising=False)
+    clear_outside_config(monkeypatch)
 
 
 def fingerprint(folder: Path) -> dict[str, str]:

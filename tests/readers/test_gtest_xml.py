@@ -8,12 +8,7 @@ import pytest
 
 from cipipe.readers.gtest_xml import GtestReport, GtestXmlError, parse_gtest_xml
 from tests.conftest import DATA
-
-GTEST = DATA / "gtest"
-
-
-def parse(name: str) -> GtestReport:
-    return parse_gtest_xml((GTEST / name).read_text(encoding="utf-8"))
+from tests.support.gtest_samples import GTEST, parse
 
 
 def counts(report: GtestReport) -> tuple[int, int, int, int, int]:

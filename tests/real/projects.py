@@ -4,7 +4,6 @@ its build matrix, ``cipipe build --platform`` and the checks that the files are 
 from __future__ import annotations
 
 import json
-import os
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
@@ -12,16 +11,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cipipe.cli import run
-from tests.binformat import (
+from tests.conftest import have, requires
+from tests.contracts.samples import sample_source
+from tests.support.binformat import (
     archive_object_machines,
     cmake_system,
     elf_machine,
     pe_machine,
 )
-from tests.conftest import have, requires
-from tests.contracts.samples import sample_source
-from tests.realrepos import clone, missing_reason
+from tests.support.inprocess import cipipe
+from tests.support.realrepos import clone, missing_reason
 
 PLATFORMS = ("linux", "arm", "windows")
 EXE = {"linux": "", "arm": "", "windows": ".exe"}
@@ -70,10 +69,6 @@ class Checkout:
     project: Project
     repo: Path
     work: Path
-
-
-def cipipe(*argv: str | os.PathLike[str]) -> int:
-    return run([os.fspath(a) for a in argv])
 
 
 def plan(project: Project, base: Path, config: str) -> Checkout:

@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.binformat import imports_dll
 from tests.real.projects import (
     EXE,
     PLATFORMS,
@@ -28,9 +27,10 @@ from tests.real.projects import (
     Checkout,
     build,
     check_built_for,
-    cipipe,
     plan,
 )
+from tests.support.binformat import imports_dll
+from tests.support.inprocess import cipipe
 
 pytestmark = REAL_REPOS_AND_TOOLS
 CROSS = [p for p in PLATFORMS if p != "linux"]

@@ -18,10 +18,10 @@ from tests.real.projects import (
     YAML_CPP,
     build,
     check_built_for,
-    cipipe,
     own_counts,
     plan,
 )
+from tests.support.inprocess import cipipe
 
 pytestmark = [*REAL_REPOS_AND_TOOLS, pytest.mark.real_full]
 TOOLCHAIN = {

@@ -31,15 +31,16 @@ import pytest
 import yaml
 
 from cipipe.adapters.artifact_store.local import LocalFolderStore
-from tests.conformance_schemas import (
+from tests.conftest import JENKINS_VARS, REPO_ROOT, have, requires
+from tests.real.projects import MISSING, PROJECTS, check_built_for, own_counts
+from tests.support.conformance_schemas import (
     buildinfo_errors,
     cyclonedx_errors,
     sarif_errors,
     surefire_errors,
 )
-from tests.conftest import JENKINS_VARS, REPO_ROOT, have, requires
-from tests.real.projects import MISSING, PROJECTS, check_built_for, cipipe, own_counts
-from tests.realrepos import BUNDLES, clone
+from tests.support.inprocess import cipipe
+from tests.support.realrepos import BUNDLES, clone
 
 pytestmark = [
     requires(MISSING is None, MISSING or ""),

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.policyserver import SHIPPED
+from tests.support.policyserver import SHIPPED
 
 
 @pytest.fixture

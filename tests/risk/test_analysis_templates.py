@@ -6,7 +6,6 @@ template uses is declared, and the objects hold only keys the upstream CRDs acce
 
 from __future__ import annotations
 
-import re
 from typing import Any, TypeAlias
 
 import pytest
@@ -20,7 +19,7 @@ from cipipe.risk.analysis_templates import (
     flagger_metric_templates,
 )
 from cipipe.risk.exports import ExportError, export_files
-from tests.risk.test_exports import (
+from tests.risk.exports import (
     GATE,
     SERVICES,
     _crd,
@@ -30,10 +29,10 @@ from tests.risk.test_exports import (
     decision,
     rolling,
 )
+from tests.risk.templates import argo_analyses, assert_references_resolve
 
 ARGO_BLOCK, ARGO_OBJECTS = "rollout-argo-rollouts.yaml", "rollout-argo-rollouts-analysis.yaml"
 FLAGGER_BLOCK, FLAGGER_OBJECTS = "rollout-flagger.yaml", "rollout-flagger-metrics.yaml"
-ARG_USE = re.compile(r"\{\{\s*args\.([A-Za-z0-9_.-]+?)\s*\}\}")
 Gated: TypeAlias = CanaryPace | BlueGreenPace
 CANARY = canary([10, 25, 50, 100], ["2m", "5m", "10m", "15m"])
 PACES: list[Gated] = [
@@ -52,43 +51,10 @@ def objects(text: str) -> list[dict[str, Any]]:
     return [d for d in yaml.safe_load_all(text) if d is not None]
 
 
-def argo_analyses(strategy: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every analysis block of a strategy: canary steps' and blue-green's pre-promotion."""
-    found = [s["analysis"] for s in strategy.get("canary", {}).get("steps", []) if "analysis" in s]
-    blue_green = strategy.get("blueGreen", {})
-    found += [
-        blue_green[k] for k in ("prePromotionAnalysis", "postPromotionAnalysis") if k in blue_green
-    ]
-    return found
-
-
 def argo_files(d: RiskDecision, **opts: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     files = export_files(d, "argo-rollouts", **SERVICES, **opts)
     strategy = yaml.safe_load(files[ARGO_BLOCK])["strategy"]
     return strategy, objects(files.get(ARGO_OBJECTS, ""))
-
-
-def assert_references_resolve(strategy: dict[str, Any], written: list[dict[str, Any]]) -> None:
-    """What Argo's controller does: each templateName (clusterScope picks the kind) names a
-    written template, every arg a step passes is declared, and every declared arg without a
-    value is passed by every step."""
-    defined = {(o["kind"], o["metadata"]["name"]): o for o in written}
-    analyses = argo_analyses(strategy)
-    assert analyses, "the strategy has no analysis to check"
-    for analysis in analyses:
-        for ref in analysis["templates"]:
-            kind = "ClusterAnalysisTemplate" if ref.get("clusterScope") else "AnalysisTemplate"
-            template = defined.get((kind, ref["templateName"]))
-            assert template is not None, f"{kind} {ref['templateName']} is not written"
-            declared = {a["name"]: a for a in template["spec"]["args"]}
-            passed = [a["name"] for a in analysis["args"]]
-            assert len(passed) == len(set(passed))
-            assert set(passed) <= declared.keys(), set(passed) - declared.keys()
-            without_value = {n for n, a in declared.items() if "value" not in a}
-            assert without_value <= set(passed), without_value - set(passed)
-            used = set(ARG_USE.findall(yaml.safe_dump(template["spec"]["metrics"])))
-            assert used <= declared.keys(), used - declared.keys()
-            assert used == declared.keys()  # nothing declared that no metric reads
 
 
 @pytest.mark.parametrize("pace", PACES, ids=["canary", "blue-green"])

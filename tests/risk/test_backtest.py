@@ -16,8 +16,8 @@ from cipipe.risk.backtest.tune import edge_for_fpr, edge_for_recall, tune
 from cipipe.risk.history_table import apply_label_lag, load_history
 from cipipe.risk.policy.bundle import load_policy_bundle
 from tests.conftest import REPO_ROOT, requires_jit_data
-from tests.jitdata import project_file
 from tests.risk.histories import SERVICES, generated_rows, scored_table, table_of
+from tests.support.jitdata import project_file
 
 BUNDLE = load_policy_bundle(REPO_ROOT / "policies")
 # Shipped buckets: rolling 0-30, canary 31-70, blue-green 71-100; approval at 85.

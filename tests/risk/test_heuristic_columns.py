@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from cipipe.risk.heuristic_columns import clamp_scores, plan, round_points
 from cipipe.risk.heuristic_columns import score_before_clamp_columns as before_clamp
+from tests.risk.decide_rules import BUNDLE, QUIET, run
 from tests.risk.riskinputs import SERVICE, text
-from tests.risk.test_decide_rules import BUNDLE, QUIET, run
 
 COUNTS = st.integers(min_value=0, max_value=5000)
 ROW = st.fixed_dictionaries(

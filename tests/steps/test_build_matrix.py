@@ -1,46 +1,10 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
 import pytest
-import yaml
 
-from cipipe.adapters.toolchain import Compiler
-from cipipe.contracts.loading import validate_data
-from cipipe.contracts.repo_config import RepoConfig
-from cipipe.contracts.source import Source
 from cipipe.errors import InputError
-from cipipe.steps.build_matrix import Probe, jenkins_lines, plan_matrix
-
-SOURCE = Source(
-    repo_url=None,
-    commit="a" * 40,
-    branch="main",
-    author=None,
-    pr_id=None,
-    target_branch=None,
-    message="m",
-    commit_time=datetime(2026, 1, 2, tzinfo=UTC),
-    detached_head=False,
-    dirty=False,
-    submodules=[],
-    provenance={},
-)
-
-
-def config(text: str) -> RepoConfig:
-    return validate_data(RepoConfig, yaml.safe_load(text), ".cipipe.yaml")
-
-
-def installed(executable: str) -> Compiler | None:
-    """Every compiler is installed, in version 12.2.0 (no compiler is run)."""
-    return Compiler(executable, f"/usr/bin/{executable}", "12.2.0", f"{executable} 12.2.0")
-
-
-def plan(text: str, probe: Probe = installed) -> Any:
-    return plan_matrix(config(text), SOURCE, config_file=".cipipe.yaml", probe=probe)
-
+from cipipe.steps.build_matrix import jenkins_lines, plan_matrix
+from tests.steps.matrix_plan import SOURCE, plan
 
 THREE = """
 service: svc
@@ -194,7 +158,7 @@ def test_jenkins_lines() -> None:
 def test_sample_service_matrix_matches_its_golden_file() -> None:
     from cipipe.contracts.repo_config import load_repo_config
     from tests.conftest import SAMPLE_SERVICE
-    from tests.snapshots import assert_snapshot_text
+    from tests.support.snapshots import assert_snapshot_text
 
     path = SAMPLE_SERVICE / ".cipipe.yaml"
     matrix = plan_matrix(load_repo_config(path), SOURCE, config_file=str(path))

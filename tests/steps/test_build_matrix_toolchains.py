@@ -16,7 +16,7 @@ from cipipe.steps.build import check_toolchain
 from cipipe.steps.build.paths import expand
 from cipipe.steps.build.toolchain_file import check_toolchain_file
 from cipipe.steps.build_matrix import toolchain_lines
-from tests.steps.test_build_matrix import plan
+from tests.steps.matrix_plan import plan
 
 VERSIONS = {
     "g++": "12.2.0",

@@ -176,7 +176,7 @@ def test_resolution_over_rest_uses_aql(tmp_path: Path) -> None:
     from cipipe.adapters.artifact_store.rest import ArtifactoryRestStore
     from cipipe.contracts.bundle import MemberSpec
     from cipipe.steps.bundle import resolve
-    from tests.artifactoryserver import FakeArtifactory, serve
+    from tests.support.artifactoryserver import FakeArtifactory, serve
 
     with serve(FakeArtifactory()) as fake:
         for build, abi, complete in (

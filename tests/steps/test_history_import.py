@@ -13,7 +13,7 @@ from cipipe.adapters.history.interface import FailureRate
 from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore, open_store
 from cipipe.adapters.jenkins import JenkinsClient
 from cipipe.steps.history import ImportSummary, import_jenkins, top_level_module
-from tests.jenkinsserver import FakeJenkins, recorded_builds, serve
+from tests.support.jenkinsserver import FakeJenkins, recorded_builds, serve
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 TOKEN = "import-Token-5550123"

@@ -22,8 +22,8 @@ from cipipe.steps.precheck.telemetry import RULE_UNREADABLE, check_contract_file
 from cipipe.steps.scan.dump import load_osv_directory
 from cipipe.steps.scan.execute import _report_drafts
 from tests.conftest import CliResult
-from tests.gitrepo import GitRepoBuilder
-from tests.hangs import BILLION_LAUGHS, STEP_HANG_SECONDS, no_hang, unblocking
+from tests.support.gitrepo import GitRepoBuilder
+from tests.support.hangs import BILLION_LAUGHS, STEP_HANG_SECONDS, no_hang, unblocking
 
 Cli = Callable[..., CliResult]
 DEEP = "[" * 100_000 + "]" * 100_000

@@ -18,10 +18,10 @@ from cipipe.adapters.history.sqlalchemy_store import open_store
 from cipipe.contracts.audit_anchor import AuditAnchor
 from cipipe.contracts.loading import read_contract
 from cipipe.contracts.risk_decision import RiskDecision
-from tests.artifactoryserver import FakeArtifactory, serve
 from tests.conftest import CliResult
+from tests.steps.decide_strategy.candidates import TOKEN, published
 from tests.steps.decide_strategy.conftest import POLICIES, _no_outside_config
-from tests.steps.decide_strategy.test_attach_store import TOKEN, published
+from tests.support.artifactoryserver import FakeArtifactory, serve
 
 __all__ = ["_no_outside_config"]  # the autouse fixture: no agent's Slack, store or database
 

@@ -9,7 +9,7 @@ import pytest
 
 from cipipe.steps.setup_github import Desired, plan, protection_body, webhook_url
 from tests.conftest import CliResult
-from tests.githubserver import FakeGitHub, serve
+from tests.support.githubserver import FakeGitHub, serve
 
 REPO = "acme/widget"
 JENKINS = "https://jenkins.example.com/"

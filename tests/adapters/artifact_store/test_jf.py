@@ -3,53 +3,31 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cipipe.adapters.artifact_store.interface import LocalFile, StoreError, StorePathError
+from cipipe.adapters.artifact_store.interface import StoreError, StorePathError
 from cipipe.adapters.artifact_store.jf import JfCliStore, format_properties
 from cipipe.adapters.process import ProgramResult
-from cipipe.digests import digest_file
-
-FAKE_JF = Path(__file__).resolve().parents[2] / "fakejf" / "jf"
-SECRET = "s3cr3t-token-value"
-
-
-@pytest.fixture
-def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    log = tmp_path / "jf.jsonl"
-    monkeypatch.setenv("FAKE_JF_LOG", str(log))
-    monkeypatch.setenv("FAKE_JF_ROOT", str(tmp_path / "server"))
-    monkeypatch.setenv("JFROG_CLI_ACCESS_TOKEN", SECRET)
-    monkeypatch.delenv("FAKE_JF_FAIL", raising=False)
-    monkeypatch.setenv("PATH", f"{FAKE_JF.parent}{os.pathsep}{os.environ['PATH']}")
-    return log
+from tests.adapters.artifact_store.helpers import SECRET, local_file
 
 
 def calls(log: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in log.read_text().splitlines()]
 
 
-def local_file(path: Path, content: bytes) -> LocalFile:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
-    d = digest_file(path)
-    return LocalFile(path=path, size=d.size, sha256=d.sha256, sha1=d.sha1, md5=d.md5)
-
-
 def store() -> JfCliStore:
     return JfCliStore("candidates", build_name="svc", build_number="42", retries=5)
 
 
-def test_upload_command_line_and_spec(fake: Path, tmp_path: Path) -> None:
+def test_upload_command_line_and_spec(fake_jf: Path, tmp_path: Path) -> None:
     file = local_file(tmp_path / "in" / "app.tgz", b"payload")
     result = store().upload(file, "svc/42/linux/app.tgz", {"b": "2", "a": "x;y,z"})
 
-    (call,) = calls(fake)
+    (call,) = calls(fake_jf)
     argv = call["argv"]
     assert argv[:3] == ["rt", "upload", "--spec"]
     assert argv[4:] == [
@@ -82,28 +60,28 @@ def test_upload_command_line_and_spec(fake: Path, tmp_path: Path) -> None:
     assert stored.properties == {"a": ("x;y,z",), "b": ("2",)}
 
 
-def test_upload_many_is_one_run(fake: Path, tmp_path: Path) -> None:
+def test_upload_many_is_one_run(fake_jf: Path, tmp_path: Path) -> None:
     a = local_file(tmp_path / "a", b"a")
     b = local_file(tmp_path / "b", b"b")
     results = store().upload_many([(a, "p/a", {}), (b, "p/b", {"k": "v"})])
     assert [r.path for r in results] == ["p/a", "p/b"]
-    (call,) = calls(fake)
+    (call,) = calls(fake_jf)
     assert [f["target"] for f in call["spec"]["files"]] == ["candidates/p/a", "candidates/p/b"]
 
 
-def test_no_secret_in_argv(fake: Path, tmp_path: Path) -> None:
+def test_no_secret_in_argv(fake_jf: Path, tmp_path: Path) -> None:
     s = store()
     s.upload(local_file(tmp_path / "a", b"a"), "p/a", {"k": "v"})
     s.set_properties("p/a", {"k2": "v2"})
     s.search({"k": "v"}, "p/")
     s.download("p/a", tmp_path / "out")
     s.publish_build_info({"name": "svc", "number": "42"})
-    for call in calls(fake):
+    for call in calls(fake_jf):
         assert SECRET not in json.dumps(call["argv"])
         assert call["env"]["JFROG_CLI_ACCESS_TOKEN"] == SECRET  # jf gets it from its env
 
 
-def test_set_props_search_download_publish(fake: Path, tmp_path: Path) -> None:
+def test_set_props_search_download_publish(fake_jf: Path, tmp_path: Path) -> None:
     s = store()
     s.upload(local_file(tmp_path / "a", b"aa"), "svc/1/a", {"k": "v"})
     s.upload(local_file(tmp_path / "b", b"bb"), "svc/10/b", {"k": "v"})
@@ -120,7 +98,7 @@ def test_set_props_search_download_publish(fake: Path, tmp_path: Path) -> None:
     assert [p.name for p in (tmp_path / "dl").iterdir()] == ["a"]
     s.publish_build_info({"name": "svc", "number": "42"})
 
-    argvs = [c["argv"] for c in calls(fake)][3:]
+    argvs = [c["argv"] for c in calls(fake_jf)][3:]
     assert argvs[0] == ["rt", "set-props", "candidates/svc/1/a", "ok=yes"]
     assert argvs[1] == ["rt", "search", "candidates/svc/1/*", "--props", "k=v"]
     assert argvs[2] == ["rt", "search", "candidates/svc/1*"]
@@ -130,19 +108,19 @@ def test_set_props_search_download_publish(fake: Path, tmp_path: Path) -> None:
     assert argvs[5] == ["rt", "build-publish", "svc", "42"]
 
 
-def test_stat_absent(fake: Path) -> None:
+def test_stat_absent(fake_jf: Path) -> None:
     assert store().stat("nothing/here") is None
-    assert calls(fake)[0]["argv"] == ["rt", "search", "candidates/nothing/here"]
+    assert calls(fake_jf)[0]["argv"] == ["rt", "search", "candidates/nothing/here"]
 
 
-def test_set_props_on_missing_file_fails(fake: Path) -> None:
+def test_set_props_on_missing_file_fails(fake_jf: Path) -> None:
     with pytest.raises(StoreError, match="not found"):
         store().set_properties("p/missing", {"a": "1"})
 
 
 @pytest.mark.parametrize("command", ["upload", "set-props", "search", "download", "build-publish"])
 def test_failure_maps_to_store_error_with_last_stderr_line(
-    fake: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+    fake_jf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
 ) -> None:
     s = store()
     file = local_file(tmp_path / "a", b"a")

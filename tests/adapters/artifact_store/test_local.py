@@ -9,19 +9,12 @@ from pathlib import Path
 import pytest
 
 from cipipe.adapters.artifact_store.interface import (
-    LocalFile,
     StoreError,
     StorePathError,
 )
 from cipipe.adapters.artifact_store.local import LocalFolderStore
 from cipipe.digests import digest_file
-
-
-def local_file(path: Path, content: bytes) -> LocalFile:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
-    d = digest_file(path)
-    return LocalFile(path=path, size=d.size, sha256=d.sha256, sha1=d.sha1, md5=d.md5)
+from tests.adapters.artifact_store.helpers import local_file
 
 
 @pytest.fixture

@@ -18,10 +18,9 @@ import pytest
 from cipipe.adapters.artifact_store.interface import LocalFile, StorePathError
 from cipipe.adapters.artifact_store.jf import JfCliStore
 from cipipe.adapters.artifact_store.rest import ArtifactoryRestStore
-from tests.adapters.artifact_store.test_jf import fake as fake_jf  # noqa: F401
-from tests.adapters.artifact_store.test_jf import local_file
-from tests.artifactory_api import PropertyListError, parse_matrix_params, parse_properties
-from tests.artifactoryserver import FakeArtifactory, serve
+from tests.adapters.artifact_store.helpers import local_file
+from tests.support.artifactory_api import PropertyListError, parse_matrix_params, parse_properties
+from tests.support.artifactoryserver import FakeArtifactory, serve
 
 # One value per troublesome character, and one with all of them.
 VALUES = {

@@ -15,7 +15,8 @@ from cipipe.adapters.artifact_store.interface import LocalFile, StoreError, Stor
 from cipipe.adapters.artifact_store.rest import ArtifactoryRestStore, auth_from_env
 from cipipe.adapters.http import HeaderAuth
 from cipipe.errors import ExitCode, InputError
-from tests.artifactoryserver import FakeArtifactory, StoredItem, serve
+from tests.support.artifactoryserver import FakeArtifactory, StoredItem, serve
+from tests.support.sleeps import Sleeps
 
 TOKEN = "art-Token-0123456789abcdef"
 BIG = 20 * 1024
@@ -28,13 +29,6 @@ BUILD_INFO = {
     "started": "2026-01-02T10:00:00.000+0000",
     "modules": [],
 }
-
-
-class Sleeps(list[float]):
-    """Stands in for time.sleep: records the waits, so retry tests take no time."""
-
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
 
 
 class Clock:
@@ -56,11 +50,6 @@ class Clock:
 def fake() -> Iterator[FakeArtifactory]:
     with serve(FakeArtifactory(authorization={"Authorization": f"Bearer {TOKEN}"})) as server:
         yield server
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
 
 
 @pytest.fixture

@@ -19,20 +19,11 @@ from cipipe.adapters.artifact_store.rest import (
 )
 from cipipe.adapters.artifact_store.rest_http import escape_property
 from cipipe.adapters.http import HeaderAuth
+from tests.support.sleeps import Sleeps
 
 BASE = "https://art.example.com/artifactory"
 TOKEN = "art-Token-0123456789abcdef"
 SIZE = 16 * 1024
-
-
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cipipe.adapters.git.cli import GitCli
-from tests.gitrepo import GitRepoBuilder
+from tests.support.gitrepo import GitRepoBuilder
 
 Factory = Callable[[str], GitRepoBuilder]
 TWENTY = "".join(f"int v{i};\n" for i in range(1, 21))

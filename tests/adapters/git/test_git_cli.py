@@ -7,7 +7,7 @@ import pytest
 
 from cipipe.adapters.git.cli import GitCli
 from cipipe.adapters.git.interface import GitError
-from tests.gitrepo import GitRepoBuilder
+from tests.support.gitrepo import GitRepoBuilder
 
 Factory = Callable[[str], GitRepoBuilder]
 

@@ -13,8 +13,8 @@ from cipipe.adapters.git.history import (
     read_commits,
 )
 from cipipe.adapters.git.interface import GitError
-from tests.gitrepo import GitRepoBuilder
 from tests.steps.build_info.scripted import BOB, History, build, t
+from tests.support.gitrepo import GitRepoBuilder
 
 
 def diff_files(repo: Path, base: str, commit: str) -> list[FileChange]:

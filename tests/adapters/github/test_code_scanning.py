@@ -17,7 +17,7 @@ from cipipe.adapters.github.interface import GitHubError
 from cipipe.adapters.github.rest import GitHubRest
 from cipipe.contracts.source import Source
 from cipipe.errors import InputError
-from tests.githubserver import FakeGitHub, serve
+from tests.support.githubserver import FakeGitHub, serve
 
 REPO = "acme/widget"
 SHA = "89abcdef0123456789abcdef0123456789abcdef"

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import responses
@@ -14,7 +12,9 @@ from cipipe.adapters.github.interface import GitHubError
 from cipipe.adapters.github.repo_setup import RepositorySettings
 from cipipe.errors import InputError
 from cipipe.steps.setup_github import Desired, plan, protection_body
-from tests.githubserver import FakeGitHub, serve
+from tests.adapters.github.helpers import sent
+from tests.support.githubserver import FakeGitHub, serve
+from tests.support.sleeps import Sleeps
 
 API = "https://api.github.com"
 TOKEN = "ghp_SetupToken0123456789abcdefABCDEF"
@@ -23,20 +23,10 @@ HOOK_URL = "https://jenkins.example.com/github-webhook/"
 SECRET = "whsec-0123456789"
 
 
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
 @pytest.fixture
 def settings() -> RepositorySettings:
     client = GitHubClient(API, TOKEN, attempts=3, max_wait=1.0, sleep=Sleeps())
     return RepositorySettings(client, REPO)
-
-
-def sent(index: int) -> Any:
-    body = responses.calls[index].request.body
-    return json.loads(body) if body else None
 
 
 @responses.activate

@@ -9,16 +9,12 @@ import pytest
 
 from cipipe.adapters.github.interface import GitHubError
 from cipipe.adapters.github.rest import GitHubRest
-from tests.githubserver import FakeGitHub, serve
+from tests.support.githubserver import FakeGitHub, serve
+from tests.support.sleeps import Sleeps
 
 REPO = "acme/widget"
 MARKER = "<!-- cipipe:gate -->"
 SHA = "89abcdef0123456789abcdef0123456789abcdef"
-
-
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
 
 
 @pytest.fixture
@@ -27,11 +23,6 @@ def fake() -> Iterator[FakeGitHub]:
     server.add_pr(REPO, 12)
     with serve(server):
         yield server
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -11,6 +10,8 @@ import responses
 from cipipe.adapters.github.interface import CodeHost, GitHubError
 from cipipe.adapters.github.rest import GitHubRest
 from cipipe.errors import ExitCode, InputError
+from tests.adapters.github.helpers import sent
+from tests.support.sleeps import Sleeps
 
 API = "https://api.github.com"
 GHE = "https://ghe.example.com/api/v3"
@@ -20,16 +21,6 @@ SHA = "0123456789abcdef0123456789abcdef01234567"
 COMMENTS = f"{API}/repos/acme/widget/issues/12/comments"
 
 
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
-
-
 @pytest.fixture
 def github(sleeps: Sleeps) -> GitHubRest:
     return GitHubRest(API, TOKEN, attempts=3, max_wait=5.0, sleep=sleeps)
@@ -37,11 +28,6 @@ def github(sleeps: Sleeps) -> GitHubRest:
 
 def comment(comment_id: int, body: str) -> dict[str, Any]:
     return {"id": comment_id, "body": body, "html_url": f"https://github.com/c/{comment_id}"}
-
-
-def sent(index: int) -> Any:
-    body = responses.calls[index].request.body
-    return json.loads(body) if body else None
 
 
 def assert_github_headers(index: int) -> None:

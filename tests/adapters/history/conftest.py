@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore, open_store
-from tests.historydb import Backend
+from tests.support.historydb import Backend
 
 
 @pytest.fixture

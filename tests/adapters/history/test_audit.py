@@ -21,8 +21,8 @@ from cipipe.adapters.history.schema import decisions as decisions_table
 from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore, open_store
 from cipipe.cli.app import CliState
 from cipipe.cli.commands.audit import command as audit_command
-from tests.auditchains import decision_count, row_hash, verify_chain
-from tests.historydb import Backend, build_outcomes, run_sql
+from tests.support.auditchains import decision_count, row_hash, verify_chain
+from tests.support.historydb import Backend, build_outcomes, run_sql
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 

@@ -11,8 +11,8 @@ from cipipe.adapters.history.connection import database_url
 from cipipe.adapters.history.interface import HistoryError
 from cipipe.adapters.history.sqlalchemy_store import open_store
 from cipipe.errors import ExitCode, OutsideSystemError
-from tests.historydb import Backend
-from tests.pgserver import PgServer
+from tests.support.historydb import Backend
+from tests.support.pgserver import PgServer
 
 WRONG = "not-The-Password-77"
 

@@ -16,9 +16,9 @@ from cipipe.adapters.history.model_audit import append_model_event
 from cipipe.adapters.history.schema import builds
 from cipipe.adapters.history.sqlalchemy_store import open_store
 from cipipe.errors import ExitCode
-from tests.auditchains import model_event_count
-from tests.historydb import Backend, run_sql
-from tests.pgserver import PASSWORD
+from tests.support.auditchains import model_event_count
+from tests.support.historydb import Backend, run_sql
+from tests.support.pgserver import PASSWORD
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

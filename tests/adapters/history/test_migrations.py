@@ -12,7 +12,7 @@ from cipipe.adapters.history.interface import HistoryError
 from cipipe.adapters.history.schema import SCHEMA_VERSION, current_version
 from cipipe.adapters.history.sqlalchemy_store import open_store
 from cipipe.errors import ExitCode
-from tests.historydb import Backend, build_outcomes, run_sql
+from tests.support.historydb import Backend, build_outcomes, run_sql
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

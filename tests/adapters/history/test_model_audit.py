@@ -18,7 +18,7 @@ from cipipe.adapters.history.schema import MIGRATIONS, SCHEMA_VERSION, current_v
 from cipipe.adapters.history.schema import decisions as decisions_table
 from cipipe.adapters.history.schema import model_approvals as approvals_table
 from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore, open_store
-from tests.auditchains import (
+from tests.support.auditchains import (
     decision_count,
     model_event_count,
     model_row_hash,
@@ -26,7 +26,7 @@ from tests.auditchains import (
     verify_chain,
     verify_model_chain,
 )
-from tests.historydb import Backend, run_sql
+from tests.support.historydb import Backend, run_sql
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 STATES = ("candidate", "approved", "retired")

@@ -13,7 +13,7 @@ from cipipe.adapters.history.audit_records import DecisionRecord
 from cipipe.adapters.history.interface import HistoryError, ModuleFailures
 from cipipe.adapters.history.model_audit import append_model_event
 from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore
-from tests.historydb import NOW, Backend, build, run_sql
+from tests.support.historydb import NOW, Backend, build, run_sql
 
 
 def decision(service: str, build_id: str, minutes: int, mode: Any) -> DecisionRecord:

@@ -25,8 +25,8 @@ from cipipe.adapters.history.schema import outcomes as outcomes_table
 from cipipe.adapters.history.signing import AuditKeys
 from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore, open_store
 from cipipe.adapters.history.verify import chain_heads, verify_chains
-from tests.auditchains import row_hash
-from tests.historydb import Backend, build_outcomes
+from tests.support.auditchains import row_hash
+from tests.support.historydb import Backend, build_outcomes
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 KEY = AuditKeys(b"k" * 40)

@@ -10,7 +10,7 @@ import pytest
 from cipipe.adapters.history.interface import FailureRate, HistoryError
 from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore
 from cipipe.errors import ExitCode
-from tests.historydb import NOW, build, build_outcomes
+from tests.support.historydb import NOW, build, build_outcomes
 
 
 def test_record_and_list_newest_first(store: SqlAlchemyHistoryStore) -> None:

@@ -22,7 +22,7 @@ from cipipe.adapters.history.audit_records import (
 from cipipe.adapters.history.interface import BuildRecord, HistoryError, HistoryStore
 from cipipe.adapters.history.signing import AuditKeys
 from cipipe.adapters.history.sqlalchemy_store import open_store
-from tests.historydb import Backend, build_outcomes, run_sql
+from tests.support.historydb import Backend, build_outcomes, run_sql
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 KEY = AuditKeys(b"k" * 40)

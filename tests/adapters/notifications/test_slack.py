@@ -12,7 +12,7 @@ import pytest
 from cipipe.adapters.notifications.interface import Message, NotificationError, deliver
 from cipipe.adapters.notifications.slack import SlackBotNotifier, SlackWebhookNotifier
 from cipipe.adapters.notifications.slack_retry import RetryPolicy
-from tests.slackserver import VALID_TOKEN, WEBHOOK_PATH, FakeSlack, fake_slack
+from tests.support.slackserver import VALID_TOKEN, WEBHOOK_PATH, FakeSlack, fake_slack
 
 FAST = RetryPolicy(max_retries=2, max_wait=0.05, backoff=0.01)
 BLOCKS = [

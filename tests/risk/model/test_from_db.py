@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.historydb import Backend
 from tests.risk.model.storehistory import Cli, fill
+from tests.support.historydb import Backend
 
 SEED_FEATURES = {
     "loc_changed", "files_changed", "unit_tests_failed", "integration_failed",

@@ -17,7 +17,7 @@ from cipipe.risk.history_table import (
 from cipipe.risk.metrics import auc
 from cipipe.risk.model.train import train_model
 from tests.conftest import requires_jit_data
-from tests.jitdata import PROJECTS, project_file
+from tests.support.jitdata import PROJECTS, project_file
 
 pytestmark = requires_jit_data(*PROJECTS)
 

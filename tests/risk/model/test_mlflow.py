@@ -6,8 +6,8 @@ import pytest
 
 from cipipe.risk.model.mlflow import log_training
 from cipipe.risk.model.train import TrainedModel
-from tests.loopback import serve_http
-from tests.mlflowserver import FakeMlflow
+from tests.support.loopback import serve_http
+from tests.support.mlflowserver import FakeMlflow
 
 
 def test_a_training_run_is_logged(trained: TrainedModel) -> None:

@@ -15,8 +15,8 @@ from cipipe.risk.model import ModelError
 from cipipe.risk.model.files import sha256_bytes
 from cipipe.risk.model.registry import Registry
 from cipipe.risk.model.train import TrainedModel
-from tests.conformance_schemas import cipipe_schema_errors
 from tests.conftest import CliResult
+from tests.support.conformance_schemas import cipipe_schema_errors
 
 Cli = Callable[..., CliResult]
 

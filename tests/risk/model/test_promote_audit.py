@@ -11,8 +11,8 @@ import pytest
 from cipipe.adapters.history.sqlalchemy_store import open_store
 from cipipe.risk.model.registry import Registry
 from cipipe.risk.model.train import TrainedModel
-from tests.auditchains import verify_model_chain
 from tests.conftest import CliResult
+from tests.support.auditchains import verify_model_chain
 
 Cli = Callable[..., CliResult]
 

@@ -24,8 +24,8 @@ from cipipe.risk.policy.bundle import (
     PolicyBundle,
     load_policy_bundle,
 )
-from tests.gitrepo import GitRepoBuilder
-from tests.policyserver import SHIPPED
+from tests.support.gitrepo import GitRepoBuilder
+from tests.support.policyserver import SHIPPED
 
 YAML_FILES = (WEIGHTS_FILE, MAPPING_FILE, THRESHOLDS_FILE)
 Edit = Callable[[dict[str, Any]], None]

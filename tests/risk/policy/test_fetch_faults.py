@@ -30,9 +30,9 @@ from cipipe.risk.policy.http import MAX_BODY_BYTES, MAX_JSON_DEPTH
 from cipipe.risk.policy.pin import parse_pins
 from cipipe.risk.policy.service import BUNDLE_FILES, policy_document
 from tests.conftest import CliResult
-from tests.loopback import serve_http
-from tests.policyserver import clock, no_sleep, reply, running, set_weight
 from tests.risk.riskinputs import write_workdir
+from tests.support.loopback import serve_http
+from tests.support.policyserver import clock, no_sleep, reply, running, set_weight
 
 Cli = Callable[..., CliResult]
 Handler = Callable[[BaseHTTPRequestHandler], None]

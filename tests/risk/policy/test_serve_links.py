@@ -21,7 +21,7 @@ import requests
 import yaml
 
 from cipipe.risk.policy.bundle import WEIGHTS_FILE, load_policy_bundle
-from tests.policyserver import SHIPPED
+from tests.support.policyserver import SHIPPED
 
 MARKER = "TOPSECRET-host-file"
 START_SECONDS = 60

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,8 +18,8 @@ from cipipe.risk.policy.bundle import METADATA_FILE, WEIGHTS_FILE, load_policy_b
 from cipipe.risk.policy.fetch import META_FILE, default_cache_dir, default_ttl, load_policy
 from cipipe.risk.policy.service import BUNDLE_FILES, serve_policy
 from tests.conftest import CliResult
-from tests.loopback import serve_http
-from tests.policyserver import SHIPPED, clock, no_sleep, reply, running, set_weight
+from tests.support.loopback import free_port, serve_http
+from tests.support.policyserver import SHIPPED, clock, no_sleep, reply, running, set_weight
 
 TTL = 300
 T0 = 1_000_000.0
@@ -48,12 +47,6 @@ def proxied(folder: Path) -> Iterator[tuple[str, Proxy]]:
         proxy = Proxy(server.url.removesuffix("/policy"))
         with serve_http(proxy) as url:
             yield url + "/policy", proxy
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_server_answers_policy_version_304_and_404(bundle_dir: Path) -> None:

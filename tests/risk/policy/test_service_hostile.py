@@ -15,8 +15,8 @@ import requests
 from cipipe.errors import InputError
 from cipipe.risk.policy.bundle import WEIGHTS_FILE, load_policy_bundle
 from cipipe.risk.policy.service import serve_policy
-from tests.hangs import BILLION_LAUGHS, no_hang, unblocking
-from tests.policyserver import running
+from tests.support.hangs import BILLION_LAUGHS, no_hang, unblocking
+from tests.support.policyserver import running
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ import pytest
 
 from cipipe.adapters.toolchain import probe_compiler
 from tests.conftest import CliResult, requires
-from tests.gitrepo import GitRepoBuilder
 from tests.steps.buildflow import plan
+from tests.support.gitrepo import GitRepoBuilder
 
 Cli = Callable[..., CliResult]
 GCC = probe_compiler("gcc")

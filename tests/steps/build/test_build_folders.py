@@ -11,8 +11,8 @@ import pytest
 
 from cipipe.adapters.toolchain import probe_compiler
 from tests.conftest import OUTSIDE_SENTINEL, CliResult, requires
-from tests.gitrepo import GitRepoBuilder
-from tests.steps.build.test_build_step import COMPILE, config, setup
+from tests.steps.build.buildsetup import COMPILE, config, setup
+from tests.support.gitrepo import GitRepoBuilder
 
 Cli = Callable[..., CliResult]
 pytestmark = requires(probe_compiler("gcc") is not None, "gcc is not installed")

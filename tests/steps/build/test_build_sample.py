@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from cipipe.cli import run
 from tests.conftest import SAMPLE_SERVICE, require_or_skip
-from tests.gitrepo import GitRepoBuilder
+from tests.support.gitrepo import GitRepoBuilder
+from tests.support.inprocess import cipipe
 
 TOOLCHAINS = {
     "linux": "g++",
@@ -31,10 +31,6 @@ class SampleBuild:
     work: Path
     exit_code: int
     artifacts: dict[str, Any]
-
-
-def cipipe(*argv: str | os.PathLike[str]) -> int:
-    return run([os.fspath(a) for a in argv])
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,8 @@ import yaml
 
 from cipipe.adapters.process import find_program
 from tests.conftest import CliResult, requires
-from tests.gitrepo import GitRepoBuilder
 from tests.steps.buildflow import GXX, gxx_linux_config, plan
+from tests.support.gitrepo import GitRepoBuilder
 
 Cli = Callable[..., CliResult]
 pytestmark = [

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.binformat import cmake_system, elf_machine, imports_dll, pe_machine
 from tests.conftest import CliResult, have, requires
-from tests.gitrepo import GitRepoBuilder
 from tests.steps.buildflow import plan_and_build
+from tests.support.binformat import cmake_system, elf_machine, imports_dll, pe_machine
+from tests.support.gitrepo import GitRepoBuilder
 
 Cli = Callable[..., CliResult]
 pytestmark = requires(

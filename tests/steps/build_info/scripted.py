@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.gitrepo import BASE_TIME, GitRepoBuilder
+from tests.support.gitrepo import BASE_TIME, GitRepoBuilder
 
 ADA = ("Ada Lovelace", "ada@example.com")
 BOB = ("Bob Kahn", "bob@example.com")

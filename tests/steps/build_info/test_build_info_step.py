@@ -10,21 +10,11 @@ from typing import Any
 
 import pytest
 
-from cipipe.adapters.git.cli import GitCli
-from cipipe.steps.precheck.source import SourceFlags, resolve_source
+from cipipe.steps.precheck.source import SourceFlags
 from cipipe.workdir import WorkDir
 from tests.conftest import CliResult
-from tests.gitrepo import GitRepoBuilder
-
-Cli = Callable[..., CliResult]
-CONFIG = """\
-service: svc
-kind: firmware
-supports: [linux]
-history:
-  modules:
-    - {glob: "net/**", module: networking}
-"""
+from tests.steps.build_info.prepared import CONFIG, prepare
+from tests.support.gitrepo import GitRepoBuilder
 
 
 @pytest.fixture
@@ -39,8 +29,7 @@ def repo(make_repo: Callable[[str], GitRepoBuilder]) -> GitRepoBuilder:
     return repo
 
 
-def prepare(repo: GitRepoBuilder, work: Path, flags: SourceFlags | None = None) -> None:
-    WorkDir(work).write(resolve_source(GitCli(repo.root), {}, flags or SourceFlags()))
+Cli = Callable[..., CliResult]
 
 
 def build_info(cli: Cli, repo: GitRepoBuilder, work: Path, *extra: str) -> dict[str, Any]:
@@ -242,7 +231,7 @@ def test_build_info_without_author(cli: Cli, repo: GitRepoBuilder, tmp_path: Pat
 def test_planned_platforms_with_their_outcome_and_whether_optional(
     cli: Cli, repo: GitRepoBuilder, tmp_path: Path
 ) -> None:
-    from tests.steps.gate.test_build_gate import WINDOWS_FAILED, built, matrix, outcomes
+    from tests.steps.gate.builds import WINDOWS_FAILED, built, matrix, outcomes
 
     work = tmp_path / "w"
     prepare(repo, work)

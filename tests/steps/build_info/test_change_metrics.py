@@ -21,8 +21,8 @@ from cipipe.steps.build_info.commit_batch import (
     compute_changes,
     compute_commit_metrics,
 )
-from tests.gitrepo import GitRepoBuilder
 from tests.steps.build_info.scripted import History, build
+from tests.support.gitrepo import GitRepoBuilder
 
 DAY_HOURS = 24
 

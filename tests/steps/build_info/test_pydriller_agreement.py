@@ -17,10 +17,10 @@ from pathlib import Path
 
 from cipipe.steps.build_info.commit_batch import Change, compute_changes, compute_commit_metrics
 from tests.conftest import optional_import, require_or_skip, requires
-from tests.gitrepo import GitRepoBuilder
-from tests.realrepos import clone, missing_reason
 from tests.steps.build_info.pydriller_reference import pydriller_metrics
 from tests.steps.build_info.scripted import ADA, BOB, CY, build
+from tests.support.gitrepo import GitRepoBuilder
+from tests.support.realrepos import clone, missing_reason
 
 pydriller = optional_import("pydriller")
 pytestmark = requires(

@@ -24,9 +24,9 @@ from cipipe.steps.build_info.assemble import store_path
 from cipipe.steps.build_info.jfrog import jfrog_build_info
 from cipipe.steps.publish.jfrog_build_info import as_deployed
 from cipipe.workdir import WorkDir
-from tests.artifactoryserver import FakeArtifactory, serve
 from tests.conftest import CliResult
 from tests.steps.publish.conftest import make_workdir
+from tests.support.artifactoryserver import FakeArtifactory, serve
 
 Cli = Callable[..., CliResult]
 TOKEN = "paths-token-0123456789"

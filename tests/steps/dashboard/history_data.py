@@ -22,6 +22,7 @@ from cipipe.contracts.risk_decision import Mode
 from cipipe.risk.decide import Decided, decide
 from cipipe.risk.policy.bundle import load_policy_bundle
 from tests.conftest import REPO_ROOT
+from tests.risk.decide_rules import QUIET
 from tests.risk.riskinputs import make_risk_inputs
 
 BUNDLE = load_policy_bundle(REPO_ROOT / "policies")
@@ -37,13 +38,6 @@ MALICIOUS_BUILD = '../../evil"<b>'
 STAND_IN_BUILD = "evil-stand-in"
 MODULES = ("src/net", "src/db", "src/ui", "firmware/boot", "lib/util")
 PLATFORMS = (("linux",), ("linux", "arm"), ("linux", "arm", "windows"))
-QUIET = {
-    "production_qps": 10.0,
-    "last_release_rolled_back": False,
-    "peak_business": False,
-    "maintenance_window": False,
-    "change_freeze": False,
-}
 RESULTS: tuple[BuildResult, ...] = ("success",) * 7 + ("unstable", "failure", "aborted")
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT, CliResult
+from tests.support.outside import clear_outside_config
 
 POLICIES = REPO_ROOT / "policies"
 BUILD_TAG = "jenkins-svc-main-7"
@@ -16,24 +17,6 @@ DEPLOY_AT = "2026-03-04T10:00:00Z"
 """A fixed, ordinary deploy time (a Wednesday morning, no freeze): the calendar is read at it,
 so decisions do not depend on when the tests run."""
 
-OUTSIDE_CONFIG = (
-    "SLACK_BOT_TOKEN",
-    "SLACK_CHANNEL",
-    "SLACK_WEBHOOK_URL",
-    "SLACK_API_URL",
-    "CIPIPE_POLICY",
-    "CIPIPE_DB",
-    "CIPIPE_ARTIFACTORY_URL",
-    "CIPIPE_ARTIFACTORY_TOKEN",
-    "CIPIPE_ARTIFACTORY_API_KEY",
-    "CIPIPE_ARTIFACTORY_USER",
-    "CIPIPE_ARTIFACTORY_PASSWORD",
-    "CIPIPE_APPROVAL_URL",
-    "CIPIPE_MODEL_URL",
-    "CIPIPE_MODEL_DEADLINE",
-    "CIPIPE_MODEL_REGISTRY",
-    "JFROG_CLI_ACCESS_TOKEN",
-)
 
 Decide = Callable[..., CliResult]
 
@@ -41,8 +24,7 @@ Decide = Callable[..., CliResult]
 @pytest.fixture(autouse=True)
 def _no_outside_config(monkeypatch: pytest.MonkeyPatch) -> None:
     # The agent's Slack, store, database and policy must not leak into a test.
-    for var in OUTSIDE_CONFIG:
-        monkeypatch.delenv(var, raising=False)
+    clear_outside_config(monkeypatch)
     monkeypatch.setenv("BUILD_TAG", BUILD_TAG)
 
 

@@ -16,8 +16,8 @@ from cipipe.risk.model.train import TrainedModel
 from cipipe.risk.policy.bundle import load_policy_bundle
 from cipipe.steps.decide_strategy.store_row import recorded_row
 from tests.conftest import CliResult
-from tests.loopback import running_in_thread
-from tests.steps.decide_strategy.test_model_decision import CONTEXT, policy_with_model, promote
+from tests.steps.decide_strategy.model_policy import CONTEXT, policy_with_model, promote
+from tests.support.loopback import running_in_thread
 
 Cli = Callable[..., CliResult]
 

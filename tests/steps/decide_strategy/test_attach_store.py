@@ -19,25 +19,10 @@ from cipipe.contracts.loading import read_contract
 from cipipe.contracts.publish import PublishReport
 from cipipe.contracts.risk_decision import RiskDecision
 from cipipe.digests import digest_file
-from tests.artifactoryserver import FakeArtifactory, serve
-from tests.conftest import CliResult
-from tests.risk.riskinputs import make_risk_inputs
+from tests.steps.decide_strategy.candidates import DECISION_PATH, TOKEN, Cli, published
 from tests.steps.decide_strategy.conftest import Decide
-from tests.steps.publish.conftest import make_workdir
-
-Cli = Callable[..., CliResult]
-TOKEN = "decide-token-0123456789"
-FAKE_JF = Path(__file__).resolve().parents[2] / "fakejf" / "jf"
-DECISION_PATH = "svc/7/risk-decision.json"
-
-
-def published(cli: Cli, work: Path, *store_args: str) -> PublishReport:
-    """A work folder as build-info and publish leave it, with risk-inputs.json for svc/7."""
-    workdir = make_workdir(work)
-    workdir.write(make_risk_inputs())  # same service, build and commit as make_workdir's
-    result = cli("--workdir", work, "publish", *store_args)
-    assert result.exit_code == 0, result.stderr
-    return read_contract(PublishReport, work / PublishReport.FILE_NAME)
+from tests.support.artifactoryserver import FakeArtifactory, serve
+from tests.support.jfcli import FAKE_JF
 
 
 def expected_properties(work: Path) -> dict[str, str]:

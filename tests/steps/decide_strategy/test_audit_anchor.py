@@ -18,12 +18,12 @@ from cipipe.adapters.history.signing import AuditKeys
 from cipipe.contracts.audit_anchor import AuditAnchor
 from cipipe.contracts.loading import read_contract
 from cipipe.contracts.risk_decision import RiskDecision
-from tests.auditchains import row_hash
 from tests.conftest import CliResult
-from tests.historydb import Backend, run_sql
 from tests.risk.riskinputs import make_risk_inputs, write_workdir
+from tests.steps.decide_strategy.candidates import published
 from tests.steps.decide_strategy.conftest import Decide
-from tests.steps.decide_strategy.test_attach_store import published
+from tests.support.auditchains import row_hash
+from tests.support.historydb import Backend, run_sql
 
 Cli = Callable[..., CliResult]
 KEY = "audit-key-0123456789-abcdefghij-XYZ"
@@ -372,8 +372,9 @@ def test_anchors_are_found_in_artifactory_and_through_jf(
 ) -> None:
     """The same search `audit verify` makes of the local folder, over Artifactory's AQL (the
     loopback fake) and through `jf rt search` (the fake jf)."""
-    from tests.artifactoryserver import FakeArtifactory, serve
-    from tests.steps.decide_strategy.test_attach_store import FAKE_JF, TOKEN
+    from tests.steps.decide_strategy.candidates import TOKEN
+    from tests.support.artifactoryserver import FakeArtifactory, serve
+    from tests.support.jfcli import FAKE_JF
 
     backend = Backend.sqlite(tmp_path / "h.sqlite3")
     work = tmp_path / "work"

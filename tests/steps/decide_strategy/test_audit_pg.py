@@ -1,4 +1,4 @@
-"""decide-strategy appends to the audit log in a real PostgreSQL (tests/pgserver.py; skipped
+"""decide-strategy appends to the audit log in a real PostgreSQL (tests/support/pgserver.py; skipped
 when PostgreSQL is not installed, like the other PostgreSQL tests)."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from pytest_postgresql.janitor import DatabaseJanitor
 
 from cipipe.contracts.risk_decision import RiskDecision
 from tests.conftest import CliResult
-from tests.pgserver import PgServer
 from tests.risk.riskinputs import make_risk_inputs, write_workdir
 from tests.steps.decide_strategy.conftest import Decide
+from tests.support.pgserver import PgServer
 
 
 @pytest.fixture

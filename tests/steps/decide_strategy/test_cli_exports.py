@@ -12,7 +12,7 @@ import yaml
 from cipipe.contracts.loading import read_contract
 from cipipe.contracts.risk_decision import RiskDecision
 from tests.risk.riskinputs import write_workdir
-from tests.risk.test_analysis_templates import assert_references_resolve
+from tests.risk.templates import assert_references_resolve
 from tests.steps.decide_strategy.conftest import Decide
 
 BLOCK, ANALYSIS = "rollout-argo-rollouts.yaml", "rollout-argo-rollouts-analysis.yaml"

@@ -22,9 +22,9 @@ from cipipe.contracts.risk_inputs import RiskInputs
 from cipipe.risk.decide import decide
 from cipipe.risk.policy.bundle import load_policy_bundle
 from tests.conftest import CliResult
-from tests.hangs import BILLION_LAUGHS, STEP_HANG_SECONDS, no_hang, unblocking
 from tests.risk.riskinputs import make_risk_inputs, measured, write_workdir
 from tests.steps.decide_strategy.conftest import POLICIES, Decide
+from tests.support.hangs import BILLION_LAUGHS, STEP_HANG_SECONDS, no_hang, unblocking
 
 Cli = Callable[..., CliResult]
 

@@ -18,10 +18,10 @@ from cipipe.adapters.history.sqlalchemy_store import open_store
 from cipipe.contracts.risk_decision import RiskDecision
 from cipipe.risk.model.registry import Registry
 from cipipe.risk.model.train import TrainedModel
-from tests.auditchains import model_row_hash
 from tests.conftest import CliResult
 from tests.risk.model.conftest import trained  # noqa: F401  (the session fixture)
-from tests.steps.decide_strategy.test_model_decision import decide, policy_with_model, promote
+from tests.steps.decide_strategy.model_policy import decide, policy_with_model, promote
+from tests.support.auditchains import model_row_hash
 
 Cli = Callable[..., CliResult]
 KEY = "k" * 40

@@ -5,31 +5,23 @@ the history store's model approvals log, not just in the registry's model.json."
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import yaml
 
-from cipipe.contracts.loading import read_contract
 from cipipe.contracts.risk_decision import RiskDecision
 from cipipe.contracts.risk_inputs import Number
 from cipipe.risk.model.registry import Registry
 from cipipe.risk.model.train import TrainedModel
-from tests.conftest import REPO_ROOT, CliResult
 from tests.risk.model.conftest import trained  # noqa: F401  (the session fixture)
 from tests.risk.riskinputs import make_risk_inputs, write_workdir
-
-Cli = Callable[..., CliResult]
-CONTEXT = "deploy_at: 2026-03-04T10:00:00Z\nproduction_qps: 10\nlast_release_rolled_back: false\n"
-
-
-def promote(cli: Cli, tmp_path: Path, registry: Registry, version: str) -> None:
-    """`cipipe model promote`: approved in the registry and in the test's history store."""
-    db = tmp_path / "history.sqlite3"
-    result = cli("model", "promote", version, "--registry", registry.root, "--db", db)
-    assert result.exit_code == 0, result.stderr
+from tests.steps.decide_strategy.model_policy import (
+    Cli,
+    decide,
+    policy_with_model,
+    promote,
+)
 
 
 @pytest.fixture
@@ -38,30 +30,6 @@ def registry(cli: Cli, tmp_path: Path, trained: TrainedModel) -> Registry:  # no
     store.save(trained, by="test")
     promote(cli, tmp_path, store, trained.version)
     return store
-
-
-def policy_with_model(tmp_path: Path, version: str | None) -> Path:
-    folder = tmp_path / "policies"
-    shutil.copytree(REPO_ROOT / "policies", folder)
-    weights = folder / "risk-weights.yaml"
-    data = yaml.safe_load(weights.read_text())
-    data["model"]["version"] = version
-    weights.write_text(yaml.safe_dump(data))
-    return folder
-
-
-def decide(cli: Cli, tmp_path: Path, policy: Path, registry: Path) -> RiskDecision:
-    work = tmp_path / "work"
-    if not (work / "risk-inputs.json").exists():
-        write_workdir(work, make_risk_inputs(), with_build_info_paths=["src/main.c"])
-    context = tmp_path / "context.yaml"
-    context.write_text(CONTEXT)
-    result = cli(
-        "--workdir", work, "decide-strategy", "--policy", policy, "--context", context,
-        "--db", tmp_path / "history.sqlite3", "--registry", registry,
-    )  # fmt: skip
-    assert result.exit_code == 0, result.stderr
-    return read_contract(RiskDecision, work / "risk-decision.json")
 
 
 def test_an_approved_model_scores_with_exact_contributors(

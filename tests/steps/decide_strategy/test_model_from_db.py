@@ -29,8 +29,8 @@ from cipipe.steps.decide_strategy.store_row import store_row
 from tests.conftest import CliResult
 from tests.risk.model.storehistory import AUTHORS, START, Cli, fill
 from tests.risk.riskinputs import make_build_info, make_risk_inputs, write_workdir
+from tests.steps.decide_strategy.model_policy import CONTEXT, policy_with_model
 from tests.steps.decide_strategy.modelservice import Setup, running
-from tests.steps.decide_strategy.test_model_decision import CONTEXT, policy_with_model
 
 BUILDS = 100
 

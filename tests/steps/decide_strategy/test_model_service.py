@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -21,11 +20,11 @@ import requests
 from cipipe.contracts.loading import read_contract
 from cipipe.contracts.risk_decision import RiskDecision
 from cipipe.risk.model.train import TrainedModel
-from tests.loopback import send, serve_http
 from tests.risk.model.conftest import trained  # noqa: F401  (the session fixture)
 from tests.risk.riskinputs import make_risk_inputs, write_workdir
+from tests.steps.decide_strategy.model_policy import policy_with_model
 from tests.steps.decide_strategy.modelservice import Cli, Setup, approved_setup, running
-from tests.steps.decide_strategy.test_model_decision import policy_with_model
+from tests.support.loopback import free_port, send, serve_http
 
 DEADLINE = "0.5"
 
@@ -70,12 +69,6 @@ def test_the_service_scores_as_the_local_model_would(
     assert served.model.scored_by == "service" and served.model.service_fallback is None
     assert f"scored by the model service at {server.url}" in served.model.reason
     same_decision(served, local(cli, tmp_path, setup))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def fell_back_to_local(d: RiskDecision, why: str) -> None:
@@ -335,7 +328,7 @@ def test_a_served_decision_loads_neither_the_model_nor_requests(
 ) -> None:
     """The point of the service: the agent that decides pays for no model (numpy, LightGBM)
     and, as the client is http.client, for no requests either (bench_model_service times it)."""
-    from tests.cli.test_startup_imports import modules_after
+    from tests.cli.imports import modules_after
 
     work = write_workdir(tmp_path / "work", with_build_info_paths=["src/main.c"]).path
     with running(setup) as server:

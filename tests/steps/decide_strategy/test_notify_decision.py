@@ -13,8 +13,8 @@ from cipipe.contracts.loading import read_contract
 from cipipe.contracts.notification import NotificationLog
 from cipipe.contracts.risk_decision import RiskDecision, RiskInputsForDecision
 from tests.risk.riskinputs import write_workdir
-from tests.slackserver import VALID_TOKEN, FakeSlack, fake_slack
 from tests.steps.decide_strategy.conftest import Decide
+from tests.support.slackserver import VALID_TOKEN, FakeSlack, fake_slack
 
 CHANNEL = "#deploys"
 

@@ -16,8 +16,8 @@ from cipipe.steps.gate.feedback import mark_rejected
 from cipipe.workdir import WorkDir
 from tests.conftest import CliResult
 from tests.risk.riskinputs import make_risk_inputs
+from tests.steps.decide_strategy.candidates import DECISION_PATH, published
 from tests.steps.decide_strategy.conftest import Decide
-from tests.steps.decide_strategy.test_attach_store import DECISION_PATH, published
 
 Cli = Callable[..., CliResult]
 OUTPUTS = ("risk-decision.json", "risk-inputs-for-decision.json")

@@ -9,42 +9,17 @@ from typing import Any
 
 import pytest
 
-from cipipe.contracts.artifacts import Artifacts, PlatformBuild, Reproducibility
+from cipipe.contracts.artifacts import Artifacts, PlatformBuild
 from cipipe.contracts.matrix import Matrix
 from cipipe.contracts.repo_config import RepoConfig, load_repo_config
 from cipipe.errors import InputError
 from cipipe.steps.gate.evaluate import GateInputs, evaluate, verdict
-from tests.steps.gate.test_gate_table import matrix as planning
+from tests.steps.gate.builds import FAILED, PLANNED, WINDOWS_FAILED, built, matrix, outcomes
 
-COMMIT = "b" * 40
-PLANNED = ("linux", "arm", "windows")
-FAILED = "`cmake --build build/windows` exited 2 (see the build log)"
 SKIPPED = "aarch64-linux-gnu-g++ is not installed (apt-get install g++-aarch64-linux-gnu)"
 
 
-def matrix(*platforms: str, commit: str = COMMIT) -> Matrix:
-    """matrix.json planning ``platforms`` (default: linux, arm and windows)."""
-    return planning(*(platforms or PLANNED), commit=commit)
-
-
-def outcomes(*records: PlatformBuild, commit: str = COMMIT) -> Artifacts:
-    return Artifacts(
-        service="svc",
-        commit=commit,
-        build_id="7",
-        build_id_source="flag",
-        platforms=list(records),
-        artifacts=[],
-        reproducibility=Reproducibility(checked=False, required=False),
-    )
-
-
-def built(name: str) -> PlatformBuild:
-    return PlatformBuild(platform=name, status="built")
-
-
 ALL_BUILT = outcomes(built("linux"), built("arm"), built("windows"))
-WINDOWS_FAILED = PlatformBuild(platform="windows", status="failed", reason=FAILED)
 ARM_SKIPPED = PlatformBuild(platform="arm", status="skipped", reason=SKIPPED)
 
 

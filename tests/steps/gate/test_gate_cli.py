@@ -8,33 +8,29 @@ from __future__ import annotations
 import random
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from cipipe.adapters.artifact_store.local import LocalFolderStore
-from cipipe.contracts.artifacts import Artifacts, PlatformBuild
-from cipipe.contracts.base import Contract
+from cipipe.contracts.artifacts import PlatformBuild
 from cipipe.contracts.gate import GateReport
 from cipipe.contracts.loading import read_contract
 from cipipe.contracts.scan import ScanReport
-from cipipe.contracts.source import Source
-from cipipe.contracts.testing import TestsReport
 from cipipe.steps.gate.feedback import COMMENT_MARKER, STATUS_CONTEXT
 from cipipe.workdir import WorkDir
-from tests.artifactoryserver import FakeArtifactory
-from tests.artifactoryserver import serve as serve_artifactory
 from tests.conftest import CliResult
-from tests.githubserver import FakeGitHub
-from tests.githubserver import serve as serve_github
-from tests.steps.decide_strategy.test_attach_store import published
-from tests.steps.gate.test_build_gate import built, matrix, outcomes
-from tests.steps.gate.test_gate_table import make_tests, platform, precheck, scan
-from tests.surefire import assert_surefire_valid
+from tests.steps.decide_strategy.candidates import published
+from tests.steps.gate.builds import outcomes
+from tests.steps.gate.reports import COMMIT, write_reports
+from tests.support.artifactoryserver import FakeArtifactory
+from tests.support.artifactoryserver import serve as serve_artifactory
+from tests.support.githubserver import FakeGitHub
+from tests.support.githubserver import serve as serve_github
+from tests.support.outside import clear_outside_config
+from tests.support.surefire import assert_surefire_valid
 
 Cli = Callable[..., CliResult]
-COMMIT = "c" * 40  # the commit of the published candidate (tests/steps/publish)
 GATES = (
     "build",
     "unit-tests",
@@ -47,92 +43,16 @@ GATES = (
     "warnings",
     "flaky-tests",
 )
-CONFIG = """\
-service: svc
-supports: [linux]
-platforms:
-  linux:
-    tests:
-      smoke: {command: "svc --health"}
-      coverage: {command: "gcovr --xml {report}"}
-build:
-  require_reproducible: false
-"""
 ARTIFACTORY_TOKEN = "gate-token-0123456789"
 PR_REPO = "acme/svc"
 PR_URL = "https://github.example/acme/svc/pull/12"
 BUILD_URL = "http://jenkins.invalid/job/svc/7/"
-OUTSIDE_CONFIG = (
-    "GITHUB_TOKEN",
-    "GITHUB_API_URL",
-    "CIPIPE_GITHUB_API_URL",
-    "CHANGE_URL",
-    "BUILD_URL",
-    "CIPIPE_ARTIFACTORY_URL",
-    "CIPIPE_ARTIFACTORY_TOKEN",
-    "CIPIPE_ARTIFACTORY_API_KEY",
-    "CIPIPE_ARTIFACTORY_USER",
-    "CIPIPE_ARTIFACTORY_PASSWORD",
-    "JFROG_CLI_ACCESS_TOKEN",
-    "SLACK_BOT_TOKEN",
-    "SLACK_CHANNEL",
-    "SLACK_WEBHOOK_URL",
-    "SLACK_API_URL",
-    "CIPIPE_DB",
-)
 
 
 @pytest.fixture(autouse=True)
 def _no_outside_config(monkeypatch: pytest.MonkeyPatch) -> None:
     # The machine's GitHub, store and Slack must not leak into a test.
-    for var in OUTSIDE_CONFIG:
-        monkeypatch.delenv(var, raising=False)
-
-
-def same_commit(contract: Contract) -> Contract:
-    return contract.model_copy(update={"commit": COMMIT})
-
-
-def write_reports(
-    work: Path,
-    *,
-    blocking: tuple[str, ...] = (),
-    with_tests: bool = True,
-    tests: TestsReport | None = None,
-) -> Path:
-    """source.json, precheck.json, tests.json and scan.json in ``work`` (all green unless told
-    otherwise), and the repository with its .cipipe.yaml beside it; returns the repository."""
-    repo = work.parent / "repo"
-    repo.mkdir(parents=True, exist_ok=True)
-    (repo / ".cipipe.yaml").write_text(CONFIG)
-    workdir = WorkDir(work)
-    workdir.write(
-        Source(
-            repo_url="https://github.example/acme/svc.git",
-            commit=COMMIT,
-            branch="feature",
-            author=None,
-            pr_id="12",
-            target_branch="main",
-            message="Change it",
-            commit_time=datetime(2026, 1, 2, 10, tzinfo=UTC),
-            detached_head=True,
-            dirty=False,
-            submodules=[],
-            provenance={"commit": "git"},
-        )
-    )
-    workdir.write(same_commit(precheck()))
-    if with_tests:
-        workdir.write(same_commit(tests or make_tests(platform("linux"))))
-    elif workdir.exists(TestsReport):
-        (work / TestsReport.FILE_NAME).unlink()
-    workdir.write(scan(blocking=blocking))
-    # linux planned and built (the published candidate's artifacts.json, when there is one).
-    workdir.write(matrix("linux", commit=COMMIT))
-    made = workdir.read(Artifacts) if workdir.exists(Artifacts) else outcomes(commit=COMMIT)
-    workdir.write(made.model_copy(update={"platforms": [built("linux")]}))
-    return repo
+    clear_outside_config(monkeypatch)
 
 
 def run_gate(cli: Cli, work: Path, repo: Path, *args: str) -> tuple[CliResult, GateReport]:

@@ -19,10 +19,11 @@ from cipipe.contracts.notification import DeliveryRecord, NotificationLog
 from cipipe.workdir import WorkDir
 from tests.conftest import CliResult
 from tests.risk.riskinputs import write_workdir
-from tests.slackserver import VALID_TOKEN, WEBHOOK_PATH, FakeSlack, fake_slack
 from tests.steps.decide_strategy.conftest import DEPLOY_AT, POLICIES
-from tests.steps.gate.test_gate_cli import OUTSIDE_CONFIG, same_commit, write_reports
-from tests.steps.gate.test_gate_table import artifacts, make_tests, platform
+from tests.steps.gate.reports import same_commit, write_reports
+from tests.steps.gate.tables import artifacts, make_tests, platform
+from tests.support.outside import clear_outside_config
+from tests.support.slackserver import VALID_TOKEN, WEBHOOK_PATH, FakeSlack, fake_slack
 
 Cli = Callable[..., CliResult]
 CHANNEL = "#builds"
@@ -32,8 +33,7 @@ MAX_BLOCKS, MAX_SECTION_TEXT, MAX_HEADER_TEXT = 50, 3000, 150  # Slack's Block K
 
 @pytest.fixture(autouse=True)
 def _no_outside_config(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in (*OUTSIDE_CONFIG, "CIPIPE_POLICY", "CIPIPE_APPROVAL_URL"):
-        monkeypatch.delenv(var, raising=False)
+    clear_outside_config(monkeypatch)
     monkeypatch.setenv("BUILD_URL", "http://jenkins.invalid/job/svc/7/")
     monkeypatch.setenv("BUILD_TAG", "jenkins-svc-main-7")
 

@@ -15,7 +15,7 @@ import pytest
 from cipipe.adapters.history.interface import BuildRecord
 from cipipe.adapters.history.sqlalchemy_store import open_store
 from tests.conftest import CliResult, needs_tools
-from tests.gitrepo import GitRepoBuilder
+from tests.support.gitrepo import GitRepoBuilder
 
 pytestmark = needs_tools
 Cli = Callable[..., CliResult]

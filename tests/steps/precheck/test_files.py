@@ -13,7 +13,7 @@ from cipipe.contracts.repo_config import load_repo_config
 from cipipe.contracts.source import ChangeBase
 from cipipe.errors import InputError
 from cipipe.steps.precheck.files import select_files
-from tests.gitrepo import GitRepoBuilder
+from tests.support.gitrepo import GitRepoBuilder
 
 Factory = Callable[[str], GitRepoBuilder]
 ROOT = ChangeBase(commit=None, found="root")

@@ -18,7 +18,8 @@ import pytest
 from cipipe.contracts.precheck import Finding
 from cipipe.steps.precheck.cache import ResultCache
 from tests.conftest import CliResult, needs_tools
-from tests.gitrepo import GitRepoBuilder
+from tests.steps.precheck.reports import named
+from tests.support.gitrepo import GitRepoBuilder
 
 Cli = Callable[..., CliResult]
 Factory = Callable[[str], GitRepoBuilder]
@@ -67,11 +68,6 @@ def compile_db(repo: Path, flags: dict[str, str]) -> str:
             for name, flag in flags.items()
         ]
     )
-
-
-def named(work: Path, name: str) -> dict[str, Any]:
-    report = json.loads((work / "precheck.json").read_text())
-    return next(c for c in report["checks"] if c["name"] == name)
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import CliResult, have, needs_tools, requires
-from tests.gitrepo import GitRepoBuilder
-from tests.sarif import assert_valid_sarif
+from tests.support.gitrepo import GitRepoBuilder
+from tests.support.sarif import assert_valid_sarif
 
 pytestmark = needs_tools
 needs_cmake = requires(have("cmake", "c++"), "cmake and a C++ compiler are not installed")

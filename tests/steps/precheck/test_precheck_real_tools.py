@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from tests.conftest import CliResult, needs_tools
-from tests.gitrepo import GitRepoBuilder
-from tests.sarif import assert_valid_sarif
-from tests.snapshots import assert_snapshot, assert_snapshot_text
+from tests.steps.precheck import tool_wording
+from tests.support.gitrepo import GitRepoBuilder
+from tests.support.sarif import assert_valid_sarif
+from tests.support.snapshots import assert_snapshot, assert_snapshot_text
 
 pytestmark = needs_tools
 
@@ -116,10 +117,10 @@ def test_sarif_is_valid_and_maps_severities(
         for result in run["results"]:
             uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
             assert not uri.startswith("/") and ":" not in uri, uri
-    # Byte-stable apart from the installed tools' versions.
+    # Byte-stable apart from the installed tools' versions and wording (tool_wording.py).
     for run in log["runs"]:
         run["tool"]["driver"].pop("version", None)
-    assert_snapshot("precheck-violations.sarif.json", log)
+    assert_snapshot("precheck-violations.sarif.json", tool_wording.sarif_log(log))
 
 
 def test_changed_scope_checks_only_changed_files(
@@ -283,7 +284,7 @@ def test_outputs_match_their_golden_files(
         check["duration_seconds"] = 0.0  # the one value a clock decides
         if check["tool"]:
             check["tool"]["version"] = "<installed version>"
-    assert_snapshot("precheck-violations.precheck.json", report)
+    assert_snapshot("precheck-violations.precheck.json", tool_wording.precheck_report(report))
 
 
 def test_disabled_check_is_recorded_but_has_no_sarif_run(

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import CliResult
-from tests.githubserver import FakeGitHub, serve
-from tests.gitrepo import GitRepoBuilder
-from tests.sarif import assert_valid_sarif
+from tests.support.githubserver import FakeGitHub, serve
+from tests.support.gitrepo import GitRepoBuilder
+from tests.support.sarif import assert_valid_sarif
 
 Cli = Callable[..., CliResult]
 REPO = "acme/widget"

@@ -9,14 +9,14 @@ import stat
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from cipipe.steps.precheck.schedule import Job, largest_first, run_jobs
 from tests.conftest import CliResult
-from tests.gitrepo import GitRepoBuilder
-from tests.sarif import assert_valid_sarif
+from tests.steps.precheck.reports import named
+from tests.support.gitrepo import GitRepoBuilder
+from tests.support.sarif import assert_valid_sarif
 
 Cli = Callable[..., CliResult]
 Factory = Callable[[str], GitRepoBuilder]
@@ -103,11 +103,6 @@ def sources(count: int) -> dict[str, str]:
 
 def precheck(cli: Cli, repo: Path, work: Path) -> CliResult:
     return cli("--workdir", work, "precheck", "--repo", repo)
-
-
-def named(work: Path, name: str) -> dict[str, Any]:
-    report = json.loads((work / "precheck.json").read_text())
-    return next(c for c in report["checks"] if c["name"] == name)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import CliResult, needs_tools
-from tests.gitrepo import GitRepoBuilder
+from tests.support.gitrepo import GitRepoBuilder
 
 pytestmark = needs_tools
 Cli = Callable[..., CliResult]

@@ -6,7 +6,7 @@ import pytest
 
 from cipipe.adapters.git.cli import GitCli
 from cipipe.steps.precheck.source import SourceFlags, resolve_source
-from tests.gitrepo import GitRepoBuilder
+from tests.support.gitrepo import GitRepoBuilder
 
 Factory = Callable[[str], GitRepoBuilder]
 

@@ -14,8 +14,8 @@ import pytest
 from cipipe.adapters.analyzers.clang_options import CLANG_FORMAT_KEYS, CLANG_TIDY_KEYS
 from cipipe.adapters.analyzers.interface import tool_version
 from tests.conftest import CliResult, needs_tools
-from tests.gitrepo import GitRepoBuilder
-from tests.sarif import assert_valid_sarif
+from tests.support.gitrepo import GitRepoBuilder
+from tests.support.sarif import assert_valid_sarif
 
 pytestmark = needs_tools
 Cli = Callable[..., CliResult]

@@ -13,7 +13,7 @@ from cipipe.contracts.artifacts import Artifacts
 from cipipe.contracts.build_info import BuildInfo
 from cipipe.steps.publish.upload import Planned, plan
 from cipipe.workdir import LOCK_NAME, WorkDir
-from tests.artifactoryserver import FakeArtifactory
+from tests.support.artifactoryserver import FakeArtifactory
 
 REPO = "candidates"
 MARKER = "svc/7/build-info.json"

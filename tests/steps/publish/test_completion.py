@@ -24,8 +24,8 @@ from cipipe.steps.publish.completion import (
 )
 from cipipe.steps.publish.upload import Planned, plan, publish
 from cipipe.workdir import WorkDir
+from tests.support.jfcli import FAKE_JF
 
-FAKE_JF = Path(__file__).resolve().parents[2] / "fakejf" / "jf"
 ARM = "svc/7/arm/svc-arm-abc-7"
 MARKER = "svc/7/build-info.json"
 

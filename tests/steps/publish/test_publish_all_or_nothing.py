@@ -21,7 +21,6 @@ from cipipe.digests import digest_file
 from cipipe.steps.publish.completion import fileset_digest, require_complete
 from cipipe.steps.publish.upload import Planned, publish
 from cipipe.workdir import WorkDir
-from tests.artifactoryserver import FakeArtifactory, serve
 from tests.conftest import CliResult
 from tests.steps.publish.helpers import (
     MARKER,
@@ -32,6 +31,7 @@ from tests.steps.publish.helpers import (
     states,
     stored_as_built,
 )
+from tests.support.artifactoryserver import FakeArtifactory, serve
 
 Cli = Callable[..., CliResult]
 

@@ -16,9 +16,9 @@ from cipipe.errors import RefusedError
 from cipipe.steps.publish.upload import plan
 from cipipe.workdir import WorkDir
 from tests.conftest import CliResult, requires
-from tests.gitrepo import GitRepoBuilder
-from tests.steps.build.test_build_rerun import built_once, outcome
+from tests.steps.build.rerun import built_once, outcome
 from tests.steps.buildflow import GXX
+from tests.support.gitrepo import GitRepoBuilder
 
 Cli = Callable[..., CliResult]
 LINUX = "artifacts/linux/svc-linux-abc-7"

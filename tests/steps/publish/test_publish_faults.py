@@ -21,8 +21,8 @@ from cipipe.contracts.artifacts import Artifacts
 from cipipe.contracts.build_info import BuildInfo
 from cipipe.steps.publish.completion import fileset_digest
 from cipipe.steps.publish.upload import Planned, plan, publish
-from tests.artifactoryserver import FakeArtifactory, serve
 from tests.steps.publish.conftest import make_workdir
+from tests.support.artifactoryserver import FakeArtifactory, serve
 
 TOKEN = "publish-token-0123456789"
 PUBLISHES = int(os.environ.get("CIPIPE_FAULT_PUBLISHES", "200"))

@@ -19,9 +19,9 @@ import pytest
 from cipipe.adapters.artifact_store.rest import CHECKSUM_DEPLOY_MIN_BYTES
 from cipipe.steps.publish.completion import fileset_digest
 from cipipe.workdir import WorkDir
-from tests.artifactoryserver import FakeArtifactory, serve
 from tests.conftest import CliResult
 from tests.steps.publish.helpers import TOKEN, lock_held_elsewhere, marker, planned, states
+from tests.support.artifactoryserver import FakeArtifactory, serve
 
 Cli = Callable[..., CliResult]
 STALLED_MARK = 3  # the mark request the store stalls: two files are candidates by then

@@ -16,8 +16,8 @@ from cipipe.contracts.artifacts import Artifacts, PlatformBuild
 from cipipe.contracts.build_info import BuildInfo, PlatformInfo
 from cipipe.contracts.publish import PublishReport
 from cipipe.workdir import WorkDir
-from tests.artifactoryserver import FakeArtifactory, serve
 from tests.conftest import CliResult
+from tests.support.artifactoryserver import FakeArtifactory, serve
 
 Cli = Callable[..., CliResult]
 TOKEN = "platforms-token-0123456789"

@@ -17,8 +17,8 @@ from cipipe.contracts.publish import PublishReport
 from cipipe.digests import sha256sums_line
 from cipipe.steps.publish.checksums import CANDIDATE_CHECKSUMS, candidate_checksums
 from cipipe.workdir import WorkDir
-from tests.artifactoryserver import FakeArtifactory, serve
 from tests.conftest import CliResult, have, requires
+from tests.support.artifactoryserver import FakeArtifactory, serve
 
 Cli = Callable[..., CliResult]
 TOKEN = "checksums-token-0123456789"

@@ -14,8 +14,9 @@ from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
 from tests.conftest import DATA, SAMPLE_SERVICE, CliResult
-from tests.gitrepo import GitRepoBuilder
-from tests.snapshots import assert_snapshot_text
+from tests.steps.sbom.sources import write_source
+from tests.support.gitrepo import GitRepoBuilder
+from tests.support.snapshots import assert_snapshot_text
 
 Cli = Callable[..., CliResult]
 DEPS = DATA / "deps"
@@ -25,15 +26,6 @@ CONFIG = "service: fw\nkind: firmware\nsupports: [linux]\n"
 def valid_cyclonedx(text: str) -> None:
     error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text)
     assert error is None, str(error)[:500]
-
-
-def write_source(repo: Path, work: Path) -> None:
-    """source.json as precheck writes it, without running the (slow) source checks."""
-    from cipipe.adapters.git.cli import GitCli
-    from cipipe.steps.precheck.source import SourceFlags, resolve_source
-    from cipipe.workdir import WorkDir
-
-    WorkDir(work).write(resolve_source(GitCli(repo), {}, SourceFlags()))
 
 
 def sbom(cli: Cli, repo: Path, work: Path, *extra: str | Path) -> tuple[CliResult, dict[str, Any]]:

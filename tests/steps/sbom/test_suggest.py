@@ -17,9 +17,9 @@ import yaml
 from cipipe.steps.sbom import signals
 from cipipe.steps.sbom.vendored import ComponentsFile, tree_hash
 from tests.conftest import REPO_ROOT, CliResult, require_or_skip
-from tests.gitrepo import GitRepoBuilder
-from tests.hangs import STEP_HANG_SECONDS, no_hang, unblocking
-from tests.snapshots import assert_snapshot_text
+from tests.support.gitrepo import GitRepoBuilder
+from tests.support.hangs import STEP_HANG_SECONDS, no_hang, unblocking
+from tests.support.snapshots import assert_snapshot_text
 
 Cli = Callable[..., CliResult]
 BSD_3 = (

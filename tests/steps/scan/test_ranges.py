@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from cipipe.readers.osv import Affected, Event, EventKind, PackageRef, Range
 from cipipe.steps.scan.ranges import GitIsAncestor, evaluate
 from cipipe.steps.scan.versions import SEMVER, order_for
-from tests.gitrepo import GitRepoBuilder
+from tests.support.gitrepo import GitRepoBuilder
 
 Events = list[tuple[EventKind, str]]
 

@@ -14,7 +14,7 @@ import yaml
 from cipipe.readers.deps import Dependency
 from cipipe.steps.sbom.bom import build_bom
 from tests.conftest import DATA, CliResult
-from tests.gitrepo import GitRepoBuilder
+from tests.support.gitrepo import GitRepoBuilder
 
 Cli = Callable[..., CliResult]
 OSV = DATA / "osv"
@@ -164,7 +164,7 @@ def test_ignore_entries_are_validated(
 def test_git_ranges_are_decided_in_the_submodule_history(
     make_repo: Callable[[str], GitRepoBuilder], tmp_path: Path, cli: Cli
 ) -> None:
-    from tests.steps.sbom.test_sbom_step import write_source
+    from tests.steps.sbom.sources import write_source
 
     dep = make_repo("netstack")
     introduced = dep.commit("add parser", {"parser.c": "int parse;\n"})

@@ -15,8 +15,8 @@ import yaml
 
 from cipipe.contracts.testing import TestCounts
 from tests.conftest import CliResult, requires
-from tests.gitrepo import GitRepoBuilder
 from tests.steps.buildflow import GXX, gxx_linux_config, only_platform, plan_and_build, work_folder
+from tests.support.gitrepo import GitRepoBuilder
 
 Cli = Callable[..., CliResult]
 pytestmark = requires(

@@ -12,7 +12,6 @@ import yaml
 
 from cipipe.adapters.process import find_program
 from tests.conftest import DATA, CliResult, requires
-from tests.gitrepo import GitRepoBuilder
 from tests.steps.buildflow import (
     GCOVR_COVERAGE,
     GXX,
@@ -20,6 +19,7 @@ from tests.steps.buildflow import (
     only_platform,
     plan_and_build,
 )
+from tests.support.gitrepo import GitRepoBuilder
 
 Cli = Callable[..., CliResult]
 pytestmark = requires(

@@ -16,7 +16,6 @@ import yaml
 from cipipe.adapters.process import find_program
 from cipipe.steps.testing.coverage import coverage_build_commands
 from tests.conftest import CliResult, requires
-from tests.gitrepo import GitRepoBuilder
 from tests.steps.buildflow import (
     GCOVR_COVERAGE,
     GXX,
@@ -24,6 +23,7 @@ from tests.steps.buildflow import (
     only_platform,
     plan_and_build,
 )
+from tests.support.gitrepo import GitRepoBuilder
 
 Cli = Callable[..., CliResult]
 

@@ -14,9 +14,9 @@ from cipipe.contracts.testing import TestCounts
 from cipipe.readers.gtest_xml import GtestCase, GtestReport
 from cipipe.steps.testing.ctest_detail import read_commands, with_gtest_detail
 from tests.conftest import CliResult, requires
-from tests.gitrepo import GitRepoBuilder
 from tests.steps.buildflow import GXX, gxx_linux_config, only_platform, plan_and_build
-from tests.steps.testing.test_test_step import FLAKY_ONCE
+from tests.steps.testing.flaky import FLAKY_ONCE
+from tests.support.gitrepo import GitRepoBuilder
 
 Cli = Callable[..., CliResult]
 

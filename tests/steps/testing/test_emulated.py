@@ -15,8 +15,8 @@ import yaml
 
 from cipipe.adapters.toolchain import probe_compiler
 from tests.conftest import CliResult, requires
-from tests.gitrepo import GitRepoBuilder
 from tests.steps.buildflow import only_platform, plan, plan_and_build
+from tests.support.gitrepo import GitRepoBuilder
 
 Cli = Callable[..., CliResult]
 CROSS = probe_compiler("aarch64-linux-gnu-g++")

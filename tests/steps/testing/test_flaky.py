@@ -11,15 +11,10 @@ from cipipe.formats.junit import junit_xml
 from cipipe.readers.gtest_xml import GtestCase, GtestReport, GtestStatus, parse_gtest_xml
 from cipipe.readers.junit_reports import parse_catch2_junit
 from cipipe.steps.testing.flaky import MergedRun, merge_attempts, rerun_filter
-from tests.conftest import DATA
-from tests.surefire import assert_surefire_valid
+from tests.support.gtest_samples import parse
+from tests.support.surefire import assert_surefire_valid
 
-GTEST = DATA / "gtest"
 STATUSES: tuple[GtestStatus, ...] = ("passed", "failed", "skipped", "disabled")
-
-
-def parse(name: str) -> GtestReport:
-    return parse_gtest_xml((GTEST / name).read_text(encoding="utf-8"))
 
 
 def case(full_name: str, status: GtestStatus, message: str | None = None) -> GtestCase:

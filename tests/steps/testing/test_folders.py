@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from tests.conftest import OUTSIDE_SENTINEL, CliResult
-from tests.gitrepo import GitRepoBuilder
 from tests.steps.buildflow import plan
+from tests.support.gitrepo import GitRepoBuilder
 
 Cli = Callable[..., CliResult]
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import yaml
 
 from tests.conftest import CliResult, requires
-from tests.gitrepo import GitRepoBuilder
 from tests.steps.buildflow import GXX, gxx_linux_config, plan_and_build
+from tests.support.gitrepo import GitRepoBuilder
 
 Cli = Callable[..., CliResult]
 CMAKE = """\

@@ -11,8 +11,8 @@ import yaml
 
 from cipipe import cpus
 from tests.conftest import CliResult, requires
-from tests.gitrepo import GitRepoBuilder
 from tests.steps.buildflow import GXX, gxx_linux_config, plan_and_build
+from tests.support.gitrepo import GitRepoBuilder
 
 Cli = Callable[..., CliResult]
 pytestmark = requires(GXX is not None, "g++ is not installed")

@@ -13,9 +13,9 @@ import yaml
 
 from tests.conftest import CliResult
 from tests.contracts.samples import sample_source
-from tests.gitrepo import GitRepoBuilder
 from tests.steps.buildflow import plan
-from tests.surefire import assert_surefire_valid
+from tests.support.gitrepo import GitRepoBuilder
+from tests.support.surefire import assert_surefire_valid
 
 Cli = Callable[..., CliResult]
 

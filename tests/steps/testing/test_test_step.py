@@ -14,8 +14,9 @@ import yaml
 
 from cipipe.contracts.testing import TestCounts
 from tests.conftest import DATA, CliResult, requires
-from tests.gitrepo import GitRepoBuilder
 from tests.steps.buildflow import plan
+from tests.steps.testing.flaky import FLAKY_ONCE
+from tests.support.gitrepo import GitRepoBuilder
 
 Cli = Callable[..., CliResult]
 GTEST_SOURCES = DATA / "gtest" / "src"
@@ -23,22 +24,6 @@ pytestmark = requires(
     shutil.which("g++") is not None and Path("/usr/include/gtest/gtest.h").exists(),
     "g++ and libgtest-dev are needed to build the gtest programs",
 )
-
-# Fails the first time it runs (it leaves a marker file), passes on every rerun.
-FLAKY_ONCE = r"""
-#include <gtest/gtest.h>
-#include <cstdio>
-#include <cstdlib>
-TEST(Queue, Pushes) { SUCCEED(); }
-TEST(Queue, Races) {
-  const char* marker = std::getenv("FLAKY_MARKER");
-  ASSERT_NE(marker, nullptr);
-  if (std::FILE* seen = std::fopen(marker, "r")) { std::fclose(seen); return; }
-  std::FILE* f = std::fopen(marker, "w"); std::fclose(f);
-  FAIL() << "lost the race";
-}
-TEST(Queue, Broken) { EXPECT_EQ(1, 2) << "always broken"; }
-"""
 
 
 def compile_gtest(source: Path, out: Path) -> Path:

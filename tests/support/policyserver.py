@@ -13,9 +13,9 @@ import yaml
 
 from cipipe.risk.policy.bundle import WEIGHTS_FILE
 from cipipe.risk.policy.service import PolicyServer, serve_policy
-from tests.loopback import running_in_thread
+from tests.support.loopback import running_in_thread
 
-SHIPPED = Path(__file__).resolve().parent.parent / "policies"
+SHIPPED = Path(__file__).resolve().parent.parent.parent / "policies"
 T0 = 1_000_000.0
 
 

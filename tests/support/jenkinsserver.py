@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.loopback import serve_http
+from tests.support.loopback import serve_http
 
-DATA = Path(__file__).resolve().parent / "data" / "jenkins"
+DATA = Path(__file__).resolve().parent.parent / "data" / "jenkins"
 _TREE = re.compile(r"^(?P<prop>\w+)\[(?P<fields>.*)\]\{(?P<start>\d*),(?P<end>\d*)\}$")
 
 

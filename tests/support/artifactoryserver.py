@@ -32,7 +32,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.artifactory_api import (
+from tests.support.artifactory_api import (
     PropertyListError,
     Refusal,
     check_request,
@@ -40,7 +40,7 @@ from tests.artifactory_api import (
     parse_properties,
     route_of,
 )
-from tests.loopback import serve_http
+from tests.support.loopback import serve_http
 
 __all__ = ["FakeArtifactory", "StoredItem", "parse_matrix_params", "parse_properties", "serve"]
 

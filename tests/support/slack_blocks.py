@@ -1,4 +1,4 @@
-"""Block Kit as Slack checks it, for the fake Slack (tests/slackserver.py).
+"""Block Kit as Slack checks it, for the fake Slack (tests/support/slackserver.py).
 
 Written from Slack's Block Kit reference, apart from cipipe's own checker
 (``cipipe.adapters.notifications.blocks``), so that a block cipipe lets through and Slack

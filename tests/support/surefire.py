@@ -13,7 +13,7 @@ from typing import Any
 
 import lxml.etree
 
-XSD = Path(__file__).parent / "data" / "surefire" / "surefire-test-report-3.0.xsd"
+XSD = Path(__file__).parent.parent / "data" / "surefire" / "surefire-test-report-3.0.xsd"
 
 
 @cache

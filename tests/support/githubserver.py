@@ -35,8 +35,8 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.loopback import send as _send
-from tests.loopback import serve_http
+from tests.support.loopback import send as _send
+from tests.support.loopback import serve_http
 
 Handler = BaseHTTPRequestHandler
 STATES = ("error", "failure", "pending", "success")

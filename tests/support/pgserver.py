@@ -16,12 +16,13 @@ import pwd
 import re
 import shlex
 import shutil
-import socket
 import stat
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.support.loopback import free_port
 
 USER = "cipipe"
 PASSWORD = "pg-test-Secret-42"
@@ -57,12 +58,6 @@ def find_bindir() -> Path | None:
         if all((bindir / tool).is_file() for tool in ("initdb", "pg_ctl", "postgres")):
             return bindir
     return None
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _traversable_by_all(path: Path) -> bool:
@@ -186,7 +181,7 @@ def start_server() -> PgServer:
     last: Unavailable | None = None
     for _ in range(3):  # a free port can be taken between our check and the server's bind
         server = PgServer(bindir, Path(tempfile.mkdtemp(prefix="cipipe-pg-", dir=root)),
-                          _free_port(), account)  # fmt: skip
+                          free_port(), account)  # fmt: skip
         server._chown(server.base)
         try:
             server.start()

@@ -27,7 +27,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.loopback import send, serve_http
+from tests.support.loopback import send, serve_http
 
 PREFIX = "/api/2.0/mlflow/"
 _NAME = re.compile(r"^[/\w.\- ]*$")

@@ -22,12 +22,12 @@ from referencing import Registry, Resource
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 
-from tests.binformat import elf_machine, pe_machine
 from tests.conftest import DATA, REPO_ROOT
-from tests.risk.test_exports import check_against_crd
-from tests.sarif import sarif_validators
-from tests.slack_blocks import blocks_error
-from tests.surefire import surefire_problems
+from tests.risk.exports import check_against_crd
+from tests.support.binformat import elf_machine, pe_machine
+from tests.support.sarif import sarif_validators
+from tests.support.slack_blocks import blocks_error
+from tests.support.surefire import surefire_problems
 
 CIPIPE_SCHEMAS = REPO_ROOT / "schemas"
 CRDS = DATA / "crds"
@@ -46,7 +46,7 @@ def _errors(validator: jsonschema.protocols.Validator, document: Any) -> list[st
 
 
 def sarif_errors(log: Any) -> list[str]:
-    """The OASIS schema and its errata, as tests/sarif.py checks precheck's logs."""
+    """The OASIS schema and its errata, as tests/support/sarif.py checks precheck's logs."""
     return [problem for v in sarif_validators() for problem in _errors(v, log)]
 
 
@@ -54,7 +54,7 @@ def sarif_errors(log: Any) -> list[str]:
 
 
 def surefire_errors(path: Path) -> list[str]:
-    """Every <testsuite> of the file against the Surefire 3.0 XSD (tests/surefire.py)."""
+    """Every <testsuite> of the file against the Surefire 3.0 XSD (tests/support/surefire.py)."""
     return [f"{path.name}: {problem}" for problem in surefire_problems(path)]
 
 
@@ -150,7 +150,7 @@ def _crd_file_for(document: dict[str, Any]) -> str | None:
 def slack_blocks_errors(blocks: Any) -> list[str]:
     """slack_sdk's block models (each block parses to a known model, passes its checks and
     reads back unchanged: a key the model does not know is dropped, so it differs) and the
-    limits Slack enforces on top (tests/slack_blocks.py)."""
+    limits Slack enforces on top (tests/support/slack_blocks.py)."""
     problems: list[str] = []
     if (refused := blocks_error(blocks)) is not None:
         problems.append(f"Slack would answer {refused}")

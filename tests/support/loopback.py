@@ -3,12 +3,14 @@
 ``serve_http`` runs the Artifactory, GitHub, Jenkins, MLflow and Slack fakes and the one-fault
 servers of the policy-fetch tests. ``send`` is the plain JSON answer the GitHub, MLflow and Slack
 fakes use; the Artifactory and Jenkins fakes keep their own ``_send`` (Artifactory's checksum
-headers, Jenkins' content type). PostgreSQL is a real throwaway server (``tests/pgserver.py``) and
-the policy service a real ``cipipe policy serve``: neither goes through this module."""
+headers, Jenkins' content type). PostgreSQL is a real throwaway server
+(``tests/support/pgserver.py``) and the policy service a real ``cipipe policy serve``: neither
+goes through this module."""
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -75,3 +77,10 @@ def send(
     h.end_headers()
     if h.command != "HEAD":
         h.wfile.write(data)
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now, for a server a test starts itself."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -1,4 +1,4 @@
-"""What Artifactory's REST API accepts, for the fake in tests/artifactoryserver.py.
+"""What Artifactory's REST API accepts, for the fake in tests/support/artifactoryserver.py.
 
 Each route is an endpoint with its method, as JFrog documents them (Deploy Artifact, Retrieve
 Artifact, File Info, Get / Set / Delete Item Properties, Build Upload, Artifactory Query

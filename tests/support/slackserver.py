@@ -28,9 +28,9 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.loopback import send as _send
-from tests.loopback import serve_http
-from tests.slack_blocks import blocks_error
+from tests.support.loopback import send as _send
+from tests.support.loopback import serve_http
+from tests.support.slack_blocks import blocks_error
 
 Handler = BaseHTTPRequestHandler
 VALID_TOKEN = "xoxb-1111-2222-fakefakefake"
