@@ -82,93 +82,6 @@ def local_model(
     return load
 
 
-def export_options(
-    service: str,
-    export_plan: str,
-    approval_url: str | None,
-    analysis_template: str,
-    analysis_scope: str,
-    prometheus_address: str | None,
-) -> dict[ExportKind, dict[str, Any]]:
-    """What each --export format needs beyond the decision: the plan to export, the
-    service's preview and active names, the gate and the analysis the exported block uses."""
-    address = {"prometheus_address": prometheus_address} if prometheus_address else {}
-    return {
-        "argo-rollouts": {
-            "use": export_plan,
-            "active_service": f"{service}-active",
-            "preview_service": f"{service}-preview",
-            "analysis_template": analysis_template,
-            "analysis_scope": analysis_scope,
-            **address,
-        },
-        "flagger": {"use": export_plan, "approval_url": approval_url, **address},
-    }
-
-
-def log_decision(result: DecideResult) -> None:
-    d = result.decided.decision
-    log.info(
-        "risk %d -> %s%s (%s mode%s); %s",
-        d.risk_score,
-        d.recommended_strategy,
-        ", manual approval required" if d.manual_approval_required else "",
-        d.mode,
-        f": applying {d.apply.strategy}" if d.mode == "shadow" else "",
-        "notified" if result.delivery.ok else f"notification failed: {result.delivery.error}",
-    )
-
-
-def decide_with_history(
-    state: CliState,
-    decision_inputs: DecisionInputs,
-    bundle: PolicyBundle,
-    spec: str,
-    *,
-    mode: str | None,
-    exports: tuple[str, ...],
-    options: dict[ExportKind, dict[str, Any]],
-    db: str | None,
-    open_store: Callable[[PublishReport], ArtifactStore],
-    channel: str | None,
-    registry: Path | None,
-    scorer: ModelService | None,
-    allow_rejected: bool,
-) -> DecideResult:
-    """Decides with the history store open (the audit log, the model approvals and a
-    --from-db model's features are in it) and the work folder locked; the store is closed
-    whatever happens."""
-    from cipipe.adapters.notifications.factory import open_notifier
-    from cipipe.cli.inputs import history_store, model_registry
-    from cipipe.steps.decide_strategy.run import run_decide_strategy
-
-    work = state.workdir
-    store = history_store(state, db, appends=True)
-    try:
-        model = local_model(bundle, model_registry(state, registry), store, scorer is not None)
-        with work.locked():
-            result = run_decide_strategy(
-                work,
-                decision_inputs,
-                bundle,
-                policy_source=spec,
-                mode=cast("Mode | None", mode),
-                now=datetime.now(UTC),
-                decided_by=decided_by(os.environ),
-                history=store,
-                open_store=open_store,
-                notifier=open_notifier(os.environ, work.path, channel),
-                exports=cast("tuple[ExportKind, ...]", exports),
-                export_options=options,
-                model=model,
-                model_service=scorer,
-                allow_rejected=allow_rejected,
-            )
-    finally:
-        store.close()
-    return result
-
-
 def execute(
     state: CliState,
     inputs: Path | None = None,
@@ -226,6 +139,93 @@ def execute(
     )
     log_decision(result)
     return int(ExitCode.OK)
+
+
+def decide_with_history(
+    state: CliState,
+    decision_inputs: DecisionInputs,
+    bundle: PolicyBundle,
+    spec: str,
+    *,
+    mode: str | None,
+    exports: tuple[str, ...],
+    options: dict[ExportKind, dict[str, Any]],
+    db: str | None,
+    open_store: Callable[[PublishReport], ArtifactStore],
+    channel: str | None,
+    registry: Path | None,
+    scorer: ModelService | None,
+    allow_rejected: bool,
+) -> DecideResult:
+    """Decides with the history store open (the audit log, the model approvals and a
+    --from-db model's features are in it) and the work folder locked; the store is closed
+    whatever happens."""
+    from cipipe.adapters.notifications.factory import open_notifier
+    from cipipe.cli.inputs import history_store, model_registry
+    from cipipe.steps.decide_strategy.run import run_decide_strategy
+
+    work = state.workdir
+    store = history_store(state, db, appends=True)
+    try:
+        model = local_model(bundle, model_registry(state, registry), store, scorer is not None)
+        with work.locked():
+            result = run_decide_strategy(
+                work,
+                decision_inputs,
+                bundle,
+                policy_source=spec,
+                mode=cast("Mode | None", mode),
+                now=datetime.now(UTC),
+                decided_by=decided_by(os.environ),
+                history=store,
+                open_store=open_store,
+                notifier=open_notifier(os.environ, work.path, channel),
+                exports=cast("tuple[ExportKind, ...]", exports),
+                export_options=options,
+                model=model,
+                model_service=scorer,
+                allow_rejected=allow_rejected,
+            )
+    finally:
+        store.close()
+    return result
+
+
+def export_options(
+    service: str,
+    export_plan: str,
+    approval_url: str | None,
+    analysis_template: str,
+    analysis_scope: str,
+    prometheus_address: str | None,
+) -> dict[ExportKind, dict[str, Any]]:
+    """What each --export format needs beyond the decision: the plan to export, the
+    service's preview and active names, the gate and the analysis the exported block uses."""
+    address = {"prometheus_address": prometheus_address} if prometheus_address else {}
+    return {
+        "argo-rollouts": {
+            "use": export_plan,
+            "active_service": f"{service}-active",
+            "preview_service": f"{service}-preview",
+            "analysis_template": analysis_template,
+            "analysis_scope": analysis_scope,
+            **address,
+        },
+        "flagger": {"use": export_plan, "approval_url": approval_url, **address},
+    }
+
+
+def log_decision(result: DecideResult) -> None:
+    d = result.decided.decision
+    log.info(
+        "risk %d -> %s%s (%s mode%s); %s",
+        d.risk_score,
+        d.recommended_strategy,
+        ", manual approval required" if d.manual_approval_required else "",
+        d.mode,
+        f": applying {d.apply.strategy}" if d.mode == "shadow" else "",
+        "notified" if result.delivery.ok else f"notification failed: {result.delivery.error}",
+    )
 
 
 @click.command("decide-strategy")
