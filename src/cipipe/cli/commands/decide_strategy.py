@@ -19,10 +19,8 @@ from cipipe.errors import ExitCode, RefusedError
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from cipipe.adapters.artifact_store.interface import ArtifactStore
     from cipipe.adapters.history.chain import Target
     from cipipe.adapters.model_service.interface import ModelService
-    from cipipe.contracts.publish import PublishReport
     from cipipe.contracts.risk_decision import Mode
     from cipipe.risk.exports import ExportKind
     from cipipe.risk.model.decision_score import ModelChoice
@@ -107,7 +105,7 @@ def execute(
     model_url: str | None = None,
     model_deadline: float = DEFAULT_MODEL_DEADLINE,
 ) -> int:
-    from cipipe.cli.inputs import candidate_store, policy_bundle
+    from cipipe.cli.inputs import policy_bundle
     from cipipe.steps.decide_strategy.inputs import read_decision_inputs
 
     work = state.workdir
@@ -121,7 +119,6 @@ def execute(
         service, export_plan, approval_url, analysis_template, analysis_scope, prometheus_address
     )
     scorer = model_service(model_url, model_deadline)
-    open_store = candidate_store(state, target, via, repository)
     result = decide_with_history(
         state,
         decision_inputs,
@@ -131,7 +128,9 @@ def execute(
         exports=exports,
         options=options,
         db=db,
-        open_store=open_store,
+        target=target,
+        via=via,
+        repository=repository,
         channel=channel,
         registry=registry,
         scorer=scorer,
@@ -151,7 +150,9 @@ def decide_with_history(
     exports: tuple[str, ...],
     options: dict[ExportKind, dict[str, Any]],
     db: str | None,
-    open_store: Callable[[PublishReport], ArtifactStore],
+    target: str | None,
+    via: str,
+    repository: str,
     channel: str | None,
     registry: Path | None,
     scorer: ModelService | None,
@@ -159,12 +160,14 @@ def decide_with_history(
 ) -> DecideResult:
     """Decides with the history store open (the audit log, the model approvals and a
     --from-db model's features are in it) and the work folder locked; the store is closed
-    whatever happens."""
+    whatever happens. The candidate's store (``target``, ``via``, ``repository``) is opened
+    only once publish.json names the build."""
     from cipipe.adapters.notifications.factory import open_notifier
-    from cipipe.cli.inputs import history_store, model_registry
+    from cipipe.cli.inputs import candidate_store, history_store, model_registry
     from cipipe.steps.decide_strategy.run import run_decide_strategy
 
     work = state.workdir
+    open_store = candidate_store(state, target, via, repository)
     store = history_store(state, db, appends=True)
     try:
         model = local_model(bundle, model_registry(state, registry), store, scorer is not None)
