@@ -32,7 +32,7 @@ from cipipe.risk.heuristic import Score, score, score_from
 from cipipe.risk.model.decision_score import ModelChoice, model_contributors, model_row
 from cipipe.risk.policy.bundle import PolicyBundle
 from cipipe.risk.signals import calendar_state, normalise
-from cipipe.risk.strategy import choose, pace_for
+from cipipe.risk.strategy import Choice, choose, pace_for
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,56 @@ def _model_score(
     )
 
 
+def _scored(
+    inputs: RiskInputs,
+    signals: Mapping[str, Signal],
+    facts: ChangeFacts,
+    bundle: PolicyBundle,
+    model: ModelChoice | None,
+) -> tuple[Score, ModelUse | None]:
+    """The heuristic's score, or the model's when the caller asked for one."""
+    result = score(signals, facts, bundle)
+    if model is None:
+        return result, None
+    return _model_score(model, result, inputs, signals, facts, bundle)
+
+
+def _application(mode: Mode, choice: Choice, bundle: PolicyBundle, service: str) -> Application:
+    """What is applied: the recommendation in enforce mode, the configured default in shadow."""
+    if mode == "enforce":
+        return Application(
+            strategy=choice.strategy,
+            pace=choice.pace,
+            manual_approval_required=choice.manual_approval,
+            reason="enforce mode: the recommendation is applied",
+        )
+    default = bundle.thresholds.enforcement.shadow_strategy
+    return Application(
+        strategy=default,
+        pace=pace_for(default, bundle, service, 1.0),
+        manual_approval_required=False,
+        reason=f"shadow mode: the configured default ({default}) is applied; "
+        f"{choice.strategy} is what the policy would have chosen",
+    )
+
+
+def _missing_inputs(result: Score, facts: ChangeFacts) -> list[str]:
+    missing = list(result.missing_inputs)
+    if facts.paths_unknown:
+        missing.append("changed_paths")
+    return missing
+
+
+def _policy_ref(bundle: PolicyBundle, policy_source: str) -> PolicyRef:
+    return PolicyRef(
+        version=bundle.version_id,
+        git_commit=bundle.git_commit,
+        source=policy_source,
+        policy_source=bundle.origin,
+        cipipe_version=__version__,
+    )
+
+
 def decide(
     inputs: RiskInputs,
     inputs_sha256: str,
@@ -127,31 +177,9 @@ def decide(
         calendar=calendar,
     )
     facts = detect(inputs.service, signals, bundle)
-    result = score(signals, facts, bundle)
-    model_use = None
-    if model is not None:
-        result, model_use = _model_score(model, result, inputs, signals, facts, bundle)
+    result, model_use = _scored(inputs, signals, facts, bundle, model)
     choice = choose(result.risk_score, signals, facts, bundle)
     mode, mode_reason = choose_mode(mode_flag, inputs.service, bundle)
-    if mode == "enforce":
-        apply = Application(
-            strategy=choice.strategy,
-            pace=choice.pace,
-            manual_approval_required=choice.manual_approval,
-            reason="enforce mode: the recommendation is applied",
-        )
-    else:
-        default = bundle.thresholds.enforcement.shadow_strategy
-        apply = Application(
-            strategy=default,
-            pace=pace_for(default, bundle, inputs.service, 1.0),
-            manual_approval_required=False,
-            reason=f"shadow mode: the configured default ({default}) is applied; "
-            f"{choice.strategy} is what the policy would have chosen",
-        )
-    missing = list(result.missing_inputs)
-    if facts.paths_unknown:
-        missing.append("changed_paths")
     decision = RiskDecision(
         service=inputs.service,
         build_id=inputs.build_id,
@@ -159,7 +187,7 @@ def decide(
         risk_score=result.risk_score,
         score_before_clamp=result.score_before_clamp,
         top_contributors=_ranked(result.contributors),
-        missing_inputs=missing,
+        missing_inputs=_missing_inputs(result, facts),
         bucket=choice.bucket,
         buckets=[Bucket(strategy=b.strategy, min=b.min, max=b.max) for b in bundle.mapping.buckets],
         manual_approval_at=choice.approval_at,
@@ -171,15 +199,9 @@ def decide(
         manual_override_allowed=choice.manual_override_allowed,
         mode=mode,
         mode_reason=mode_reason,
-        apply=apply,
+        apply=_application(mode, choice, bundle, inputs.service),
         policy_version=bundle.version_id,
-        policy=PolicyRef(
-            version=bundle.version_id,
-            git_commit=bundle.git_commit,
-            source=policy_source,
-            policy_source=bundle.origin,
-            cipipe_version=__version__,
-        ),
+        policy=_policy_ref(bundle, policy_source),
         model_version=model_use.version if model_use and model_use.scored else None,
         model=model_use,
         inputs_digest=sha256_of(for_decision.to_json()),

@@ -193,6 +193,99 @@ def canonical_names(names: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(canonical_name(n) for n in names))
 
 
+@dataclass(frozen=True)
+class _Columns:
+    """Which columns of the history at ``source`` are the label, the time and the row id."""
+
+    source: str
+    label: str
+    time: str
+    id_column: str | None
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: str
+    time: float
+    label: int
+    values: list[float]
+    groups: dict[str, str]
+
+
+def _missing_column(columns: _Columns, name: str) -> InputError:
+    return InputError(
+        f"no column {name!r}",
+        file=columns.source,
+        field=name,
+        expected="a column of the history",
+    )
+
+
+def _known_features(record: Mapping[str, Any], columns: _Columns) -> list[str]:
+    """The known features the first readable row has, apart from the label, the time and the
+    id, which would leak the answer."""
+    for required in (columns.label, columns.time):
+        if required not in record:
+            raise _missing_column(columns, required)
+    leaked = {columns.label, columns.time, columns.id_column}
+    chosen = [f for f in KNOWN_FEATURES if f in record and f not in leaked]
+    if not chosen:
+        raise InputError(
+            "no known numeric feature column",
+            file=columns.source,
+            field="--features",
+            expected="e.g. " + ", ".join(KNOWN_FEATURES[:6]),
+        )
+    return chosen
+
+
+def _first_row_groups(
+    record: Mapping[str, Any], columns: _Columns, chosen: Sequence[str]
+) -> list[str]:
+    """Checks that the first row has every column that is read; the group columns it has
+    besides the features."""
+    id_columns = [columns.id_column] if columns.id_column else []
+    for name in [columns.label, columns.time, *chosen, *id_columns]:
+        if name not in record:
+            raise _missing_column(columns, name)
+    return [g for g in GROUP_COLUMNS if g in record and g not in chosen]
+
+
+def _row(
+    record: Mapping[str, Any],
+    number: int,
+    chosen: Sequence[str],
+    columns: _Columns,
+    groups: Sequence[str],
+) -> _Row:
+    """One row's values; a ValueError says why the row cannot be read."""
+    values = [_number(record.get(name), name) for name in chosen]
+    row_label = _label(record.get(columns.label))
+    row_time = _time(record.get(columns.time))
+    row_id = str(record.get(columns.id_column)) if columns.id_column else str(number)
+    return _Row(row_id, row_time, row_label, values, {g: str(record.get(g, "")) for g in groups})
+
+
+def _table(
+    source: str,
+    rows: list[_Row],
+    names: Sequence[str],
+    groups: Sequence[str],
+    bad: list[BadRow],
+) -> HistoryTable:
+    rows.sort(key=lambda r: r.time)
+    matrix = np.array([r.values for r in rows], dtype=np.float64).reshape(len(rows), len(names))
+    return HistoryTable(
+        source=source,
+        ids=[r.id for r in rows],
+        times=np.array([r.time for r in rows], dtype=np.float64),
+        labels=np.array([r.label for r in rows], dtype=np.int8),
+        features={name: matrix[:, i].copy() for i, name in enumerate(names)},
+        groups={g: [r.groups[g] for r in rows] for g in groups},
+        bad_rows=bad,
+    )
+
+
 def table_from_records(
     records: Iterable[Mapping[str, Any]],
     *,
@@ -202,7 +295,8 @@ def table_from_records(
     features: Sequence[str] | None = None,
     id_column: str | None = None,
 ) -> HistoryTable:
-    rows: list[tuple[str, float, int, list[float], dict[str, str]]] = []
+    columns = _Columns(source, label, time, id_column)
+    rows: list[_Row] = []
     bad: list[BadRow] = []
     chosen = canonical_names(features) if features is not None else None
     groups_present: list[str] = []
@@ -212,62 +306,15 @@ def table_from_records(
             continue
         record = _canonical(raw)
         if chosen is None:  # the first row decides which known features the history has
-            for required in (label, time):
-                if required not in record:
-                    raise InputError(
-                        f"no column {required!r}",
-                        file=source,
-                        field=required,
-                        expected="a column of the history",
-                    )
-            leaked = {label, time, id_column}
-            chosen = [f for f in KNOWN_FEATURES if f in record and f not in leaked]
-            if not chosen:
-                raise InputError(
-                    "no known numeric feature column",
-                    file=source,
-                    field="--features",
-                    expected="e.g. " + ", ".join(KNOWN_FEATURES[:6]),
-                )
+            chosen = _known_features(record, columns)
         if number == 1:
-            for name in [label, time, *chosen, *([id_column] if id_column else [])]:
-                if name not in record:
-                    raise InputError(
-                        f"no column {name!r}",
-                        file=source,
-                        field=name,
-                        expected="a column of the history",
-                    )
-            groups_present = [g for g in GROUP_COLUMNS if g in record and g not in chosen]
+            groups_present = _first_row_groups(record, columns, chosen)
         try:
-            values = [_number(record.get(name), name) for name in chosen]
-            row_label = _label(record.get(label))
-            row_time = _time(record.get(time))
+            rows.append(_row(record, number, chosen, columns, groups_present))
         except ValueError as exc:
             bad.append(BadRow(number, str(exc)))
-            continue
-        row_id = str(record.get(id_column)) if id_column else str(number)
-        rows.append(
-            (
-                row_id,
-                row_time,
-                row_label,
-                values,
-                {g: str(record.get(g, "")) for g in groups_present},
-            )
-        )
     names = chosen or canonical_names(features or [])
-    rows.sort(key=lambda r: r[1])
-    matrix = np.array([r[3] for r in rows], dtype=np.float64).reshape(len(rows), len(names))
-    return HistoryTable(
-        source=source,
-        ids=[r[0] for r in rows],
-        times=np.array([r[1] for r in rows], dtype=np.float64),
-        labels=np.array([r[2] for r in rows], dtype=np.int8),
-        features={name: matrix[:, i].copy() for i, name in enumerate(names)},
-        groups={g: [r[4][g] for r in rows] for g in groups_present},
-        bad_rows=bad,
-    )
+    return _table(source, rows, names, groups_present, bad)
 
 
 def load_history(

@@ -182,25 +182,33 @@ class RetryingClient:
                 problem = f"no answer within {timeout:g}s"
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
                 problem = "connection failed"
-            left = deadline - self._clock()
-            if attempt == self._max_attempts:
-                raise StoreError(f"{shown}: {problem} after {attempt} attempts")
-            delay = retry_after if retry_after is not None else self._delay(attempt)
-            if delay >= left:
-                raise StoreError(
-                    f"{shown}: {problem}; gave up after {attempt} attempts "
-                    f"within the {self._max_total:g}s limit"
-                )
-            log.warning(
-                "%s: %s; retrying in %.1fs (%d of %d)",
-                shown,
-                problem,
-                delay,
-                attempt,
-                self._max_attempts,
-            )
-            self._sleep(delay)
+            self._wait_or_give_up(shown, problem, retry_after, attempt, deadline)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _wait_or_give_up(
+        self, shown: str, problem: str, retry_after: float | None, attempt: int, deadline: float
+    ) -> None:
+        """Sleeps before the next attempt (Retry-After when the server sent one, else the
+        backoff), or raises StoreError when the attempts are spent or the wait would pass the
+        deadline."""
+        left = deadline - self._clock()
+        if attempt == self._max_attempts:
+            raise StoreError(f"{shown}: {problem} after {attempt} attempts")
+        delay = retry_after if retry_after is not None else self._delay(attempt)
+        if delay >= left:
+            raise StoreError(
+                f"{shown}: {problem}; gave up after {attempt} attempts "
+                f"within the {self._max_total:g}s limit"
+            )
+        log.warning(
+            "%s: %s; retrying in %.1fs (%d of %d)",
+            shown,
+            problem,
+            delay,
+            attempt,
+            self._max_attempts,
+        )
+        self._sleep(delay)
 
     def _delay(self, attempt: int) -> float:
         """Exponential backoff with jitter, so parallel uploads do not retry in lockstep."""

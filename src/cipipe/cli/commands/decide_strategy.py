@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from cipipe.risk.exports import ExportKind
     from cipipe.risk.model.decision_score import ModelChoice
     from cipipe.risk.policy.bundle import PolicyBundle
+    from cipipe.steps.decide_strategy.inputs import DecisionInputs
+    from cipipe.steps.decide_strategy.run import DecideResult
 
 # Long enough for a scoring on a loaded agent, short enough that a sick service costs a
 # pipeline little before the local model or the heuristic decides.
@@ -103,10 +105,8 @@ def execute(
     model_url: str | None = None,
     model_deadline: float = DEFAULT_MODEL_DEADLINE,
 ) -> int:
-    from cipipe.adapters.notifications.factory import open_notifier
-    from cipipe.cli.inputs import candidate_store, history_store, model_registry, policy_bundle
+    from cipipe.cli.inputs import policy_bundle
     from cipipe.steps.decide_strategy.inputs import read_decision_inputs
-    from cipipe.steps.decide_strategy.run import run_decide_strategy
 
     work = state.workdir
     bundle, spec = policy_bundle(policy, pin=policy_pin, deadline=policy_deadline)
@@ -115,20 +115,58 @@ def execute(
         inputs or work.file("risk-inputs.json"), context, labels, work
     )
     service = decision_inputs.risk_inputs.service
-    address = {"prometheus_address": prometheus_address} if prometheus_address else {}
-    options: dict[ExportKind, dict[str, Any]] = {
-        "argo-rollouts": {
-            "use": export_plan,
-            "active_service": f"{service}-active",
-            "preview_service": f"{service}-preview",
-            "analysis_template": analysis_template,
-            "analysis_scope": analysis_scope,
-            **address,
-        },
-        "flagger": {"use": export_plan, "approval_url": approval_url, **address},
-    }
-
+    options = export_options(
+        service, export_plan, approval_url, analysis_template, analysis_scope, prometheus_address
+    )
     scorer = model_service(model_url, model_deadline)
+    result = decide_with_history(
+        state,
+        decision_inputs,
+        bundle,
+        spec,
+        mode=mode,
+        exports=exports,
+        options=options,
+        db=db,
+        target=target,
+        via=via,
+        repository=repository,
+        channel=channel,
+        registry=registry,
+        scorer=scorer,
+        allow_rejected=allow_rejected,
+    )
+    log_decision(result)
+    return int(ExitCode.OK)
+
+
+def decide_with_history(
+    state: CliState,
+    decision_inputs: DecisionInputs,
+    bundle: PolicyBundle,
+    spec: str,
+    *,
+    mode: str | None,
+    exports: tuple[str, ...],
+    options: dict[ExportKind, dict[str, Any]],
+    db: str | None,
+    target: str | None,
+    via: str,
+    repository: str,
+    channel: str | None,
+    registry: Path | None,
+    scorer: ModelService | None,
+    allow_rejected: bool,
+) -> DecideResult:
+    """Decides with the history store open (the audit log, the model approvals and a
+    --from-db model's features are in it) and the work folder locked; the store is closed
+    whatever happens. The candidate's store (``target``, ``via``, ``repository``) is opened
+    only once publish.json names the build."""
+    from cipipe.adapters.notifications.factory import open_notifier
+    from cipipe.cli.inputs import candidate_store, history_store, model_registry
+    from cipipe.steps.decide_strategy.run import run_decide_strategy
+
+    work = state.workdir
     open_store = candidate_store(state, target, via, repository)
     store = history_store(state, db, appends=True)
     try:
@@ -153,6 +191,34 @@ def execute(
             )
     finally:
         store.close()
+    return result
+
+
+def export_options(
+    service: str,
+    export_plan: str,
+    approval_url: str | None,
+    analysis_template: str,
+    analysis_scope: str,
+    prometheus_address: str | None,
+) -> dict[ExportKind, dict[str, Any]]:
+    """What each --export format needs beyond the decision: the plan to export, the
+    service's preview and active names, the gate and the analysis the exported block uses."""
+    address = {"prometheus_address": prometheus_address} if prometheus_address else {}
+    return {
+        "argo-rollouts": {
+            "use": export_plan,
+            "active_service": f"{service}-active",
+            "preview_service": f"{service}-preview",
+            "analysis_template": analysis_template,
+            "analysis_scope": analysis_scope,
+            **address,
+        },
+        "flagger": {"use": export_plan, "approval_url": approval_url, **address},
+    }
+
+
+def log_decision(result: DecideResult) -> None:
     d = result.decided.decision
     log.info(
         "risk %d -> %s%s (%s mode%s); %s",
@@ -163,7 +229,6 @@ def execute(
         f": applying {d.apply.strategy}" if d.mode == "shadow" else "",
         "notified" if result.delivery.ok else f"notification failed: {result.delivery.error}",
     )
-    return int(ExitCode.OK)
 
 
 @click.command("decide-strategy")

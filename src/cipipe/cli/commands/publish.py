@@ -9,7 +9,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,9 +18,34 @@ from cipipe.errors import ExitCode, RefusedError
 
 if TYPE_CHECKING:
     from cipipe.adapters.artifact_store.interface import UploadResult
+    from cipipe.contracts.publish import PublishReport
+    from cipipe.steps.publish.inputs import PublishInputs
     from cipipe.steps.publish.upload import Planned
+    from cipipe.workdir import WorkDir
 
 log = logging.getLogger("cipipe.publish")
+
+
+def deployed_build_info(
+    work: WorkDir, inputs: PublishInputs, repository: str
+) -> dict[str, Any] | None:
+    """The JFrog build-info as it will be deployed, with the repository on every artifact;
+    None when build-info wrote none."""
+    from cipipe.steps.publish.inputs import JFROG_FILE
+    from cipipe.steps.publish.jfrog_build_info import as_deployed
+
+    if inputs.jfrog_build_info is None:
+        return None
+    return as_deployed(inputs.jfrog_build_info, repository, file=str(work.file(JFROG_FILE)))
+
+
+def show_plan(work: WorkDir, inputs: PublishInputs, repository: str) -> int:
+    """A dry run: each file and where it would go, and nothing written or sent."""
+    from cipipe.steps.publish.upload import plan
+
+    for item in plan(work.path, inputs.info, inputs.artifacts, stage=False):
+        click.echo(f"{item.file.path} -> {repository}/{item.path} ({item.file.size} bytes)")
+    return int(ExitCode.OK)
 
 
 def execute(
@@ -36,26 +61,19 @@ def execute(
     from cipipe.cli.inputs import artifact_store
     from cipipe.cli.interrupts import sigterm_unwinds
     from cipipe.steps.publish.inputs import JFROG_FILE, read_inputs
-    from cipipe.steps.publish.jfrog_build_info import as_deployed
     from cipipe.steps.publish.platforms import missing_optional
     from cipipe.steps.publish.upload import plan, publish, with_store_urls
 
     work = state.workdir
     inputs = read_inputs(work)
     info = inputs.info
-    deployed = (
-        None
-        if inputs.jfrog_build_info is None
-        else as_deployed(inputs.jfrog_build_info, repository, file=str(work.file(JFROG_FILE)))
-    )
+    deployed = deployed_build_info(work, inputs, repository)
     missing = missing_optional(info, inputs.artifacts)  # exit 1 when one is not optional
     if missing:
         log.warning("published without the optional platform(s) %s: not built", ", ".join(missing))
     target = target or os.environ.get("CIPIPE_ARTIFACTORY_URL")
     if dry_run:
-        for item in plan(work.path, info, inputs.artifacts, stage=False):
-            click.echo(f"{item.file.path} -> {repository}/{item.path} ({item.file.size} bytes)")
-        return int(ExitCode.OK)
+        return show_plan(work, inputs, repository)
     with sigterm_unwinds(), work.locked():
         # Digests under the lock: no other cipipe rewrites the artifacts while they go up.
         items = plan(work.path, info, inputs.artifacts)
@@ -77,6 +95,11 @@ def execute(
         if deployed is not None:
             # What was sent: the repository recorded on every artifact.
             work.write_text(JFROG_FILE, json.dumps(deployed, indent=2) + "\n")
+    log_published(report)
+    return int(ExitCode.OK)
+
+
+def log_published(report: PublishReport) -> None:
     log.info(
         "published %d file(s) to %s as candidates: %d bytes sent, %d already stored",
         len(report.files),
@@ -84,7 +107,6 @@ def execute(
         report.bytes_sent,
         report.files_skipped,
     )
-    return int(ExitCode.OK)
 
 
 @contextlib.contextmanager

@@ -190,14 +190,87 @@ def _coverage_delta(tests: TestsReport | None) -> Number:
     return _missing("tests.json")
 
 
-def risk_inputs(info: BuildInfo, reports: StepReports, config: RepoConfig) -> RiskInputs:
-    tests, deps, scan = reports.tests, reports.deps, reports.scan
-    smoke = [p for p in (tests.platforms if tests else []) if p.smoke is not None]
-    dep_status = "measured" if deps and deps.status == "compared" else "missing"
-    metrics = info.changes.metrics.model_dump()
+def _configured(config: RepoConfig, field: str, value: str) -> Text:
+    """A .cipipe.yaml value, "defaulted" when the file left it to the model's default."""
+    status = "measured" if field in config.model_fields_set else "defaulted"
+    return Text(value=value, status=status, source=".cipipe.yaml")
+
+
+def _integration_failed(tests: TestsReport | None) -> Number:
+    """How many platforms' smoke tests failed; missing when no platform ran one."""
+    smoke = [p.smoke for p in (tests.platforms if tests else []) if p.smoke is not None]
+    if not smoke:
+        return _missing("tests.json (no smoke test)")
+    return _measured(sum(1 for s in smoke if not s.passed), "tests.json")
+
+
+@dataclass(frozen=True)
+class _DependencyChanges:
+    """The four risk inputs deps_changed.json gives, all with one status: counts only when
+    there was a baseline to compare with, names whenever the file exists."""
+
+    new: Number
+    updated: Number
+    new_names: Names
+    updated_names: Names
+
+
+def _dependency_changes(deps: DepsChanged | None) -> _DependencyChanges:
+    status = "measured" if deps and deps.status == "compared" else "missing"
+    measured = deps is not None and status == "measured"
+    source = "deps_changed.json"
+    return _DependencyChanges(
+        new=Number(
+            value=len(deps.added) if deps and measured else None, status=status, source=source
+        ),
+        updated=Number(
+            value=len(deps.updated) if deps and measured else None, status=status, source=source
+        ),
+        new_names=Names(
+            value=[d.key for d in deps.added] if deps else [], status=status, source=source
+        ),
+        updated_names=Names(
+            value=[d.key for d in deps.updated] if deps else [], status=status, source=source
+        ),
+    )
+
+
+def _vulnerabilities(scan: ScanReport | None, severity: str) -> Number:
+    if scan is None:
+        return _missing("scan.json")
+    return _measured(getattr(scan.counts, severity), "scan.json")
+
+
+def _worst_module(info: BuildInfo) -> tuple[Number, Number]:
+    """The failure rate of the changed module that failed most often in history, and over how
+    many builds it was measured."""
     rates = [m for m in info.modules if m.failure_rate is not None]
-    worst = max(rates, key=lambda m: m.failure_rate or 0.0) if rates else None
-    configured = config.model_fields_set
+    if not rates:
+        no_history = Number(value=None, status="missing", source="history (no earlier builds)")
+        return no_history, _missing("history")
+    worst = max(rates, key=lambda m: m.failure_rate or 0.0)
+    source = f"history: {worst.module}"
+    return _measured(worst.failure_rate, source), _measured(worst.total, source)
+
+
+def _emulator_results(tests: TestsReport | None) -> list[EmulatorResult]:
+    """Platforms whose tests ran under an emulator; passed is None when they did not run."""
+    return [
+        EmulatorResult(
+            platform=p.platform,
+            runner=p.runner,
+            passed=(p.counts.failed == 0 and p.counts.errors == 0) if p.status == "ran" else None,
+        )
+        for p in (tests.platforms if tests else [])
+        if p.runner in {"qemu", "wine", "emulator"}
+    ]
+
+
+def risk_inputs(info: BuildInfo, reports: StepReports, config: RepoConfig) -> RiskInputs:
+    tests, scan = reports.tests, reports.scan
+    deps = _dependency_changes(reports.deps)
+    module_failure_rate, module_failure_rate_builds = _worst_module(info)
+    metrics = info.changes.metrics.model_dump()
     return RiskInputs(
         commit=info.commit,
         build_id=info.build_id,
@@ -205,16 +278,8 @@ def risk_inputs(info: BuildInfo, reports: StepReports, config: RepoConfig) -> Ri
         branch=info.branch,
         author=(info.author.email or info.author.name) if info.author else None,
         service=info.service,
-        kind=Text(
-            value=info.kind,
-            status="measured" if "kind" in configured else "defaulted",
-            source=".cipipe.yaml",
-        ),
-        criticality=Text(
-            value=info.criticality,
-            status="measured" if "criticality" in configured else "defaulted",
-            source=".cipipe.yaml",
-        ),
+        kind=_configured(config, "kind", info.kind),
+        criticality=_configured(config, "criticality", info.criticality),
         targets=[p.platform for p in info.platforms],
         artifacts=[
             ArtifactDigest(platform=p.platform, name=a.name, sha256=a.sha256)
@@ -223,63 +288,21 @@ def risk_inputs(info: BuildInfo, reports: StepReports, config: RepoConfig) -> Ri
         ],
         unit_tests_failed=_tests_sum(tests, "failed"),
         unit_tests_flaky=_tests_sum(tests, "flaky"),
-        integration_failed=(
-            _measured(sum(1 for p in smoke if p.smoke and not p.smoke.passed), "tests.json")
-            if smoke
-            else _missing("tests.json (no smoke test)")
-        ),
+        integration_failed=_integration_failed(tests),
         test_errors=_tests_sum(tests, "errors"),
         coverage_delta=_coverage_delta(tests),
-        dependencies_new=Number(
-            value=len(deps.added) if deps and dep_status == "measured" else None,
-            status=dep_status,
-            source="deps_changed.json",
-        ),
-        dependencies_updated=Number(
-            value=len(deps.updated) if deps and dep_status == "measured" else None,
-            status=dep_status,
-            source="deps_changed.json",
-        ),
-        dependencies_new_names=Names(
-            value=[d.key for d in deps.added] if deps else [],
-            status=dep_status,
-            source="deps_changed.json",
-        ),
-        dependencies_updated_names=Names(
-            value=[d.key for d in deps.updated] if deps else [],
-            status=dep_status,
-            source="deps_changed.json",
-        ),
-        vulnerabilities_critical=(
-            _measured(scan.counts.critical, "scan.json") if scan else _missing("scan.json")
-        ),
-        vulnerabilities_high=(
-            _measured(scan.counts.high, "scan.json") if scan else _missing("scan.json")
-        ),
-        vulnerabilities_medium=(
-            _measured(scan.counts.medium, "scan.json") if scan else _missing("scan.json")
-        ),
+        dependencies_new=deps.new,
+        dependencies_updated=deps.updated,
+        dependencies_new_names=deps.new_names,
+        dependencies_updated_names=deps.updated_names,
+        vulnerabilities_critical=_vulnerabilities(scan, "critical"),
+        vulnerabilities_high=_vulnerabilities(scan, "high"),
+        vulnerabilities_medium=_vulnerabilities(scan, "medium"),
         files_changed=_measured(info.changes.files_changed, "git"),
         lines_added=_measured(info.changes.lines_added, "git"),
         lines_deleted=_measured(info.changes.lines_deleted, "git"),
         change_metrics={name: _measured(float(value), "git") for name, value in metrics.items()},
-        module_failure_rate=(
-            _measured(worst.failure_rate, f"history: {worst.module}")
-            if worst
-            else Number(value=None, status="missing", source="history (no earlier builds)")
-        ),
-        module_failure_rate_builds=(
-            _measured(worst.total, f"history: {worst.module}") if worst else _missing("history")
-        ),
-        emulator_results=[
-            EmulatorResult(
-                platform=p.platform,
-                runner=p.runner,
-                passed=(p.counts.failed == 0 and p.counts.errors == 0)
-                if p.status == "ran"
-                else None,
-            )
-            for p in (tests.platforms if tests else [])
-            if p.runner in {"qemu", "wine", "emulator"}
-        ],
+        module_failure_rate=module_failure_rate,
+        module_failure_rate_builds=module_failure_rate_builds,
+        emulator_results=_emulator_results(tests),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +22,7 @@ from cipipe.contracts.repo_config import RepoConfig
 from cipipe.contracts.risk_inputs import RiskInputs
 from cipipe.logs import SecretMasker
 from cipipe.steps.build_info.assemble import StepReports, build_info, risk_inputs
+from cipipe.steps.build_info.change_metrics import GitChangeMetrics
 from cipipe.steps.build_info.commit_batch import Change, compute_changes
 from cipipe.steps.build_info.diff_range import resolve_range
 from cipipe.steps.build_info.jfrog import jfrog_build_info
@@ -67,6 +68,58 @@ def _duration(reports: StepReports) -> timedelta:
     return timedelta(seconds=seconds)
 
 
+def _contract_metrics(metrics: GitChangeMetrics) -> ChangeMetrics:
+    """The change metrics as build-info.json records them, the fractions rounded so that the
+    file does not change with the last bits of a float."""
+    return ChangeMetrics(
+        ns=metrics.ns,
+        nd=metrics.nd,
+        nf=metrics.nf,
+        entropy=round(metrics.entropy, 6),
+        la=metrics.la,
+        ld=metrics.ld,
+        lt=metrics.lt,
+        fix=metrics.fix,
+        ndev=metrics.ndev,
+        age=round(metrics.age, 4),
+        nuc=metrics.nuc,
+        exp=metrics.exp,
+        rexp=round(metrics.rexp, 4),
+        sexp=metrics.sexp,
+    )
+
+
+def _touched_modules(
+    changed: Sequence[ChangedFile], files: Sequence[FileChange], module_of: Callable[[str], str]
+) -> list[str]:
+    """The modules the change touches; a rename touches the module it left too."""
+    return sorted(
+        {c.module for c in changed} | {module_of(f.old_path) for f in files if f.old_path}
+    )
+
+
+def _module_histories(
+    store: HistoryStore | None, config: RepoConfig, modules: Sequence[str], now: datetime
+) -> list[ModuleHistory]:
+    """How often builds touching each module failed in the window; none without a store."""
+    if store is None:
+        return []
+    window = config.history.failure_window_days
+    histories = []
+    for module in modules:
+        rate = store.failure_rate(config.service, module, window_days=window, now=now)
+        histories.append(
+            ModuleHistory(
+                module=module,
+                failed=rate.failed,
+                total=rate.total,
+                failure_rate=rate.rate,
+                window_days=window,
+            )
+        )
+    return histories
+
+
 def run_build_info(
     git: GitRepo,
     reports: StepReports,
@@ -91,46 +144,14 @@ def run_build_info(
     )
     metrics, files = compute_changes(git.root, [change], module_of=module_of)[change]
     changed = [_changed(f, module_of(f.path)) for f in files]
-    touched = sorted(
-        {c.module for c in changed} | {module_of(f.old_path) for f in files if f.old_path}
-    )
-    window = config.history.failure_window_days
-    modules = []
-    for module in touched:
-        if store is None:
-            break
-        rate = store.failure_rate(config.service, module, window_days=window, now=now)
-        modules.append(
-            ModuleHistory(
-                module=module,
-                failed=rate.failed,
-                total=rate.total,
-                failure_rate=rate.rate,
-                window_days=window,
-            )
-        )
+    modules = _module_histories(store, config, _touched_modules(changed, files, module_of), now)
     changes = Changes(
         range=span,
         files=changed,
         files_changed=len(changed),
         lines_added=sum(c.added or 0 for c in changed),
         lines_deleted=sum(c.deleted or 0 for c in changed),
-        metrics=ChangeMetrics(
-            ns=metrics.ns,
-            nd=metrics.nd,
-            nf=metrics.nf,
-            entropy=round(metrics.entropy, 6),
-            la=metrics.la,
-            ld=metrics.ld,
-            lt=metrics.lt,
-            fix=metrics.fix,
-            ndev=metrics.ndev,
-            age=round(metrics.age, 4),
-            nuc=metrics.nuc,
-            exp=metrics.exp,
-            rexp=round(metrics.rexp, 4),
-            sexp=metrics.sexp,
-        ),
+        metrics=_contract_metrics(metrics),
     )
     info = build_info(
         reports,

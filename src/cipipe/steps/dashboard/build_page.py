@@ -26,7 +26,27 @@ _PACE = TypeAdapter[Pace](Pace)
 def build_page(build: BuildView, *, site: Site, files: Sequence[tuple[str, str]]) -> str:
     """One build: facts, its latest decision explained, earlier decisions, outcomes, files.
     ``files`` are (label, relative link) pairs of files written beside the page."""
-    b, d = build, build.decision
+    d = build.decision
+    parts = [
+        _build_section(build),
+        _decision(d)
+        if d
+        else '<section><h2>Decision</h2><p class="muted">No risk decision recorded.</p></section>',
+    ]
+    if len(build.decisions) > 1:
+        parts.append(_every_decision_section(build.decisions))
+    parts.append(_outcomes_section(build))
+    parts.append(_files_section(build, files))
+    return page(
+        f"{build.service} build {build.build_id}",
+        "\n".join(parts),
+        root="../../",
+        generated=site.generated,
+        store=site.store,
+    )
+
+
+def _build_section(b: BuildView) -> str:
     facts = [
         ("service", esc(b.service)),
         ("build", esc(b.build_id)),
@@ -39,58 +59,55 @@ def build_page(build: BuildView, *, site: Site, files: Sequence[tuple[str, str]]
         ("platforms", platforms_text(b)),
         ("modules", esc(", ".join(b.modules) or "-")),
     ]
-    parts = ["<section><h2>Build</h2>" + _facts(facts) + "</section>"]
-    parts.append(
-        _decision(d)
-        if d
-        else '<section><h2>Decision</h2><p class="muted">No risk decision recorded.</p></section>'
-    )
-    if len(b.decisions) > 1:
-        rows = [
-            [
-                str(x.seq),
-                esc(when(x.decided_at)),
-                esc(x.mode),
-                score_text(x.risk_score),
-                esc(x.recommended),
-                esc(x.decided_by),
-            ]
-            for x in b.decisions
+    return "<section><h2>Build</h2>" + _facts(facts) + "</section>"
+
+
+def _every_decision_section(decisions: Sequence[DecisionView]) -> str:
+    """The build's decisions in the order they were recorded, when there was more than one."""
+    rows = [
+        [
+            str(x.seq),
+            esc(when(x.decided_at)),
+            esc(x.mode),
+            score_text(x.risk_score),
+            esc(x.recommended),
+            esc(x.decided_by),
         ]
-        parts.append(
-            "<section><h2>Every decision</h2>"
-            + table(
-                ["#", "decided", "mode", "risk", "strategy", "by"], rows, numeric=frozenset({0, 3})
-            )
-            + "</section>"
-        )
+        for x in decisions
+    ]
+    return (
+        "<section><h2>Every decision</h2>"
+        + table(["#", "decided", "mode", "risk", "strategy", "by"], rows, numeric=frozenset({0, 3}))
+        + "</section>"
+    )
+
+
+def _outcomes_section(b: BuildView) -> str:
     outcome_rows = [
         [esc(o.result), esc(when(o.at)), esc(o.note or "-"), esc(o.recorded_by or "-")]
         for o in b.outcomes
     ]
-    parts.append(
+    return (
         "<section><h2>Outcomes</h2>"
         + table(["result", "at", "note", "recorded by"], outcome_rows)
         + "</section>"
     )
+
+
+def _files_section(b: BuildView, files: Sequence[tuple[str, str]]) -> str:
+    """The files written beside the page, and where the decision is in the artifact store
+    when there is one."""
     links = "".join(f'<li><a href="{esc(href)}">{esc(label)}</a></li>' for label, href in files)
     store_path = f"{b.service}/{b.build_id}/risk-decision.json"
-    parts.append(
+    return (
         "<section><h2>Files</h2><ul>"
         + links
         + (
             f"<li>in the artifact store, beside the candidate: <code>{esc(store_path)}</code></li>"
-            if d
+            if b.decision
             else ""
         )
         + "</ul></section>"
-    )
-    return page(
-        f"{b.service} build {b.build_id}",
-        "\n".join(parts),
-        root="../../",
-        generated=site.generated,
-        store=site.store,
     )
 
 

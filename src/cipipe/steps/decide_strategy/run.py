@@ -111,6 +111,54 @@ def _attach(
     return attached
 
 
+def _rendered_exports(
+    decision: RiskDecision,
+    exports: Sequence[ExportKind],
+    export_options: Mapping[ExportKind, Mapping[str, Any]] | None,
+) -> dict[str, str]:
+    """The text of every file the asked-for exports write, by file name."""
+    options = export_options or {}
+    rendered: dict[str, str] = {}
+    for kind in exports:
+        rendered.update(export_files(decision, kind, **options.get(kind, {})))
+    return rendered
+
+
+def _checked_rejection(
+    decided: Decided,
+    inputs: DecisionInputs,
+    open_store: Callable[[PublishReport], ArtifactStore],
+    allow_rejected: bool,
+) -> tuple[Decided, _Candidate | None]:
+    """Refuses a build the gate or the store rejected (exit 1) unless --allow-rejected, then
+    the decision records the rejection; the candidate's store, checked complete."""
+    # A rejected build: refused before the store is asked, when gate.json says so.
+    rejection = gate_rejection(inputs.gate, inputs.risk_inputs)
+    if not allow_rejected:
+        refuse_unless_allowed(inputs.risk_inputs, rejection, allow=False)
+    candidate = _complete_candidate(inputs.published, open_store)
+    rejection = rejection or (candidate.rejection if candidate else None)
+    refuse_unless_allowed(inputs.risk_inputs, rejection, allow=allow_rejected)
+    if rejection is not None:
+        decided = replace(
+            decided, decision=decided.decision.model_copy(update={"rejected_by_gate": rejection})
+        )
+    return decided, candidate
+
+
+def _write(
+    work: WorkDir, decided: Decided, rendered: Mapping[str, str], exports: Sequence[ExportKind]
+) -> list[Path]:
+    """The two decision files, then the exports; risk-decision.json is second."""
+    written = [work.write(decided.inputs), work.write(decided.decision)]
+    written += [work.write_text(name, text) for name, text in rendered.items()]
+    # A template an earlier decision referenced and this one does not (a rolling plan) goes,
+    # so that a folder applied as a whole holds only what the exported block references.
+    for name in {n for kind in exports for n in EXPORT_FILES[kind]} - rendered.keys():
+        work.file(name).unlink(missing_ok=True)
+    return written
+
+
 def run_decide_strategy(
     work: WorkDir,
     inputs: DecisionInputs,
@@ -153,31 +201,13 @@ def run_decide_strategy(
     decided = decide_with_model(decide_once, bundle, model_service, model)
     if decided.decision.model is not None and not decided.decision.model.scored:
         log.warning("%s", decided.decision.model.reason)
-    options = export_options or {}
-    rendered: dict[str, str] = {}
-    for kind in exports:
-        rendered.update(export_files(decided.decision, kind, **options.get(kind, {})))
-    # A rejected build: refused before the store is asked, when gate.json says so.
-    rejection = gate_rejection(inputs.gate, inputs.risk_inputs)
-    if not allow_rejected:
-        refuse_unless_allowed(inputs.risk_inputs, rejection, allow=False)
-    candidate = _complete_candidate(inputs.published, open_store)
-    rejection = rejection or (candidate.rejection if candidate else None)
-    refuse_unless_allowed(inputs.risk_inputs, rejection, allow=allow_rejected)
-    if rejection is not None:
-        decided = replace(
-            decided, decision=decided.decision.model_copy(update={"rejected_by_gate": rejection})
-        )
+    rendered = _rendered_exports(decided.decision, exports, export_options)
+    decided, candidate = _checked_rejection(decided, inputs, open_store, allow_rejected)
     appended = audit(history, decided.inputs, decided.decision)
     d = decided.decision
     anchor = seal(history, "decision", d.service, d.build_id, now, appended)
     decided = replace(decided, decision=d.model_copy(update={"audit": anchor}))
-    written = [work.write(decided.inputs), work.write(decided.decision)]
-    written += [work.write_text(name, text) for name, text in rendered.items()]
-    # A template an earlier decision referenced and this one does not (a rolling plan) goes,
-    # so that a folder applied as a whole holds only what the exported block references.
-    for name in {n for kind in exports for n in EXPORT_FILES[kind]} - rendered.keys():
-        work.file(name).unlink(missing_ok=True)
+    written = _write(work, decided, rendered, exports)
     attached = _attach(candidate, decided.decision, written[1], work)
     delivery = deliver(notifier, decision_message(decided.decision))
     return DecideResult(decided, written, appended.hash, attached, delivery)

@@ -24,9 +24,9 @@ from cipipe.steps.precheck.analysis import Analysis, run_checks
 from cipipe.steps.precheck.cache import ResultCache, cache_root
 from cipipe.steps.precheck.checks import prepare, run_telemetry_check
 from cipipe.steps.precheck.configure import compile_database
-from cipipe.steps.precheck.files import select_files
+from cipipe.steps.precheck.files import FileSelection, select_files
 from cipipe.steps.precheck.keys import KeyContext
-from cipipe.steps.precheck.scope import choose_scope
+from cipipe.steps.precheck.scope import ScopeChoice, choose_scope
 from cipipe.steps.precheck.source import SourceFlags, resolve_source
 
 __all__ = [
@@ -137,6 +137,47 @@ def _with_change_base(
     return source.model_copy(update={"change_base": base, "warnings": warnings}), base
 
 
+def _scoped_source(
+    git: GitRepo, config: RepoConfig, request: PrecheckRequest
+) -> tuple[Source, ChangeBase, ScopeChoice]:
+    """The source being checked with the start of its change, the scope, and why; a scope
+    ``changed`` asked for explicitly needs the pull request's target branch."""
+    source = resolve_source(git, request.env, request.flags)
+    choice = choose_scope(request.scope, config.precheck, source, request.env)
+    strict = choice.explicit and choice.scope == "changed"
+    source, base = _with_change_base(git, source, request, strict=strict)
+    log.info("precheck: scope %s (%s)", choice.scope, choice.reason)
+    for warning in source.warnings:
+        log.warning("%s", warning)
+    return source, base, choice
+
+
+def _checks(
+    git: GitRepo,
+    config: RepoConfig,
+    analyzers: Sequence[Analyzer],
+    selection: FileSelection,
+    compile_db: Path | None,
+    analysis: Analysis,
+) -> list[CheckResult]:
+    """Every analyser's result on the selected files, then the telemetry check's."""
+    prepared = [
+        prepare(
+            a,
+            _policy(config, a.name),
+            git.root,
+            selection.files,
+            config.precheck,
+            compile_db,
+            selection.changed_lines,
+        )
+        for a in analyzers
+    ]
+    checks = run_checks(prepared, analysis)
+    checks.append(run_telemetry_check(git.root, config.precheck))
+    return checks
+
+
 def run_precheck(
     git: GitRepo,
     config: RepoConfig,
@@ -146,14 +187,8 @@ def run_precheck(
     runner: LoggedRunner = run_logged,
 ) -> PrecheckOutputs:
     cache = ResultCache(cache_root(request.workdir, request.env))
-    source = resolve_source(git, request.env, request.flags)
-    choice = choose_scope(request.scope, config.precheck, source, request.env)
+    source, base, choice = _scoped_source(git, config, request)
     scope = choice.scope
-    strict = choice.explicit and scope == "changed"
-    source, base = _with_change_base(git, source, request, strict=strict)
-    log.info("precheck: scope %s (%s)", scope, choice.reason)
-    for warning in source.warnings:
-        log.warning("%s", warning)
     selection = select_files(git, config.precheck, scope=scope, commit=source.commit, base=base)
     log.info("precheck: %d C/C++ file(s) in scope (%s)", len(selection.files), scope)
     database = compile_database(
@@ -172,20 +207,7 @@ def run_precheck(
     log.info(
         "precheck: %d CPU(s) for the analysers, cache in %s", analysis.budget, analysis.cache.root
     )
-    prepared = [
-        prepare(
-            a,
-            _policy(config, a.name),
-            git.root,
-            selection.files,
-            config.precheck,
-            database.folder,
-            selection.changed_lines,
-        )
-        for a in analyzers
-    ]
-    checks = run_checks(prepared, analysis)
-    checks.append(run_telemetry_check(git.root, config.precheck))
+    checks = _checks(git, config, analyzers, selection, database.folder, analysis)
     _log_checks(checks)
     failures = blocking_failures(checks)
     precheck = Precheck(
