@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cipipe.contracts.risk_decision import Mode, RiskDecision
+from cipipe.contracts.risk_decision import Mode, RiskDecision, RollingPace
 from cipipe.risk.calendar import in_windows
 from cipipe.risk.policy.bundle import PolicyBundle
 from cipipe.risk.policy.thresholds import CalendarWindows, WeeklyWindow
@@ -384,6 +384,23 @@ def test_shadow_versus_enforce(
     assert d.mode == expected and d.apply.strategy == applied
     if expected == "shadow":
         assert "would have chosen" in d.apply.reason and not d.apply.manual_approval_required
+
+
+def test_shadow_mode_applies_its_default_strategy_at_its_most_careful_pace() -> None:
+    rolling = BUNDLE.mapping.pace.rolling
+    most_careful = RollingPace(
+        batch_percent=rolling.min_batch_percent,
+        min_batch_percent=rolling.min_batch_percent,
+        max_batch_percent=rolling.max_batch_percent,
+    )
+    for score in (5, 50, 90):
+        d = run(inputs=lines_for(score)).decision
+        assert d.mode == "shadow" and d.apply.strategy == "rolling"
+        assert d.apply.pace == most_careful, score
+    # What the policy suggests for a small change is faster than what shadow mode applies.
+    small = run(inputs=lines_for(5)).decision
+    assert isinstance(small.suggested_pace, RollingPace)
+    assert small.suggested_pace.batch_percent > rolling.min_batch_percent
 
 
 def test_shadow_mode_does_not_ask_for_approval_but_says_it_would() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 import re
+import shutil
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -25,7 +27,9 @@ from tests.steps.dashboard.history_data import (
     NOW,
     SERVICES,
     Filled,
+    decision_for,
     fill,
+    record,
 )
 
 RULES = EnforcementRules(max_false_positive_rate=0.5, min_shadow_releases=20)
@@ -191,3 +195,20 @@ def test_a_platform_planned_but_not_built_is_not_listed_as_built(tmp_path: Path)
         shown = read(page_path)
         assert "linux, arm <span" in shown and "(not built: windows)" in shown, page_path
         assert "linux, arm, windows" not in shown
+
+
+def test_only_a_build_decided_more_than_once_lists_every_decision(
+    site: tuple[Path, list[Path]], filled: Filled, tmp_path: Path
+) -> None:
+    out, _ = site
+    key = ("api", str(1000 + BUILDS_PER_SERVICE - 2))
+    assert "<h2>Every decision</h2>" not in read(out / build_page_path(*key))
+    copy = tmp_path / "history.sqlite3"
+    shutil.copyfile(filled.path, copy)
+    again = decision_for("api", key[1], random.Random(1), ("linux",), NOW)
+    with open_store(str(copy), default_path=copy) as store:
+        record(store, again, key[1])
+        build_dashboard(store, tmp_path / "site", limit=40, now=NOW, rules=RULES)
+    page = read(tmp_path / "site" / build_page_path(*key))
+    section = page.split("<h2>Every decision</h2>", 1)[1].split("</section>", 1)[0]
+    assert section.count("<tr>") == 1 + 2  # the header and the two decisions, in order

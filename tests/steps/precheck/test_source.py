@@ -104,3 +104,32 @@ def test_uninitialised_submodule_is_recorded_and_flagged(make_repo: Factory) -> 
         None,
     )
     assert any("ext/dep is not initialised" in w for w in source.warnings)
+
+
+def test_jenkins_names_the_author_only_when_git_recorded_none(repo: GitRepoBuilder) -> None:
+    env = {
+        "CHANGE_AUTHOR": "ghopper",
+        "CHANGE_AUTHOR_DISPLAY_NAME": "Grace Hopper",
+        "CHANGE_AUTHOR_EMAIL": "grace@example.org",
+    }
+    from_git = resolve_source(GitCli(repo.root), env, SourceFlags())
+    assert from_git.author is not None and from_git.author.name == "Grace"
+    assert from_git.provenance["author"] == "git"
+    # git refuses an empty author name on commit, but an imported history can hold one: write
+    # the commit object by hand.
+    tree = repo.git("rev-parse", "HEAD^{tree}").strip()
+    raw = (
+        f"tree {tree}\nparent {repo.head()}\n"
+        "author <> 1767355200 +0000\ncommitter <> 1767355200 +0000\n\nimported\n"
+    )
+    (repo.root / ".git" / "nameless-commit").write_text(raw)
+    sha = repo.git("hash-object", "-t", "commit", "-w", "--literally", ".git/nameless-commit")
+    repo.git("update-ref", "refs/heads/main", sha.strip())
+    nameless = resolve_source(GitCli(repo.root), env, SourceFlags())
+    assert nameless.commit == sha.strip()
+    assert nameless.author is not None
+    assert (nameless.author.name, nameless.author.email) == ("Grace Hopper", "grace@example.org")
+    assert nameless.provenance["author"] == "jenkins"
+    only_the_id = resolve_source(GitCli(repo.root), {"CHANGE_AUTHOR": "ghopper"}, SourceFlags())
+    assert only_the_id.author is not None
+    assert (only_the_id.author.name, only_the_id.author.email) == ("ghopper", None)
