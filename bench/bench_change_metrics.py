@@ -151,7 +151,7 @@ def _compute(tool: str, repo: Path, targets: list[str]) -> dict[str, object]:
 
         found = pydriller_metrics(str(repo), set(targets))
         return {sha: dataclasses.asdict(m) for sha, m in found.items()}
-    from cipipe.steps.build_info.commit_batch import compute_commit_metrics
+    from tests.support.commit_metrics import compute_commit_metrics
 
     batch = compute_commit_metrics(repo, targets)
     return {sha: dataclasses.asdict(metrics) for sha, (metrics, _) in batch.items()}

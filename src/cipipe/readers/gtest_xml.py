@@ -95,10 +95,6 @@ class GtestReport:
         return self._count("disabled")
 
     @property
-    def failed_names(self) -> list[str]:
-        return [c.full_name for c in self.cases if c.status == "failed"]
-
-    @property
     def rerun_names(self) -> list[str]:
         """What a rerun of the failed tests selects, each once."""
         failed = (c.rerun_as or c.full_name for c in self.cases if c.status == "failed")

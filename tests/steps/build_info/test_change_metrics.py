@@ -19,9 +19,9 @@ from cipipe.steps.build_info.commit_batch import (
     Change,
     Measured,
     compute_changes,
-    compute_commit_metrics,
 )
 from tests.steps.build_info.scripted import History, build
+from tests.support.commit_metrics import compute_commit_metrics
 from tests.support.gitrepo import GitRepoBuilder
 
 DAY_HOURS = 24

@@ -15,10 +15,11 @@ import random
 import subprocess
 from pathlib import Path
 
-from cipipe.steps.build_info.commit_batch import Change, compute_changes, compute_commit_metrics
+from cipipe.steps.build_info.commit_batch import Change, compute_changes
 from tests.conftest import optional_import, require_or_skip, requires
 from tests.steps.build_info.pydriller_reference import pydriller_metrics
 from tests.steps.build_info.scripted import ADA, BOB, CY, build
+from tests.support.commit_metrics import compute_commit_metrics
 from tests.support.gitrepo import GitRepoBuilder
 from tests.support.realrepos import clone, missing_reason
 

@@ -11,7 +11,7 @@ from cipipe.formats.junit import junit_xml
 from cipipe.readers.gtest_xml import GtestCase, GtestReport, GtestStatus, parse_gtest_xml
 from cipipe.readers.junit_reports import parse_catch2_junit
 from cipipe.steps.testing.flaky import MergedRun, merge_attempts, rerun_filter
-from tests.support.gtest_samples import parse
+from tests.support.gtest_samples import failed_names, parse
 from tests.support.surefire import assert_surefire_valid
 
 STATUSES: tuple[GtestStatus, ...] = ("passed", "failed", "skipped", "disabled")
@@ -35,7 +35,7 @@ def statuses(merged: MergedRun) -> dict[str, str]:
 def test_real_flaky_run() -> None:
     first, rerun = parse("flaky-first.xml"), parse("flaky-rerun.xml")
     # The fixture's rerun used exactly this filter.
-    assert rerun_filter(first.failed_names) == "Queue.Races:Queue.Broken"
+    assert rerun_filter(failed_names(first)) == "Queue.Races:Queue.Broken"
     merged = merge_attempts(first, [rerun])
     assert merged.flaky == ("Queue.Races",)
     assert merged.failed == ("Queue.Broken",)
@@ -123,7 +123,7 @@ def test_the_readers_tell_an_error_from_a_failure() -> None:
 def test_no_reruns_keeps_every_failure() -> None:
     first = parse("failures.xml")
     merged = merge_attempts(first, [])
-    assert merged.failed == tuple(first.failed_names)
+    assert merged.failed == tuple(failed_names(first))
     assert merged.flaky == ()
     assert merged.cases == first.cases
     failed = merged.junit["Parser"][1]
@@ -231,10 +231,10 @@ def test_merge_keeps_every_case_and_never_flaky_and_failed(
 
     assert [c.full_name for c in merged.cases] == names
     assert not set(merged.flaky) & set(merged.failed)
-    assert set(merged.flaky) | set(merged.failed) == set(initial.failed_names)
+    assert set(merged.flaky) | set(merged.failed) == set(failed_names(initial))
     final = GtestReport(cases=merged.cases, time=0)
     assert final.passed + final.failed + final.skipped + final.disabled == final.total == len(names)
-    assert final.failed_names == list(merged.failed)
+    assert failed_names(final) == list(merged.failed)
     assert final.passed == initial.passed + len(merged.flaky)
     for before, after in zip(initial.cases, merged.cases, strict=True):
         if before.status != "failed":

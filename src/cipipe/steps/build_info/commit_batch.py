@@ -50,20 +50,6 @@ class Change:
     author_email: str | None = None  # who made the change, when not the commit's author
 
 
-def compute_commit_metrics(
-    repo: Path,
-    commits: Sequence[str],
-    *,
-    module_of: Callable[[str], str] = top_level_dir,
-    fix_pattern: re.Pattern[str] = FIX_PATTERN,
-) -> dict[str, Measured]:
-    """Each commit against its first parent (a root commit against nothing), by commit id."""
-    found = compute_changes(
-        repo, [Change(c) for c in commits], module_of=module_of, fix_pattern=fix_pattern
-    )
-    return {change.commit: measured for change, measured in found.items()}
-
-
 def compute_changes(
     repo: Path,
     changes: Sequence[Change],
