@@ -152,3 +152,15 @@ def test_the_seeded_history_backtests_well_above_chance_and_below_perfect(
     assert 0.08 <= overall["failures"] / overall["releases"] <= 0.25
     assert 0.62 <= overall["auc"] <= 0.95
     assert overall["tp"] > 0  # the blue-green bucket is reached: the shadow report has calls
+
+
+def test_seeding_a_seeded_store_again_adds_nothing(tmp_path: Path) -> None:
+    db = str(tmp_path / "demo.sqlite3")
+    with open_store(db, default_path=tmp_path / "unused.sqlite3", durable=False) as store:
+        bundle = load_builtin_bundle()
+        seed_history(store, bundle, seed=19, count=30, now=END, policy_source="builtin")
+        heads = store.chain_heads()
+        again = seed_history(store, bundle, seed=19, count=30, now=END, policy_source="builtin")
+        assert again.already_seeded
+        assert (again.builds, again.decisions, again.outcomes) == (0, 0, 0)
+        assert store.chain_heads() == heads
