@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from cipipe.adapters.history.interface import BuildRecord, HistoryStore
 from cipipe.adapters.history.sqlalchemy_store import open_store
 from cipipe.risk.policy.builtin import load_builtin_bundle
@@ -164,3 +166,19 @@ def test_seeding_a_seeded_store_again_adds_nothing(tmp_path: Path) -> None:
         assert again.already_seeded
         assert (again.builds, again.decisions, again.outcomes) == (0, 0, 0)
         assert store.chain_heads() == heads
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "named"),
+    [("--until", "yesterday", "--until"), ("--builds", "5", "--builds")],
+)
+def test_a_bad_option_is_exit_2_naming_it_and_nothing_is_written(
+    cli: Cli, tmp_path: Path, option: str, value: str, named: str
+) -> None:
+    db = tmp_path / "demo.sqlite3"
+    result = cli(
+        "--workdir", tmp_path / "w", "history", "seed", "--synthetic", "--db", db, option, value
+    )
+    assert result.exit_code == 2
+    assert named in result.stderr
+    assert not db.exists()
