@@ -28,6 +28,8 @@ def test_counts_builds_by_source_of_all_or_of_the_keys_given(
             "synthetic": 1,
         }
         assert store.build_sources([("gateway", "1")]) == {"cipipe": 1}
+        # Two services and two ids select payments' build 1 too, which no key names.
+        assert store.build_sources([("gateway", "1"), ("payments", "404")]) == {"cipipe": 1}
         assert store.build_sources([("gateway", "404")]) == {}
         assert store.build_sources([]) == {}
 
