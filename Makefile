@@ -26,6 +26,8 @@ tools:
 cross-tools:
 	@bash .ci/install-debian-tools --cross
 
+# The pipeline on the sample service, then the learning loop (dashboard, shadow report, backtest,
+# policy diff) on a synthetic history seeded into the demo's own store, demo/synthetic/.
 demo: $(STAMP) tools
 	@bash examples/demo.sh
 

@@ -13,6 +13,7 @@ import bench_change_metrics
 import bench_cli
 import bench_decide
 import bench_digests
+import bench_history_seed
 import bench_hostile
 import bench_install
 import bench_model
@@ -35,6 +36,7 @@ BENCHMARKS = {
     "hostile": bench_hostile.run,
     "backtest": bench_backtest.run,
     "policy-diff": bench_policy_diff.run,
+    "history-seed": bench_history_seed.run,
     "model": bench_model.run,
     "model-service": bench_model_service.run,
     "model-from-db": bench_model_from_db.run,

@@ -52,8 +52,45 @@ CIPIPE_POLICY="$root/policies" "$cipipe" --workdir "$out" backtest --history "$h
 "$cipipe" --workdir "$out" model train --history "$history" --label failed --time time \
   --id release --out "$demo/models" | tail -n 1
 
+# The learning loop on a labelled synthetic history in a store of its own (never the developer's
+# nor the run's above): four months of three services, every build marked source=synthetic, so
+# the dashboard, shadow report, backtest and policy diff show real-looking figures, each under
+# the banner "synthetic history (cipipe history seed): figures are illustrative".
+synthetic=$demo/synthetic
+seeded_db=$synthetic/history.sqlite3
+seeded() { CIPIPE_POLICY="$root/policies" "$cipipe" --workdir "$synthetic/out" "$@"; }
+seeded history seed --synthetic --db "$seeded_db"
+seeded dashboard --db "$seeded_db" --out "$synthetic/dashboard" >/dev/null
+seeded shadow report --db "$seeded_db" >"$synthetic/shadow-report.txt"
+seeded backtest --from-db --db "$seeded_db" --report "$synthetic/backtest" >/dev/null
+# policy diff against a copy of the policy whose blue-green bucket starts 15 points lower.
+moved=$synthetic/policy-edge-moved
+cp -R "$root/policies" "$moved"
+"$(dirname "$cipipe")/python" - "$moved/strategy-mapping-policy.yaml" <<'MOVE'
+import sys
+
+import yaml
+
+path = sys.argv[1]
+with open(path, encoding="utf-8") as handle:
+    mapping = yaml.safe_load(handle)
+canary, blue_green = mapping["buckets"][-2:]
+canary["max"] -= 15
+blue_green["min"] -= 15
+with open(path, "w", encoding="utf-8") as handle:
+    yaml.safe_dump(mapping, handle, sort_keys=False)
+MOVE
+seeded policy diff "$root/policies" "$moved" --from-db --db "$seeded_db"
+head -n 8 "$synthetic/shadow-report.txt"
+
+echo
 echo "dashboard: $demo/dashboard/index.html"
 echo "backtest of the heuristic: $demo/backtest/report.md (proposal in $demo/backtest/proposal)"
 echo "model registry: $demo/models (cipipe model list --registry $demo/models)"
 echo "audit log of decisions: $demo/cipipe-history.sqlite3, anchored in $demo/cipipe-store (cipipe --workdir $out audit verify)"
+echo "synthetic history (illustrative): $seeded_db"
+echo "  its dashboard: $synthetic/dashboard/index.html"
+echo "  shadow report: $synthetic/shadow-report.txt"
+echo "  backtest --from-db: $synthetic/backtest/report.md ($synthetic/out/backtest.json)"
+echo "  policy diff (blue-green 15 points lower, $moved): $synthetic/out/policy-diff.md"
 exit $status

@@ -47,8 +47,9 @@ DEMO_TIMEOUT_SECONDS = 1800  # the demo builds three platforms twice; bounded al
 STORE = "cipipe-store/candidates/*/*"
 
 # What the demo itself creates as input, not output: the service's repository (with the build
-# trees cmake writes inside it) and the synthetic labelled history the backtest reads.
-INPUTS = ("sample-service/**", "history.csv")
+# trees cmake writes inside it), the synthetic labelled history the backtest reads, and the copy
+# of the policy with one bucket edge moved that policy diff compares against.
+INPUTS = ("sample-service/**", "history.csv", "synthetic/policy-edge-moved/**")
 
 # Files with no consumer outside cipipe and people, and why.
 NO_CONSUMER = {
@@ -76,6 +77,13 @@ NO_CONSUMER = {
     "models/*/calibration.json": "the model's calibration, read by decide-strategy",
     "models/*/logistic.json": "the model's weights, read by decide-strategy",
     "models/*/lightgbm.txt": "the LightGBM booster, read by decide-strategy",
+    "synthetic/history.sqlite3": "the demo's synthetic history store (cipipe history seed), "
+    "read by cipipe",
+    "synthetic/shadow-report.txt": "shadow report's tables, plain text for people",
+    "synthetic/out/policy-diff.md": "policy diff as Markdown, the body of a PR comment",
+    "synthetic/backtest/**": "the backtest report for people (Markdown, PNG charts)",
+    "synthetic/dashboard/index.html": "static HTML for people",
+    "synthetic/dashboard/builds/*/*.html": "static HTML for people",
 }
 
 
@@ -156,6 +164,8 @@ VALIDATED = {
     "out/*.json": "cipipe's schemas/ (notification.json also slack_sdk's block models)",
     f"{STORE}/*.json": "cipipe's schemas/",
     "dashboard/builds/*/*.decision.json": "cipipe's schemas/",
+    "synthetic/out/*.json": "cipipe's schemas/",
+    "synthetic/dashboard/builds/*/*.decision.json": "cipipe's schemas/",
     "models/*/model.json": "cipipe's schemas/",
     "out/SHA256SUMS": "sha256sum -c",
     f"{STORE}/SHA256SUMS": "sha256sum -c",
@@ -227,6 +237,23 @@ def test_dashboard_decision_records_follow_schemas(demo: Path) -> None:
         return cipipe_schema_errors(record["decision"]) + cipipe_schema_errors(record["inputs"])
 
     _assert_conform(_files(demo, "dashboard/builds/*/*.decision.json"), check)
+
+
+def test_synthetic_history_outputs_follow_schemas_and_say_they_are_synthetic(demo: Path) -> None:
+    own = _files(demo, "synthetic/out/*.json")
+    assert {p.name for p in own} == {"backtest.json", "policy-diff.json"}
+    _assert_conform(own, lambda p: cipipe_schema_errors(_json(p)))
+
+    def check(path: Path) -> list[str]:
+        record = _json(path)
+        return cipipe_schema_errors(record["decision"]) + cipipe_schema_errors(record["inputs"])
+
+    _assert_conform(_files(demo, "synthetic/dashboard/builds/*/*.decision.json"), check)
+    banner = "synthetic history (cipipe history seed): figures are illustrative"
+    assert banner in (demo / "synthetic" / "dashboard" / "index.html").read_text()
+    assert (demo / "synthetic" / "shadow-report.txt").read_text().startswith(banner)
+    # The moved bucket edge moves decisions: the diff shows something to look at.
+    assert _json(demo / "synthetic" / "out" / "policy-diff.json")["changed_decisions"] > 0
 
 
 def test_model_json_follows_its_schema(demo: Path) -> None:

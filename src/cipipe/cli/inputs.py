@@ -55,11 +55,14 @@ def build_label(state: CliState, flag: str | None, source: Source) -> str:
     return source.commit[:12]
 
 
-def history_store(state: CliState, db: str | None, *, appends: bool = False) -> HistoryStore:
+def history_store(
+    state: CliState, db: str | None, *, appends: bool = False, durable: bool = True
+) -> HistoryStore:
     """--db, else CIPIPE_DB, else an SQLite file beside the work folder; opened with the audit
     keys of the environment (CIPIPE_AUDIT_KEY signs what it appends). ``appends``: the command
     appends to the audit log, so CIPIPE_AUDIT_REQUIRE_SIGNATURE=1 without a key is refused
-    here, before anything is written."""
+    here, before anything is written. ``durable=False``: SQLite commits are not synced (a
+    store made again from scratch, ``open_store``)."""
     import os
 
     from cipipe.adapters.history.sqlalchemy_store import open_store
@@ -68,7 +71,7 @@ def history_store(state: CliState, db: str | None, *, appends: bool = False) -> 
     require_database_extra(url)
     keys = audit_keys(require_signing=appends)
     default = state.workdir.path.resolve().parent / "cipipe-history.sqlite3"
-    return open_store(url, default_path=default, keys=keys)
+    return open_store(url, default_path=default, keys=keys, durable=durable)
 
 
 def require_database_extra(url: str | None) -> None:

@@ -149,7 +149,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "history",
         "cipipe.cli.commands.history",
-        "Record builds in the history store, or backfill it from Jenkins.",
+        "Record builds in the history store, backfill it from Jenkins, or seed a synthetic "
+        "one for a demo.",
     ),
     CommandSpec(
         "outcome",

@@ -61,13 +61,17 @@ def masked(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def create_history_engine(url: URL) -> Engine:
+def create_history_engine(url: URL, *, durable: bool = True) -> Engine:
     """An engine whose transactions really are transactions, on SQLite too.
 
     Python's sqlite3 module does not open a transaction before DDL, so a failed migration would
     leave half a schema behind. Taking over BEGIN (SQLAlchemy's documented recipe) makes every
     ``engine.begin()`` block atomic; IMMEDIATE takes the write lock up front, so two cipipe
     processes queue on the busy timeout instead of failing on a lock upgrade.
+
+    ``durable=False`` (SQLite only) skips the fsync of every commit: for a store that can be
+    made again from scratch (``cipipe history seed``), whose hundreds of small appends would
+    otherwise wait on the disk; a crash may lose or corrupt it.
     """
     if url.get_backend_name() != "sqlite":
         return create_engine(url, connect_args={"connect_timeout": 10}, pool_pre_ping=True)
@@ -80,7 +84,7 @@ def create_history_engine(url: URL) -> Engine:
                 retryable=False,
             ) from None
     engine = create_engine(url, connect_args={"timeout": 30})
-    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "connect", _sqlite_connect if durable else _sqlite_connect_fast)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
 
@@ -88,6 +92,11 @@ def create_history_engine(url: URL) -> Engine:
 def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+
+def _sqlite_connect_fast(dbapi_connection: sqlite3.Connection, record: Any) -> None:
+    _sqlite_connect(dbapi_connection, record)
+    dbapi_connection.execute("PRAGMA synchronous = OFF")
 
 
 def _sqlite_begin(conn: Any) -> None:

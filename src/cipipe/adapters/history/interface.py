@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from cipipe.adapters.history.training import StoredBuild
 
 BuildResult = Literal["success", "failure", "unstable", "aborted", "unknown"]
-BuildSource = Literal["cipipe", "jenkins"]
+# "synthetic": made up by `cipipe history seed` for the demo, never mixed into a real store.
+BuildSource = Literal["cipipe", "jenkins", "synthetic"]
 OutcomeResult = Literal["ok", "rollback", "slo-breach", "hotfix"]
 
 BUILD_RESULTS: tuple[str, ...] = get_args(BuildResult)
@@ -133,6 +134,10 @@ class HistoryStore(Protocol):
 
     def services(self) -> list[str]:
         """Every service with a recorded build, sorted."""
+
+    def build_sources(self, keys: Iterable[BuildKey] | None = None) -> dict[str, int]:
+        """How many builds each source recorded (``BUILD_SOURCES``), of the builds in ``keys``
+        (None: every build); a source with no build is left out."""
 
     def latest_builds(self, services: Sequence[str], limit: int) -> list[BuildRecord]:
         """The newest ``limit`` builds of each of ``services``, service by service, newest

@@ -81,6 +81,24 @@ def service_names(conn: Connection) -> list[str]:
     return sorted(str(s) for s in found)
 
 
+def build_sources(conn: Connection, keys: set[BuildKey] | None) -> dict[str, int]:
+    """Builds by source: of every build in one grouped count, else of ``keys`` a chunk of
+    build ids at a time (a key's service is checked here, as in ``outcomes_of``)."""
+    if keys is None:
+        query = select(builds.c.source, func.count()).group_by(builds.c.source)
+        return {str(source): int(n) for source, n in conn.execute(query)}
+    counts: dict[str, int] = {}
+    services = sorted({service for service, _ in keys})
+    for chunk in _chunks(sorted({build_id for _, build_id in keys})):
+        query = select(builds.c.service, builds.c.build_id, builds.c.source).where(
+            builds.c.service.in_(services), builds.c.build_id.in_(chunk)
+        )
+        for service, build_id, source in conn.execute(query):
+            if (str(service), str(build_id)) in keys:
+                counts[str(source)] = counts.get(str(source), 0) + 1
+    return counts
+
+
 def outcomes_of(conn: Connection, keys: Iterable[BuildKey]) -> dict[BuildKey, list[Outcome]]:
     """The outcomes of each build in ``keys`` that has any, oldest first (ties: recorded
     first), read a chunk of build ids at a time."""

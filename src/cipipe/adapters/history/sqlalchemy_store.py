@@ -81,16 +81,18 @@ def open_store(
     attempts: int = 3,
     backoff_seconds: float = 1.0,
     keys: AuditKeys | None = None,
+    durable: bool = True,
 ) -> SqlAlchemyHistoryStore:
     """Open (creating or migrating) the history store at ``url`` (from ``--db`` or
     ``CIPIPE_DB``): a plain path is SQLite at that path, None is SQLite at ``default_path``.
     ``keys`` sign what the store appends to its chained logs (None: nothing is signed).
+    ``durable=False``: commits to SQLite are not synced (``create_history_engine``).
 
     A database server that is still starting is retried ``attempts`` times with doubling
     waits; a wrong password or an unusable file is not, since waiting does not fix it.
     """
     target = database_url(url, default_path=default_path)
-    engine = create_history_engine(target)
+    engine = create_history_engine(target, durable=durable)
     tries = max(1, attempts) if target.get_backend_name() == "postgresql" else 1
     try:
         for attempt in range(1, tries + 1):
@@ -223,6 +225,10 @@ class SqlAlchemyHistoryStore:
     def services(self) -> list[str]:
         with database_errors(self._url, "list services"), self._engine.begin() as conn:
             return reads.service_names(conn)
+
+    def build_sources(self, keys: Iterable[BuildKey] | None = None) -> dict[str, int]:
+        with database_errors(self._url, "count builds"), self._engine.begin() as conn:
+            return reads.build_sources(conn, None if keys is None else set(keys))
 
     def outcomes_of(self, keys: Iterable[BuildKey]) -> dict[BuildKey, list[Outcome]]:
         with database_errors(self._url, "list outcomes"), self._engine.begin() as conn:

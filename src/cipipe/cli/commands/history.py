@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 import click
 
-from cipipe.cli.app import CliState
+from cipipe.cli.app import CliState, refused
+from cipipe.cli.options import POLICY_HELP, repo_options
 from cipipe.cli.options import config_path as config_file
-from cipipe.cli.options import repo_options
-from cipipe.errors import ExitCode
+from cipipe.errors import ExitCode, InputError, RefusedError
 
 if TYPE_CHECKING:
     from cipipe.adapters.history.interface import BuildResult
@@ -69,7 +70,7 @@ def record(state: CliState, result: str | None, db: str | None) -> int:
 
 @click.group("history")
 def command() -> None:
-    """Record builds in the history store, or backfill it from Jenkins."""
+    """Record builds in the history store, backfill it from Jenkins, or seed a synthetic one."""
 
 
 @command.command("record")
@@ -127,5 +128,90 @@ def import_command(
         store.close()
     log.info(
         "imported %d build(s) of %s (%d still running)", summary.imported, job, summary.running
+    )
+    return int(ExitCode.OK)
+
+
+def history_end(until: str | None) -> datetime:
+    """--until as an aware time (a naive one is UTC), else now."""
+    if until is None:
+        return datetime.now(UTC).replace(microsecond=0)
+    try:
+        moment = datetime.fromisoformat(until)
+    except ValueError:
+        raise InputError(
+            f"got {until!r}", field="--until", expected="an ISO 8601 date or time"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@command.command("seed")
+@click.option(
+    "--synthetic", is_flag=True, help="Required: say that made-up history is what you want"
+)
+@click.option(
+    "--builds",
+    type=click.IntRange(30, 5000),
+    default=300,
+    show_default=True,
+    help="Builds across the three services",
+)
+@click.option("--seed", type=int, default=19, show_default=True, help="Random seed")
+@click.option("--until", help="The history ends at this time (ISO 8601, UTC)  [default: now]")
+@click.option("--policy", help=POLICY_HELP + "; it makes the shadow decisions")
+@click.option("--force", is_flag=True, help="Seed even a store that holds real builds")
+@click.option("--db", help=DB_HELP)
+@click.pass_obj
+def seed_command(
+    state: CliState,
+    synthetic: bool,
+    builds: int,
+    seed: int,
+    until: str | None,
+    policy: str | None,
+    force: bool,
+    db: str | None,
+) -> int:
+    """Fill a history store of its own with a labelled synthetic history for a demo.
+
+    Builds of three services on three platforms over four months, recorded as
+    source=synthetic, each with its risk inputs, a shadow decision by the policy and its
+    outcome (rollback, slo-breach, hotfix or ok): bigger, wider, bug-fixing changes by less
+    experienced authors fail more often. The same --seed and --until give the same store.
+    A store holding real builds is refused (exit 1) unless --force; one seeded already is
+    left as it is.
+    """
+    from cipipe.cli.inputs import history_store, policy_bundle
+    from cipipe.steps.history_seed.seed import check_store, seed_history
+
+    if not synthetic:
+        raise InputError(
+            "only synthetic history can be seeded", field="--synthetic", expected="the flag"
+        )
+    end = history_end(until)
+    bundle, source = policy_bundle(policy)
+    store = history_store(state, db, appends=True)
+    try:
+        seeded = check_store(store, force=force)
+    except RefusedError as exc:
+        return refused(state, exc)
+    finally:
+        store.close()
+    if seeded:
+        click.echo(f"{store.url} holds synthetic history already: nothing added")
+        return int(ExitCode.OK)
+    # A store of its own is written without syncing every commit (it is made again from the
+    # seed in seconds); a real one mixed in with --force keeps its durability.
+    store = history_store(state, db, appends=True, durable=force)
+    try:
+        summary = seed_history(
+            store, bundle, seed=seed, count=builds, now=end, policy_source=source, force=force
+        )
+    finally:
+        store.close()
+    click.echo(
+        f"seeded {summary.builds} synthetic builds into {store.url}: "
+        f"{summary.failed} failed, {summary.pending} pending, "
+        f"{summary.decisions} shadow decisions, {summary.outcomes} outcomes"
     )
     return int(ExitCode.OK)

@@ -103,6 +103,10 @@ def render(report: ShadowReport) -> str:
     modes = "shadow and enforce" if report.include_enforced else "shadow"
     source = f" ({report.policy_source})" if report.policy_source else ""
     lines = [f"{modes} decisions, latest per build; policy {report.policy_version}{source}", ""]
+    if report.synthetic:
+        from cipipe.risk.shadow.report import SYNTHETIC_BANNER
+
+        lines[:0] = [SYNTHETIC_BANNER, ""]
     lines += _table([*HEADER, "max FPR", "ready"], services, first="service")
     lines += ["", *_table(list(HEADER), weeks, first="week")]
     return "\n".join(lines)

@@ -63,7 +63,8 @@ def shadow_report(
     policy_source: str | None = None,
 ) -> ShadowReport:
     decisions = shadow_decisions(store, services, include_enforced=include_enforced, since=since)
-    outcomes = outcome_results(store, {(d.service, d.build_id) for d in decisions})
+    keys = {(d.service, d.build_id) for d in decisions}
+    outcomes = outcome_results(store, keys)
     only = services[0] if len(services) == 1 else None
     return build_report(
         decisions,
@@ -74,4 +75,7 @@ def shadow_report(
         since=since,
         policy_version=policy_version,
         policy_source=policy_source,
+        # The store read the same decisions the report counts: any of their builds made up
+        # by ``cipipe history seed`` makes the whole report illustrative.
+        synthetic="synthetic" in store.build_sources(keys),
     )

@@ -27,6 +27,9 @@ A service is **ready to enforce** when at least ``min_shadow_releases`` of its d
 known outcome, it has at least one negative (an ok build) so its FPR is defined, and that FPR is
 at or below its threshold (the service's ``max_false_positive_rate`` override, else the
 default). Every unmet condition is reported as a reason.
+
+A report over any build that ``cipipe history seed`` made up says so (``synthetic``, and
+``SYNTHETIC_BANNER`` wherever it is shown): its figures illustrate, they judge nothing.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ BAD_RESULTS = frozenset(BAD_OUTCOMES)
 STRATEGIES = ("blue-green", "canary", "rolling")
 OutcomeClass = Literal["ok", "failed", "pending"]
 ReasonCode = Literal["too-few-releases", "no-negatives", "fpr-too-high"]
+SYNTHETIC_BANNER = "synthetic history (cipipe history seed): figures are illustrative"
 
 
 @dataclass(frozen=True)
@@ -243,9 +247,11 @@ class ShadowReport:
     services: tuple[ServiceReport, ...]
     overall: Grouped
     policy_source: str | None = None  # builtin, folder or url
+    synthetic: bool = False  # a decided build was made up by ``cipipe history seed``
 
     def to_json(self) -> dict[str, object]:
         return {
+            "synthetic": self.synthetic,
             "include_enforced": self.include_enforced,
             "since": None if self.since is None else _utc(self.since).isoformat(),
             "policy_version": self.policy_version,
@@ -293,9 +299,10 @@ def build_report(
     since: datetime | None = None,
     policy_version: str | None = None,
     policy_source: str | None = None,
+    synthetic: bool = False,
 ) -> ShadowReport:
     """Join ``decisions`` with ``outcomes`` (results by (service, build_id)) and judge each
-    service against ``rules``."""
+    service against ``rules``. ``synthetic``: the decided builds include made-up ones."""
     kept = [
         d
         for d in decisions
@@ -322,7 +329,9 @@ def build_report(
         )
         for name, grouped in sorted(per_service.items())
     )
-    return ShadowReport(include_enforced, since, policy_version, reports, overall, policy_source)
+    return ShadowReport(
+        include_enforced, since, policy_version, reports, overall, policy_source, synthetic
+    )
 
 
 def _rate(part: int, whole: int) -> float | None:

@@ -38,6 +38,8 @@ def build_dashboard(
     thresholds for the shadow-mode readiness column (None: shown as unknown)."""
     services = list_services(store, service)
     found = collect_builds(store, services, limit)
+    shadow = shadow_report(store, rules or _NO_POLICY, services=services)
+    shown = [b for builds in found.values() for b in builds]
     site = Site(
         generated=now,
         store=store.url,
@@ -46,8 +48,9 @@ def build_dashboard(
             store, services, since=now - timedelta(days=FAILURE_WINDOW_DAYS), now=now
         ),
         window_days=FAILURE_WINDOW_DAYS,
-        shadow=shadow_report(store, rules or _NO_POLICY, services=services),
+        shadow=shadow,
         readiness_known=rules is not None,
+        synthetic=shadow.synthetic or any(b.source == "synthetic" for b in shown),
     )
     written = [out / "index.html"]
     atomic_write_text(written[0], index_page(site))

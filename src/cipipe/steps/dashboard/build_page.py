@@ -43,6 +43,7 @@ def build_page(build: BuildView, *, site: Site, files: Sequence[tuple[str, str]]
         root="../../",
         generated=site.generated,
         store=site.store,
+        synthetic=build.source == "synthetic",
     )
 
 

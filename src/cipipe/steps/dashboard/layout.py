@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 
-from cipipe.risk.shadow.report import ShadowReport
+from cipipe.risk.shadow.report import SYNTHETIC_BANNER, ShadowReport
 from cipipe.steps.dashboard.collect import BuildView, DecisionView, ModuleRate
 
 STYLE = """
@@ -46,6 +46,8 @@ svg.chart text.axis, svg.chart text.muted { fill: var(--muted); }
 svg.chart .grid { stroke: var(--line); stroke-width: 1; }
 svg.chart .axis-line { stroke: var(--muted); stroke-width: 1; }
 svg.chart rect.pos { fill: var(--pos); } svg.chart rect.neg { fill: var(--neg); }
+.banner { background: #fff1d6; color: #8a5a00; border: 1px solid #f0c878; border-radius: 4px;
+  padding: 6px 12px; margin: 8px 0; font-weight: 600; }
 header.page { border-bottom: 2px solid var(--fg); padding-bottom: 8px; margin-bottom: 8px; }
 footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 @media (max-width: 900px) { .grid-2 { grid-template-columns: 1fr; } }
@@ -72,6 +74,8 @@ class Site:
     window_days: int
     shadow: ShadowReport
     readiness_known: bool
+    synthetic: bool = False
+    """A shown build, or a decided one the shadow figures count, is made up (history seed)."""
 
 
 _SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
@@ -150,8 +154,18 @@ def table(
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def page(title: str, body: str, *, root: str, generated: datetime, store: str) -> str:
-    """A whole HTML document; ``root`` is the relative path from the page to index.html's folder."""
+def page(
+    title: str,
+    body: str,
+    *,
+    root: str,
+    generated: datetime,
+    store: str,
+    synthetic: bool = False,
+) -> str:
+    """A whole HTML document; ``root`` is the relative path from the page to index.html's folder.
+    ``synthetic``: the page shows made-up history, and says so above everything else."""
+    banner = f'<p class="banner" role="note">{esc(SYNTHETIC_BANNER)}</p>\n' if synthetic else ""
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
@@ -162,6 +176,6 @@ def page(title: str, body: str, *, root: str, generated: datetime, store: str) -
         f'<header class="page"><nav><a href="{root}index.html">cipipe dashboard</a></nav>'
         f"<h1>{esc(title)}</h1>"
         f'<div class="muted">generated {esc(when(generated))} from {esc(store)}</div></header>\n'
-        f"{body}\n<footer>cipipe dashboard: static, no scripts; generated "
+        f"{banner}{body}\n<footer>cipipe dashboard: static, no scripts; generated "
         f"{esc(when(generated))}.</footer></body></html>\n"
     )

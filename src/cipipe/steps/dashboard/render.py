@@ -38,6 +38,7 @@ def index_page(site: Site) -> str:
         root="",
         generated=site.generated,
         store=site.store,
+        synthetic=site.synthetic,
     )
 
 
