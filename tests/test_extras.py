@@ -51,6 +51,10 @@ NEEDS_AN_EXTRA = (
     "cipipe.risk.model.selection",
     "cipipe.risk.model.store_features",
     "cipipe.risk.model.train",
+    # policy diff replays both bundles as backtest does (numpy): it needs the same extra.
+    "cipipe.risk.policy.diff",
+    "cipipe.risk.policy.diff_gate",
+    "cipipe.risk.policy.diff_report",
 )
 
 RUN = """
