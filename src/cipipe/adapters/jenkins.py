@@ -90,8 +90,13 @@ class JenkinsRun:
 def _parameters(entry: Any) -> dict[str, str]:
     found: dict[str, str] = {}
     for action in entry.get("actions") or []:
-        for parameter in (action or {}).get("parameters") or []:
-            name, value = (parameter or {}).get("name"), (parameter or {}).get("value")
+        # Jenkins lists an empty object for every action the tree did not ask for.
+        if not isinstance(action, dict):
+            continue
+        for parameter in action.get("parameters") or []:
+            if not isinstance(parameter, dict):
+                continue
+            name, value = parameter.get("name"), parameter.get("value")
             if isinstance(name, str) and isinstance(value, str | int | float | bool):
                 found[name] = str(value)
     return found
