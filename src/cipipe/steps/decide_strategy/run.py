@@ -170,6 +170,10 @@ def run_decide_strategy(
         )
     appended = audit(history, decided.inputs, decided.decision)
     d = decided.decision
+    # Rendered again now that the decision's hash in the audit chain is known: the exports
+    # name it (cipipe.io/decision) for outcome sync. The first rendering checked the input.
+    for kind in exports:
+        rendered.update(export_files(d, kind, decision_ref=appended.hash, **options.get(kind, {})))
     anchor = seal(history, "decision", d.service, d.build_id, now, appended)
     decided = replace(decided, decision=d.model_copy(update={"audit": anchor}))
     written = [work.write(decided.inputs), work.write(decided.decision)]
