@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from cipipe.adapters.history.interface import BuildRecord, HistoryStore, Outcome
+from cipipe.adapters.history.interface import BuildRecord, HistoryStore, Outcome, OutcomeResult
 from cipipe.contracts.outcome_sync import OutcomeSync, SyncEntry, Windows
 from cipipe.steps.outcome_sync.matching import BuildIndex, match
 from cipipe.steps.outcome_sync.signals import Signal, Source
@@ -68,7 +68,7 @@ class _Run:
         if late:
             self.report.late.append(self.entry(signal, build, how, at=at, reason=reason))
             return
-        self._record(signal, build, how, at)
+        self._record(signal, signal.result, build, how, at)
 
     def _when(self, signal: Signal, build: BuildRecord) -> tuple[datetime | None, str | None, bool]:
         """(when the outcome happened or None while it is pending, why, whether it is late)."""
@@ -86,7 +86,9 @@ class _Run:
             return at, f"rolled back {at - build.started_at} after the build, past {within}", True
         return at, None, False
 
-    def _record(self, signal: Signal, build: BuildRecord, how: str, at: datetime) -> None:
+    def _record(
+        self, signal: Signal, result: OutcomeResult, build: BuildRecord, how: str, at: datetime
+    ) -> None:
         key = (build.service, build.build_id)
         earlier = self.store.outcomes_of([key]).get(key, [])
         entry = self.entry(signal, build, how, at=at)
@@ -96,7 +98,7 @@ class _Run:
         self.store.record_outcome(
             build.service,
             build.build_id,
-            signal.result or "ok",  # take() passes only signals with a result
+            result,
             at,
             note_of(signal.key, signal.evidence),
             recorded_by=recorded_by(signal.source),
@@ -166,6 +168,7 @@ def _unsignalled(run: _Run, index: BuildIndex, source: Source) -> None:
             )
             run._record(
                 signal,
+                "ok",
                 build,
                 "no-signal",
                 build.started_at + timedelta(seconds=run.windows.stable_for),
