@@ -17,13 +17,16 @@ def upstream(name: str) -> dict[str, Any]:
     return document
 
 
-def annotated(document: dict[str, Any], service: str, build_id: str) -> dict[str, Any]:
-    """The document as the export leaves it: the build named in the pod template."""
+def annotated(
+    document: dict[str, Any], service: str, build_id: str, decision: str | None = None
+) -> dict[str, Any]:
+    """The document as the export leaves it: the build (and decision) in the pod template."""
     copied = copy.deepcopy(document)
     template = copied["spec"].setdefault("template", {}).setdefault("metadata", {})
-    template.setdefault("annotations", {}).update(
-        {"cipipe.io/service": service, "cipipe.io/build-id": build_id}
-    )
+    notes = {"cipipe.io/service": service, "cipipe.io/build-id": build_id}
+    if decision is not None:
+        notes["cipipe.io/decision"] = decision
+    template.setdefault("annotations", {}).update(notes)
     return copied
 
 

@@ -57,7 +57,7 @@ def test_an_aborted_rollout_is_recorded_once_with_its_evidence(
     store: SqlAlchemyHistoryStore,
 ) -> None:
     store.record_build(at(ABORTED_AT, "41"))
-    document = annotated(upstream("rollout-aborted"), "gateway", "41")
+    document = annotated(upstream("rollout-aborted"), "gateway", "41", decision="ab" * 32)
     first = run(store, document, ABORTED_AT + timedelta(hours=1))
     assert [(e.build_id, e.result, e.matched_by) for e in first.recorded] == [
         ("41", "rollback", "annotation")
@@ -67,6 +67,7 @@ def test_an_aborted_rollout_is_recorded_once_with_its_evidence(
     assert outcome.at == ABORTED_AT
     assert outcome.recorded_by == "cipipe outcome sync --from argo-rollouts"
     assert outcome.note is not None and "analysis run" in outcome.note
+    assert f"decision {'ab' * 32}" in outcome.note
     again = run(store, document, ABORTED_AT + timedelta(days=2))
     assert again.recorded == [] and [e.build_id for e in again.known] == ["41"]
     assert len(build_outcomes(store, "gateway", "41")) == 1

@@ -107,6 +107,9 @@ def _signal(kind: str, item: Mapping[str, Any], source: Any, **verdict: Any) -> 
     subject = _subject(kind, item)
     result = verdict.get("result")
     key_state = result or "pending"
+    if decision := notes.get(DECISION_ANNOTATION):
+        # The outcome's note names the audited decision the rollout carried out.
+        verdict["evidence"] = f"{verdict['evidence']}; decision {decision}"
     return Signal(
         source=source,
         subject=subject,
