@@ -19,6 +19,7 @@ import bench_install
 import bench_model
 import bench_model_from_db
 import bench_model_service
+import bench_outcome_sync
 import bench_policy_diff
 import bench_precheck
 import bench_publish
@@ -37,6 +38,7 @@ BENCHMARKS = {
     "backtest": bench_backtest.run,
     "policy-diff": bench_policy_diff.run,
     "history-seed": bench_history_seed.run,
+    "outcome-sync": bench_outcome_sync.run,
     "model": bench_model.run,
     "model-service": bench_model_service.run,
     "model-from-db": bench_model_from_db.run,

@@ -13,6 +13,7 @@ import groovy.transform.Field
     github         : [id: 'cipipe-github-token', variable: 'GITHUB_TOKEN'],
     db             : [id: null, variable: 'CIPIPE_DB'],
     audit          : [id: 'cipipe-audit-key', variable: 'CIPIPE_AUDIT_KEY'],
+    jenkins        : [id: null, usernameVariable: 'JENKINS_USER', passwordVariable: 'JENKINS_API_TOKEN'],
 ]
 
 @Field final List COMMON_PARAMETERS = ['workdir', 'cipipe', 'allowUnstable', 'extraArgs', 'verbose']

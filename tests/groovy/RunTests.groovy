@@ -113,6 +113,11 @@ wrappers.cipipePolicyDiff = [
     args: [old: 'base/policies', new: 'policies', fromDb: true, top: 10, failIf: ['fpr>0.10', 'recall_drop>0.05'], pr: 7],
     line: "'cipipe' '--log-format' 'text' 'policy' 'diff' '--from-db' '--top=10' '--fail-if=fpr>0.10' '--fail-if=recall_drop>0.05' '--pr=7' 'base/policies' 'policies'",
     output: 'policy-diff.json', credentials: [[type: 'string', credentialsId: 'cipipe-github-token', variable: 'GITHUB_TOKEN']]]
+wrappers.cipipeOutcomeSync = [
+    args: [from: 'argo-rollouts', document: 'rollouts.json', db: 'history.sqlite3', artifactoryCredentialsId: null],
+    line: "'cipipe' '--log-format' 'text' 'outcome' 'sync' '--from=argo-rollouts' '--db=history.sqlite3' 'rollouts.json'",
+    output: 'outcome-sync.json', credentials: [
+        [type: 'string', credentialsId: 'cipipe-audit-key', variable: 'CIPIPE_AUDIT_KEY']]]
 wrappers.each { String step, Map spec ->
     check("${step}: exact command line, CIPIPE_WORKDIR, credentials, returned JSON") {
         def jenkins = newJenkins()
@@ -144,6 +149,24 @@ check('cipipeBuildMatrix: --format jenkins, returns the ordered platform -> agen
     expect(result, [linux: 'linux-x64', arm: 'linux-arm64', windows: 'windows'], 'agents')
     expect(result.keySet() as List, ['linux', 'arm', 'windows'], 'order')
     assert jenkins.shOutput.contains('linux\tlinux-x64'): 'the matrix lines are shown in the log'
+}
+
+check('cipipeOutcomeSync: from is required; the document may be stdin, never a flag') {
+    def jenkins = newJenkins()
+    String missing = failsWith { jenkins.call('cipipeOutcomeSync', [document: 'x.json']) }
+    expect(missing, 'cipipeOutcomeSync: missing required parameter(s) from', 'missing from')
+    String flag = failsWith { jenkins.call('cipipeOutcomeSync', [from: 'flagger', document: '--help']) }
+    assert flag.contains("document must not start with '-'"): flag
+    expect(jenkins.named('sh'), [], 'no cipipe run')
+    jenkins.secrets = ['ci-reader': ['reader', 'api-token-1']]
+    jenkins.call('cipipeOutcomeSync', [from: 'jenkins', job: 'ops/rollback', kind: 'hotfix',
+                                       jenkinsCredentialsId: 'ci-reader', artifactoryCredentialsId: null,
+                                       auditCredentialsId: null])
+    expect(jenkins.argv(), ['--log-format', 'text', 'outcome', 'sync', '--from=jenkins', '--job=ops/rollback',
+                            '--kind=hotfix'], 'argv')
+    expect(jenkins.named('withCredentials'), [[[type: 'usernamePassword', credentialsId: 'ci-reader',
+        usernameVariable: 'JENKINS_USER', passwordVariable: 'JENKINS_API_TOKEN']]], 'Jenkins credentials')
+    expect(jenkins.stubEnv().JENKINS_USER, 'reader', 'JENKINS_USER seen by cipipe')
 }
 
 check('cipipePolicyDiff: OLD and NEW are required and never read as flags') {
@@ -434,7 +457,8 @@ check('Jenkinsfile.example parses as Groovy and uses every step') {
     String text = example.text
     ['cipipePrecheck', 'cipipeBuildMatrix', 'cipipeBuild', 'cipipeTest', 'cipipeSbom', 'cipipeScan',
      'cipipeBuildInfo', 'cipipePublish', 'cipipeGate', 'cipipeNotify', 'cipipeDecideStrategy', 'cipipeInstall',
-     'cipipeCollect', 'cipipeChecklist', 'cipipePolicyDiff', "changeset 'policies/**'", 'git worktree add',
+     'cipipeCollect', 'cipipeChecklist', 'cipipePolicyDiff', 'cipipeOutcomeSync', "triggeredBy 'TimerTrigger'",
+     'kubectl get rollouts.argoproj.io', "changeset 'policies/**'", 'git worktree add',
      'SubmoduleOption', 'recursiveSubmodules: true', 'parallel', 'stash', 'unstash',
      "junit allowEmptyResults: true, testResults: 'cipipe-work/reports/junit-gates.xml'", 'input message'].each {
         assert text.contains(it): "Jenkinsfile.example lacks ${it}"

@@ -120,12 +120,33 @@ def _crd(name: str) -> dict[str, Any]:
     return data
 
 
+# Kubernetes' qualified name: an optional DNS-subdomain prefix and '/', then a name of at most
+# 63 characters (k8s.io/apimachinery pkg/util/validation IsQualifiedName).
+_QUALIFIED = re.compile(
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+    r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
+)
+
+
+def _string_map_problems(node: Any, path: str) -> list[str]:
+    if not isinstance(node, dict):
+        return [f"{path}: not a map"]
+    return [
+        f"{path}: {k!r}: {v!r} is not a qualified name with a string value"
+        for k, v in node.items()
+        if not (isinstance(k, str) and _QUALIFIED.match(k) and isinstance(v, str))
+    ]
+
+
 def check_against_crd(document: dict[str, Any], crd: dict[str, Any]) -> list[str]:
     """Every mapping in ``document`` at a path the CRD extract lists, with allowed keys only."""
     allowed: dict[str, list[str]] = crd["properties"]
     problems: list[str] = []
 
     def walk(node: Any, path: str) -> None:
+        if path in crd.get("string_maps", []):
+            problems.extend(_string_map_problems(node, path))
+            return
         if isinstance(node, list):
             for item in node:
                 walk(item, path + "[]")

@@ -16,6 +16,7 @@ from cipipe.risk.exports import (
     ExportError,
     argo_rollouts_strategy,
     export,
+    export_files,
     flagger_analysis,
     render_yaml,
 )
@@ -245,3 +246,35 @@ def test_render_yaml_keeps_key_order_in_block_style_without_aliases() -> None:
     shared = {"k": "v"}
     text = render_yaml({"b": 1, "a": {"z": [1], "y": "2m"}, "s": [shared, shared]})
     assert text == "b: 1\na:\n  z:\n  - 1\n  y: 2m\ns:\n- k: v\n- k: v\n"
+
+
+# --- the build's annotations (issue 19: outcome sync reads them back) -------------------------
+
+REF = "ab" * 32
+NOTES = {"cipipe.io/service": "shop", "cipipe.io/build-id": "b-42", "cipipe.io/decision": REF}
+
+
+def test_argo_names_the_build_and_decision_in_the_pod_template() -> None:
+    d = decision(canary([10, 100], ["2m", "5m"]))
+    block = yaml.safe_load(export(d, "argo-rollouts", decision_ref=REF, **SERVICES))
+    assert list(block) == ["strategy", "template"]
+    assert block["template"] == {"metadata": {"annotations": NOTES}}
+    assert check_against_crd(block, _crd("argo-rollouts-strategy.json")) == []
+    # Without the decision's hash the block is the strategy alone, as before.
+    assert list(yaml.safe_load(export(d, "argo-rollouts", **SERVICES))) == ["strategy"]
+
+
+def test_flagger_names_them_in_the_canary_metadata_file() -> None:
+    d = decision(canary([10, 100], ["2m", "5m"]))
+    files = export_files(d, "flagger", decision_ref=REF)
+    metadata = yaml.safe_load(files["rollout-flagger-metadata.yaml"])
+    assert metadata == {"metadata": {"annotations": NOTES}}
+    assert check_against_crd(metadata, _crd("flagger-analysis.json")) == []
+    assert list(yaml.safe_load(files["rollout-flagger.yaml"])) == ["analysis"]
+    assert "rollout-flagger-metadata.yaml" not in export_files(d, "flagger")
+
+
+def test_the_crd_check_refuses_an_annotation_that_is_no_qualified_name() -> None:
+    bad = {"template": {"metadata": {"annotations": {"cipipe.io/": "x", "ok": 1}}}}
+    problems = check_against_crd(bad, _crd("argo-rollouts-strategy.json"))
+    assert len(problems) == 2

@@ -112,6 +112,12 @@ def cyclonedx_errors(document: Any) -> list[str]:
 # -- Argo Rollouts / Flagger exports (the controllers' CRDs) -----------------------------------
 
 CRD_FOR_TOP_KEY = {"strategy": "argo-rollouts-strategy.json", "analysis": "flagger-analysis.json"}
+# The fragments' top-level keys: the Rollout's strategy and pod template (its annotations), the
+# Canary's analysis, or the Canary's metadata (rollout-flagger-metadata.yaml).
+_FRAGMENT_KEYS = {
+    "argo-rollouts-strategy.json": ({"strategy"}, {"strategy", "template"}),
+    "flagger-analysis.json": ({"analysis"}, {"metadata"}),
+}
 
 
 def rollout_export_errors(path: Path) -> list[str]:
@@ -133,8 +139,9 @@ def rollout_export_errors(path: Path) -> list[str]:
 
 
 def _crd_file_for(document: dict[str, Any]) -> str | None:
-    if len(document) == 1 and next(iter(document)) in CRD_FOR_TOP_KEY:
-        return CRD_FOR_TOP_KEY[next(iter(document))]
+    for name, shapes in _FRAGMENT_KEYS.items():
+        if set(document) in shapes:
+            return name
     # An extract is named after the kind it describes, in whatever spelling: compare letters.
     kind = re.sub(r"[^a-z0-9]", "", str(document.get("kind", "")).lower())
     for extract in sorted(CRDS.glob("*.json")) if kind else []:

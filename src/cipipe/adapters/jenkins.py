@@ -33,6 +33,8 @@ BUILD_FIELDS = (
     "number,result,timestamp,duration,changeSets[items[commitId,author[fullName],affectedPaths]]"
 )
 BUILDS_PROPERTY = "allBuilds"
+# A run's parameters are in its ParametersAction: actions[].parameters[].{name,value}.
+RUN_FIELDS = "number,result,timestamp,actions[parameters[name,value]]"
 
 
 class BearerAuth(HeaderAuth):
@@ -73,6 +75,31 @@ class JenkinsBuild:
     started_at: datetime
     duration_ms: int
     changes: tuple[JenkinsChange, ...]
+
+
+@dataclass(frozen=True)
+class JenkinsRun:
+    """One run of a parameterised job; ``parameters`` holds those with a text value."""
+
+    number: int
+    result: str | None
+    started_at: datetime
+    parameters: Mapping[str, str]
+
+
+def _parameters(entry: Any) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for action in entry.get("actions") or []:
+        # Jenkins lists an empty object for every action the tree did not ask for.
+        if not isinstance(action, dict):
+            continue
+        for parameter in action.get("parameters") or []:
+            if not isinstance(parameter, dict):
+                continue
+            name, value = parameter.get("name"), parameter.get("value")
+            if isinstance(name, str) and isinstance(value, str | int | float | bool):
+                found[name] = str(value)
+    return found
 
 
 def job_path(job: str) -> str:
@@ -116,11 +143,22 @@ class JenkinsClient:
 
     def builds(self, job: str) -> Iterator[JenkinsBuild]:
         """Every kept build of ``job``, newest first, one page per request until an empty page."""
+        for entry in self._entries(job, BUILD_FIELDS):
+            yield _parse_build(entry, job)
+
+    def runs(self, job: str) -> Iterator[JenkinsRun]:
+        """Every kept run of ``job`` with its parameters, newest first (a rollback or hotfix
+        job names the build it acts on in a parameter: ``outcome sync --from jenkins``)."""
+        for entry in self._entries(job, RUN_FIELDS):
+            build = _parse_build(entry, job)
+            yield JenkinsRun(build.number, build.result, build.started_at, _parameters(entry))
+
+    def _entries(self, job: str, fields: str) -> Iterator[Any]:
         path = f"{job_path(job)}/api/json"
         for page in range(self._max_pages):
             start = page * self._page_size
             end = start + self._page_size
-            tree = f"{BUILDS_PROPERTY}[{BUILD_FIELDS}]{{{start},{end}}}"
+            tree = f"{BUILDS_PROPERTY}[{fields}]{{{start},{end}}}"
             data = self._get_json(path, {"tree": tree}, what=f"job {job!r}")
             entries = data.get(BUILDS_PROPERTY) if isinstance(data, dict) else None
             if not isinstance(entries, list):
@@ -129,8 +167,7 @@ class JenkinsClient:
                 )
             if not entries:
                 return
-            for entry in entries:
-                yield _parse_build(entry, job)
+            yield from entries
         log.warning("job %r: stopped after %d pages of builds", job, self._max_pages)
 
     def _get_json(self, path: str, params: dict[str, str], *, what: str) -> Any:

@@ -155,7 +155,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "outcome",
         "cipipe.cli.commands.outcome",
-        "Label a released build: ok, rollback, slo-breach or hotfix.",
+        "Label a released build: ok, rollback, slo-breach or hotfix; or sync the labels from Argo "
+        "Rollouts, Flagger, Jenkins or Artifactory.",
     ),
     CommandSpec(
         "policy",

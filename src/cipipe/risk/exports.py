@@ -9,6 +9,14 @@ of Flagger metrics that are not built in, each a whole Kubernetes object in a fi
 (the blocks are fragments to merge, which ``kubectl apply`` and Argo CD cannot take; the
 templates are objects they apply as they are).
 
+With ``decision_ref`` (the decision's hash in the audit chain, known once it is appended) the
+exports carry the build: ``cipipe.io/service``, ``cipipe.io/build-id`` and
+``cipipe.io/decision``, read back by ``cipipe outcome sync`` to label the exact build and
+decision. Argo Rollouts: in the pod template (``spec.template.metadata.annotations``: the
+fragment gets ``template:`` beside ``strategy:``), so every revision names its build; Flagger:
+the Canary's own ``metadata.annotations``, in a file of its own (``rollout-flagger-metadata.yaml``:
+the Canary's spec has no place for them and the block is spec-relative).
+
 ``use="apply"`` exports what the pipeline should do now (``decision.apply``: in shadow mode
 the configured default strategy); ``use="recommended"`` exports what the policy recommends
 (``recommended_strategy``, ``suggested_pace`` and ``manual_approval_required``).
@@ -52,6 +60,9 @@ Use = Literal["apply", "recommended"]
 ExportKind = Literal["argo-rollouts", "flagger"]
 
 DEFAULT_ANALYSIS_TEMPLATE = "cipipe-health"
+SERVICE_ANNOTATION = "cipipe.io/service"
+BUILD_ID_ANNOTATION = "cipipe.io/build-id"
+DECISION_ANNOTATION = "cipipe.io/decision"
 # Argo's own default for blueGreen.scaleDownDelaySeconds; we never go below it.
 ARGO_DEFAULT_SCALE_DOWN_DELAY_SECONDS = 30
 FLAGGER_APPROVAL_WEBHOOK = "manual-approval"
@@ -275,11 +286,27 @@ def render_yaml(data: Mapping[str, Any]) -> str:
     return yaml.dump(dict(data), Dumper=_PlainDumper, sort_keys=False, default_flow_style=False)
 
 
-def export(decision: RiskDecision, kind: ExportKind, **opts: Any) -> str:
-    """YAML whose top level is exactly ``strategy:`` (Argo Rollouts) or ``analysis:``
-    (Flagger); ``opts`` go to ``argo_rollouts_strategy`` / ``flagger_analysis``."""
+def build_annotations(decision: RiskDecision, decision_ref: str) -> dict[str, str]:
+    """What names the build and its audited decision on the rolled-out object."""
+    return {
+        SERVICE_ANNOTATION: decision.service,
+        BUILD_ID_ANNOTATION: decision.build_id,
+        DECISION_ANNOTATION: decision_ref,
+    }
+
+
+def export(
+    decision: RiskDecision, kind: ExportKind, *, decision_ref: str | None = None, **opts: Any
+) -> str:
+    """YAML whose top level is exactly ``strategy:`` (Argo Rollouts; with ``decision_ref``
+    also ``template:``, the pod template's annotations) or ``analysis:`` (Flagger); ``opts``
+    go to ``argo_rollouts_strategy`` / ``flagger_analysis``."""
     if kind == "argo-rollouts":
-        return render_yaml({"strategy": argo_rollouts_strategy(decision, **opts)})
+        block: dict[str, Any] = {"strategy": argo_rollouts_strategy(decision, **opts)}
+        if decision_ref is not None:
+            notes = build_annotations(decision, decision_ref)
+            block["template"] = {"metadata": {"annotations": notes}}
+        return render_yaml(block)
     if kind == "flagger":
         return render_yaml({"analysis": flagger_analysis(decision, **opts)})
     raise ExportError(f"kind is {kind!r}, expected 'argo-rollouts' or 'flagger'")
@@ -287,9 +314,13 @@ def export(decision: RiskDecision, kind: ExportKind, **opts: Any) -> str:
 
 # Each export's files: the block to merge first, then the objects it references (written only
 # when referenced: a rolling plan has no analysis, built-in Flagger metrics no template).
-EXPORT_FILES: dict[ExportKind, tuple[str, str]] = {
+EXPORT_FILES: dict[ExportKind, tuple[str, ...]] = {
     "argo-rollouts": ("rollout-argo-rollouts.yaml", "rollout-argo-rollouts-analysis.yaml"),
-    "flagger": ("rollout-flagger.yaml", "rollout-flagger-metrics.yaml"),
+    "flagger": (
+        "rollout-flagger.yaml",
+        "rollout-flagger-metrics.yaml",
+        "rollout-flagger-metadata.yaml",
+    ),
 }
 
 
@@ -303,14 +334,19 @@ def export_files(
     kind: ExportKind,
     *,
     prometheus_address: str = DEFAULT_PROMETHEUS_ADDRESS,
+    decision_ref: str | None = None,
     **opts: Any,
 ) -> dict[str, str]:
     """File name -> YAML: ``export``'s block and the templates it references, built from the
-    same plan (``opts["use"]``) so that the names and args agree."""
+    same plan (``opts["use"]``) so that the names and args agree; with ``decision_ref`` the
+    build's annotations too (Flagger: the Canary's metadata, in a file of its own)."""
     if kind not in EXPORT_FILES:
         raise ExportError(f"kind is {kind!r}, expected 'argo-rollouts' or 'flagger'")
-    block, objects_file = EXPORT_FILES[kind]
-    files = {block: export(decision, kind, **opts)}
+    block, objects_file = EXPORT_FILES[kind][:2]
+    files = {block: export(decision, kind, decision_ref=decision_ref, **opts)}
+    if kind == "flagger" and decision_ref is not None:
+        notes = build_annotations(decision, decision_ref)
+        files[EXPORT_FILES[kind][2]] = render_yaml({"metadata": {"annotations": notes}})
     pace, _ = _plan(decision, opts.get("use", "apply"))
     if isinstance(pace, RollingPace):
         return files  # nothing to analyse: no template is referenced

@@ -195,8 +195,10 @@ def test_argo_rollouts_export(decide: Decide, work: Path) -> None:
     result = decide(work, "--export", "argo-rollouts")
     assert result.exit_code == 0, result.stderr
     plan = yaml.safe_load((work / "rollout-argo-rollouts.yaml").read_text())
-    assert list(plan) == ["strategy"]
+    # The strategy, and the pod template's annotations naming the build (outcome sync).
+    assert list(plan) == ["strategy", "template"]
     decision = read_contract(RiskDecision, work / RiskDecision.FILE_NAME)
+    assert plan["template"]["metadata"]["annotations"]["cipipe.io/build-id"] == decision.build_id
     applied = "blueGreen" if decision.apply.strategy == "blue-green" else "canary"
     assert list(plan["strategy"]) == [applied]  # Argo's rolling update is a step-less canary
     assert not (work / "rollout-flagger.yaml").exists()

@@ -47,3 +47,28 @@ def test_the_analysis_template_is_written_beside_the_strategy(
     assert result.exit_code == 0, result.stderr
     assert "templateName" not in (work / BLOCK).read_text()
     assert not (work / ANALYSIS).exists()
+
+
+def test_the_exports_name_the_build_and_the_decision_in_the_audit_chain(
+    decide: Decide, work: Path, history_db: Path
+) -> None:
+    """cipipe.io/decision is the decision's hash in the audit chain (issue 19: outcome sync
+    reads it back); Argo in the pod template, Flagger in the Canary's metadata file."""
+    from cipipe.adapters.history.sqlalchemy_store import open_store
+
+    exported = ("--export", "argo-rollouts", "--export", "flagger")
+    gate = ("--approval-url", "http://gate.test/check")
+    result = decide(work, *exported, *gate, "--export-plan", "recommended")
+    assert result.exit_code == 0, result.stderr
+    decision = read_contract(RiskDecision, work / RiskDecision.FILE_NAME)
+    with open_store(str(history_db), default_path=history_db) as store:
+        [logged] = store.decisions(build_id=decision.build_id)
+    expected = {
+        "cipipe.io/service": decision.service,
+        "cipipe.io/build-id": decision.build_id,
+        "cipipe.io/decision": logged.hash,
+    }
+    argo = yaml.safe_load((work / BLOCK).read_text())
+    assert argo["template"]["metadata"]["annotations"] == expected
+    flagger = yaml.safe_load((work / "rollout-flagger-metadata.yaml").read_text())
+    assert flagger["metadata"]["annotations"] == expected

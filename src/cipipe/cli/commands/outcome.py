@@ -120,3 +120,13 @@ def _anchor(store: ArtifactStore, anchor: AuditAnchor) -> None:
             f"anchor was not uploaded: {exc}; the next decision anchors it"
         ) from None
     log.info("audit anchor of %s uploaded to %s", where, path)
+
+
+def _add_sync() -> None:
+    # Imported here, after the group exists: outcome_sync imports parse_time from this module.
+    from cipipe.cli.commands import outcome_sync
+
+    command.add_command(outcome_sync.command)
+
+
+_add_sync()

@@ -137,6 +137,24 @@ class Enforcement(Strict):
     enforce_services: list[ServiceName] = Field(default_factory=list)
 
 
+class Labels(Strict):
+    """How a release's outcome becomes a label (seed Step 3 I): 1 = rolled back within
+    ``rollback_within`` or an SLO breach requiring a revert; 0 = stable for ``stable_for``.
+    The seed leaves X and Y open; the defaults are two and three days."""
+
+    rollback_within: Duration = Field(
+        default=48 * 3600, description="X: a rollback this long after the build counts (1)"
+    )
+    stable_for: Duration = Field(
+        default=72 * 3600, description="Y: healthy this long after the rollout is stable (0)"
+    )
+    unsignalled_is_ok: bool = Field(
+        default=False,
+        strict=True,
+        description="Label a shipped build with no signal past stable_for as ok (0)",
+    )
+
+
 class ServiceOverride(Strict):
     """Per service; unset keys follow the defaults."""
 
@@ -153,4 +171,5 @@ class ThresholdsAndWindows(Strict):
     analysis: Analysis
     calendar: Calendar = Field(default_factory=Calendar)
     enforcement: Enforcement
+    labels: Labels = Field(default_factory=Labels)
     services: dict[ServiceName, ServiceOverride] = Field(default_factory=dict)

@@ -115,12 +115,16 @@ def _rendered_exports(
     decision: RiskDecision,
     exports: Sequence[ExportKind],
     export_options: Mapping[ExportKind, Mapping[str, Any]] | None,
+    decision_ref: str | None = None,
 ) -> dict[str, str]:
-    """The text of every file the asked-for exports write, by file name."""
+    """The text of every file the asked-for exports write, by file name; with
+    ``decision_ref`` (the decision's hash in the audit chain) they name it for outcome sync."""
     options = export_options or {}
     rendered: dict[str, str] = {}
     for kind in exports:
-        rendered.update(export_files(decision, kind, **options.get(kind, {})))
+        rendered.update(
+            export_files(decision, kind, decision_ref=decision_ref, **options.get(kind, {}))
+        )
     return rendered
 
 
@@ -201,10 +205,14 @@ def run_decide_strategy(
     decided = decide_with_model(decide_once, bundle, model_service, model)
     if decided.decision.model is not None and not decided.decision.model.scored:
         log.warning("%s", decided.decision.model.reason)
-    rendered = _rendered_exports(decided.decision, exports, export_options)
+    # Rendered before anything is recorded, so a bad export option refuses the decision.
+    _rendered_exports(decided.decision, exports, export_options)
     decided, candidate = _checked_rejection(decided, inputs, open_store, allow_rejected)
     appended = audit(history, decided.inputs, decided.decision)
     d = decided.decision
+    # Rendered again now that the decision's hash in the audit chain is known: the exports
+    # name it (cipipe.io/decision) for outcome sync.
+    rendered = _rendered_exports(d, exports, export_options, decision_ref=appended.hash)
     anchor = seal(history, "decision", d.service, d.build_id, now, appended)
     decided = replace(decided, decision=d.model_copy(update={"audit": anchor}))
     written = _write(work, decided, rendered, exports)

@@ -1,0 +1,1 @@
+"""cipipe outcome sync: outcomes read from the systems that know them (issue 19)."""
