@@ -35,6 +35,7 @@ _CONTRACTS: dict[str, tuple[str, str]] = {
     "gate": ("gate", "GateReport"),
     "backtest": ("backtest", "Backtest"),
     "policy-diff": ("policy_diff", "PolicyDiff"),
+    "model-compare": ("model_compare", "ModelCompare"),
     "audit-anchor": ("audit_anchor", "AuditAnchor"),
     "model-score": ("model_score", "ModelScore"),
     "model": ("model", "ModelRecord"),

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cipipe.cli.app import CliState
-from cipipe.cli.commands import model_serve
+from cipipe.cli.commands import model_compare, model_serve
 from cipipe.cli.commands.model_train_inputs import train_history_options
 from cipipe.errors import ExitCode, InputError
 
@@ -337,3 +337,4 @@ def pull_command(
 
 
 command.add_command(model_serve.command)
+command.add_command(model_compare.command)
