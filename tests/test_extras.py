@@ -44,6 +44,9 @@ NEEDS_AN_EXTRA = (
     "cipipe.risk.heuristic_columns",
     "cipipe.risk.history_table",
     "cipipe.risk.metrics",
+    "cipipe.risk.model.compare",
+    "cipipe.risk.model.compare_gate",
+    "cipipe.risk.model.compare_report",
     "cipipe.risk.model.evaluate",
     "cipipe.risk.model.features",
     "cipipe.risk.model.fitting",
@@ -51,6 +54,9 @@ NEEDS_AN_EXTRA = (
     "cipipe.risk.model.selection",
     "cipipe.risk.model.store_features",
     "cipipe.risk.model.train",
+    "cipipe.risk.policy.diff",
+    "cipipe.risk.policy.diff_gate",
+    "cipipe.risk.policy.diff_report",
 )
 
 RUN = """
