@@ -92,13 +92,14 @@ def command(
     from cipipe.risk.policy.diff_gate import check_all, held_message
 
     expressions = [parse(text) for text in fail_if]  # a typo is exit 2 before any work
+    since = since.replace(tzinfo=UTC) if since else None  # --since is a UTC date
     what = choose_models(state, candidate, current, registry, db, policy, policy_pin,
                          policy_deadline, last, since, from_db)  # fmt: skip
     names = sorted({*what.candidate.features, *what.current.features})
     table, provenance = load_rows(
         state, history, from_db, db, label, time_column, id_column, label_lag, names
     )
-    rows = newest(table, last, since.replace(tzinfo=UTC) if since else None)
+    rows = newest(table, last, since)
     result = compare(rows, what, provenance, now=_now(), top=top)
     result = result.model_copy(update={"fail_if": check_all(expressions, result)})
     write_and_print(state, result, as_json)
