@@ -16,6 +16,7 @@ import bench_digests
 import bench_hostile
 import bench_install
 import bench_model
+import bench_model_compare
 import bench_model_from_db
 import bench_model_service
 import bench_policy_diff
@@ -35,6 +36,7 @@ BENCHMARKS = {
     "hostile": bench_hostile.run,
     "backtest": bench_backtest.run,
     "policy-diff": bench_policy_diff.run,
+    "model-compare": bench_model_compare.run,
     "model": bench_model.run,
     "model-service": bench_model_service.run,
     "model-from-db": bench_model_from_db.run,
