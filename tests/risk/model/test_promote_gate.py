@@ -73,6 +73,11 @@ def test_promote_needs_a_passing_fresh_comparison_on_the_same_store(
     assert "forced" not in approved
     verified = cli("audit", "verify", "--db", pair.db, "--no-anchors")
     assert verified.exit_code == 0, verified.stdout
+    listed = cli("model", "list", "--registry", pair.registry, "--db", pair.db)
+    assert listed.exit_code == 0, listed.stderr
+    lines = {line.split()[0]: line for line in listed.stdout.splitlines()}
+    assert lines[pair.good].endswith(f"[compared with {pair.weak} ({digest[:12]})]")
+    assert lines[pair.weak].endswith("[first model, no comparison]")
 
 
 def test_a_comparison_of_another_candidate_is_refused_and_force_needs_a_reason(
@@ -107,3 +112,6 @@ def test_a_comparison_of_another_candidate_is_refused_and_force_needs_a_reason(
     verified = cli("audit", "verify", "--db", pair.db, "--no-anchors")
     assert verified.exit_code == 0
     assert verified.stdout.splitlines()[-1].endswith("3 model approvals")
+    listed = cli("model", "list", "--registry", pair.registry, "--db", pair.db).stdout
+    (weak_line,) = [line for line in listed.splitlines() if line.startswith(pair.weak)]
+    assert weak_line.endswith("[forced: rollback of the model after INC-42]")

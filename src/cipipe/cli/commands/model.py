@@ -292,23 +292,50 @@ def _record_promotion(
 
 @command.command("list")
 @click.option("--registry", type=click.Path(path_type=Path), help=REGISTRY_HELP)
+@click.option(
+    "--db",
+    help="Also say how each approval was let through (a comparison, forced and why, the first "
+    "model), from this history store's model approvals log",
+)
 @click.pass_obj
-def list_command(state: CliState, registry: Path | None) -> int:
+def list_command(state: CliState, registry: Path | None, db: str | None) -> int:
     """List the versions with state, held-out test AUC and the rows a refit model was fitted
     on; verify the approval log's hash chain."""
     from cipipe.risk.model.approvals import verify_approvals
 
     reg = _registry(state, registry)
+    how = _how_approved(state, db) if db else {}
     for entry in reg.entries():
         auc = entry.metrics.get("auc")
         shown = f"{auc:.3f}" if isinstance(auc, float) else "-"
         refit = f"  refit on {entry.refit_rows} rows" if entry.refit_rows else ""
-        click.echo(f"{entry.version}  {entry.state:<10} {entry.created_at}  auc {shown}{refit}")
+        gate = f"  [{how[entry.version]}]" if entry.version in how else ""
+        click.echo(
+            f"{entry.version}  {entry.state:<10} {entry.created_at}  auc {shown}{refit}{gate}"
+        )
     problem = verify_approvals(reg.root)
     if problem is not None:
         click.echo(f"approval log broken: {problem}", err=True)
         return int(ExitCode.REJECTED)
     return int(ExitCode.OK)
+
+
+def _how_approved(state: CliState, db: str) -> dict[str, str]:
+    """Per version, what let its newest approval through (``promote_gate.how_approved``)."""
+    from cipipe.cli.inputs import history_store
+    from cipipe.risk.model.promote_gate import how_approved
+
+    store = history_store(state, db)
+    try:
+        events = store.model_approvals()
+    finally:
+        store.close()
+    found = {}
+    for event in events:
+        phrase = how_approved(event.record) if event.state == "approved" else None
+        if phrase is not None:
+            found[event.version] = phrase
+    return found
 
 
 store_options = [

@@ -11,6 +11,7 @@ Whatever decided is returned as the evidence the approval event records.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -109,3 +110,16 @@ def forced(verdict: Verdict, reason: str) -> Verdict:
     """Promotion without a passing comparison: the reason and what was missing recorded."""
     evidence = {"comparison": None, **verdict.evidence}
     return Verdict(None, {**evidence, "forced": True, "reason": reason, "missing": verdict.problem})
+
+
+def how_approved(record: Mapping[str, Any]) -> str | None:
+    """One phrase for ``model list``: what let an approval event through (None: an event
+    recorded before promotions were gated)."""
+    if record.get("forced"):
+        return f"forced: {record.get('reason')}"
+    comparison = record.get("comparison")
+    if isinstance(comparison, Mapping) and comparison.get("sha256"):
+        return f"compared with {comparison.get('current')} ({str(comparison['sha256'])[:12]})"
+    if record.get("first_model"):
+        return "first model, no comparison"
+    return None
