@@ -68,3 +68,26 @@ def test_history_file_per_service_and_platform_and_golden_files(
     text = (work / "model-compare.md").read_text()
     assert_snapshot_text("model-compare.md", _normalised(text, data, tmp_path))
     assert_snapshot("model-compare.json", json.loads(_normalised(json.dumps(data), data, tmp_path)))
+
+
+def test_a_failing_history_store_is_exit_3_and_a_bug_exit_4_with_nothing_written(
+    cli: Cli, tmp_path: Path, trained: tuple[Path, Path, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history, registry, good, weak = trained
+    work = tmp_path / "work"
+    nobody = "postgresql://cipipe@127.0.0.1:9/history"  # the discard port: refused at once
+    base = ("--workdir", work, "model", "compare", good, weak, "--registry", registry)
+    failing = cli(*base, "--from-db", "--db", nobody)
+    assert failing.exit_code == 3, failing.stderr
+    assert "Connection refused (after 3 attempts)" in failing.stderr.splitlines()[-1]
+    assert not (work / "model-compare.json").exists()
+
+    from cipipe.risk.model import compare
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(compare, "compare", broken)
+    bug = cli(*base, "--history", history, *CSV_ARGS)
+    assert bug.exit_code == 4 and "internal error: ZeroDivisionError: boom" in bug.stderr
+    assert not (work / "model-compare.json").exists()
