@@ -138,3 +138,15 @@ def test_bad_input_is_exit_2_with_nothing_written(cli: Cli, tmp_path: Path) -> N
         assert result.exit_code == 2, (expected, result.stderr)
         assert expected in result.stderr
         assert not (work / "model-compare.json").exists()
+
+
+def test_help_names_every_fail_if_metric(cli: Cli) -> None:
+    from cipipe.risk.model.compare_gate import METRICS
+
+    shown = cli("model", "compare", "--help")
+    assert shown.exit_code == 0
+    text = shown.stdout
+    for mark in ",():":
+        text = text.replace(mark, " ")
+    words = set(text.split())
+    assert set(METRICS) <= words, set(METRICS) - words

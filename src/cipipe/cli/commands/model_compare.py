@@ -28,7 +28,8 @@ MARKDOWN_FILE = "model-compare.md"
 FAIL_IF_HELP = (
     "Exit 1 (files still written) when METRIC OP NUMBER holds, e.g. auc_drop>0.02 or "
     "fpr>0.10; METRIC[SERVICE] for one service; repeatable. OP: > >= < <= == !=. METRIC: "
-    "policy diff's (fpr, tpr, precision, recall_at_5/10/20/50, fpr_increase, recall_drop, "
+    "policy diff's (fpr, tpr, precision, recall_at_5, recall_at_10, recall_at_20, "
+    "recall_at_50, fpr_increase, recall_drop, "
     "changed_decisions, changed_fraction: CURRENT as OLD, CANDIDATE as NEW) and auc, brier, "
     "ece (CANDIDATE's), auc_drop, brier_increase, ece_increase"
 )  # written out rather than built from compare_gate.METRICS: that import pulls in numpy
