@@ -17,6 +17,7 @@ import bench_history_seed
 import bench_hostile
 import bench_install
 import bench_model
+import bench_model_compare
 import bench_model_from_db
 import bench_model_service
 import bench_outcome_sync
@@ -39,6 +40,7 @@ BENCHMARKS = {
     "policy-diff": bench_policy_diff.run,
     "history-seed": bench_history_seed.run,
     "outcome-sync": bench_outcome_sync.run,
+    "model-compare": bench_model_compare.run,
     "model": bench_model.run,
     "model-service": bench_model_service.run,
     "model-from-db": bench_model_from_db.run,

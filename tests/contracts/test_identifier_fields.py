@@ -35,11 +35,12 @@ ARTIFACT_NAMES = {"Artifact", "StoredArtifact", "ArtifactDigest"}
 # a value the pipeline passes on: its service names are shown, never used in a path or a line.
 # build-info.jfrog.json is JFrog's format: its "agent" is the CI server ({name, version}), not an
 # agent label; its name and number carry the service and build-id patterns under their own keys.
-# policy-diff.json replays such a history too.
+# policy-diff.json replays such a history too, and model-compare.json scores one.
 NOT_IDENTIFIERS = {
     "backtest.schema.json",
     "build-info-jfrog.schema.json",
     "policy-diff.schema.json",
+    "model-compare.schema.json",
 }
 
 

@@ -118,6 +118,10 @@ wrappers.cipipeOutcomeSync = [
     line: "'cipipe' '--log-format' 'text' 'outcome' 'sync' '--from=argo-rollouts' '--db=history.sqlite3' 'rollouts.json'",
     output: 'outcome-sync.json', credentials: [
         [type: 'string', credentialsId: 'cipipe-audit-key', variable: 'CIPIPE_AUDIT_KEY']]]
+wrappers.cipipeModelCompare = [
+    args: [candidate: 'm-20261206T000000Z-0000beef', fromDb: true, last: 300, failIf: ['auc_drop>0.02', 'fpr_increase>0.02']],
+    line: "'cipipe' '--log-format' 'text' 'model' 'compare' '--from-db' '--last=300' '--fail-if=auc_drop>0.02' '--fail-if=fpr_increase>0.02' 'm-20261206T000000Z-0000beef'",
+    output: 'model-compare.json', credentials: []]
 wrappers.each { String step, Map spec ->
     check("${step}: exact command line, CIPIPE_WORKDIR, credentials, returned JSON") {
         def jenkins = newJenkins()
@@ -176,6 +180,17 @@ check('cipipePolicyDiff: OLD and NEW are required and never read as flags') {
     String flag = failsWith { jenkins.call('cipipePolicyDiff', [old: '--help', new: 'policies']) }
     assert flag.contains("old must not start with '-'"): flag
     expect(jenkins.named('sh'), [], 'no cipipe run')
+}
+
+check('cipipeModelCompare: CANDIDATE is required, CURRENT optional, neither read as a flag') {
+    def jenkins = newJenkins()
+    String missing = failsWith { jenkins.call('cipipeModelCompare', [current: 'm-1']) }
+    expect(missing, 'cipipeModelCompare: missing required parameter(s) candidate', 'missing candidate')
+    String flag = failsWith { jenkins.call('cipipeModelCompare', [candidate: 'm-2', current: '--force']) }
+    assert flag.contains("current must not start with '-'"): flag
+    expect(jenkins.named('sh'), [], 'no cipipe run')
+    jenkins.call('cipipeModelCompare', [candidate: 'm-2', current: 'm-1', fromDb: true])
+    expect(jenkins.argv(), ['--log-format', 'text', 'model', 'compare', '--from-db', 'm-2', 'm-1'], 'both positional, in order')
 }
 
 // ---- quoting: what the pipeline passes is what cipipe gets ----
@@ -457,7 +472,7 @@ check('Jenkinsfile.example parses as Groovy and uses every step') {
     String text = example.text
     ['cipipePrecheck', 'cipipeBuildMatrix', 'cipipeBuild', 'cipipeTest', 'cipipeSbom', 'cipipeScan',
      'cipipeBuildInfo', 'cipipePublish', 'cipipeGate', 'cipipeNotify', 'cipipeDecideStrategy', 'cipipeInstall',
-     'cipipeCollect', 'cipipeChecklist', 'cipipePolicyDiff', 'cipipeOutcomeSync', "triggeredBy 'TimerTrigger'",
+     'cipipeCollect', 'cipipeChecklist', 'cipipePolicyDiff', 'cipipeOutcomeSync', 'cipipeModelCompare', "triggeredBy 'TimerTrigger'",
      'kubectl get rollouts.argoproj.io', "changeset 'policies/**'", 'git worktree add',
      'SubmoduleOption', 'recursiveSubmodules: true', 'parallel', 'stash', 'unstash',
      "junit allowEmptyResults: true, testResults: 'cipipe-work/reports/junit-gates.xml'", 'input message'].each {

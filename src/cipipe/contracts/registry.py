@@ -36,6 +36,7 @@ _CONTRACTS: dict[str, tuple[str, str]] = {
     "backtest": ("backtest", "Backtest"),
     "policy-diff": ("policy_diff", "PolicyDiff"),
     "outcome-sync": ("outcome_sync", "OutcomeSync"),
+    "model-compare": ("model_compare", "ModelCompare"),
     "audit-anchor": ("audit_anchor", "AuditAnchor"),
     "model-score": ("model_score", "ModelScore"),
     "model": ("model", "ModelRecord"),

@@ -37,7 +37,9 @@ def test_promote_records_approved_and_retired(
     monkeypatch.setenv("BUILD_USER_ID", "carol")
     args = ("--registry", registry.root, "--db", db)
     assert cli("model", "promote", first, *args).exit_code == 0
-    assert cli("model", "promote", second, *args, "--by", "dave").exit_code == 0
+    # No comparison of second against first: promoted only by force, with a reason.
+    forced = ("--force", "--reason", "the comparison is in the change request")
+    assert cli("model", "promote", second, *args, "--by", "dave", *forced).exit_code == 0
     assert cli("model", "promote", second, *args).exit_code == 0  # no change: nothing recorded
 
     with open_store(str(db), default_path=tmp_path / "unused.db") as store:

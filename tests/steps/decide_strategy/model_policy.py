@@ -19,10 +19,10 @@ Cli = Callable[..., CliResult]
 CONTEXT = "deploy_at: 2026-03-04T10:00:00Z\nproduction_qps: 10\nlast_release_rolled_back: false\n"
 
 
-def promote(cli: Cli, tmp_path: Path, registry: Registry, version: str) -> None:
+def promote(cli: Cli, tmp_path: Path, registry: Registry, version: str, *extra: str) -> None:
     """`cipipe model promote`: approved in the registry and in the test's history store."""
     db = tmp_path / "history.sqlite3"
-    result = cli("model", "promote", version, "--registry", registry.root, "--db", db)
+    result = cli("model", "promote", version, "--registry", registry.root, "--db", db, *extra)
     assert result.exit_code == 0, result.stderr
 
 

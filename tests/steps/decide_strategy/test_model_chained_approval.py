@@ -87,7 +87,8 @@ def test_a_retired_model_edited_back_to_approved_falls_back(
     newer = second(trained)
     saved.save(newer, by="bob")
     promote(cli, tmp_path, saved, trained.version)
-    promote(cli, tmp_path, saved, newer.version)  # retires the first
+    # retires the first (no model compare here: forced, with the reason recorded)
+    promote(cli, tmp_path, saved, newer.version, "--force", "--reason", "test")
     saved.set_state(newer.version, "candidate", by="mallory")
     hand_approve(saved, trained.version)
     d = decide(cli, tmp_path, policy_with_model(tmp_path, trained.version), saved.root)

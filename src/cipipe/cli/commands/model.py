@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING
 import click
 
 from cipipe.cli.app import CliState
-from cipipe.cli.commands import model_serve
+from cipipe.cli.commands import model_compare, model_serve
 from cipipe.cli.commands.model_train_inputs import train_history_options
 from cipipe.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
     from datetime import datetime
+    from typing import Any
 
     from cipipe.adapters.artifact_store.interface import ArtifactStore
     from cipipe.risk.history_table import HistoryTable
@@ -215,34 +216,59 @@ def _approver() -> str:
 @click.option(
     "--db", help="History store for the audit log: a SQLite path or a URL  [env: CIPIPE_DB]"
 )
+@click.option(
+    "--comparison",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="model-compare.json of VERSION against the approved model  [default: in the work folder]",
+)
+@click.option("--max-age", default="7d", show_default=True, help="How old the comparison may be")
+@click.option("--force", is_flag=True, help="Promote without a passing comparison (--reason)")
+@click.option("--reason", help="Why --force: recorded in the model approvals log")
 @click.pass_obj
 def promote_command(
-    state: CliState, version: str, registry: Path | None, by: str, db: str | None
+    state: CliState, version: str, registry: Path | None, by: str, db: str | None,
+    comparison: Path | None, max_age: str, force: bool, reason: str | None,
 ) -> int:  # fmt: skip
     """Approve VERSION for decide-strategy; the version approved before is retired. Both state
     changes are also appended to the history store's hash-chained (and, with CIPIPE_AUDIT_KEY,
-    signed) model approvals log, which decide-strategy asks before a model may score."""
+    signed) model approvals log, which decide-strategy asks before a model may score. A model
+    replacing an approved one needs a passing `cipipe model compare` of VERSION against it on
+    the same history store (its hash recorded), else exit 1; --force --reason TEXT records the
+    reason instead. The first model ever needs none."""
     _needs_model_extra()
     from datetime import UTC, datetime
 
+    from cipipe.cli.app import refused
+    from cipipe.cli.commands.model_promote_inputs import gate, max_age_of
     from cipipe.cli.inputs import audit_keys
+    from cipipe.errors import RefusedError
 
+    if force and not (reason or "").strip():
+        raise InputError("--force needs a reason", field="--reason", expected="some text")
     audit_keys(require_signing=True)  # a missing or bad key fails before the registry changes
     reg = _registry(state, registry)
     now = datetime.now(UTC).replace(microsecond=0)
     already = reg.approved() == version
+    verdict = gate(state, reg, version, db, comparison, max_age_of(max_age), now, already)
+    if verdict.problem is not None and not force:
+        return refused(state, RefusedError(f"model promote {version}: {verdict.problem}"))
+    if force:
+        from cipipe.risk.model.promote_gate import forced
+
+        verdict = forced(verdict, (reason or "").strip())
     previous = reg.promote(version, by=by, now=now)
     click.echo(f"approved {version}" + (f"; retired {previous}" if previous else ""))
     # Approved in the registry already: recorded again only when the history store's log
     # lacks it (approved before the log existed, or into another database), since
     # decide-strategy scores only with an approval that log holds.
-    _record_promotion(state, db, reg, version, previous, by=by, now=now, unless_logged=already)
+    _record_promotion(state, db, reg, version, previous, by=by, now=now, unless_logged=already,
+                      gate=verdict.evidence)  # fmt: skip
     return int(ExitCode.OK)
 
 
 def _record_promotion(
     state: CliState, db: str | None, reg: Registry, version: str, previous: str | None,
-    *, by: str, now: datetime, unless_logged: bool,
+    *, by: str, now: datetime, unless_logged: bool, gate: dict[str, Any] | None = None,
 ) -> None:  # fmt: skip
     from cipipe.cli.inputs import history_store
     from cipipe.errors import CipipeError, OutsideSystemError
@@ -254,7 +280,7 @@ def _record_promotion(
             logged = store.model_approvals(version) if unless_logged else []
             if logged and logged[-1].state == "approved":
                 return
-            record_promotion(store, reg, version, previous, by=by, at=now)
+            record_promotion(store, reg, version, previous, by=by, at=now, gate=gate)
         finally:
             store.close()
     except CipipeError as exc:  # the store turns the database's own errors into these
@@ -266,23 +292,50 @@ def _record_promotion(
 
 @command.command("list")
 @click.option("--registry", type=click.Path(path_type=Path), help=REGISTRY_HELP)
+@click.option(
+    "--db",
+    help="Also say how each approval was let through (a comparison, forced and why, the first "
+    "model), from this history store's model approvals log",
+)
 @click.pass_obj
-def list_command(state: CliState, registry: Path | None) -> int:
+def list_command(state: CliState, registry: Path | None, db: str | None) -> int:
     """List the versions with state, held-out test AUC and the rows a refit model was fitted
     on; verify the approval log's hash chain."""
     from cipipe.risk.model.approvals import verify_approvals
 
     reg = _registry(state, registry)
+    how = _how_approved(state, db) if db else {}
     for entry in reg.entries():
         auc = entry.metrics.get("auc")
         shown = f"{auc:.3f}" if isinstance(auc, float) else "-"
         refit = f"  refit on {entry.refit_rows} rows" if entry.refit_rows else ""
-        click.echo(f"{entry.version}  {entry.state:<10} {entry.created_at}  auc {shown}{refit}")
+        gate = f"  [{how[entry.version]}]" if entry.version in how else ""
+        click.echo(
+            f"{entry.version}  {entry.state:<10} {entry.created_at}  auc {shown}{refit}{gate}"
+        )
     problem = verify_approvals(reg.root)
     if problem is not None:
         click.echo(f"approval log broken: {problem}", err=True)
         return int(ExitCode.REJECTED)
     return int(ExitCode.OK)
+
+
+def _how_approved(state: CliState, db: str) -> dict[str, str]:
+    """Per version, what let its newest approval through (``promote_gate.how_approved``)."""
+    from cipipe.cli.inputs import history_store
+    from cipipe.risk.model.promote_gate import how_approved
+
+    store = history_store(state, db)
+    try:
+        events = store.model_approvals()
+    finally:
+        store.close()
+    found = {}
+    for event in events:
+        phrase = how_approved(event.record) if event.state == "approved" else None
+        if phrase is not None:
+            found[event.version] = phrase
+    return found
 
 
 store_options = [
@@ -337,3 +390,4 @@ def pull_command(
 
 
 command.add_command(model_serve.command)
+command.add_command(model_compare.command)

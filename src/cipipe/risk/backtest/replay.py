@@ -61,18 +61,22 @@ def replay(
 ) -> Replay:
     services = _services(table)
     before = before_clamp(table.features, bundle, criticality=criticality, services=services)
+    approval = approval_thresholds(table, bundle)
+    return Replay(clamp_scores(before, bundle), before, approval, table.labels, table.times)
+
+
+def approval_thresholds(table: HistoryTable, bundle: PolicyBundle) -> Ints:
+    """Per row, the score at which the row's service needs a manual approval."""
+    services = _services(table)
     default = bundle.mapping.manual_approval_at
     overrides = {
         name: o.manual_approval_at
         for name, o in bundle.thresholds.services.items()
         if o.manual_approval_at is not None
     }
-    approval = (
-        np.array([overrides.get(s, default) for s in services], dtype=np.int64)
-        if services is not None and overrides
-        else np.full(len(table), default, dtype=np.int64)
-    )
-    return Replay(clamp_scores(before, bundle), before, approval, table.labels, table.times)
+    if services is None or not overrides:
+        return np.full(len(table), default, dtype=np.int64)
+    return np.array([overrides.get(s, default) for s in services], dtype=np.int64)
 
 
 def bucket_index(scores: Ints, bundle: PolicyBundle) -> Ints:

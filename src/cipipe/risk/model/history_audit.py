@@ -61,14 +61,17 @@ def record_promotion(
     *,
     by: str,
     at: datetime,
+    gate: Mapping[str, Any] | None = None,
 ) -> list[str]:
-    """Append "``version`` approved" and, if one was, "``previous`` retired"; their hashes."""
+    """Append "``version`` approved" and, if one was, "``previous`` retired"; their hashes.
+    ``gate``: what allowed it (``promote_gate``: the comparison's hash, or the forced reason)."""
     where = str(registry.root)
     approved = {
         **evidence(registry, version),
         "action": "promote",
         "registry": where,
         "previous_approved": previous,
+        **(gate or {}),
     }
     hashes = [target.append_model_event(version, "approved", by, at, approved).hash]
     if previous is not None:

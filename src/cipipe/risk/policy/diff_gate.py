@@ -4,17 +4,22 @@ An expression is ``METRIC OP NUMBER`` or ``METRIC[SERVICE] OP NUMBER``, e.g. ``f
 ``recall_drop>0.05``, ``fpr[orders]>=0.2``. Metrics are read from NEW's replay unless their
 name says otherwise; ``fpr_increase`` and ``recall_drop`` compare NEW with OLD. A metric whose
 value is undefined (an FPR over no good release) never holds.
+
+``model compare`` judges its comparison with the same language: ``parse`` takes the table of
+metrics a command offers, and an expression reads any result with ``overall`` figures and
+figures ``by_service`` (``Judged``).
 """
 
 from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 from cipipe.contracts.backtest import Performance
-from cipipe.contracts.policy_diff import Condition, Figures, PolicyDiff
+from cipipe.contracts.policy_diff import Condition, Figures
 from cipipe.errors import InputError
 from cipipe.risk.metrics import GATED_FRACTIONS
 
@@ -50,6 +55,8 @@ def _top_recall(p: Performance, fraction: float) -> float | None:
     return next((row.recall for row in p.at_top if row.fraction == fraction), None)
 
 
+F = TypeVar("F", bound=Figures)
+F_co = TypeVar("F_co", bound=Figures, covariant=True)
 Metric = Callable[[Figures], float | None]
 METRICS: dict[str, Metric] = {
     "fpr": lambda f: f.after.fpr,
@@ -69,17 +76,27 @@ METRICS_HELP = (
 )
 
 
+class Judged(Protocol[F_co]):
+    """What an expression reads: policy-diff.json, model-compare.json."""
+
+    @property
+    def overall(self) -> F_co: ...
+    @property
+    def by_service(self) -> Mapping[str, F_co]: ...
+
+
 @dataclass(frozen=True)
-class Expression:
+class Expression(Generic[F]):
     text: str
     metric: str
     service: str | None
     op: str
     number: float
+    read: Callable[[F], float | None]
 
-    def value(self, diff: PolicyDiff) -> float | None:
+    def value(self, diff: Judged[F]) -> float | None:
         if self.service is None:
-            return METRICS[self.metric](diff.overall)
+            return self.read(diff.overall)
         figures = diff.by_service.get(self.service)
         if figures is None:
             known = ", ".join(diff.by_service) or "none: the history has no service column"
@@ -88,29 +105,37 @@ class Expression:
                 field=FIELD,
                 expected=f"one of {known}",
             )
-        return METRICS[self.metric](figures)
+        return self.read(figures)
 
-    def check(self, diff: PolicyDiff) -> Condition:
+    def check(self, diff: Judged[F]) -> Condition:
         value = self.value(diff)
         held = value is not None and OPERATORS[self.op](value, self.number)
         return Condition(expression=self.text, value=value, held=held)
 
 
-def parse(text: str) -> Expression:
-    """One expression, or exit 2 naming it."""
+def parse(text: str) -> Expression[Figures]:
+    """One policy diff expression, or exit 2 naming it."""
+    return parse_with(text, METRICS, METRICS_HELP)
+
+
+def parse_with(
+    text: str, metrics: Mapping[str, Callable[[F], float | None]], names: str
+) -> Expression[F]:
+    """One expression over ``metrics`` (``names`` lists them for the error), or exit 2."""
     found = _EXPRESSION.fullmatch(text)
     if found is None:
         raise InputError(f"cannot read {text!r}", field=FIELD, expected=EXPECTED)
     metric = found["metric"]
-    if metric not in METRICS:
-        raise InputError(f"{text!r}: unknown metric {metric!r}", field=FIELD, expected=METRICS_HELP)
+    if metric not in metrics:
+        raise InputError(f"{text!r}: unknown metric {metric!r}", field=FIELD, expected=names)
     service = found["service"].strip() if found["service"] else None
     if found["service"] is not None and not service:
         raise InputError(f"cannot read {text!r}", field=FIELD, expected=EXPECTED)
-    return Expression(text.strip(), metric, service, found["op"], float(found["number"]))
+    number = float(found["number"])
+    return Expression(text.strip(), metric, service, found["op"], number, metrics[metric])
 
 
-def check_all(expressions: list[Expression], diff: PolicyDiff) -> list[Condition]:
+def check_all(expressions: list[Expression[F]], diff: Judged[F]) -> list[Condition]:
     """Every expression's condition; an unknown service is exit 2 before anything is written."""
     return [e.check(diff) for e in expressions]
 
@@ -119,11 +144,11 @@ def _shown(value: float | None) -> str:
     return "undefined" if value is None else f"{value:.4g}"
 
 
-def held_message(conditions: list[Condition]) -> str | None:
+def held_message(conditions: list[Condition], command: str = "policy diff") -> str | None:
     """The one line naming each condition that held and its value, or None."""
     held = [c for c in conditions if c.held]
     if not held:
         return None
-    return "policy diff: --fail-if held: " + "; ".join(
+    return f"{command}: --fail-if held: " + "; ".join(
         f"{c.expression} ({_shown(c.value)})" for c in held
     )

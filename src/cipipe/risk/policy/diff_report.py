@@ -1,21 +1,22 @@
 """policy-diff.md (a pull-request comment) and the summary printed on stdout.
 
+``model compare``'s Markdown (risk/model/compare_report.py) is built from the same pieces.
 The comment is short: the headline figures first, the table of moves, and the rest in
 collapsed <details> blocks so a reviewer opens only what they want.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from cipipe.contracts.backtest import Performance
-from cipipe.contracts.policy_diff import Figures, MoveCount, PolicyDiff, PolicyRef
+from cipipe.contracts.policy_diff import Figures, Move, MoveCount, PolicyDiff, PolicyRef
 from cipipe.risk.backtest.report import pct
 
 REPORTED_RECALL_AT = 0.10  # the headline's "recall at 10 % gated"
 
 
-def _short(version: str) -> str:
+def short_version(version: str) -> str:
     return version.removeprefix("sha256:")[:12]
 
 
@@ -29,11 +30,11 @@ def move_name(m: MoveCount) -> str:
     )
 
 
-def _recall(p: Performance) -> float | None:
+def headline_recall(p: Performance) -> float | None:
     return next((r.recall for r in p.at_top if r.fraction == REPORTED_RECALL_AT), None)
 
 
-def _arrow(before: float | None, after: float | None) -> str:
+def arrow(before: float | None, after: float | None) -> str:
     return pct(before) if before == after else f"{pct(before)} → {pct(after)}"
 
 
@@ -45,7 +46,7 @@ def _approval(needed: bool) -> str:
     return "yes" if needed else "no"
 
 
-def _table(header: list[str], rows: Iterable[list[str]]) -> list[str]:
+def md_table(header: list[str], rows: Iterable[list[str]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     return lines + ["| " + " | ".join(row) + " |" for row in rows]
 
@@ -61,11 +62,11 @@ def headline(diff: PolicyDiff) -> list[str]:
     ]
     lines = [
         changed,
-        f"FPR {_arrow(o.before.fpr, o.after.fpr)}, TPR {_arrow(o.before.tpr, o.after.tpr)}, "
+        f"FPR {arrow(o.before.fpr, o.after.fpr)}, TPR {arrow(o.before.tpr, o.after.tpr)}, "
         f"recall at {REPORTED_RECALL_AT:.0%} gated "
-        f"{_arrow(_recall(o.before), _recall(o.after))}",
+        f"{arrow(headline_recall(o.before), headline_recall(o.after))}",
         f"enforcement max FPR "
-        f"{_arrow(diff.enforcement.max_fpr_before, diff.enforcement.max_fpr_after)}",
+        f"{arrow(diff.enforcement.max_fpr_before, diff.enforcement.max_fpr_after)}",
     ]
     if diff.enforcement.services:
         total = len(diff.enforcement.services)
@@ -73,28 +74,30 @@ def headline(diff: PolicyDiff) -> list[str]:
     return lines
 
 
-def _figures_rows(groups: dict[str, Figures]) -> list[list[str]]:
+def figures_rows(groups: Mapping[str, Figures]) -> list[list[str]]:
     return [
         [
             name,
             str(f.releases),
             str(f.changed_decisions),
-            _arrow(f.before.fpr, f.after.fpr),
-            _arrow(f.before.tpr, f.after.tpr),
-            _arrow(_recall(f.before), _recall(f.after)),
+            arrow(f.before.fpr, f.after.fpr),
+            arrow(f.before.tpr, f.after.tpr),
+            arrow(headline_recall(f.before), headline_recall(f.after)),
         ]
         for name, f in groups.items()
     ]
 
 
-def _grouped(diff: PolicyDiff, column: str, groups: dict[str, Figures]) -> list[str]:
-    if column in diff.not_in_history:
+def grouped_section(
+    not_in_history: list[str], column: str, groups: Mapping[str, Figures]
+) -> list[str]:
+    if column in not_in_history:
         return [f"Per {column}: not in the history.", ""]
     header = [column, "releases", "changed", "FPR", "TPR", "recall at 10 %"]
     return [
         f"<details><summary>Per {column}</summary>",
         "",
-        *_table(header, _figures_rows(groups)),
+        *md_table(header, figures_rows(groups)),
         "",
         "</details>",
         "",
@@ -107,8 +110,8 @@ def _enforcement(diff: PolicyDiff) -> list[str]:
     rows = [
         [
             s.service,
-            _arrow(s.max_fpr_before, s.max_fpr_after),
-            _arrow(s.fpr_before, s.fpr_after),
+            arrow(s.max_fpr_before, s.max_fpr_after),
+            arrow(s.fpr_before, s.fpr_after),
             _yes_no(s.meets_before),
             _yes_no(s.meets_after),
         ]
@@ -118,15 +121,15 @@ def _enforcement(diff: PolicyDiff) -> list[str]:
     return [
         "<details><summary>Enforcement threshold per service</summary>",
         "",
-        *_table(header, rows),
+        *md_table(header, rows),
         "",
         "</details>",
         "",
     ]
 
 
-def _largest(diff: PolicyDiff) -> list[str]:
-    if not diff.largest_moves:
+def largest_section(moves: list[Move]) -> list[str]:
+    if not moves:
         return []
     rows = [
         [
@@ -136,43 +139,44 @@ def _largest(diff: PolicyDiff) -> list[str]:
             f"{m.bucket_before} → {m.bucket_after}",
             f"{_approval(m.approval_before)} → {_approval(m.approval_after)}",
         ]
-        for m in diff.largest_moves
+        for m in moves
     ]
     header = ["build", "service", "score", "bucket", "manual approval"]
     return [
-        f"<details><summary>Largest moves (top {len(diff.largest_moves)})</summary>",
+        f"<details><summary>Largest moves (top {len(moves)})</summary>",
         "",
-        *_table(header, rows),
+        *md_table(header, rows),
         "",
         "</details>",
         "",
     ]
 
 
-def _policy_row(name: str, ref: PolicyRef) -> list[str]:
+def policy_row(name: str, ref: PolicyRef) -> list[str]:
     return [name, f"`{ref.version}`", ref.source, ref.spec, ref.commit or "n/a"]
 
 
 def markdown(diff: PolicyDiff) -> str:
-    title = f"### Policy diff: `{_short(diff.old.version)}` → `{_short(diff.new.version)}`"
+    old, new = short_version(diff.old.version), short_version(diff.new.version)
+    title = f"### Policy diff: `{old}` → `{new}`"
     lines = [title, "", *(f"- {line}" for line in headline(diff)), ""]
     held = [c.expression for c in diff.fail_if if c.held]
     if held:
         lines += ["**--fail-if held:** " + ", ".join(f"`{h}`" for h in held), ""]
     if diff.moves:
         rows = [[move_name(m), str(m.count)] for m in diff.moves]
-        lines += [*_table(["move", "releases"], rows), ""]
+        lines += [*md_table(["move", "releases"], rows), ""]
     else:
         lines += ["No decision changes.", ""]
-    lines += _largest(diff)
-    lines += _grouped(diff, "service", diff.by_service)
-    lines += _grouped(diff, "platform", diff.by_platform)
+    lines += largest_section(diff.largest_moves)
+    lines += grouped_section(diff.not_in_history, "service", diff.by_service)
+    lines += grouped_section(diff.not_in_history, "platform", diff.by_platform)
     lines += _enforcement(diff)
-    policies = [_policy_row("old", diff.old), _policy_row("new", diff.new)]
+    policies = [policy_row("old", diff.old), policy_row("new", diff.new)]
     lines += [
         "<details><summary>Policies and history</summary>",
         "",
-        *_table(["", "version", "source", "given as", "commit"], policies),
+        *md_table(["", "version", "source", "given as", "commit"], policies),
         "",
         f"{diff.rows} releases replayed from {diff.source} ({diff.bad_rows} bad rows, "
         f"{diff.excluded_by_label_lag} within the label lag, {diff.unlabelled_excluded} "
@@ -186,7 +190,7 @@ def markdown(diff: PolicyDiff) -> str:
 def summary(diff: PolicyDiff, written: Iterable[str]) -> str:
     lines = [
         f"policy diff over {diff.rows} releases from {diff.source}: "
-        f"{_short(diff.old.version)} -> {_short(diff.new.version)}",
+        f"{short_version(diff.old.version)} -> {short_version(diff.new.version)}",
         *(f"- {line}" for line in headline(diff)),
         *(f"- {move_name(m)}: {m.count}" for m in diff.moves),
         *(f"- per {column}: not in the history" for column in diff.not_in_history),
