@@ -81,6 +81,14 @@ with open(path, "w", encoding="utf-8") as handle:
     yaml.safe_dump(mapping, handle, sort_keys=False)
 MOVE
 seeded policy diff "$root/policies" "$moved" --from-db --db "$seeded_db"
+# model compare: a model of every store feature against one that knew only the change's size,
+# both trained on the seeded store, scored on its newest outcomes (what `model promote` asks for).
+models=$synthetic/models
+current=$(seeded model train --from-db --db "$seeded_db" --out "$models" \
+  --features loc_changed,files_changed 2>/dev/null | tail -n 1)
+candidate=$(seeded model train --from-db --db "$seeded_db" --out "$models" 2>/dev/null | tail -n 1)
+seeded model compare "$candidate" "$current" --from-db --db "$seeded_db" --registry "$models" \
+  | head -n 3
 head -n 8 "$synthetic/shadow-report.txt"
 
 echo
@@ -93,4 +101,5 @@ echo "  its dashboard: $synthetic/dashboard/index.html"
 echo "  shadow report: $synthetic/shadow-report.txt"
 echo "  backtest --from-db: $synthetic/backtest/report.md ($synthetic/out/backtest.json)"
 echo "  policy diff (blue-green 15 points lower, $moved): $synthetic/out/policy-diff.md"
+echo "  model compare ($candidate against $current): $synthetic/out/model-compare.md"
 exit $status

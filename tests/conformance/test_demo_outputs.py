@@ -81,6 +81,11 @@ NO_CONSUMER = {
     "read by cipipe",
     "synthetic/shadow-report.txt": "shadow report's tables, plain text for people",
     "synthetic/out/policy-diff.md": "policy diff as Markdown, the body of a PR comment",
+    "synthetic/out/model-compare.md": "model compare as Markdown, for people and a PR comment",
+    "synthetic/models/approvals.jsonl": "the model registry's approval log, read by cipipe",
+    "synthetic/models/*/calibration.json": "the model's calibration, read by decide-strategy",
+    "synthetic/models/*/logistic.json": "the model's weights, read by decide-strategy",
+    "synthetic/models/*/lightgbm.txt": "the LightGBM booster, read by decide-strategy",
     "synthetic/backtest/**": "the backtest report for people (Markdown, PNG charts)",
     "synthetic/dashboard/index.html": "static HTML for people",
     "synthetic/dashboard/builds/*/*.html": "static HTML for people",
@@ -167,6 +172,7 @@ VALIDATED = {
     "synthetic/out/*.json": "cipipe's schemas/",
     "synthetic/dashboard/builds/*/*.decision.json": "cipipe's schemas/",
     "models/*/model.json": "cipipe's schemas/",
+    "synthetic/models/*/model.json": "cipipe's schemas/",
     "out/SHA256SUMS": "sha256sum -c",
     f"{STORE}/SHA256SUMS": "sha256sum -c",
     "out/artifacts/*/*": "the platform's executable format",
@@ -241,7 +247,7 @@ def test_dashboard_decision_records_follow_schemas(demo: Path) -> None:
 
 def test_synthetic_history_outputs_follow_schemas_and_say_they_are_synthetic(demo: Path) -> None:
     own = _files(demo, "synthetic/out/*.json")
-    assert {p.name for p in own} == {"backtest.json", "policy-diff.json"}
+    assert {p.name for p in own} == {"backtest.json", "policy-diff.json", "model-compare.json"}
     _assert_conform(own, lambda p: cipipe_schema_errors(_json(p)))
 
     def check(path: Path) -> list[str]:
@@ -254,10 +260,15 @@ def test_synthetic_history_outputs_follow_schemas_and_say_they_are_synthetic(dem
     assert (demo / "synthetic" / "shadow-report.txt").read_text().startswith(banner)
     # The moved bucket edge moves decisions: the diff shows something to look at.
     assert _json(demo / "synthetic" / "out" / "policy-diff.json")["changed_decisions"] > 0
+    # The model of every store feature against one that knew only the change's size.
+    compared = _json(demo / "synthetic" / "out" / "model-compare.json")
+    assert compared["rows"] > 0 and compared["changed_decisions"] > 0
 
 
 def test_model_json_follows_its_schema(demo: Path) -> None:
-    _assert_conform(_files(demo, "models/*/model.json"), lambda p: cipipe_schema_errors(_json(p)))
+    models = _files(demo, "models/*/model.json") + _files(demo, "synthetic/models/*/model.json")
+    assert len(models) == 3  # the demo's model from history.csv, the two from its store
+    _assert_conform(models, lambda p: cipipe_schema_errors(_json(p)))
 
 
 def test_work_folder_sha256sums_checks_out(demo: Path) -> None:
