@@ -38,6 +38,17 @@ def policy_fetch_options(func: F) -> F:
     return func
 
 
+def top_moves_option(func: F) -> F:
+    """--top: how many of the largest decision moves policy diff and model compare list."""
+    return click.option(
+        "--top",
+        type=click.IntRange(0, 1000),
+        default=20,
+        show_default=True,
+        help="How many of the largest moves to list",
+    )(func)
+
+
 def store_options(holding: str) -> Callable[[F], F]:
     """--target, --via and --repository: the artifact store holding ``holding``, the same
     three on every command that reads or writes the store (cli.inputs.artifact_store opens it)."""

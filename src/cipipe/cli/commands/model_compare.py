@@ -12,7 +12,7 @@ import click
 
 from cipipe.cli.app import CliState
 from cipipe.cli.commands.model_train_inputs import train_history_options
-from cipipe.cli.options import POLICY_HELP, policy_fetch_options
+from cipipe.cli.options import POLICY_HELP, policy_fetch_options, top_moves_option
 from cipipe.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
@@ -59,13 +59,7 @@ FAIL_IF_HELP = (
 )
 @click.option("--policy", help=POLICY_HELP)
 @policy_fetch_options
-@click.option(
-    "--top",
-    type=click.IntRange(0, 1000),
-    default=20,
-    show_default=True,
-    help="How many of the largest moves to list",
-)
+@top_moves_option
 @click.option("--fail-if", "fail_if", multiple=True, metavar="EXPR", help=FAIL_IF_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print model-compare.json")
 @click.pass_obj

@@ -9,7 +9,7 @@ import click
 
 from cipipe.cli.app import CliState
 from cipipe.cli.commands.backtest import history_options
-from cipipe.cli.options import policy_fetch_options
+from cipipe.cli.options import policy_fetch_options, top_moves_option
 from cipipe.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -33,13 +33,7 @@ FAIL_IF_HELP = (
 @click.argument("new")
 @history_options
 @policy_fetch_options
-@click.option(
-    "--top",
-    type=click.IntRange(0, 1000),
-    default=20,
-    show_default=True,
-    help="How many of the largest moves to list",
-)
+@top_moves_option
 @click.option("--fail-if", "fail_if", multiple=True, metavar="EXPR", help=FAIL_IF_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print policy-diff.json")
 @click.option("--github-repo", help="OWNER/NAME  [default: from CHANGE_URL / GIT_URL]")
