@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
+from cipipe.adapters.history.audit_records import DecisionMode, DecisionRecord
 from cipipe.adapters.history.interface import BuildRecord, HistoryStore, Outcome
 
 
@@ -59,3 +60,19 @@ def build_outcomes(store: HistoryStore, service: str, build_id: str) -> list[Out
     """The outcomes of one build, oldest first, as the shadow report and the dashboard read
     them (``outcomes_of``); none for a build without any."""
     return store.outcomes_of([(service, build_id)]).get((service, build_id), [])
+
+
+def numbered_decision(n: int, mode: DecisionMode = "enforce") -> DecisionRecord:
+    """The n-th of a run of gateway decisions, a minute apart from NOW (chain tests)."""
+    return DecisionRecord(
+        service="gateway",
+        build_id=str(100 + n),
+        decided_at=NOW + timedelta(minutes=n),
+        decided_by="jenkins",
+        mode=mode,
+        policy_version="policy-7",
+        model_version=None,
+        risk_score=10.0 + n,
+        strategy="canary",
+        document={"n": n},
+    )

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, delete, insert, select, update
 
 from cipipe.adapters.history.audit import append_decision
-from cipipe.adapters.history.audit_records import ChainReport, Claim, DecisionRecord, Head
+from cipipe.adapters.history.audit_records import ChainReport, Claim, Head
 from cipipe.adapters.history.interface import BuildRecord, HistoryError, OutcomeResult
 from cipipe.adapters.history.model_audit import append_model_event
 from cipipe.adapters.history.outcome_audit import append_outcome
@@ -26,26 +26,11 @@ from cipipe.adapters.history.signing import AuditKeys
 from cipipe.adapters.history.sqlalchemy_store import SqlAlchemyHistoryStore, open_store
 from cipipe.adapters.history.verify import chain_heads, verify_chains
 from tests.support.auditchains import row_hash
-from tests.support.historydb import Backend, build_outcomes
+from tests.support.historydb import Backend, build_outcomes, numbered_decision
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 KEY = AuditKeys(b"k" * 40)
 OLD = AuditKeys(b"o" * 40)
-
-
-def _decision(n: int) -> DecisionRecord:
-    return DecisionRecord(
-        service="gateway",
-        build_id=str(100 + n),
-        decided_at=NOW + timedelta(minutes=n),
-        decided_by="jenkins",
-        mode="enforce",
-        policy_version="policy-7",
-        model_version=None,
-        risk_score=10.0 + n,
-        strategy="canary",
-        document={"n": n},
-    )
 
 
 def _open(backend: Backend, tmp_path: Path, keys: AuditKeys) -> SqlAlchemyHistoryStore:
@@ -65,7 +50,7 @@ def signed(backend: Backend, tmp_path: Path) -> Iterator[SqlAlchemyHistoryStore]
     """A store with the audit key and five signed decisions (builds 101 to 105)."""
     with _open(backend, tmp_path, KEY) as store:
         for n in range(1, 6):
-            append_decision(store, _decision(n))
+            append_decision(store, numbered_decision(n))
         yield store
 
 
@@ -80,7 +65,7 @@ def _claim(head: Head, source: str = "svc/105/audit-anchor.json") -> Claim:
 
 
 def test_signed_records_verify(signed: SqlAlchemyHistoryStore) -> None:
-    head = append_decision(signed, _decision(6))
+    head = append_decision(signed, numbered_decision(6))
     assert head.seq == 6 and head.key_id == KEY.signing_key_id and head.signature
     report = _decisions(signed, [_claim(head)])
     assert report.problem is None
@@ -94,16 +79,16 @@ def test_an_unsigned_append_to_a_signed_chain_is_refused(
 ) -> None:
     with _open(backend, tmp_path, AuditKeys.none()) as laptop:
         with pytest.raises(HistoryError, match="CIPIPE_AUDIT_KEY: the decision log is signed"):
-            append_decision(laptop, _decision(6))
+            append_decision(laptop, numbered_decision(6))
         assert chain_heads(laptop)["decisions"].seq == 5
 
 
 def test_a_rotated_key_still_verifies_the_old_records(backend: Backend, tmp_path: Path) -> None:
     with _open(backend, tmp_path, OLD) as store:
-        append_decision(store, _decision(1))
+        append_decision(store, numbered_decision(1))
     rotated = AuditKeys(b"k" * 40, previous=(b"o" * 40,))
     with _open(backend, tmp_path, rotated) as store:
-        append_decision(store, _decision(2))
+        append_decision(store, numbered_decision(2))
         report = _decisions(store)
         assert report.problem is None and report.checked == 2
         assert report.signed_by == {OLD.signing_key_id, KEY.signing_key_id}
@@ -130,7 +115,7 @@ def test_deleting_the_newest_records_is_caught_by_an_anchor(
 
 
 def _forge(engine: Engine, n: int, prev: str, **signature: str | None) -> None:
-    d = _decision(n)
+    d = numbered_decision(n)
     row: dict[str, object] = {
         "service": d.service,
         "build_id": d.build_id,

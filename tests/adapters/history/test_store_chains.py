@@ -16,31 +16,15 @@ from cipipe.adapters.history.audit_records import (
     CHAIN_NAMES,
     GENESIS_HASH,
     Claim,
-    DecisionRecord,
     Head,
 )
 from cipipe.adapters.history.interface import BuildRecord, HistoryError, HistoryStore
 from cipipe.adapters.history.signing import AuditKeys
 from cipipe.adapters.history.sqlalchemy_store import open_store
-from tests.support.historydb import Backend, build_outcomes, run_sql
+from tests.support.historydb import Backend, build_outcomes, numbered_decision, run_sql
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 KEY = AuditKeys(b"k" * 40)
-
-
-def _decision(n: int) -> DecisionRecord:
-    return DecisionRecord(
-        service="gateway",
-        build_id=str(100 + n),
-        decided_at=NOW + timedelta(minutes=n),
-        decided_by="jenkins",
-        mode="shadow",
-        policy_version="policy-7",
-        model_version=None,
-        risk_score=10.0 + n,
-        strategy="canary",
-        document={"n": n},
-    )
 
 
 def _build(build_id: str) -> BuildRecord:
@@ -64,17 +48,20 @@ def test_an_empty_store_s_chains_stand_at_genesis(store: HistoryStore) -> None:
 
 
 def test_appended_decisions_are_signed_read_back_and_are_the_head(keyed: HistoryStore) -> None:
-    heads = [keyed.append_decision(_decision(n)) for n in (1, 2)]
+    heads = [keyed.append_decision(numbered_decision(n, "shadow")) for n in (1, 2)]
     assert [(h.seq, h.key_id) for h in heads] == [(1, KEY.signing_key_id), (2, KEY.signing_key_id)]
     assert all(h.signature for h in heads)
     stored = keyed.decisions("gateway")
     assert [(s.hash, s.signature) for s in stored] == [(h.hash, h.signature) for h in heads]
-    assert [s.decision for s in stored] == [_decision(1), _decision(2)]
+    assert [s.decision for s in stored] == [
+        numbered_decision(1, "shadow"),
+        numbered_decision(2, "shadow"),
+    ]
     assert keyed.chain_heads()["decisions"] == heads[-1]
 
 
 def test_a_bad_decision_is_refused_and_nothing_is_appended(store: HistoryStore) -> None:
-    bad = replace(_decision(1), risk_score=float("inf"))
+    bad = replace(numbered_decision(1, "shadow"), risk_score=float("inf"))
     with pytest.raises(HistoryError, match="risk_score"):
         store.append_decision(bad)
     assert store.chain_heads()["decisions"].seq == 0
@@ -117,7 +104,7 @@ def test_model_events_are_appended_and_read_back(keyed: HistoryStore) -> None:
 def test_verify_chains_names_an_edited_record_and_a_rewritten_anchor(
     backend: Backend, keyed: HistoryStore
 ) -> None:
-    heads = [keyed.append_decision(_decision(n)) for n in (1, 2, 3)]
+    heads = [keyed.append_decision(numbered_decision(n, "shadow")) for n in (1, 2, 3)]
     keyed.append_model_event("m-1", "approved", "ana", NOW, {})
     forged = Claim(2, "f" * 64, KEY.signing_key_id, "svc/102/audit-anchor.json")
     reports = keyed.verify_chains([("decisions", forged)], only=("model_approvals", "decisions"))
