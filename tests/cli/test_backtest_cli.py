@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cipipe.adapters.history.interface import BuildRecord, OutcomeResult
-from cipipe.adapters.history.sqlalchemy_store import open_store
+from cipipe.adapters.history.interface import OutcomeResult
 from tests.conftest import REPO_ROOT, CliResult
-from tests.risk.histories import generated_rows, write_csv
-from tests.risk.riskinputs import make_risk_inputs
+from tests.risk.histories import fill_orders_store, generated_rows, write_csv
 
 Cli = Callable[..., CliResult]
 POLICY = str(REPO_ROOT / "policies")
@@ -87,28 +84,8 @@ def test_report_and_proposal(cli: Cli, tmp_path: Path, history: Path) -> None:
 
 def test_from_db(cli: Cli, tmp_path: Path) -> None:
     db = tmp_path / "history.sqlite3"
-    store = open_store(str(db), default_path=tmp_path / "unused.db")
-    start = datetime(2026, 1, 5, 9, tzinfo=UTC)
-    try:
-        for i in range(12):
-            inputs = make_risk_inputs(lines_added=100 * i, lines_deleted=0, files_changed=1)
-            store.record_build(
-                BuildRecord(
-                    service="orders",
-                    build_id=str(i),
-                    started_at=start + timedelta(hours=i),
-                    result="success",
-                    source="cipipe",
-                    risk_inputs=inputs.model_dump(mode="json", by_alias=True),
-                )
-            )
-            if i < 10:
-                outcome: OutcomeResult = "ok"
-                if i in (4, 8, 9):
-                    outcome = "slo-breach" if i == 4 else "rollback"
-                store.record_outcome("orders", str(i), outcome, start + timedelta(days=1))
-    finally:
-        store.close()
+    bad: dict[int, OutcomeResult] = {4: "slo-breach", 8: "rollback", 9: "rollback"}
+    fill_orders_store(str(db), tmp_path / "unused.db", lines_step=100, bad=bad)
     work = tmp_path / "work"
     result = _backtest(cli, work, "--from-db", "--db", db, "--json")
     assert result.exit_code == 0, result.stderr

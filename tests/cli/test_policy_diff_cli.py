@@ -6,19 +6,16 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from cipipe.adapters.history.interface import BuildRecord, OutcomeResult
-from cipipe.adapters.history.sqlalchemy_store import open_store
+from cipipe.adapters.history.interface import OutcomeResult
 from cipipe.cli.commands.policy_diff import COMMENT_MARKER
 from tests.conftest import REPO_ROOT, CliResult
-from tests.risk.histories import generated_rows, write_csv
-from tests.risk.riskinputs import make_risk_inputs
+from tests.risk.histories import fill_orders_store, generated_rows, write_csv
 from tests.support.githubserver import FakeGitHub
 from tests.support.githubserver import serve as serve_github
 from tests.support.gitrepo import GitRepoBuilder
@@ -178,27 +175,9 @@ def test_a_served_policy_with_pins_as_decide_strategy_takes_it(
 
 
 def _fill(url: str, tmp_path: Path) -> None:
-    """Twelve orders builds, 100 lines apart; 10 labelled, 3 of them bad."""
-    store = open_store(url, default_path=tmp_path / "unused.db")
-    start = datetime(2026, 1, 5, 9, tzinfo=UTC)
-    try:
-        for i in range(12):
-            inputs = make_risk_inputs(lines_added=400 * i, lines_deleted=0, files_changed=1)
-            store.record_build(
-                BuildRecord(
-                    service="orders",
-                    build_id=str(i),
-                    started_at=start + timedelta(hours=i),
-                    result="success",
-                    source="cipipe",
-                    risk_inputs=inputs.model_dump(mode="json", by_alias=True),
-                )
-            )
-            if i < 10:
-                outcome: OutcomeResult = "rollback" if i in (4, 8, 9) else "ok"
-                store.record_outcome("orders", str(i), outcome, start + timedelta(days=1))
-    finally:
-        store.close()
+    """Twelve orders builds, 400 lines apart; 10 labelled, 3 of them bad."""
+    bad: dict[int, OutcomeResult] = {4: "rollback", 8: "rollback", 9: "rollback"}
+    fill_orders_store(url, tmp_path / "unused.db", lines_step=400, bad=bad)
 
 
 def test_from_db(cli: Cli, tmp_path: Path, backend: Backend, old: Path, new: Path) -> None:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import csv
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cipipe.adapters.history.interface import BuildRecord, OutcomeResult
+from cipipe.adapters.history.sqlalchemy_store import open_store
 from cipipe.risk.history_table import HistoryTable, table_from_records
+from tests.risk.riskinputs import make_risk_inputs
 
 START = 1_767_225_600  # 2026-01-01T00:00:00Z
 SERVICES = ("payments", "orders", "search")
@@ -81,3 +85,31 @@ def scored_table(
 
 def table_of(rows: Sequence[dict[str, Any]]) -> HistoryTable:
     return table_from_records(rows, source="generated", label="failed", time="time", id_column="id")
+
+
+def fill_orders_store(
+    url: str, default_path: Path, *, lines_step: int, bad: Mapping[int, OutcomeResult]
+) -> None:
+    """Twelve orders builds an hour apart, build i adding ``lines_step * i`` lines; the first
+    ten labelled a day later (``bad`` maps build numbers to their bad outcome, the rest ok),
+    the last two without an outcome."""
+    store = open_store(url, default_path=default_path)
+    start = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    try:
+        for i in range(12):
+            inputs = make_risk_inputs(lines_added=lines_step * i, lines_deleted=0, files_changed=1)
+            store.record_build(
+                BuildRecord(
+                    service="orders",
+                    build_id=str(i),
+                    started_at=start + timedelta(hours=i),
+                    result="success",
+                    source="cipipe",
+                    risk_inputs=inputs.model_dump(mode="json", by_alias=True),
+                )
+            )
+            if i < 10:
+                outcome = bad.get(i, "ok")
+                store.record_outcome("orders", str(i), outcome, start + timedelta(days=1))
+    finally:
+        store.close()
