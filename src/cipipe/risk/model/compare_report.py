@@ -18,6 +18,7 @@ from cipipe.risk.policy.diff_report import (
     move_name,
     policy_row,
     short_version,
+    summary_text,
 )
 
 
@@ -114,15 +115,9 @@ def markdown(c: ModelCompare) -> str:
 
 
 def summary(c: ModelCompare, written: Iterable[str]) -> str:
-    lines = [
+    title = (
         f"model compare over {c.rows} labelled builds from {c.source}: "
         f"{c.current.version} -> {c.candidate.version} "
-        f"(policy {short_version(c.policy.version)})",
-        *(f"- {line}" for line in headline(c)),
-        *(f"- {move_name(m)}: {m.count}" for m in c.moves),
-        *(f"- per {column}: not in the history" for column in c.not_in_history),
-        *(f"- --fail-if {x.expression}: {'held' if x.held else 'not held'}" for x in c.fail_if),
-        "wrote " + ", ".join(written),
-    ]
-    # Jenkins logs and some terminals are not UTF-8: plain arrows on stdout.
-    return "\n".join(lines).replace("→", "->")
+        f"(policy {short_version(c.policy.version)})"
+    )
+    return summary_text(title, headline(c), c, written)

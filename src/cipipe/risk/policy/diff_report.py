@@ -7,13 +7,33 @@ collapsed <details> blocks so a reviewer opens only what they want.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
 
 from cipipe.contracts.backtest import Performance
-from cipipe.contracts.policy_diff import Figures, Move, MoveCount, PolicyDiff, PolicyRef
+from cipipe.contracts.policy_diff import (
+    Condition,
+    Figures,
+    Move,
+    MoveCount,
+    PolicyDiff,
+    PolicyRef,
+)
 from cipipe.risk.backtest.report import pct
 
 REPORTED_RECALL_AT = 0.10  # the headline's "recall at 10 % gated"
+
+
+class Moved(Protocol):
+    """What a policy diff and a model compare both report: the moves, the groupings the
+    history lacks and the --fail-if results."""
+
+    @property
+    def moves(self) -> Sequence[MoveCount]: ...
+    @property
+    def not_in_history(self) -> Sequence[str]: ...
+    @property
+    def fail_if(self) -> Sequence[Condition]: ...
 
 
 def short_version(version: str) -> str:
@@ -188,13 +208,24 @@ def markdown(diff: PolicyDiff) -> str:
 
 
 def summary(diff: PolicyDiff, written: Iterable[str]) -> str:
-    lines = [
+    title = (
         f"policy diff over {diff.rows} releases from {diff.source}: "
-        f"{short_version(diff.old.version)} -> {short_version(diff.new.version)}",
-        *(f"- {line}" for line in headline(diff)),
-        *(f"- {move_name(m)}: {m.count}" for m in diff.moves),
-        *(f"- per {column}: not in the history" for column in diff.not_in_history),
-        *(f"- --fail-if {c.expression}: {'held' if c.held else 'not held'}" for c in diff.fail_if),
+        f"{short_version(diff.old.version)} -> {short_version(diff.new.version)}"
+    )
+    return summary_text(title, headline(diff), diff, written)
+
+
+def summary_text(
+    title: str, headline_lines: Iterable[str], moved: Moved, written: Iterable[str]
+) -> str:
+    """The stdout summary policy diff and model compare share: the title, the headline, the
+    moves, the groupings the history lacks, each --fail-if and the files written."""
+    lines = [
+        title,
+        *(f"- {line}" for line in headline_lines),
+        *(f"- {move_name(m)}: {m.count}" for m in moved.moves),
+        *(f"- per {column}: not in the history" for column in moved.not_in_history),
+        *(f"- --fail-if {c.expression}: {'held' if c.held else 'not held'}" for c in moved.fail_if),
         "wrote " + ", ".join(written),
     ]
     # Jenkins logs and some terminals are not UTF-8: plain arrows on stdout.
