@@ -49,6 +49,21 @@ def top_moves_option(func: F) -> F:
     )(func)
 
 
+def pull_request_options(func: F) -> F:
+    """--github-repo, --pr and --github-api: the pull request gate and policy diff comment on."""
+    func = click.option(
+        "--github-api",
+        help="GitHub API base, e.g. https://ghe.example.com/api/v3  [env: CIPIPE_GITHUB_API_URL; "
+        "default: https://api.github.com]",
+    )(func)
+    func = click.option(
+        "--pr", type=click.IntRange(1), help="Pull request number  [default: CHANGE_ID]"
+    )(func)
+    return click.option("--github-repo", help="OWNER/NAME  [default: from CHANGE_URL / GIT_URL]")(
+        func
+    )
+
+
 def store_options(holding: str) -> Callable[[F], F]:
     """--target, --via and --repository: the artifact store holding ``holding``, the same
     three on every command that reads or writes the store (cli.inputs.artifact_store opens it)."""

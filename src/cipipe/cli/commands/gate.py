@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cipipe.cli.app import CliState
-from cipipe.cli.options import config_path, repo_options, store_options
+from cipipe.cli.options import config_path, pull_request_options, repo_options, store_options
 from cipipe.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -106,13 +106,7 @@ def execute(
 @click.command("gate")
 @repo_options
 @store_options("the candidate")
-@click.option("--github-repo", help="OWNER/NAME  [default: from CHANGE_URL / GIT_URL]")
-@click.option("--pr", type=click.IntRange(1), help="Pull request number  [default: CHANGE_ID]")
-@click.option(
-    "--github-api",
-    help="GitHub API base, e.g. https://ghe.example.com/api/v3  [env: CIPIPE_GITHUB_API_URL; "
-    "default: https://api.github.com]",
-)
+@pull_request_options
 @click.pass_obj
 def command(state: CliState, /, repo: Path, config_path: Path | None, **options: Any) -> int:
     """Judge the build: passed, needs-attention or rejected (exit 1), with each gate's reason.

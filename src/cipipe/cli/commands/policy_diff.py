@@ -9,7 +9,7 @@ import click
 
 from cipipe.cli.app import CliState
 from cipipe.cli.commands.backtest import history_options
-from cipipe.cli.options import policy_fetch_options, top_moves_option
+from cipipe.cli.options import policy_fetch_options, pull_request_options, top_moves_option
 from cipipe.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -36,13 +36,7 @@ FAIL_IF_HELP = (
 @top_moves_option
 @click.option("--fail-if", "fail_if", multiple=True, metavar="EXPR", help=FAIL_IF_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print policy-diff.json")
-@click.option("--github-repo", help="OWNER/NAME  [default: from CHANGE_URL / GIT_URL]")
-@click.option("--pr", type=click.IntRange(1), help="Pull request number  [default: CHANGE_ID]")
-@click.option(
-    "--github-api",
-    help="GitHub API base, e.g. https://ghe.example.com/api/v3  [env: CIPIPE_GITHUB_API_URL; "
-    "default: https://api.github.com]",
-)
+@pull_request_options
 @click.pass_obj
 def command(
     state: CliState,
